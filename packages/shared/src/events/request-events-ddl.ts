@@ -1,0 +1,105 @@
+/**
+ * The one column list of the `request_events` ClickHouse table. The CREATE TABLE statement, the
+ * insert column order, the TypeScript row type and its validator are all derived from it, so
+ * they cannot drift apart (PostHog keeps its event table the same way).
+ */
+
+/** How a column's value looks in TypeScript. */
+type ColumnKind = 'string' | 'uint' | 'int64' | 'bool' | 'datetime' | 'nullable_uint';
+
+interface ColumnKindTs {
+  string: string;
+  uint: number;
+  /** Int64 money: a safe integer in TS; ClickHouse answers it as a JSON string, chDB as a number. */
+  int64: number;
+  bool: boolean;
+  /** `YYYY-MM-DD hh:mm:ss.sss` in UTC (see formatEventTime). */
+  datetime: string;
+  nullable_uint: number | null;
+}
+
+interface ColumnSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: ColumnKind;
+  readonly doc: string;
+}
+
+export const REQUEST_EVENT_COLUMNS = [
+  { name: 'event_version', type: 'UInt16', kind: 'uint', doc: 'EVENT_VERSION of the writer' },
+  { name: 'request_id', type: 'String', kind: 'string', doc: 'x-request-id returned to the client' },
+  { name: 'ts', type: "DateTime64(3, 'UTC')", kind: 'datetime', doc: 'when the request arrived' },
+  { name: 'org_id', type: 'LowCardinality(String)', kind: 'string', doc: 'tenant; leads the sort key' },
+  { name: 'project_id', type: 'LowCardinality(String)', kind: 'string', doc: "'' until projects exist" },
+  { name: 'team_id', type: 'LowCardinality(String)', kind: 'string', doc: "owning team of the key; '' when unauthenticated" },
+  { name: 'key_id', type: 'String', kind: 'string', doc: "API key id (never the secret); '' when unauthenticated" },
+  { name: 'alias', type: 'LowCardinality(String)', kind: 'string', doc: 'model name the client asked for' },
+  { name: 'provider_id', type: 'LowCardinality(String)', kind: 'string', doc: 'provider of the final attempt' },
+  { name: 'provider_type', type: 'LowCardinality(String)', kind: 'string', doc: 'openai, gemini, mock, …' },
+  { name: 'upstream_model', type: 'LowCardinality(String)', kind: 'string', doc: 'model name sent upstream' },
+  { name: 'status_code', type: 'UInt16', kind: 'uint', doc: 'HTTP status sent to the client' },
+  { name: 'error_code', type: 'LowCardinality(String)', kind: 'string', doc: "Relay error code; '' on success" },
+  { name: 'upstream_error_code', type: 'String', kind: 'string', doc: "provider's own error code, for operators only" },
+  { name: 'attempts', type: 'UInt8', kind: 'uint', doc: 'upstream attempts made (fallbacks + 1)' },
+  { name: 'prompt_tokens', type: 'UInt32', kind: 'uint', doc: 'input tokens' },
+  { name: 'completion_tokens', type: 'UInt32', kind: 'uint', doc: 'output tokens' },
+  { name: 'cached_tokens', type: 'UInt32', kind: 'uint', doc: 'input tokens served from cache (subset of prompt_tokens)' },
+  { name: 'usage_source', type: 'LowCardinality(String)', kind: 'string', doc: 'provider | estimate | none' },
+  { name: 'cost_micros', type: 'Int64', kind: 'int64', doc: 'price of the request in micro-units' },
+  { name: 'pricing_rule_id', type: 'String', kind: 'string', doc: "rule that priced it; '' if unpriced" },
+  { name: 'pricing_rule_version', type: 'UInt32', kind: 'uint', doc: 'version of that rule' },
+  { name: 'snapshot_version', type: 'UInt64', kind: 'uint', doc: 'config snapshot the data plane decided with' },
+  { name: 'latency_ms', type: 'UInt32', kind: 'uint', doc: 'arrival to last byte sent' },
+  { name: 'ttft_ms', type: 'Nullable(UInt32)', kind: 'nullable_uint', doc: 'arrival to first content token; null if none' },
+  { name: 'streamed', type: 'Bool', kind: 'bool', doc: 'client asked for stream: true' },
+  { name: 'stream_end', type: 'LowCardinality(String)', kind: 'string', doc: "done | error | client_abort; '' when not streamed" },
+  { name: 'finish_reason', type: 'LowCardinality(String)', kind: 'string', doc: "stop, length, tool_calls, …; '' if none" },
+  { name: 'dataplane_id', type: 'LowCardinality(String)', kind: 'string', doc: 'data plane process that served it' },
+] as const satisfies readonly ColumnSpec[];
+
+type Columns = typeof REQUEST_EVENT_COLUMNS;
+
+/** One row of `request_events`, exactly as inserted (snake_case, JSONEachRow). */
+export type RequestEventRow = {
+  -readonly [C in Columns[number] as C['name']]: ColumnKindTs[C['kind']];
+};
+
+/** Name of the events table. */
+export const REQUEST_EVENTS_TABLE = 'request_events';
+
+/** Column names in insert order. */
+export const REQUEST_EVENT_INSERT_COLUMNS: readonly string[] = REQUEST_EVENT_COLUMNS.map((c) => c.name);
+
+/**
+ * CREATE TABLE for `request_events` in `database`.
+ * - ReplacingMergeTree(inserted_at): a retried batch collapses to one row per request once parts
+ *   merge; spend queries use FINAL (or aggregate per request_id) until then.
+ * - non_replicated_deduplication_window: without it `insert_deduplication_token` is ignored on a
+ *   plain MergeTree and a retried batch doubles (verified with chDB, see ARCHITECTURE.md).
+ * - Sort key led by the tenant, so every query bound to an org reads only its own granules.
+ */
+export function requestEventsDDL(database: string): string {
+  assertIdentifier(database);
+  const columns = REQUEST_EVENT_COLUMNS.map((c) => `    ${c.name} ${c.type} COMMENT '${c.doc.replaceAll("'", "\\'")}'`);
+  columns.push(`    inserted_at DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'when the row was written'`);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${database}.${REQUEST_EVENTS_TABLE}`,
+    '(',
+    columns.join(',\n'),
+    ')',
+    'ENGINE = ReplacingMergeTree(inserted_at)',
+    'PARTITION BY toYYYYMM(ts)',
+    'ORDER BY (org_id, project_id, toDate(ts), request_id)',
+    'SETTINGS non_replicated_deduplication_window = 10000',
+  ].join('\n');
+}
+
+/** Formats epoch milliseconds the way a DateTime64(3, 'UTC') column takes and returns it. */
+export function formatEventTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/** ClickHouse database and table names we generate must be plain identifiers (no quoting games). */
+export function assertIdentifier(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Not a valid ClickHouse identifier: ${name}`);
+}

@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The config snapshot: everything a data plane needs to decide a request without a database.
+ * The control plane builds it from Postgres, versions and hashes it; data planes swap it in
+ * atomically, keep the last one on disk, and stamp its version on every event. Runtime policy
+ * (keys, routes, prices, later limits and budgets) lives here, never in process config.
+ *
+ * Invariants (checked by assertConsistent): ids and key hashes are unique, every route has at
+ * least one deployment, and every deployment points at a provider and pricing rule that exist.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** Provider kinds the data plane has adapters for. */
+export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'mock'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+const keySchema = z.strictObject({
+  id: z.string().min(1),
+  /** HMAC-SHA-256 of the secret, hex. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Displayable start of the key (`sk-relay-AbC123`). */
+  prefix: z.string(),
+  name: z.string(),
+  orgId: z.string().min(1),
+  teamId: z.string().min(1),
+  projectId: z.string(),
+  status: z.enum(['active', 'revoked']),
+});
+
+const providerSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string(),
+  type: z.enum(PROVIDER_TYPES),
+  /** Upstream base URL (`https://api.openai.com/v1`); null selects the adapter's default. */
+  baseUrl: z.string().url().nullable(),
+  /** Credential sealed under the snapshot key (see crypto/sealed-secret.ts); null when none. */
+  credential: z.string().nullable(),
+});
+
+const deploymentSchema = z.strictObject({
+  id: z.string().min(1),
+  providerId: z.string().min(1),
+  upstreamModel: z.string().min(1),
+  /** Lower runs first; deployments of equal priority share traffic by weight. */
+  priority: z.int().min(0),
+  weight: z.int().min(0),
+  /** Pricing rule in force for this provider and model; null = unpriced (cost 0, flagged in events). */
+  pricingRuleId: z.string().nullable(),
+});
+
+const routeSchema = z.strictObject({
+  alias: z.string().min(1),
+  deployments: z.array(deploymentSchema).min(1),
+});
+
+const pricingRuleSchema = z.strictObject({
+  id: z.string().min(1),
+  version: z.int().min(1),
+  inputMicrosPerMTok: z.int().min(0),
+  outputMicrosPerMTok: z.int().min(0),
+  cachedInputMicrosPerMTok: z.int().min(0).nullable(),
+});
+
+const contentSchema = z.strictObject({
+  schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
+  /** Monotonic revision from the control plane; a data plane never goes backwards. */
+  version: z.int().min(0),
+  createdAt: z.string(),
+  keys: z.array(keySchema),
+  providers: z.array(providerSchema),
+  routes: z.array(routeSchema),
+  pricingRules: z.array(pricingRuleSchema),
+});
+
+const snapshotSchema = contentSchema.extend({ hash: z.string().regex(/^[0-9a-f]{64}$/) });
+
+export type SnapshotKey = z.infer<typeof keySchema>;
+export type SnapshotProvider = z.infer<typeof providerSchema>;
+export type SnapshotDeployment = z.infer<typeof deploymentSchema>;
+export type SnapshotRoute = z.infer<typeof routeSchema>;
+export type SnapshotPricingRule = z.infer<typeof pricingRuleSchema>;
+export type ConfigSnapshotContent = z.infer<typeof contentSchema>;
+/** A snapshot with its content hash. */
+export type ConfigSnapshot = z.infer<typeof snapshotSchema>;
+
+/** Builds a snapshot from its content: checks consistency and stamps the hash. */
+export function createSnapshot(content: Omit<ConfigSnapshotContent, 'schemaVersion'>): ConfigSnapshot {
+  const full: ConfigSnapshotContent = contentSchema.parse({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, ...content });
+  assertConsistent(full);
+  return { ...full, hash: hashSnapshotContent(full) };
+}
+
+/**
+ * Parses a snapshot that crossed a boundary (HTTP, disk): validates the shape, recomputes the
+ * hash and checks consistency. Throws with a message naming what is wrong.
+ */
+export function parseSnapshot(value: unknown): ConfigSnapshot {
+  const snapshot = snapshotSchema.parse(value);
+  const { hash, ...content } = snapshot;
+  if (hashSnapshotContent(content) !== hash) throw new Error('Config snapshot hash does not match its content');
+  assertConsistent(content);
+  return snapshot;
+}
+
+/** SHA-256 over the canonical JSON of the content (object keys sorted, arrays in order). */
+export function hashSnapshotContent(content: ConfigSnapshotContent): string {
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+/** Throws when ids collide or a reference dangles. */
+export function assertConsistent(content: ConfigSnapshotContent): void {
+  assertUnique(content.keys.map((k) => k.id), 'key id');
+  assertUnique(content.keys.map((k) => k.hash), 'key hash');
+  assertUnique(content.providers.map((p) => p.id), 'provider id');
+  assertUnique(content.routes.map((r) => r.alias), 'route alias');
+  assertUnique(content.pricingRules.map((r) => r.id), 'pricing rule id');
+  assertUnique(content.routes.flatMap((r) => r.deployments.map((d) => d.id)), 'deployment id');
+  const providers = new Set(content.providers.map((p) => p.id));
+  const rules = new Set(content.pricingRules.map((r) => r.id));
+  for (const route of content.routes) {
+    for (const d of route.deployments) {
+      if (!providers.has(d.providerId)) {
+        throw new Error(`Route '${route.alias}' points at unknown provider ${d.providerId}`);
+      }
+      if (d.pricingRuleId !== null && !rules.has(d.pricingRuleId)) {
+        throw new Error(`Route '${route.alias}' points at unknown pricing rule ${d.pricingRuleId}`);
+      }
+    }
+  }
+}
+
+function assertUnique(values: readonly string[], what: string): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) throw new Error(`Duplicate ${what} in config snapshot: ${value}`);
+    seen.add(value);
+  }
+}
+
+/** JSON with object keys sorted at every level, so equal content always hashes equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+  });
+}

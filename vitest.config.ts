@@ -1,0 +1,45 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects (Hono's layout):
+ * - unit: colocated `src/**\/*.test.ts`, pure functions, run in threads.
+ * - integration: `packages/*\/test/**\/*.test.ts`, real servers on port 0, real Postgres/PGlite
+ *   and real chDB. chDB allows one data directory per process, so every file runs in its own
+ *   forked process (pool: 'forks', isolate: true).
+ * - e2e: the console in Chromium through playwright-core, same process rules.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          isolate: true,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['packages/*/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          isolate: true,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
