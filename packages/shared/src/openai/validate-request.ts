@@ -39,13 +39,23 @@ export function validateChatRequest(body: unknown): ChatCompletionRequest {
   if (result.success) return result.data as ChatCompletionRequest;
   const issue = result.error.issues[0]!;
   const param = formatPath(issue.path);
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
     throw new RelayError('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
   }
   if (issue.code === 'invalid_type') {
     throw new RelayError('invalid_type', `Invalid type for '${param}': expected ${issue.expected}.`, { param });
   }
   throw new RelayError('invalid_value', `Invalid value for '${param}': ${issue.message}.`, { param });
+}
+
+/** Zod 4 does not report the offending input by default: look it up to tell "missing" from "mistyped". */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const part of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
