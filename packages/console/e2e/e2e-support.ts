@@ -1,0 +1,63 @@
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'vite';
+
+/** Chromium flags for a quiet, sandbox-free headless run in CI containers (ARCHITECTURE.md). */
+export function chromiumArgs(): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ];
+}
+
+/**
+ * Builds the console into `<packageDir>/dist`, where the control plane serves it from. The
+ * build goes to a sibling directory first and is swapped in by two renames, so another test
+ * process serving dist/ at the same moment never sees it half written (emptyOutDir would).
+ */
+export async function buildConsole(packageDir: string): Promise<void> {
+  const dist = join(packageDir, 'dist');
+  const fresh = join(packageDir, `.dist-build-${process.pid}`);
+  const stale = join(packageDir, `.dist-stale-${process.pid}`);
+  try {
+    await build({
+      root: packageDir,
+      configFile: join(packageDir, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: fresh, emptyOutDir: true },
+    });
+  } catch (error) {
+    await rm(fresh, { recursive: true, force: true });
+    throw error;
+  }
+  await rename(dist, stale).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(fresh, dist);
+  await rm(stale, { recursive: true, force: true });
+}
+
+/**
+ * Calls `probe` until it returns something other than undefined, at most `attempts` times,
+ * `intervalMs` apart. For effects that are asynchronous by design (batched event inserts, a
+ * config snapshot reaching the data plane), never as a stand-in for an awaitable signal.
+ */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  attempts = 60,
+  intervalMs = 250,
+): Promise<T> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`Gave up waiting for ${what} after ${attempts} attempts`);
+}

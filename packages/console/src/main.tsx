@@ -1,0 +1,19 @@
+import { render } from 'solid-js/web';
+import { App } from './app.tsx';
+import { createSession } from './auth/session.ts';
+import { createTokenStore } from './auth/token-store.ts';
+import './styles.css';
+
+/** `window.sessionStorage` itself throws when storage is blocked for the origin. */
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+const root = document.getElementById('root');
+if (root === null) throw new Error('index.html has no #root element');
+const session = createSession(createTokenStore(sessionStorageOrNull()));
+render(() => <App session={session} graphqlUrl="/graphql" />, root);

@@ -1,0 +1,14 @@
+import { A } from '@solidjs/router';
+import type { JSX } from 'solid-js';
+
+/** Any path the route table does not know. */
+export function NotFoundPage(): JSX.Element {
+  return (
+    <section class="page">
+      <h1>Page not found</h1>
+      <p>
+        There is no console page at this address. <A href="/keys">Go to keys</A>.
+      </p>
+    </section>
+  );
+}

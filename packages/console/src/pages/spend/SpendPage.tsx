@@ -1,0 +1,61 @@
+import { useSearchParams } from '@solidjs/router';
+import { createQuery } from '@urql/solid';
+import { Show, createSignal, on, createEffect, type JSX } from 'solid-js';
+import { ErrorBanner } from '../../components/ErrorBanner.tsx';
+import { Loading } from '../../components/Loading.tsx';
+import { describeError } from '../../graphql/describe-error.ts';
+import { formatDateTime } from '../../lib/format-date.ts';
+import { isTimeRangePresetId, timeRangeFor, type TimeRangePresetId } from '../../lib/time-range.ts';
+import { SpendTable } from './SpendTable.tsx';
+import { TimeRangePicker } from './TimeRangePicker.tsx';
+import { SpendPageQuery } from './spend.graphql.ts';
+
+const DEFAULT_PRESET: TimeRangePresetId = '24h';
+
+/**
+ * Spend by key and by model over a preset range. The preset lives in the URL (`?range=7d`)
+ * so a view can be shared; the range end is fixed when chosen and moves only on Refresh.
+ */
+export function SpendPage(): JSX.Element {
+  // The clock is read only when a range is chosen; the arithmetic (timeRangeFor) takes it as input.
+  const now = (): number => Date.now();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const preset = (): TimeRangePresetId => (isTimeRangePresetId(searchParams.range) ? searchParams.range : DEFAULT_PRESET);
+  const [range, setRange] = createSignal(timeRangeFor(preset(), now()));
+  createEffect(on(preset, (id) => setRange(timeRangeFor(id, now())), { defer: true }));
+
+  const [spend, refetchSpend] = createQuery({ query: SpendPageQuery, variables: range, requestPolicy: 'cache-and-network' });
+
+  const refresh = (): void => {
+    const next = timeRangeFor(preset(), now());
+    const current = range();
+    if (next.from === current.from && next.to === current.to) refetchSpend({ requestPolicy: 'network-only' });
+    else setRange(next);
+  };
+
+  return (
+    <section class="page" aria-labelledby="spend-title">
+      <h1 id="spend-title">Spend</h1>
+      <div class="toolbar">
+        <TimeRangePicker value={preset()} onChange={(id) => setSearchParams({ range: id })} />
+        <button type="button" class="button" onClick={refresh} disabled={spend.fetching} data-testid="refresh-spend">
+          {spend.fetching ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </div>
+      <p class="muted" data-testid="spend-range">
+        From <time datetime={range().from}>{formatDateTime(range().from)}</time> to{' '}
+        <time datetime={range().to}>{formatDateTime(range().to)}</time> (your local time). Costs are in US
+        dollars, exact to the micro-dollar.
+      </p>
+      <ErrorBanner error={spend.error === undefined ? null : describeError(spend.error)} testId="spend-error" />
+      <Show when={spend.data} fallback={<Show when={spend.error === undefined}><Loading label="Loading spend…" /></Show>}>
+        {(data) => (
+          <>
+            <SpendTable groupBy="KEY" report={data().byKey} caption="By key" testId="spend-by-key" />
+            <SpendTable groupBy="MODEL" report={data().byModel} caption="By model" testId="spend-by-model" />
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import type { RouteDefinition } from '@solidjs/router';
+import { lazy } from 'solid-js';
+import { RequireSession } from './auth/RequireSession.tsx';
+import { HomeRedirect } from './pages/HomeRedirect.tsx';
+
+/**
+ * The route table. Pages load lazily, so the sign-in page does not ship the spend tables;
+ * everything except sign-in sits under {@link RequireSession}.
+ */
+export const routes: RouteDefinition[] = [
+  {
+    path: '/sign-in',
+    component: lazy(() => import('./pages/sign-in/SignInPage.tsx').then((m) => ({ default: m.SignInPage }))),
+  },
+  {
+    path: '/',
+    component: RequireSession,
+    children: [
+      { path: '/', component: HomeRedirect },
+      {
+        path: '/keys',
+        component: lazy(() => import('./pages/keys/KeysPage.tsx').then((m) => ({ default: m.KeysPage }))),
+      },
+      {
+        path: '/spend',
+        component: lazy(() => import('./pages/spend/SpendPage.tsx').then((m) => ({ default: m.SpendPage }))),
+      },
+      {
+        path: '/routing',
+        component: lazy(() => import('./pages/routing/RoutingPage.tsx').then((m) => ({ default: m.RoutingPage }))),
+      },
+      {
+        path: '*404',
+        component: lazy(() => import('./pages/NotFoundPage.tsx').then((m) => ({ default: m.NotFoundPage }))),
+      },
+    ],
+  },
+];
