@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { EnvReader } from '@proxystacks/shared/config/env-reader';
+import { parseSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+
+/** Everything the control plane reads from its environment, validated. */
+export interface ControlplaneConfig {
+  dataDir: string;
+  /** Postgres URL; null = embedded PGlite under dataDir. */
+  databaseUrl: string | null;
+  /** ClickHouse HTTP URL; null = embedded chDB under dataDir. */
+  clickhouseUrl: string | null;
+  clickhouseDatabase: string;
+  host: string;
+  port: number;
+  /** HMAC secret for API key and admin token hashes. */
+  keySecret: string;
+  /** AES-256-GCM key for provider credentials at rest. */
+  masterKey: SecretKey;
+  /** Bearer token data planes present on /internal/v1/*. */
+  internalToken: string;
+  /** Admin token to ensure at start (production); null = create one on an empty database. */
+  adminToken: string | null;
+  logLevel: string;
+  /** Built console (packages/console/dist) served at `/`. */
+  consoleDir: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const DEFAULT_CONSOLE_DIR = resolve(fileURLToPath(import.meta.url), '../../../console/dist');
+
+/**
+ * Reads the control plane's configuration. Secrets are required here: `relay start` fills
+ * them from `.relay/secrets.json` before calling this, `relay controlplane` takes them from
+ * the environment.
+ */
+export function loadControlplaneConfig(env: Record<string, string | undefined>): ControlplaneConfig {
+  const read = new EnvReader(env);
+  const masterKeyText = read.secret('RELAY_MASTER_KEY', { required: true, minLength: 1 });
+  let masterKey = Buffer.alloc(32) as SecretKey;
+  if (masterKeyText !== '') {
+    try {
+      masterKey = parseSecretKey(masterKeyText, 'RELAY_MASTER_KEY');
+    } catch {
+      read.problem('RELAY_MASTER_KEY', 'must be 32 bytes, as 64 hex characters or base64');
+    }
+  }
+  const clickhouseDatabase = read.string('CLICKHOUSE_DATABASE', 'relay');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
+    read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
+  }
+  const adminToken = read.secret('RELAY_ADMIN_TOKEN', { required: false, minLength: 32 });
+  const config: ControlplaneConfig = {
+    dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
+    clickhouseDatabase,
+    host: read.string('CONTROLPLANE_HOST', '127.0.0.1'),
+    port: read.port('CONTROLPLANE_PORT', 4000),
+    keySecret: read.secret('RELAY_KEY_SECRET', { required: true, minLength: 32 }),
+    masterKey,
+    internalToken: read.secret('RELAY_INTERNAL_TOKEN', { required: true, minLength: 32 }),
+    adminToken,
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    consoleDir: resolve(read.string('RELAY_CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
+  };
+  read.finish('control plane');
+  return config;
+}
