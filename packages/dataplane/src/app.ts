@@ -1,0 +1,94 @@
+import uWS from 'uWebSockets.js';
+import { Agent } from 'undici';
+import type { Logger } from 'pino';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { DataplaneConfig } from './config.ts';
+import type { EventQueue } from './events/event-queue.ts';
+import { Exchange } from './http/exchange.ts';
+import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
+import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
+import { createProviderRegistry } from './providers/provider-registry.ts';
+import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
+import { serveHealth, serveModels } from './routes/models.ts';
+import type { SnapshotStore } from './snapshot/snapshot-store.ts';
+
+export interface DataplaneOptions {
+  config: DataplaneConfig;
+  snapshots: SnapshotStore;
+  events: EventQueue;
+  logger: Logger;
+}
+
+export interface Dataplane {
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting connections and releases upstream connections. Queued events are the caller's to drain. */
+  close(): Promise<void>;
+}
+
+/**
+ * The data plane's HTTP server: uWebSockets.js routes wired to the handlers. Handlers never
+ * touch a database: keys, routes and prices come from the snapshot store, events leave through
+ * the queue. Upstream calls share one keep-alive pool.
+ */
+export function createDataplane(options: DataplaneOptions): Dataplane {
+  const { config, snapshots, events, logger } = options;
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+  let mock: MockUpstream | null = null;
+  let listenSocket: uWS.us_listen_socket | null = null;
+
+  const app = uWS.App();
+  let deps: ChatCompletionsDeps | null = null;
+
+  app.post('/v1/chat/completions', (res, req) => {
+    const ex = new Exchange(res, req);
+    void serveChatCompletion(ex, deps!).catch((err: unknown) => {
+      logger.error({ err, requestId: ex.requestId }, 'chat completion handler failed');
+      ex.sendError(err);
+    });
+  });
+  app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
+  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats().queued));
+  app.any('/v1/chat/completions', (res, req) => {
+    new Exchange(res, req).sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
+  });
+  app.any('/*', (res, req) => {
+    const ex = new Exchange(res, req);
+    const target = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
+    ex.sendError(new RelayError('unknown_url', `Unknown request URL: ${target.slice(0, 200)}.`));
+  });
+
+  return {
+    async listen(port, host) {
+      mock = await startMockUpstream();
+      const providers = createProviderRegistry([
+        createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl }),
+      ]);
+      deps = {
+        snapshots,
+        providers,
+        events,
+        keySecret: config.keySecret,
+        maxBodyBytes: config.maxBodyBytes,
+        dataplaneId: config.dataplaneId,
+        logger,
+      };
+      return new Promise((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (socket === false) {
+            reject(new Error(`The data plane could not listen on ${host}:${port} (is the port in use?)`));
+            return;
+          }
+          listenSocket = socket;
+          resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
+        });
+      });
+    },
+    async close() {
+      if (listenSocket !== null) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = null;
+      await mock?.close();
+      await dispatcher.close().catch(() => undefined);
+    },
+  };
+}

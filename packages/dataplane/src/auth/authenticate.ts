@@ -1,0 +1,23 @@
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { hashKey, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
+import type { SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
+import type { CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
+
+/**
+ * Finds the key a request's `Authorization: Bearer …` header names, in the in-memory snapshot:
+ * one HMAC and one map lookup, no database. Error messages never repeat the key.
+ */
+export function authenticate(authorization: string, snapshot: CompiledSnapshot, keySecret: string): SnapshotKey {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (match === null) {
+    throw new RelayError(
+      'unauthenticated',
+      "You didn't provide an API key. Send it in the Authorization header: 'Authorization: Bearer sk-relay-…'.",
+    );
+  }
+  const secret = match[1]!;
+  const key = isWellFormedKey(secret) ? snapshot.keysByHash.get(hashKey(secret, keySecret)) : undefined;
+  if (key === undefined) throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
+  if (key.status !== 'active') throw new RelayError('api_key_revoked', 'This API key has been revoked.');
+  return key;
+}

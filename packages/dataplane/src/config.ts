@@ -1,0 +1,62 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { EnvReader } from '@proxystacks/shared/config/env-reader';
+
+/** Everything the data plane reads from its environment, validated. Runtime policy (keys, routes, prices) comes from config snapshots instead. */
+export interface DataplaneConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Where to fetch snapshots and send events from a separate process; null inside `relay start`. */
+  controlplaneUrl: string | null;
+  /** Bearer token for the control plane's /internal/v1 endpoints; also derives the snapshot credential key. */
+  internalToken: string;
+  /** HMAC secret API keys are hashed under (the same as the control plane's). */
+  keySecret: string;
+  /** ClickHouse HTTP URL to write events to directly; null = send them to the control plane. */
+  clickhouseUrl: string | null;
+  clickhouseDatabase: string;
+  /** Request bodies above this are refused with 413 before they are buffered. */
+  maxBodyBytes: number;
+  /** Upstream response headers must arrive within this; also the idle limit between stream chunks. */
+  upstreamTimeoutMs: number;
+  eventBatchSize: number;
+  eventFlushIntervalMs: number;
+  /** Bound on queued events; beyond it events are dropped and counted, loudly. */
+  eventQueueMax: number;
+  snapshotPollIntervalMs: number;
+  /** Names this process in events (`dataplane_id`). */
+  dataplaneId: string;
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads and validates the data plane's configuration; throws one error naming every bad value. */
+export function loadDataplaneConfig(env: Record<string, string | undefined>): DataplaneConfig {
+  const read = new EnvReader(env);
+  const clickhouseDatabase = read.string('CLICKHOUSE_DATABASE', 'relay');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
+    read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
+  }
+  const config: DataplaneConfig = {
+    host: read.string('DATAPLANE_HOST', '127.0.0.1'),
+    port: read.port('DATAPLANE_PORT', 8080),
+    dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
+    controlplaneUrl: read.url('CONTROLPLANE_URL', ['http:', 'https:']),
+    internalToken: read.secret('RELAY_INTERNAL_TOKEN', { required: true, minLength: 32 }),
+    keySecret: read.secret('RELAY_KEY_SECRET', { required: true, minLength: 32 }),
+    clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
+    clickhouseDatabase,
+    maxBodyBytes: read.integer('MAX_BODY_BYTES', 8 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+    upstreamTimeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
+    eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
+    eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),
+    snapshotPollIntervalMs: read.integer('SNAPSHOT_POLL_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
+    dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+  read.finish('data plane');
+  return config;
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+
+/**
+ * One HTTP request/response on the data plane, wrapping uWS's response with what uWS leaves
+ * to us: abort tracking (answering an aborted response crashes the process), corked writes from
+ * async code, `onWritable` backpressure as a promise, and the request id on every answer.
+ *
+ * Everything read from `HttpRequest` must be copied here synchronously: uWS invalidates the
+ * request object as soon as the handler returns.
+ */
+export class Exchange {
+  readonly requestId = newRequestId();
+  /** Wall-clock arrival, for the event timestamp. */
+  readonly arrivedAt = Date.now();
+  /** Monotonic arrival, for latencies. */
+  readonly startedAt = performance.now();
+  readonly authorization: string;
+  readonly contentLength: number | null;
+  aborted = false;
+  /** True once the status line went out: later failures can only end the body. */
+  headersSent = false;
+  finished = false;
+  readonly #res: HttpResponse;
+  readonly #abortHandlers: Array<() => void> = [];
+  #writableWaiter: (() => void) | null = null;
+
+  constructor(res: HttpResponse, req: HttpRequest) {
+    this.#res = res;
+    this.authorization = req.getHeader('authorization');
+    const length = req.getHeader('content-length');
+    this.contentLength = /^\d+$/.test(length) ? Number(length) : null;
+    res.onAborted(() => {
+      this.aborted = true;
+      this.#writableWaiter?.();
+      for (const handler of this.#abortHandlers) handler();
+    });
+    res.onWritable(() => {
+      const waiter = this.#writableWaiter;
+      this.#writableWaiter = null;
+      waiter?.();
+      return true;
+    });
+  }
+
+  /** Runs `handler` when the client goes away before the response is finished. */
+  onAbort(handler: () => void): void {
+    if (this.aborted) handler();
+    else this.#abortHandlers.push(handler);
+  }
+
+  /**
+   * Reads the whole body, refusing more than `maxBytes` (checked against Content-Length first,
+   * then while streaming in, so an oversized upload is never buffered).
+   */
+  readBody(maxBytes: number): Promise<Buffer> {
+    if (this.contentLength !== null && this.contentLength > maxBytes) {
+      return Promise.reject(tooLarge(maxBytes));
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      this.onAbort(() => {
+        if (!done) reject(new RelayError('invalid_value', 'The client closed the connection.'));
+        done = true;
+      });
+      this.#res.onData((chunk, isLast) => {
+        if (done) return;
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          done = true;
+          reject(tooLarge(maxBytes));
+          return;
+        }
+        // uWS reuses the ArrayBuffer after this callback returns: copy it.
+        chunks.push(Buffer.from(chunk.slice(0)));
+        if (isLast) {
+          done = true;
+          resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+        }
+      });
+    });
+  }
+
+  /** Sends a complete response. Does nothing when the client is gone or an answer went out. */
+  send(status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    this.headersSent = true;
+    this.#res.cork(() => {
+      this.#res.writeStatus(statusLine(status));
+      this.#res.writeHeader('content-type', contentType);
+      this.#res.writeHeader('x-request-id', this.requestId);
+      for (const name in headers) this.#res.writeHeader(name, headers[name]!);
+      this.#res.end(body);
+    });
+  }
+
+  sendJson(status: number, body: string | Buffer, headers?: Record<string, string>): void {
+    this.send(status, 'application/json', body, headers);
+  }
+
+  /**
+   * Answers with an OpenAI-shaped error. `x-should-retry` tells the OpenAI SDKs whether to
+   * retry, so their retries do not multiply the gateway's own fallbacks.
+   */
+  sendError(err: unknown): void {
+    const { status, body, retryable } = toOpenAIError(err, this.requestId);
+    this.sendJson(status, JSON.stringify(body), { 'x-should-retry': retryable ? 'true' : 'false' });
+  }
+
+  /** Starts a streamed (chunked) response: writes the status line and headers, no body yet. */
+  startStream(status: number, contentType: string, headers: Record<string, string> = {}): void {
+    if (this.aborted || this.headersSent) return;
+    this.headersSent = true;
+    this.#res.cork(() => {
+      this.#res.writeStatus(statusLine(status));
+      this.#res.writeHeader('content-type', contentType);
+      this.#res.writeHeader('x-request-id', this.requestId);
+      for (const name in headers) this.#res.writeHeader(name, headers[name]!);
+    });
+  }
+
+  /**
+   * Writes a body chunk. Resolves at once when uWS took it without buffering; otherwise when
+   * the socket drained (`onWritable`) or the client went away. The caller stops reading the
+   * upstream until then: that is the backpressure.
+   */
+  write(chunk: Uint8Array | string): Promise<void> | null {
+    if (this.aborted || this.finished) return null;
+    let accepted = true;
+    this.#res.cork(() => {
+      accepted = this.#res.write(chunk);
+    });
+    if (accepted) return null;
+    return new Promise((resolve) => {
+      this.#writableWaiter = resolve;
+    });
+  }
+
+  /** Ends a streamed response. */
+  end(): void {
+    if (this.aborted || this.finished) return;
+    this.finished = true;
+    this.#res.cork(() => this.#res.end());
+  }
+
+  /** Milliseconds since arrival. */
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
+}
+
+function tooLarge(maxBytes: number): RelayError {
+  return new RelayError('body_too_large', `The request body is larger than the limit of ${maxBytes} bytes.`);
+}
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+}
+
+/** `req_` + 32 hex characters: unique enough to find one request among billions. */
+export function newRequestId(): string {
+  return `req_${randomBytes(16).toString('hex')}`;
+}

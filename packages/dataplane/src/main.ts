@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import { createDataplane } from './app.ts';
+import { loadDataplaneConfig } from './config.ts';
+import { createClickHouseSink } from './events/clickhouse-sink.ts';
+import { createControlplaneSink } from './events/controlplane-sink.ts';
+import { createEventQueue } from './events/event-queue.ts';
+import { createDataplaneLogger } from './logger.ts';
+import { createSnapshotPoller } from './snapshot/snapshot-client.ts';
+import { createSnapshotStore } from './snapshot/snapshot-store.ts';
+
+/**
+ * `relay dataplane`: a data plane in its own process. Snapshots come from CONTROLPLANE_URL
+ * (kept on disk, so a restart serves even while the control plane is down); events go to
+ * CLICKHOUSE_URL when set, else to the control plane's ingest endpoint.
+ */
+export async function runDataplane(env: Record<string, string | undefined>): Promise<{ close(): Promise<void> }> {
+  const config = loadDataplaneConfig(env);
+  if (config.controlplaneUrl === null) {
+    throw new Error('Invalid data plane configuration:\n  - CONTROLPLANE_URL is required for `relay dataplane` (e.g. http://127.0.0.1:4000)');
+  }
+  const logger = createDataplaneLogger(config.logLevel);
+  const snapshots = createSnapshotStore({
+    credentialKey: snapshotCredentialKey(config.internalToken),
+    persistPath: join(config.dataDir, 'dataplane-snapshot.json'),
+    logger,
+  });
+  await snapshots.loadFromDisk();
+  const poller = createSnapshotPoller({
+    controlplaneUrl: config.controlplaneUrl,
+    internalToken: config.internalToken,
+    store: snapshots,
+    intervalMs: config.snapshotPollIntervalMs,
+    logger,
+  });
+  await poller.start();
+
+  const clickhouse = config.clickhouseUrl === null ? null : createClient({ url: config.clickhouseUrl });
+  const sink =
+    clickhouse === null
+      ? createControlplaneSink({ controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken })
+      : createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase });
+  const events = createEventQueue({
+    sink,
+    batchSize: config.eventBatchSize,
+    flushIntervalMs: config.eventFlushIntervalMs,
+    maxQueued: config.eventQueueMax,
+    logger,
+  });
+  const dataplane = createDataplane({ config, snapshots, events, logger });
+  const port = await dataplane.listen(config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  process.stdout.write(`Data plane: http://${host.includes(':') ? `[${host}]` : host}:${port}/v1 (snapshot ${snapshots.current()?.version ?? 'not yet loaded'})\n`);
+  return {
+    async close() {
+      await dataplane.close();
+      await poller.stop();
+      await events.close();
+      await snapshots.flush();
+      await clickhouse?.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { EVENT_VERSION, type RequestEvent, type StreamEnd, type UsageSource } from '@proxystacks/shared/events/request-event';
+import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
+import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
+import type { SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
+import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+
+/**
+ * What the data plane learns about one request while serving it, filled in step by step and
+ * turned into exactly one event at the end (success, refusal or failure alike).
+ */
+export interface RequestRecord {
+  requestId: string;
+  arrivedAt: number;
+  key: SnapshotKey | null;
+  alias: string;
+  /** The deployment of the last attempt; null when no upstream was tried. */
+  deployment: CompiledDeployment | null;
+  attempts: number;
+  statusCode: number;
+  errorCode: ErrorCode | '';
+  upstreamErrorCode: string;
+  usage: TokenUsage | null;
+  usageSource: UsageSource;
+  streamed: boolean;
+  streamEnd: StreamEnd;
+  finishReason: string;
+  ttftMs: number | null;
+  latencyMs: number;
+  snapshotVersion: number;
+}
+
+export function newRequestRecord(requestId: string, arrivedAt: number, snapshotVersion: number): RequestRecord {
+  return {
+    requestId,
+    arrivedAt,
+    key: null,
+    alias: '',
+    deployment: null,
+    attempts: 0,
+    statusCode: 0,
+    errorCode: '',
+    upstreamErrorCode: '',
+    usage: null,
+    usageSource: 'none',
+    streamed: false,
+    streamEnd: '',
+    finishReason: '',
+    ttftMs: null,
+    latencyMs: 0,
+    snapshotVersion,
+  };
+}
+
+/**
+ * The event for a finished request. Cost is computed here, once, from the pricing rule of the
+ * deployment that answered; the rule's id and version go into the event so every charge can
+ * be traced to the price that made it.
+ */
+export function buildRequestEvent(record: RequestRecord, dataplaneId: string): RequestEvent {
+  const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+  const pricing = record.deployment?.pricing ?? null;
+  const cost = pricing === null || record.usage === null ? 0 : priceRequest(usage, pricing);
+  return {
+    event_version: EVENT_VERSION,
+    request_id: record.requestId,
+    ts: formatEventTime(record.arrivedAt),
+    org_id: record.key?.orgId ?? '',
+    project_id: record.key?.projectId ?? '',
+    team_id: record.key?.teamId ?? '',
+    key_id: record.key?.id ?? '',
+    alias: record.alias.slice(0, 256),
+    provider_id: record.deployment?.provider.id ?? '',
+    provider_type: record.deployment?.provider.type ?? '',
+    upstream_model: record.deployment?.upstreamModel ?? '',
+    status_code: record.statusCode,
+    error_code: record.errorCode,
+    upstream_error_code: record.upstreamErrorCode.slice(0, 100),
+    attempts: record.attempts,
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    cached_tokens: usage.cachedTokens,
+    usage_source: record.usageSource,
+    cost_micros: cost,
+    pricing_rule_id: pricing === null || record.usage === null ? '' : pricing.id,
+    pricing_rule_version: pricing === null || record.usage === null ? 0 : pricing.version,
+    snapshot_version: record.snapshotVersion,
+    latency_ms: record.latencyMs,
+    ttft_ms: record.ttftMs,
+    streamed: record.streamed,
+    stream_end: record.streamEnd,
+    finish_reason: record.finishReason,
+    dataplane_id: dataplaneId,
+  };
+}

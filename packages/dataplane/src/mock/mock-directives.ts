@@ -1,0 +1,64 @@
+/**
+ * How a caller steers the mock provider: directives written in the last user message, so
+ * they pass through any client and any gateway unchanged.
+ *
+ *   mock:words=<n>        reply with n words (default 12, at most 10 000)
+ *   mock:delay=<ms>       wait between streamed words (default 0)
+ *   mock:ttfb=<ms>        wait before answering at all
+ *   mock:fail=<status>    answer with an OpenAI-shaped error and this HTTP status (400–599)
+ *   mock:cut-after=<n>    stream n words, then drop the connection without finishing
+ *   mock:no-usage         report no usage (like providers that do not count tokens)
+ *
+ * @example "Hello mock:words=50 mock:delay=20"
+ */
+export interface MockDirectives {
+  words: number;
+  delayMs: number;
+  ttfbMs: number;
+  failStatus: number | null;
+  cutAfter: number | null;
+  noUsage: boolean;
+}
+
+const DIRECTIVE = /\bmock:([a-z-]+)(?:=(\d+))?/g;
+
+export function parseMockDirectives(text: string): MockDirectives {
+  const out: MockDirectives = { words: 12, delayMs: 0, ttfbMs: 0, failStatus: null, cutAfter: null, noUsage: false };
+  for (const match of text.matchAll(DIRECTIVE)) {
+    const value = match[2] === undefined ? null : Number(match[2]);
+    switch (match[1]) {
+      case 'words':
+        if (value !== null) out.words = Math.min(Math.max(value, 1), 10_000);
+        break;
+      case 'delay':
+        if (value !== null) out.delayMs = Math.min(value, 60_000);
+        break;
+      case 'ttfb':
+        if (value !== null) out.ttfbMs = Math.min(value, 600_000);
+        break;
+      case 'fail':
+        if (value !== null && value >= 400 && value <= 599) out.failStatus = value;
+        break;
+      case 'cut-after':
+        if (value !== null) out.cutAfter = value;
+        break;
+      case 'no-usage':
+        out.noUsage = true;
+        break;
+    }
+  }
+  return out;
+}
+
+const VOCABULARY = (
+  'Relay answers from the mock provider so every part of the path can be tried without a real ' +
+  'model behind it: keys, routing, streaming, metering, pricing and the spend ledger all see a ' +
+  'genuine OpenAI-shaped exchange over HTTP'
+).split(' ');
+
+/** The mock's reply: deterministic words, so tests can predict token counts. */
+export function mockReplyWords(count: number): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < count; i++) words.push(VOCABULARY[i % VOCABULARY.length]!);
+  return words;
+}

@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { ChatCompletionRequest, ChatMessage, ChatUsage } from '@proxystacks/shared/openai/wire';
+import { estimatePromptTokens, estimateTextTokens, messageText } from '../metering/estimate-tokens.ts';
+import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock-directives.ts';
+
+/**
+ * The built-in mock provider: a real HTTP server on loopback that speaks the OpenAI chat
+ * completions wire format (JSON and SSE, `stream_options.include_usage`, usage with the
+ * o200k token count of the prompt), streams word by word, and fails or slows down on request
+ * (see mock-directives.ts). The data plane reaches it through the same OpenAI-compatible
+ * adapter, keep-alive pool and SSE relay as any real provider, so the demo and the tests
+ * exercise the real path; only the model is pretend.
+ */
+export interface MockUpstream {
+  /** Base URL to put in a provider (`http://127.0.0.1:<port>/v1`). */
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startMockUpstream(options: { host?: string; port?: number } = {}): Promise<MockUpstream> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && path === '/v1/models') {
+    return json(res, 200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 0, owned_by: 'relay-mock' }] });
+  }
+  if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+    return json(res, 404, errorBody(`No route ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'));
+  }
+  let request: ChatCompletionRequest;
+  try {
+    request = JSON.parse(await readAll(req)) as ChatCompletionRequest;
+  } catch {
+    return json(res, 400, errorBody('The mock provider could not parse the request body as JSON.', 'invalid_request_error', 'invalid_json'));
+  }
+  if (!Array.isArray(request.messages) || typeof request.model !== 'string') {
+    return json(res, 400, errorBody("'model' and 'messages' are required.", 'invalid_request_error', 'missing_required_parameter'));
+  }
+  const directives = parseMockDirectives(lastUserText(request.messages));
+  if (directives.ttfbMs > 0) await sleep(directives.ttfbMs);
+  if (directives.failStatus !== null) {
+    const status = directives.failStatus;
+    const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
+    return json(res, status, errorBody(`The mock provider was told to fail with ${status}.`, type, `mock_${status}`));
+  }
+  const words = mockReplyWords(directives.words);
+  const id = `chatcmpl-mock${randomBytes(8).toString('hex')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const usage = mockUsage(request.messages, words.join(' '));
+  if (request.stream === true) {
+    return stream(res, request, directives, { id, created, words, usage });
+  }
+  return json(res, 200, {
+    id,
+    object: 'chat.completion',
+    created,
+    model: request.model,
+    choices: [{ index: 0, message: { role: 'assistant', content: words.join(' '), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    ...(directives.noUsage ? {} : { usage }),
+    system_fingerprint: 'relay-mock',
+  });
+}
+
+async function stream(
+  res: ServerResponse,
+  request: ChatCompletionRequest,
+  directives: MockDirectives,
+  reply: { id: string; created: number; words: string[]; usage: ChatUsage },
+): Promise<void> {
+  const includeUsage = request.stream_options?.include_usage === true && !directives.noUsage;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  const chunk = (choices: unknown[], usage?: ChatUsage | null) =>
+    `data: ${JSON.stringify({
+      id: reply.id,
+      object: 'chat.completion.chunk',
+      created: reply.created,
+      model: request.model,
+      system_fingerprint: 'relay-mock',
+      choices,
+      ...(includeUsage ? { usage: usage ?? null } : {}),
+    })}\n\n`;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+  });
+  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+  for (let i = 0; i < reply.words.length; i++) {
+    if (closed) return;
+    if (directives.cutAfter !== null && i >= directives.cutAfter) {
+      // Let what was written reach the wire, then drop the connection mid-stream.
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      res.destroy();
+      return;
+    }
+    if (directives.delayMs > 0) await sleep(directives.delayMs);
+    const text = i === 0 ? reply.words[i]! : ` ${reply.words[i]}`;
+    const ok = res.write(chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
+    if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+  if (includeUsage) res.write(chunk([], reply.usage));
+  res.end('data: [DONE]\n\n');
+}
+
+function mockUsage(messages: readonly ChatMessage[], reply: string): ChatUsage {
+  const prompt = estimatePromptTokens(messages);
+  const completion = estimateTextTokens(reply);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
+}
+
+function lastUserText(messages: readonly ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]?.role === 'user') return messageText(messages[i]!);
+  }
+  return '';
+}
+
+function errorBody(message: string, type: string, code: string) {
+  return { error: { message, type, code, param: null } };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

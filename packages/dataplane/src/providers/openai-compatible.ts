@@ -1,0 +1,80 @@
+import { Agent, request, errors as undiciErrors } from 'undici';
+import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
+import { upstreamHttpError, upstreamTransportError } from './upstream-errors.ts';
+
+/** Where each OpenAI-wire provider type lives when its provider sets no base URL. */
+const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
+  openai: 'https://api.openai.com/v1',
+  deepseek: 'https://api.deepseek.com/v1',
+};
+
+export interface OpenAICompatibleOptions {
+  /** Keep-alive connection pool shared by every upstream. */
+  dispatcher: Agent;
+  /** Headers and each idle gap in a body must come within this. */
+  timeoutMs: number;
+  /** Base URL of the built-in mock provider, for `mock` providers without a base URL. */
+  mockBaseUrl: string | null;
+}
+
+/**
+ * The adapter for every upstream that speaks OpenAI's chat completions wire format: OpenAI,
+ * DeepSeek, vLLM, Ollama, LM Studio, Together, Groq… and the built-in mock. The request goes
+ * out as the client sent it, with `model` replaced by the upstream model and, for streams,
+ * `stream_options.include_usage` switched on so usage is metered from the provider's own
+ * count (the SSE relay strips the usage chunk again when the client did not ask for it).
+ */
+export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
+  return {
+    types: ['openai', 'openai_compatible', 'deepseek', 'mock'],
+    async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
+      const { deployment } = call;
+      const baseUrl = deployment.provider.baseUrl ?? (deployment.provider.type === 'mock' ? options.mockBaseUrl : DEFAULT_BASE_URLS[deployment.provider.type]);
+      if (baseUrl === null || baseUrl === undefined) {
+        throw new RelayError('upstream_error', 'The provider for this model has no base URL configured.', {
+          attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 0 }],
+        });
+      }
+      const body = JSON.stringify(upstreamBody(call));
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' };
+      if (deployment.provider.credential !== null) headers.authorization = `Bearer ${deployment.provider.credential}`;
+
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(`${baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher: options.dispatcher,
+          signal: call.signal,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        });
+      } catch (err) {
+        if (call.signal.aborted) throw err;
+        throw upstreamTransportError(deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
+      }
+      if (response.statusCode >= 400) {
+        const text = await response.body.text().catch(() => '');
+        throw upstreamHttpError(deployment, response.statusCode, text);
+      }
+      if (!call.stream) {
+        try {
+          return { kind: 'json', body: Buffer.from(await response.body.arrayBuffer()) };
+        } catch (err) {
+          if (call.signal.aborted) throw err;
+          throw upstreamTransportError(deployment, err, err instanceof undiciErrors.BodyTimeoutError);
+        }
+      }
+      return { kind: 'stream', body: response.body };
+    },
+  };
+}
+
+function upstreamBody(call: UpstreamCall): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...call.request, model: call.deployment.upstreamModel };
+  if (call.stream) out.stream_options = { ...(call.request.stream_options ?? {}), include_usage: true };
+  return out;
+}

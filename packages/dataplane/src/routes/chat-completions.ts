@@ -1,0 +1,179 @@
+import type { Logger } from 'pino';
+import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
+import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
+import { validateChatRequest } from '@proxystacks/shared/openai/validate-request';
+import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
+import { authenticate } from '../auth/authenticate.ts';
+import type { EventQueue } from '../events/event-queue.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
+import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
+import type { UpstreamResponse } from '../providers/provider-adapter.ts';
+import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import { orderDeployments } from '../routing/order-deployments.ts';
+import type { CompiledDeployment, CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
+import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
+import { relaySse } from '../streaming/sse-relay.ts';
+
+export interface ChatCompletionsDeps {
+  snapshots: SnapshotStore;
+  providers: ProviderRegistry;
+  events: EventQueue;
+  keySecret: string;
+  maxBodyBytes: number;
+  dataplaneId: string;
+  logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
+}
+
+/**
+ * `POST /v1/chat/completions`: authenticate → read and validate the body → resolve the alias →
+ * try its deployments in order → answer (JSON or SSE) → meter → one event. Every path,
+ * including refusals and failures, ends in exactly one event.
+ */
+export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
+  const snapshot = deps.snapshots.current();
+  const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
+  try {
+    if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
+    // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
+    record.key = authenticate(ex.authorization, snapshot, deps.keySecret);
+    const request = parseRequest(await ex.readBody(deps.maxBodyBytes));
+    record.alias = request.model;
+    record.streamed = request.stream === true;
+    await forward(ex, deps, snapshot, request, record);
+  } catch (err) {
+    fail(ex, record, err, deps.logger);
+  } finally {
+    record.latencyMs = ex.elapsedMs();
+    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
+    deps.events.push(buildRequestEvent(record, deps.dataplaneId));
+  }
+}
+
+function parseRequest(body: Buffer): ChatCompletionRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new RelayError(
+      'invalid_json',
+      'We could not parse the JSON body of your request. (HINT: This likely means you aren’t using your HTTP library correctly. The body must be JSON.)',
+    );
+  }
+  return validateChatRequest(parsed);
+}
+
+async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord): Promise<void> {
+  const route = snapshot.routes.get(request.model);
+  if (route === undefined) {
+    throw new RelayError('model_not_found', `The model '${request.model}' does not exist or you do not have access to it.`, { param: 'model' });
+  }
+  const controller = new AbortController();
+  ex.onAbort(() => controller.abort());
+  const failures: AttemptError[] = [];
+  let lastError: RelayError | null = null;
+
+  for (const deployment of orderDeployments(route)) {
+    if (ex.aborted) break;
+    record.deployment = deployment;
+    record.attempts++;
+    let response: UpstreamResponse;
+    try {
+      response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
+        deployment,
+        request,
+        stream: record.streamed,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (ex.aborted) break;
+      if (!isRelayError(err)) throw err;
+      failures.push(...err.attempts);
+      lastError = err;
+      if (!err.retryable) break;
+      continue; // Nothing reached the client yet: the next deployment may answer.
+    }
+    if (response.kind === 'json') return answerJson(ex, request, deployment, response.body, record);
+    return answerStream(ex, request, response.body, record);
+  }
+  if (ex.aborted) {
+    record.streamEnd = record.streamed ? 'client_abort' : '';
+    return;
+  }
+  if (lastError === null) throw new RelayError('upstream_error', 'No deployment could serve this model.');
+  throw new RelayError(lastError.code, lastError.message, {
+    attempts: failures,
+    ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
+  });
+}
+
+/** A JSON answer goes out byte for byte; it is parsed once, for its usage and finish reason. */
+function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: CompiledDeployment, body: Buffer, record: RequestRecord): void {
+  let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
+  try {
+    completion = JSON.parse(body.toString('utf8')) as typeof completion;
+  } catch {
+    throw new RelayError('upstream_error', 'The upstream provider answered with invalid JSON.', {
+      attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200 }],
+    });
+  }
+  record.statusCode = 200;
+  record.finishReason = completion.choices?.[0]?.finish_reason ?? '';
+  ex.sendJson(200, body);
+  if (completion.usage) {
+    record.usage = fromWireUsage(completion.usage);
+    record.usageSource = 'provider';
+  } else {
+    const text = (completion.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('');
+    record.usage = { promptTokens: estimatePromptTokens(request.messages), completionTokens: estimateTextTokens(text), cachedTokens: 0 };
+    record.usageSource = 'estimate';
+  }
+}
+
+async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord): Promise<void> {
+  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true });
+  record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
+  record.streamEnd = outcome.end;
+  record.finishReason = outcome.finishReason;
+  record.ttftMs = outcome.ttftMs;
+  record.errorCode = outcome.errorCode;
+  record.upstreamErrorCode = outcome.upstreamErrorCode;
+  if (outcome.usage !== null) {
+    record.usage = fromWireUsage(outcome.usage);
+    record.usageSource = 'provider';
+  } else {
+    // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
+    // generated was still paid for upstream, so it is estimated rather than dropped. Streams
+    // carry about one token per content event.
+    record.usage = { promptTokens: estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
+    record.usageSource = 'estimate';
+  }
+}
+
+function fromWireUsage(usage: ChatUsage): TokenUsage {
+  const prompt = nonNegative(usage.prompt_tokens);
+  const cached = Math.min(nonNegative(usage.prompt_tokens_details?.cached_tokens), prompt);
+  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached };
+}
+
+function nonNegative(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? Math.min(value, 4_294_967_295) : 0;
+}
+
+function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Logger, 'error'>): void {
+  if (!isRelayError(err)) logger.error({ requestId: ex.requestId, err }, 'unexpected error while serving a request');
+  const { status, body } = toOpenAIError(err, ex.requestId);
+  record.statusCode = ex.aborted ? 499 : status;
+  record.errorCode = body.error.code as RequestRecord['errorCode'];
+  if (isRelayError(err) && err.upstreamErrorCode !== undefined) record.upstreamErrorCode = err.upstreamErrorCode;
+  if (record.streamed && ex.headersSent) {
+    // Headers already went out: the failure can only be told inside the stream.
+    void ex.write(`data: ${JSON.stringify(body)}\n\n`);
+    ex.end();
+    record.streamEnd = 'error';
+    return;
+  }
+  if (record.streamed) record.streamEnd = ex.aborted ? 'client_abort' : 'error';
+  ex.sendError(err);
+}

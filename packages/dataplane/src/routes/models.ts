@@ -1,0 +1,32 @@
+import type { ModelList } from '@proxystacks/shared/openai/wire';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { authenticate } from '../auth/authenticate.ts';
+import type { Exchange } from '../http/exchange.ts';
+import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
+
+/**
+ * `GET /v1/models`: the aliases this gateway serves, in OpenAI's list shape, so SDKs and tools
+ * that discover models work unchanged. Needs a valid key, like OpenAI's.
+ */
+export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: string): void {
+  try {
+    const snapshot = snapshots.current();
+    if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
+    authenticate(ex.authorization, snapshot, keySecret);
+    const created = Math.floor(Date.parse(snapshot.source.createdAt) / 1000) || 0;
+    const list: ModelList = {
+      object: 'list',
+      data: [...snapshot.routes.keys()].sort().map((id) => ({ id, object: 'model', created, owned_by: 'proxystacks-relay' })),
+    };
+    ex.sendJson(200, JSON.stringify(list));
+  } catch (err) {
+    ex.sendError(err);
+  }
+}
+
+/** `GET /healthz`: 200 once a config snapshot is loaded (what a load balancer should wait for). */
+export function serveHealth(ex: Exchange, snapshots: SnapshotStore, queued: number): void {
+  const snapshot = snapshots.current();
+  const body = JSON.stringify({ status: snapshot === null ? 'starting' : 'ok', snapshot_version: snapshot?.version ?? null, events_queued: queued });
+  ex.sendJson(snapshot === null ? 503 : 200, body);
+}

@@ -1,0 +1,156 @@
+import type { ChatUsage } from '@proxystacks/shared/openai/wire';
+import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+import { SSE_DONE } from '@proxystacks/shared/openai/wire';
+import type { StreamEnd } from '@proxystacks/shared/events/request-event';
+import type { Exchange } from '../http/exchange.ts';
+import { eventData, SseScanner } from './sse-scanner.ts';
+
+/** What a relayed stream produced, for metering and the event. */
+export interface StreamOutcome {
+  end: Exclude<StreamEnd, ''>;
+  usage: ChatUsage | null;
+  finishReason: string;
+  /** Events that carried generated content: the completion estimate when usage never came. */
+  contentEvents: number;
+  /** Milliseconds from arrival to the first generated content; null if none. */
+  ttftMs: number | null;
+  errorCode: ErrorCode | '';
+  upstreamErrorCode: string;
+}
+
+export interface RelayOptions {
+  upstream: AsyncIterable<Uint8Array>;
+  exchange: Exchange;
+  /** The client asked for `stream_options.include_usage`; otherwise the usage chunk is removed. */
+  clientWantsUsage: boolean;
+}
+
+const DONE = 'data: [DONE]';
+const DONE_TIGHT = 'data:[DONE]';
+const CONTENT = '"content":"';
+const EMPTY_CONTENT = '"content":""';
+const TOOL_CALLS = '"tool_calls":[';
+
+/**
+ * Forwards an upstream SSE stream to the client as it arrives, with backpressure both ways:
+ * when uWS buffers (write returns false) it stops pulling from the upstream until the socket
+ * drains, so a slow client slows the upstream instead of growing memory. Along the way it reads
+ * usage, the finish reason and the time to first token from the few events that carry them.
+ *
+ * Every stream ends with a terminal signal: the upstream's `[DONE]` (or ours, when the upstream
+ * finished but forgot it), or an OpenAI-shaped error event when the upstream broke off, so a
+ * client can always tell a complete answer from a cut one.
+ */
+export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
+  const { exchange } = options;
+  const scanner = new SseScanner();
+  const outcome: StreamOutcome = { end: 'done', usage: null, finishReason: '', contentEvents: 0, ttftMs: null, errorCode: '', upstreamErrorCode: '' };
+  let sawDone = false;
+  try {
+    for await (const chunk of options.upstream) {
+      const out: Buffer[] = [];
+      for (const event of scanner.push(chunk)) {
+        const forward = inspect(event, outcome, options.clientWantsUsage, exchange);
+        if (forward === 'done') {
+          sawDone = true;
+          out.push(event);
+          break;
+        }
+        if (forward === 'upstream-error') {
+          await flush(exchange, out);
+          return failStream(exchange, outcome, 'upstream_error');
+        }
+        if (forward !== null) out.push(forward);
+      }
+      await flush(exchange, out);
+      if (sawDone) break;
+      if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+    }
+  } catch (err) {
+    if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+    if (sawDone) return finish(exchange, outcome);
+    return failStream(exchange, outcome, 'upstream_stream_interrupted');
+  }
+  if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+  if (!sawDone) {
+    // The upstream closed without `[DONE]`. With a finish reason the answer is complete and we
+    // add the terminator it forgot; without one it was cut off.
+    if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted');
+    const wait = exchange.write(SSE_DONE);
+    if (wait !== null) await wait;
+  }
+  return finish(exchange, outcome);
+}
+
+/**
+ * Looks at one event: returns the bytes to forward (usually the event itself), null to drop
+ * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
+ */
+function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolean, exchange: Exchange): Buffer | null | 'done' | 'upstream-error' {
+  if (event.indexOf(DONE) !== -1 || event.indexOf(DONE_TIGHT) !== -1) return 'done';
+  const contentAt = event.indexOf(CONTENT);
+  if ((contentAt !== -1 && event.indexOf(EMPTY_CONTENT) !== contentAt) || event.indexOf(TOOL_CALLS) !== -1) {
+    outcome.contentEvents++;
+    if (outcome.ttftMs === null) outcome.ttftMs = exchange.elapsedMs();
+  }
+  const hasUsage = event.indexOf('"usage"') !== -1 && event.indexOf('"usage":null') === -1 && event.indexOf('"usage": null') === -1;
+  const hasFinish = event.indexOf('"finish_reason":"') !== -1 || event.indexOf('"finish_reason": "') !== -1;
+  const mayBeError = event.indexOf('"error"') !== -1;
+  if (!hasUsage && !hasFinish && !mayBeError) return event;
+
+  const data = eventData(event);
+  if (data === null) return event;
+  let chunk: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null }>; error?: { code?: unknown; type?: unknown } };
+  try {
+    chunk = JSON.parse(data) as typeof chunk;
+  } catch {
+    return event;
+  }
+  if (chunk.error !== undefined && chunk.error !== null && chunk.choices === undefined) {
+    const code = chunk.error.code ?? chunk.error.type;
+    outcome.upstreamErrorCode = typeof code === 'string' ? code.slice(0, 100) : '';
+    return 'upstream-error';
+  }
+  const finish = chunk.choices?.find((c) => typeof c.finish_reason === 'string')?.finish_reason;
+  if (typeof finish === 'string') outcome.finishReason = finish;
+  if (!hasUsage || chunk.usage === undefined || chunk.usage === null) return event;
+  outcome.usage = chunk.usage;
+  if (clientWantsUsage) return event;
+  // The client did not ask for usage: the usage-only chunk goes, and usage riding on a content
+  // chunk (some OpenAI-compatible servers do that) is removed from it.
+  if (chunk.choices === undefined || chunk.choices.length === 0) return null;
+  delete chunk.usage;
+  return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+}
+
+async function flush(exchange: Exchange, parts: Buffer[]): Promise<void> {
+  if (parts.length === 0) return;
+  if (!exchange.headersSent) {
+    exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  }
+  const wait = exchange.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  if (wait !== null) await wait;
+}
+
+function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
+  exchange.end();
+  return { ...outcome, end: 'done' };
+}
+
+/** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
+async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error'): Promise<StreamOutcome> {
+  const message =
+    code === 'upstream_error'
+      ? 'The upstream provider reported an error in the middle of the stream.'
+      : 'The upstream provider stopped the stream before it finished.';
+  const error = toOpenAIError(new RelayError(code === 'upstream_error' ? 'upstream_stream_interrupted' : code, message), exchange.requestId);
+  if (!exchange.headersSent) {
+    exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache' });
+  }
+  const wait = exchange.write(`data: ${JSON.stringify(error.body)}\n\n`);
+  if (wait !== null) await wait;
+  exchange.end();
+  return { ...outcome, end: 'error', errorCode: 'upstream_stream_interrupted' };
+}

@@ -1,0 +1,100 @@
+import { pino } from 'pino';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
+import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotContent } from '@proxystacks/shared/snapshot/config-snapshot';
+import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import { createDataplane, type Dataplane } from '../src/app.ts';
+import { loadDataplaneConfig } from '../src/config.ts';
+import type { EventSink } from '../src/events/event-sink.ts';
+import { createEventQueue, type EventQueue } from '../src/events/event-queue.ts';
+import { createSnapshotStore, type SnapshotStore } from '../src/snapshot/snapshot-store.ts';
+
+export const KEY_SECRET = 'test-key-secret-0123456789abcdefghijkl';
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdefghij';
+export const PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 };
+
+/**
+ * A real data plane on a loopback port (uWS, the built-in mock upstream over real HTTP), with
+ * a snapshot built in the test instead of by a control plane, and an event sink that keeps the
+ * batches it is given so tests can read them back.
+ */
+export interface Harness {
+  url: string;
+  activeKey: string;
+  revokedKey: string;
+  events: RequestEvent[];
+  snapshots: SnapshotStore;
+  queue: EventQueue;
+  eventFor(requestId: string): Promise<RequestEvent>;
+  applySnapshot(change: (content: Omit<ConfigSnapshotContent, 'schemaVersion'>) => void): void;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const activeKey = generateKey();
+  const revokedKey = generateKey();
+  let content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    keys: [
+      { id: 'key-active', hash: hashKey(activeKey, KEY_SECRET), prefix: displayPrefix(activeKey), name: 'active', orgId: 'org-1', teamId: 'team-1', projectId: '', status: 'active' },
+      { id: 'key-revoked', hash: hashKey(revokedKey, KEY_SECRET), prefix: displayPrefix(revokedKey), name: 'revoked', orgId: 'org-1', teamId: 'team-1', projectId: '', status: 'revoked' },
+    ],
+    providers: [
+      { id: 'prov-mock', name: 'Mock', type: 'mock', baseUrl: null, credential: null },
+      // Nothing listens on port 9 (discard) on loopback: connection refused, a retryable failure.
+      { id: 'prov-down', name: 'Down', type: 'openai_compatible', baseUrl: 'http://127.0.0.1:9/v1', credential: null },
+    ],
+    routes: [
+      { alias: 'relay-mini', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
+      {
+        alias: 'with-fallback',
+        deployments: [
+          { id: 'dep-down', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null },
+          { id: 'dep-mock-2', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+        ],
+      },
+      { alias: 'only-down', deployments: [{ id: 'dep-down-2', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null }] },
+    ],
+    pricingRules: [{ id: 'rule-1', version: 3, ...PRICES }],
+  };
+  const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const logger = pino({ level: 'silent' });
+  const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
+  snapshots.apply(createSnapshot(content));
+  const events: RequestEvent[] = [];
+  const sink: EventSink = {
+    async write(_batchId, batch) {
+      events.push(...batch);
+    },
+  };
+  const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger });
+  const port = await dataplane.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    activeKey,
+    revokedKey,
+    events,
+    snapshots,
+    queue,
+    async eventFor(requestId) {
+      for (let i = 0; i < 200; i++) {
+        const event = events.find((e) => e.request_id === requestId);
+        if (event !== undefined) return event;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`no event for ${requestId}`);
+    },
+    applySnapshot(change) {
+      content = structuredClone(content);
+      change(content);
+      content.version++;
+      snapshots.apply(createSnapshot(content) as ConfigSnapshot);
+    },
+    async close() {
+      await dataplane.close();
+      await queue.close();
+    },
+  };
+}
