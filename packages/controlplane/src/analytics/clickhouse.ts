@@ -1,0 +1,80 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Logger } from 'pino';
+import { assertIdentifier, formatEventTime, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+
+/**
+ * The analytics store: a ClickHouse server (`CLICKHOUSE_URL`) or chDB in-process. Both are
+ * driven through the same `@clickhouse/client` API, so every query is the same SQL.
+ */
+export interface ClickHouse {
+  client: ClickHouseClient;
+  /** Database holding Relay's tables; a plain identifier, safe to put in SQL text. */
+  database: string;
+  kind: 'chdb' | 'server';
+  close(): Promise<void>;
+}
+
+/** Options of {@link createClickHouse}. */
+export interface ClickHouseOptions {
+  /** HTTP(S) URL of a ClickHouse server; null = chDB with its data in `chdbPath`. */
+  url: string | null;
+  /** chDB data directory (one per process: chDB refuses a second path in the same process). */
+  chdbPath: string;
+  database: string;
+}
+
+/** Connects to ClickHouse (server) or opens chDB; does not create anything. */
+export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
+  assertIdentifier(options.database);
+  if (options.url !== null) {
+    const client = createClient({ url: options.url, request_timeout: 30_000 });
+    return { client, database: options.database, kind: 'server', close: () => client.close() };
+  }
+  // chdb 3.4 types its connection against @clickhouse/client-common 1.23.0 while the client
+  // bundles its own copy of the same interface; they are identical at run time.
+  const connection = createChdbConnection({ path: options.chdbPath }) as unknown as ClientConnection;
+  const client = createClient({ connection });
+  return { client, database: options.database, kind: 'chdb', close: () => client.close() };
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** One analytics migration: a name recorded once applied, and the statements it runs, in order. */
+interface ClickHouseMigration {
+  name: string;
+  statements(database: string): string[];
+}
+
+/**
+ * Migrations in order. Never edit one that has shipped: add the next number. Statements must be
+ * idempotent (IF NOT EXISTS), because ClickHouse has no transactional DDL: a migration that
+ * failed half-way is re-run from its first statement.
+ */
+const MIGRATIONS: readonly ClickHouseMigration[] = [
+  { name: '0001_request_events', statements: (database) => [requestEventsDDL(database)] },
+];
+
+/** Creates the database and applies every migration not yet recorded in `<db>._relay_migrations`. */
+export async function migrateClickHouse(ch: ClickHouse, logger: Pick<Logger, 'info'>): Promise<{ applied: string[] }> {
+  const db = ch.database;
+  await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  await ch.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${db}._relay_migrations (name String, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY name`,
+  });
+  const result = await ch.client.query({ query: `SELECT DISTINCT name FROM ${db}._relay_migrations`, format: 'JSONEachRow' });
+  const done = new Set((await result.json<{ name: string }>()).map((row) => row.name));
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.name)) continue;
+    for (const statement of migration.statements(db)) await ch.client.command({ query: statement });
+    await ch.client.insert({
+      table: `${db}._relay_migrations`,
+      values: [{ name: migration.name, applied_at: formatEventTime(Date.now()) }],
+      format: 'JSONEachRow',
+    });
+    logger.info({ migration: migration.name, database: db }, 'applied ClickHouse migration');
+    applied.push(migration.name);
+  }
+  return { applied };
+}

@@ -1,0 +1,86 @@
+/**
+ * The `relay` command (`pnpm relay <command>` from the repository root). The only module that
+ * reads process.env and process.argv; everything below it takes configuration as arguments.
+ */
+import { runDataplane } from '@proxystacks/dataplane/main';
+import { migrateAll } from '../runtime/migrate-all.ts';
+import { runControlplane } from '../runtime/run-controlplane.ts';
+import { startRelay } from '../runtime/start-relay.ts';
+import { printStartBanner } from './start-banner.ts';
+
+const USAGE = `Usage: pnpm relay <command>
+
+Commands:
+  start          Both planes in one process on embedded defaults (PGlite, chDB, mock provider)
+  dataplane      The data plane alone (needs CONTROLPLANE_URL, RELAY_INTERNAL_TOKEN, RELAY_KEY_SECRET)
+  controlplane   The control plane alone (DATABASE_URL, CLICKHOUSE_URL, secrets from the environment)
+  migrate        Apply Postgres and ClickHouse migrations, then exit
+
+Configuration is read from environment variables; see README.md.`;
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+async function main(command: string | undefined): Promise<void> {
+  const env = process.env;
+  switch (command) {
+    case 'start': {
+      const relay = await startRelay({ env });
+      printStartBanner(relay);
+      closeOnSignal(relay);
+      return;
+    }
+    case 'dataplane':
+      closeOnSignal(await runDataplane(env));
+      return;
+    case 'controlplane':
+      closeOnSignal(await runControlplane(env));
+      return;
+    case 'migrate': {
+      const applied = await migrateAll(env);
+      process.stdout.write(
+        `Postgres migrations applied: ${applied.postgres.length ? applied.postgres.join(', ') : 'none (up to date)'}\n` +
+          `ClickHouse migrations applied: ${applied.clickhouse.length ? applied.clickhouse.join(', ') : 'none (up to date)'}\n`,
+      );
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      process.stderr.write(`relay: unknown command '${command}'\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+/** SIGINT/SIGTERM close gracefully (drain events, close stores); a second signal exits at once. */
+function closeOnSignal(target: Closable): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(130);
+    closing = true;
+    process.stderr.write(`relay: ${signal} received, shutting down\n`);
+    target.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`relay: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+main(process.argv[2]).catch((err: unknown) => {
+  // Start-up failures (bad configuration, locked data directory, unreachable database) are
+  // reported as one readable message; the stack only at debug level.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`relay: ${message}\n`);
+  if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});

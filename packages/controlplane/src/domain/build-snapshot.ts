@@ -1,0 +1,94 @@
+import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import { createSnapshot, type ConfigSnapshot, type ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
+import { sealSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { openProviderCredential } from './providers.ts';
+
+export interface BuildSnapshotOptions {
+  /** The config revision the snapshot is built at; becomes its version. */
+  version: number;
+  /** Opens provider credentials at rest. */
+  masterKey: SecretKey;
+  /** Seals them again for the trip to data planes (see shared/snapshot/snapshot-credentials.ts). */
+  snapshotKey: SecretKey;
+}
+
+/**
+ * Reads everything a data plane decides with from Postgres, in one repeatable-read
+ * transaction so keys, routes and prices are from the same moment, and shapes it as a config
+ * snapshot. Revoked keys stay in the snapshot (marked revoked) so the data plane can answer
+ * `api_key_revoked` instead of "unknown key".
+ *
+ * Pricing: each route uses the newest rule for its provider and upstream model that is already
+ * in effect; a route without one is unpriced (cost 0, visible as an empty pricing_rule_id).
+ */
+export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshotOptions): Promise<ConfigSnapshot> {
+  const now = new Date();
+  const [keys, providers, aliases, rules] = await prisma.$transaction(
+    [
+      prisma.apiKey.findMany({ orderBy: { id: 'asc' } }),
+      prisma.provider.findMany({ orderBy: { id: 'asc' } }),
+      prisma.modelAlias.findMany({ orderBy: { alias: 'asc' }, include: { routes: { orderBy: [{ priority: 'asc' }, { id: 'asc' }] } } }),
+      prisma.pricingRule.findMany({ where: { effectiveFrom: { lte: now } }, orderBy: [{ version: 'desc' }] }),
+    ],
+    { isolationLevel: 'RepeatableRead' },
+  );
+
+  const newestRule = new Map<string, (typeof rules)[number]>();
+  for (const rule of rules) {
+    const slot = `${rule.providerId}\u0000${rule.model}`;
+    if (!newestRule.has(slot)) newestRule.set(slot, rule);
+  }
+  const usedRules = new Map<string, (typeof rules)[number]>();
+
+  return createSnapshot({
+    version: options.version,
+    createdAt: now.toISOString(),
+    keys: keys.map((k) => ({
+      id: k.id,
+      hash: k.hash,
+      prefix: k.prefix,
+      name: k.name,
+      orgId: k.orgId,
+      teamId: k.teamId,
+      projectId: '',
+      status: k.status === 'ACTIVE' ? 'active' : 'revoked',
+    })),
+    providers: providers.map((p) => {
+      const credential = openProviderCredential(p, options.masterKey);
+      return {
+        id: p.id,
+        name: p.name,
+        type: p.type.toLowerCase() as ProviderType,
+        baseUrl: p.baseUrl,
+        credential: credential === null ? null : sealSnapshotCredential(credential, options.snapshotKey, p.id),
+      };
+    }),
+    routes: aliases
+      .filter((a) => a.routes.length > 0)
+      .map((a) => ({
+        alias: a.alias,
+        deployments: a.routes.map((r) => {
+          const rule = newestRule.get(`${r.providerId}\u0000${r.upstreamModel}`) ?? null;
+          if (rule !== null) usedRules.set(rule.id, rule);
+          return {
+            id: r.id,
+            providerId: r.providerId,
+            upstreamModel: r.upstreamModel,
+            priority: r.priority,
+            weight: r.weight,
+            pricingRuleId: rule?.id ?? null,
+          };
+        }),
+      })),
+    pricingRules: [...usedRules.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((r) => ({
+        id: r.id,
+        version: r.version,
+        inputMicrosPerMTok: Number(r.inputMicrosPerMTok),
+        outputMicrosPerMTok: Number(r.outputMicrosPerMTok),
+        cachedInputMicrosPerMTok: r.cachedInputMicrosPerMTok === null ? null : Number(r.cachedInputMicrosPerMTok),
+      })),
+  });
+}

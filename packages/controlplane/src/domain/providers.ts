@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { openSecret, sealSecret, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import { ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
+import { bumpConfigRevision } from './config-revision.ts';
+import { parseInput, rejectDuplicate } from './input-error.ts';
+import { httpUrlSchema, nameSchema } from './input-schemas.ts';
+import { inTransaction } from './transaction.ts';
+
+/** Input of {@link createProvider}. The credential is write-only: nothing ever returns it. */
+export interface CreateProviderInput {
+  name: string;
+  type: ProviderType;
+  /** null or absent = the adapter's default (required for OPENAI_COMPATIBLE, which has none). */
+  baseUrl?: string | null;
+  /** API key or token for the upstream; null or absent = none (mock, local vLLM/Ollama). */
+  credential?: string | null;
+}
+
+const createProviderSchema = z
+  .object({
+    name: nameSchema,
+    type: z.enum(ProviderType, { error: 'is not a known provider type' }),
+    baseUrl: httpUrlSchema.nullish(),
+    credential: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty (omit it for a provider without one)')
+      .max(4096, 'must be at most 4096 characters')
+      .nullish(),
+  })
+  .refine((p) => p.type !== 'OPENAI_COMPATIBLE' || (p.baseUrl ?? null) !== null, {
+    message: 'is required for an OPENAI_COMPATIBLE provider',
+    path: ['baseUrl'],
+  });
+
+/** Sealing context of a provider's credential: a sealed value copied onto another provider fails to open. */
+function credentialContext(providerId: string): string {
+  return `provider:${providerId}`;
+}
+
+/**
+ * Creates a provider in `orgId`, its credential sealed under the master key. The id is chosen
+ * here, before the insert, so the sealed credential can be bound to it.
+ */
+export async function createProvider(
+  prisma: PrismaClient,
+  orgId: string,
+  input: CreateProviderInput,
+  masterKey: SecretKey,
+): Promise<Provider> {
+  const parsed = parseInput(createProviderSchema, input);
+  const id = randomUUID();
+  const credentialSealed = parsed.credential ? sealSecret(parsed.credential, masterKey, credentialContext(id)) : null;
+  return rejectDuplicate(
+    () =>
+      inTransaction(prisma, async (tx) => {
+        const provider = await tx.provider.create({
+          data: { id, orgId, name: parsed.name, type: parsed.type, baseUrl: parsed.baseUrl ?? null, credentialSealed },
+        });
+        await bumpConfigRevision(tx);
+        return provider;
+      }),
+    `A provider named "${parsed.name}" already exists.`,
+    'name',
+  );
+}
+
+/** Opens a provider's credential for the snapshot builder; null when it has none. */
+export function openProviderCredential(
+  provider: Pick<Provider, 'id' | 'credentialSealed'>,
+  masterKey: SecretKey,
+): string | null {
+  if (provider.credentialSealed === null) return null;
+  return openSecret(provider.credentialSealed, masterKey, credentialContext(provider.id));
+}
+
+/** Providers of `orgId`, by name. `query` is Pothos' include/select. */
+export function listProviders(
+  prisma: PrismaClient,
+  orgId: string,
+  query: { include?: Prisma.ProviderInclude; select?: Prisma.ProviderSelect } = {},
+): Promise<Provider[]> {
+  return prisma.provider.findMany({
+    ...query,
+    where: { orgId },
+    orderBy: [{ name: 'asc' }, { id: 'asc' }],
+  } as Prisma.ProviderFindManyArgs);
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { ModelAlias, ModelRoute, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { bumpConfigRevision } from './config-revision.ts';
+import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
+import { idSchema, isUuid, modelNameSchema } from './input-schemas.ts';
+import { inTransaction } from './transaction.ts';
+
+/** One deployment behind an alias. */
+export interface ModelRouteInput {
+  providerId: string;
+  upstreamModel: string;
+  /** Lower runs first; default 0. */
+  priority?: number | null;
+  /** Traffic share among routes of equal priority; default 1. */
+  weight?: number | null;
+}
+
+const routeSchema = z.object({
+  providerId: idSchema,
+  upstreamModel: modelNameSchema,
+  priority: z.int('must be an integer').min(0, 'must not be negative').max(1000, 'must be at most 1000').nullish(),
+  weight: z.int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000').nullish(),
+});
+
+const createAliasSchema = z.object({
+  alias: modelNameSchema,
+  routes: z.array(routeSchema).min(1, 'needs at least one route').max(20, 'may have at most 20 routes'),
+});
+
+/** Creates an alias apps can send as `model`, with its routes, in one transaction. */
+export async function createModelAlias(
+  prisma: PrismaClient,
+  orgId: string,
+  input: { alias: string; routes: ModelRouteInput[] },
+): Promise<ModelAlias> {
+  const parsed = parseInput(createAliasSchema, input);
+  return rejectDuplicate(
+    () =>
+      inTransaction(prisma, async (tx) => {
+        await assertProvidersInOrg(tx, orgId, parsed.routes.map((r) => r.providerId));
+        const alias = await tx.modelAlias.create({ data: { orgId, alias: parsed.alias } });
+        await tx.modelRoute.createMany({ data: parsed.routes.map((route) => routeData(alias.id, route)) });
+        await bumpConfigRevision(tx);
+        return alias;
+      }),
+    `The alias "${parsed.alias}" already exists, or lists the same provider and upstream model twice.`,
+    'alias',
+  );
+}
+
+/** Adds a route to an existing alias of `orgId`. */
+export async function addModelRoute(
+  prisma: PrismaClient,
+  orgId: string,
+  aliasId: string,
+  input: ModelRouteInput,
+): Promise<ModelRoute> {
+  const route = parseInput(routeSchema, input);
+  return rejectDuplicate(
+    () =>
+      inTransaction(prisma, async (tx) => {
+        const alias = isUuid(aliasId) ? await tx.modelAlias.findFirst({ where: { id: aliasId, orgId } }) : null;
+        if (!alias) throw new InputError('No model alias with this id in your organization.', 'NOT_FOUND', 'aliasId');
+        await assertProvidersInOrg(tx, orgId, [route.providerId]);
+        const created = await tx.modelRoute.create({ data: routeData(alias.id, route) });
+        await bumpConfigRevision(tx);
+        return created;
+      }),
+    'This alias already routes to that provider and upstream model.',
+    'upstreamModel',
+  );
+}
+
+/** Aliases of `orgId`, by alias. `query` is Pothos' include/select. */
+export function listModelAliases(
+  prisma: PrismaClient,
+  orgId: string,
+  query: { include?: Prisma.ModelAliasInclude; select?: Prisma.ModelAliasSelect } = {},
+): Promise<ModelAlias[]> {
+  return prisma.modelAlias.findMany({
+    ...query,
+    where: { orgId },
+    orderBy: [{ alias: 'asc' }, { id: 'asc' }],
+  } as Prisma.ModelAliasFindManyArgs);
+}
+
+function routeData(aliasId: string, route: z.output<typeof routeSchema>): Prisma.ModelRouteCreateManyInput {
+  return {
+    aliasId,
+    providerId: route.providerId,
+    upstreamModel: route.upstreamModel,
+    priority: route.priority ?? 0,
+    weight: route.weight ?? 1,
+  };
+}
+
+async function assertProvidersInOrg(tx: Prisma.TransactionClient, orgId: string, providerIds: string[]): Promise<void> {
+  const wanted = [...new Set(providerIds)];
+  const found = await tx.provider.count({ where: { orgId, id: { in: wanted } } });
+  if (found !== wanted.length) {
+    throw new InputError('A route names a provider that is not in your organization.', 'NOT_FOUND', 'providerId');
+  }
+}

@@ -1,0 +1,37 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Admin } from '../domain/admin-tokens.ts';
+import { useAdminAuth } from './admin-auth.ts';
+import { buildSchema } from './build-schema.ts';
+import type { GraphQLContext, GraphQLDeps } from './context.ts';
+import { maskError } from './mask-error.ts';
+
+/** The GraphQL endpoint's path. */
+export const GRAPHQL_ENDPOINT = '/graphql';
+
+/**
+ * The admin GraphQL API as a Yoga instance (a fetch handler and a Node request listener):
+ * bearer-token auth on every request, errors masked except caller mistakes.
+ */
+export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+  const admins = new WeakMap<Request, Admin>();
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    landingPage: false,
+    graphiql: { title: 'ProxyStacks Relay', headers: JSON.stringify({ authorization: 'Bearer <admin token>' }) },
+    maskedErrors: { maskError },
+    logging: {
+      debug: (...args) => deps.logger.debug({ args }, 'graphql'),
+      info: (...args) => deps.logger.info({ args }, 'graphql'),
+      warn: (...args) => deps.logger.warn({ args }, 'graphql'),
+      error: (...args) => deps.logger.error({ args }, 'graphql'),
+    },
+    plugins: [useAdminAuth(deps, admins)],
+    context: ({ request }) => {
+      const admin = admins.get(request);
+      // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.
+      if (!admin) throw new Error('GraphQL context built for an unauthenticated request');
+      return { deps, prisma: deps.prisma, admin };
+    },
+  });
+}

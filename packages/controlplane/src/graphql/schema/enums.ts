@@ -1,0 +1,11 @@
+import { ApiKeyStatus, ProviderType } from '../../generated/prisma/enums.ts';
+import { builder } from '../builder.ts';
+
+export const ApiKeyStatusEnum = builder.enumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
+export const ProviderTypeEnum = builder.enumType(ProviderType, { name: 'ProviderType' });
+export const SpendGroupByEnum = builder.enumType('SpendGroupBy', {
+  values: {
+    KEY: { description: 'One row per API key (requests without a key are in the totals only).' },
+    MODEL: { description: 'One row per model alias the client asked for.' },
+  } as const,
+});

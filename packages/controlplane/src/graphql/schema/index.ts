@@ -1,0 +1,10 @@
+// Imports only: each file registers its types and fields on the builder.
+import './enums.ts';
+import '../scalars.ts';
+import './viewer.ts';
+import './teams.ts';
+import './keys.ts';
+import './providers.ts';
+import './routing.ts';
+import './pricing.ts';
+import './spend.ts';

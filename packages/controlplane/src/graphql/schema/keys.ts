@@ -1,0 +1,70 @@
+import type { ApiKey } from '../../generated/prisma/client.ts';
+import { createKey, listKeys, revokeKey } from '../../domain/keys.ts';
+import { builder } from '../builder.ts';
+import { ApiKeyStatusEnum } from './enums.ts';
+
+/** An API key as admins see it: never its hash, and its secret only once, in CreatedKey. */
+const ApiKeyRef = builder.prismaObject('ApiKey', {
+  description: 'An API key apps send as `Authorization: Bearer sk-relay-…`.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'First characters of the secret, to recognise the key.' }),
+    status: t.expose('status', { type: ApiKeyStatusEnum }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    team: t.relation('team'),
+  }),
+});
+
+const CreatedKeyRef = builder.objectRef<{ secret: string; key: ApiKey }>('CreatedKey').implement({
+  description: 'A new key. `secret` is shown this once; only its hash is stored.',
+  fields: (t) => ({
+    secret: t.exposeString('secret'),
+    key: t.field({ type: ApiKeyRef, resolve: (created) => created.key }),
+  }),
+});
+
+const CreateKeyInput = builder.inputType('CreateKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    teamId: t.id({ description: 'Owning team; the default team when omitted.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  keys: t.prismaField({
+    type: ['ApiKey'],
+    description: 'Keys of your organization, newest first.',
+    args: { status: t.arg({ type: ApiKeyStatusEnum }) },
+    resolve: (query, _root, args, ctx) => listKeys(ctx.prisma, { orgId: ctx.admin.orgId, status: args.status ?? null }, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createKey: t.field({
+    type: CreatedKeyRef,
+    args: { input: t.arg({ type: CreateKeyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const created = await createKey(
+        ctx.prisma,
+        ctx.admin.orgId,
+        { name: input.name, teamId: input.teamId === null || input.teamId === undefined ? null : String(input.teamId) },
+        ctx.deps.keySecret,
+      );
+      await ctx.deps.onConfigChanged();
+      return created;
+    },
+  }),
+  revokeKey: t.prismaField({
+    type: 'ApiKey',
+    description: 'Revokes a key (idempotent). Data planes refuse it from their next snapshot on.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_query, _root, args, ctx) => {
+      const { key, changed } = await revokeKey(ctx.prisma, ctx.admin.orgId, String(args.id));
+      if (changed) await ctx.deps.onConfigChanged();
+      return key;
+    },
+  }),
+}));

@@ -1,0 +1,47 @@
+import { createPricingRule, listPricingRules } from '../../domain/pricing.ts';
+import { builder } from '../builder.ts';
+
+builder.prismaObject('PricingRule', {
+  description: 'Price of one provider model per million tokens. Versioned, never edited.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    model: t.exposeString('model'),
+    version: t.exposeInt('version'),
+    inputMicrosPerMTok: t.expose('inputMicrosPerMTok', { type: 'Micros' }),
+    outputMicrosPerMTok: t.expose('outputMicrosPerMTok', { type: 'Micros' }),
+    cachedInputMicrosPerMTok: t.expose('cachedInputMicrosPerMTok', { type: 'Micros', nullable: true }),
+    effectiveFrom: t.expose('effectiveFrom', { type: 'DateTime' }),
+    provider: t.relation('provider'),
+  }),
+});
+
+const CreatePricingRuleInput = builder.inputType('CreatePricingRuleInput', {
+  fields: (t) => ({
+    providerId: t.id({ required: true }),
+    model: t.string({ required: true, description: 'Upstream model name, as routes send it.' }),
+    inputMicrosPerMTok: t.field({ type: 'Micros', required: true }),
+    outputMicrosPerMTok: t.field({ type: 'Micros', required: true }),
+    cachedInputMicrosPerMTok: t.field({ type: 'Micros', description: 'Omit to bill cached input as input.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  pricingRules: t.prismaField({
+    type: ['PricingRule'],
+    description: "Pricing rules of your organization's providers, newest version first per model.",
+    resolve: (query, _root, _args, ctx) => listPricingRules(ctx.prisma, ctx.admin.orgId, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createPricingRule: t.prismaField({
+    type: 'PricingRule',
+    description: 'Adds the next version of a provider model price.',
+    args: { input: t.arg({ type: CreatePricingRuleInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const rule = await createPricingRule(ctx.prisma, ctx.admin.orgId, { ...input, providerId: String(input.providerId) });
+      await ctx.deps.onConfigChanged();
+      return rule;
+    },
+  }),
+}));

@@ -1,0 +1,65 @@
+import { createModelAlias, listModelAliases } from '../../domain/routing.ts';
+import { builder } from '../builder.ts';
+
+builder.prismaObject('ModelAlias', {
+  description: 'A model name apps send, resolved to one or more provider routes.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    alias: t.exposeString('alias'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    routes: t.relation('routes', {
+      description: 'In the order the data plane tries them: priority, then heavier weight first.',
+      query: { orderBy: [{ priority: 'asc' }, { weight: 'desc' }, { createdAt: 'asc' }] },
+    }),
+  }),
+});
+
+builder.prismaObject('ModelRoute', {
+  description: 'One deployment behind an alias: a provider and the model name sent upstream.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    upstreamModel: t.exposeString('upstreamModel'),
+    priority: t.exposeInt('priority'),
+    weight: t.exposeInt('weight'),
+    provider: t.relation('provider'),
+  }),
+});
+
+const ModelRouteInput = builder.inputType('ModelRouteInput', {
+  fields: (t) => ({
+    providerId: t.id({ required: true }),
+    upstreamModel: t.string({ required: true }),
+    priority: t.int({ description: 'Lower runs first (0–1000); default 0.' }),
+    weight: t.int({ description: 'Share among routes of equal priority (1–1000); default 1.' }),
+  }),
+});
+
+const CreateModelAliasInput = builder.inputType('CreateModelAliasInput', {
+  fields: (t) => ({
+    alias: t.string({ required: true }),
+    routes: t.field({ type: [ModelRouteInput], required: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  modelAliases: t.prismaField({
+    type: ['ModelAlias'],
+    description: 'Model aliases of your organization, by alias.',
+    resolve: (query, _root, _args, ctx) => listModelAliases(ctx.prisma, ctx.admin.orgId, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createModelAlias: t.prismaField({
+    type: 'ModelAlias',
+    args: { input: t.arg({ type: CreateModelAliasInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const alias = await createModelAlias(ctx.prisma, ctx.admin.orgId, {
+        alias: input.alias,
+        routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })),
+      });
+      await ctx.deps.onConfigChanged();
+      return alias;
+    },
+  }),
+}));

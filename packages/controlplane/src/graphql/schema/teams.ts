@@ -1,0 +1,35 @@
+import { createTeam, listTeams } from '../../domain/teams.ts';
+import { builder } from '../builder.ts';
+
+builder.prismaObject('Team', {
+  description: 'A team owns keys; spend rolls up to it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const CreateTeamInput = builder.inputType('CreateTeamInput', {
+  fields: (t) => ({ name: t.string({ required: true }) }),
+});
+
+builder.queryFields((t) => ({
+  teams: t.prismaField({
+    type: ['Team'],
+    description: 'Teams of your organization, by name.',
+    resolve: (query, _root, _args, ctx) => listTeams(ctx.prisma, ctx.admin.orgId, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createTeam: t.prismaField({
+    type: 'Team',
+    args: { input: t.arg({ type: CreateTeamInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const team = await createTeam(ctx.prisma, ctx.admin.orgId, input);
+      await ctx.deps.onConfigChanged();
+      return team;
+    },
+  }),
+}));

@@ -1,0 +1,120 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
+import { validateRequestEvent } from '@proxystacks/shared/events/request-event';
+import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
+
+/** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
+export const INTERNAL_SNAPSHOT_PATH = '/internal/v1/snapshot';
+export const INTERNAL_EVENTS_PATH = '/internal/v1/events';
+
+const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
+
+const batchSchema = z.strictObject({
+  batchId: z.string().min(8).max(100),
+  events: z.array(z.unknown()).min(1).max(50_000),
+});
+
+export interface InternalApiDeps {
+  internalToken: string;
+  publisher: SnapshotPublisher;
+  clickhouse: ClickHouse;
+  logger: Pick<Logger, 'warn' | 'error'>;
+}
+
+/**
+ * The plane-to-plane API, authenticated with RELAY_INTERNAL_TOKEN:
+ * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
+ * - POST /internal/v1/events   — a batch of request events from a data plane without its own
+ *   ClickHouse access, inserted with the batch id as deduplication token.
+ * Returns false when the path is not one of these.
+ */
+export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
+  if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH) return false;
+  if (!tokenMatches(req.headers.authorization, deps.internalToken)) {
+    sendJson(res, 401, { error: { message: 'Internal token missing or not accepted.', code: 'unauthenticated' } });
+    return true;
+  }
+  if (path === INTERNAL_SNAPSHOT_PATH) {
+    if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+    const snapshot = deps.publisher.current();
+    const etag = `"${snapshot.hash}"`;
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag }).end();
+      return true;
+    }
+    sendJson(res, 200, snapshot, { etag, 'cache-control': 'no-store' });
+    return true;
+  }
+  if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+  let body: unknown;
+  try {
+    body = JSON.parse((await readBody(req, MAX_EVENTS_BODY_BYTES)).toString('utf8'));
+  } catch (err) {
+    sendJson(res, 400, { error: { message: (err as Error).message === 'too large' ? 'Event batch too large.' : 'Body is not JSON.', code: 'invalid_json' } });
+    return true;
+  }
+  const batch = batchSchema.safeParse(body);
+  if (!batch.success) {
+    sendJson(res, 400, { error: { message: 'Expected { batchId, events: [...] }.', code: 'invalid_value' } });
+    return true;
+  }
+  let events;
+  try {
+    events = batch.data.events.map((e) => validateRequestEvent(e));
+  } catch (err) {
+    sendJson(res, 400, { error: { message: `Invalid event: ${(err as Error).message.slice(0, 500)}`, code: 'invalid_value' } });
+    return true;
+  }
+  try {
+    await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batch.data.batchId, events);
+  } catch (err) {
+    // 503 tells the data plane to keep the batch and retry it with the same id.
+    deps.logger.error({ reason: (err as Error).message, events: events.length }, 'event batch insert failed');
+    sendJson(res, 503, { error: { message: 'Event store unavailable; retry the batch.', code: 'not_ready' } });
+    return true;
+  }
+  sendJson(res, 202, { accepted: events.length });
+  return true;
+}
+
+/** Constant-time comparison of `Bearer <token>` with the expected token (hashed to equal lengths first). */
+function tokenMatches(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (match === null) return false;
+  const a = createHash('sha256').update(match[1]!).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): true {
+  sendJson(res, 405, { error: { message: `Use ${allow}.`, code: 'method_not_allowed' } }, { allow });
+  return true;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new Error('too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

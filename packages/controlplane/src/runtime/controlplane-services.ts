@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createClickHouse, migrateClickHouse } from '../analytics/clickhouse.ts';
+import type { ControlplaneConfig } from '../config.ts';
+import { createDatabase, type Database } from '../db/client.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { ensureBootstrap } from '../domain/bootstrap.ts';
+import { createSnapshotPublisher, type SnapshotPublisher } from '../domain/snapshot-publisher.ts';
+import { createKeyUsageSync } from '../domain/sync-key-usage.ts';
+import { createControlplane } from '../server.ts';
+
+type ClickHouse = Awaited<ReturnType<typeof createClickHouse>>;
+
+/** The control plane's parts, started and migrated, not yet listening. */
+export interface ControlplaneServices {
+  db: Database;
+  clickhouse: ClickHouse;
+  publisher: SnapshotPublisher;
+  keyUsageSync: ReturnType<typeof createKeyUsageSync>;
+  /** Plaintext secrets created by this start (null when they existed before). */
+  bootstrap: { adminToken: string | null; demoKey: string | null };
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startControlplaneServices}. */
+export interface ControlplaneServicesOptions {
+  config: ControlplaneConfig;
+  logger: Logger;
+  seedDemo: boolean;
+  /** Admin token to ensure (its hash is stored); null = create one if none exists. */
+  adminToken: string | null;
+  /** Demo key to seed with (embedded mode keeps it across restarts); null = generate one. */
+  demoKey: string | null;
+}
+
+/**
+ * Opens Postgres (or PGlite) and ClickHouse (or chDB), applies their migrations, bootstraps the
+ * admin token and demo seed, builds the first config snapshot and prepares the HTTP server.
+ * Shared by `relay start` (with the data plane in the same process) and `relay controlplane`.
+ */
+export async function startControlplaneServices(options: ControlplaneServicesOptions): Promise<ControlplaneServices> {
+  const { config, logger } = options;
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, pglitePath: join(config.dataDir, 'pglite') });
+  const closers: Array<() => Promise<void>> = [() => db.close()];
+  try {
+    await migrateDatabase(db, logger);
+    const clickhouse = await createClickHouse({
+      url: config.clickhouseUrl,
+      chdbPath: join(config.dataDir, 'chdb'),
+      database: config.clickhouseDatabase,
+    });
+    closers.unshift(() => clickhouse.close());
+    await migrateClickHouse(clickhouse, logger);
+
+    const bootstrap = await ensureBootstrap(db.prisma, {
+      keySecret: config.keySecret,
+      adminToken: options.adminToken,
+      masterKey: config.masterKey,
+      seedDemo: options.seedDemo,
+      ...(options.demoKey === null ? {} : { demoKey: options.demoKey }),
+    });
+
+    const publisher = createSnapshotPublisher({
+      prisma: db.prisma,
+      internalToken: config.internalToken,
+      masterKey: config.masterKey,
+      logger,
+    });
+    await publisher.start();
+    closers.unshift(() => publisher.stop());
+
+    const keyUsageSync = createKeyUsageSync({ prisma: db.prisma, clickhouse, intervalMs: 5_000 });
+    keyUsageSync.start();
+    closers.unshift(async () => keyUsageSync.stop());
+
+    const server = createControlplane({ config, db, clickhouse, publisher, logger });
+    closers.unshift(() => server.close());
+
+    return {
+      db,
+      clickhouse,
+      publisher,
+      keyUsageSync,
+      bootstrap,
+      listen: (port, host) => server.listen(port, host),
+      close: () => closeAll(closers),
+    };
+  } catch (err) {
+    await closeAll(closers).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Runs every closer even when one fails, then reports the first failure. */
+async function closeAll(closers: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  const results = await closers.reduce<Promise<PromiseSettledResult<void>[]>>(
+    async (done, close) => [...(await done), ...(await Promise.allSettled([close()]))],
+    Promise.resolve([]),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}

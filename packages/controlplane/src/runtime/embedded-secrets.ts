@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { randomBase62 } from '@proxystacks/shared/keys/key-format';
+
+/**
+ * Secrets of the embedded mode (`relay start` with no secrets in the environment), generated
+ * once and kept in `$RELAY_DATA_DIR/secrets.json` with mode 0600, so restarts keep working
+ * keys and the demo key and admin token can be printed again at every start. Production sets
+ * RELAY_KEY_SECRET, RELAY_MASTER_KEY and RELAY_INTERNAL_TOKEN in the environment instead, and
+ * nothing here is written.
+ */
+const secretsSchema = z.strictObject({
+  keySecret: z.string().min(32),
+  masterKey: z.string().regex(/^[0-9a-f]{64}$/),
+  internalToken: z.string().min(32),
+  adminToken: z.string().nullable(),
+  demoKey: z.string().nullable(),
+});
+
+export type EmbeddedSecrets = z.infer<typeof secretsSchema>;
+
+const FILE_NAME = 'secrets.json';
+
+/** Reads the embedded secrets, creating them on first use. */
+export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<EmbeddedSecrets> {
+  const path = join(dataDir, FILE_NAME);
+  const existing = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (existing !== null) {
+    const parsed = secretsSchema.safeParse(JSON.parse(existing));
+    if (!parsed.success) throw new Error(`${path} is not a valid Relay secrets file; move it away to start afresh`);
+    return parsed.data;
+  }
+  const created: EmbeddedSecrets = {
+    keySecret: randomBase62(48),
+    masterKey: randomBytes(32).toString('hex'),
+    internalToken: randomBase62(48),
+    adminToken: null,
+    demoKey: null,
+  };
+  await saveEmbeddedSecrets(dataDir, created);
+  return created;
+}
+
+/** Writes the secrets file atomically (temp file + rename), readable by its owner only. */
+export async function saveEmbeddedSecrets(dataDir: string, secrets: EmbeddedSecrets): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, FILE_NAME);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+}

@@ -1,0 +1,24 @@
+import { loadControlplaneConfig } from '../config.ts';
+import { startControlplaneServices } from './controlplane-services.ts';
+import { createLogger } from './logger.ts';
+import { urlHost } from './start-relay.ts';
+
+/** A control plane in its own process (`relay controlplane`): no data plane, no demo seed. */
+export async function runControlplane(env: Record<string, string | undefined>): Promise<{ close(): Promise<void> }> {
+  const config = loadControlplaneConfig(env);
+  const logger = createLogger(config.logLevel, 'relay-controlplane');
+  const services = await startControlplaneServices({
+    config,
+    logger,
+    seedDemo: false,
+    adminToken: config.adminToken,
+    demoKey: null,
+  });
+  const port = await services.listen(config.port, config.host);
+  const url = `http://${urlHost(config.host)}:${port}`;
+  process.stdout.write(`Control plane: ${url}/ (GraphQL ${url}/graphql)\n`);
+  if (services.bootstrap.adminToken !== null) {
+    process.stdout.write(`Admin token (shown once, only its hash is stored):\n${services.bootstrap.adminToken}\n`);
+  }
+  return services;
+}

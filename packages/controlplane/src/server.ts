@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ClickHouse } from './analytics/clickhouse.ts';
+import type { ControlplaneConfig } from './config.ts';
+import { serveConsole } from './console-assets.ts';
+import type { Database } from './db/client.ts';
+import type { SnapshotPublisher } from './domain/snapshot-publisher.ts';
+import { createGraphQLHandler, GRAPHQL_ENDPOINT } from './graphql/handler.ts';
+import { handleInternal, sendJson } from './internal/internal-api.ts';
+
+export interface ControlplaneServerOptions {
+  config: ControlplaneConfig;
+  db: Database;
+  clickhouse: ClickHouse;
+  publisher: SnapshotPublisher;
+  logger: Logger;
+}
+
+/**
+ * The control plane's HTTP server: `/graphql` (admin API), `/internal/v1/*` (data planes),
+ * `/healthz`, and the console at every other path.
+ */
+export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
+  const { config, publisher, logger } = options;
+  const yoga = createGraphQLHandler({
+    prisma: options.db.prisma,
+    clickhouse: options.clickhouse,
+    keySecret: config.keySecret,
+    masterKey: config.masterKey,
+    // The mutation answers once this process's data plane has the change: a revoked key is
+    // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
+    onConfigChanged: () =>
+      publisher.refresh().catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'snapshot refresh after a change failed')),
+    logger,
+    currentSnapshot: () => {
+      const s = publisher.current();
+      return { version: s.version, hash: s.hash, createdAt: s.createdAt };
+    },
+  });
+  const internal = { internalToken: config.internalToken, publisher, clickhouse: options.clickhouse, logger };
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handle = async () => {
+      if (path === GRAPHQL_ENDPOINT) return void (await yoga.requestListener(req, res));
+      if (path === '/healthz') return sendJson(res, 200, { status: 'ok', snapshot_version: publisher.current().version });
+      if (await handleInternal(req, res, path, internal)) return;
+      await serveConsole(req, res, path, config.consoleDir);
+    };
+    handle().catch((err: unknown) => {
+      logger.error({ err, path }, 'control plane request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: { message: 'Internal error.', code: 'internal_error' } });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(err.code === 'EADDRINUSE' ? new Error(`The control plane could not listen on ${host}:${port}: the port is in use`) : err),
+        );
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        // Idle keep-alive connections (browsers, data plane pollers) would hold close() open.
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

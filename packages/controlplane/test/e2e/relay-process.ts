@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const CLI = 'packages/controlplane/src/cli/relay.ts';
+
+/** A `relay <command>` child process with its output captured line by line. */
+export interface RelayProcess {
+  child: ChildProcess;
+  /** Everything printed on stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `pattern` (after `after` lines of it). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the process ends by itself. */
+  exitCode(): Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs the real CLI the way the README does (`pnpm relay <command>` is `tsx …/relay.ts`), as a
+ * separate process, so these tests cover argument parsing, configuration from the environment,
+ * the printed banner and graceful shutdown.
+ */
+export function spawnRelay(command: string, env: Record<string, string>): RelayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, command], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = once(child, 'exit');
+
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    async waitForLine(pattern, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = out.split('\n').map((line) => line.match(pattern)).find((m) => m !== null);
+        if (match) return match;
+        if (child.exitCode !== null) throw new Error(`relay ${command} exited (${child.exitCode}) before printing ${pattern}:\n${err}`);
+        if (Date.now() > deadline) throw new Error(`relay ${command} did not print ${pattern} in time:\n${out}\n${err}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async exitCode() {
+      if (child.exitCode !== null) return child.exitCode;
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import { createClickHouse, migrateClickHouse, type ClickHouse } from '../../src/analytics/clickhouse.ts';
+import { createDatabase, type Database } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+import { ensureBootstrap } from '../../src/domain/bootstrap.ts';
+import { createGraphQLHandler } from '../../src/graphql/handler.ts';
+
+/** A GraphQL response as the test sees it: HTTP status and parsed body. */
+export interface GraphQLResponse<T> {
+  status: number;
+  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> };
+}
+
+/**
+ * The admin GraphQL API over real HTTP on port 0, backed by a fresh PGlite in a temp dir and
+ * chDB (one data dir per test file: chDB allows one per process; vitest forks per file).
+ */
+export interface GraphQLHarness {
+  db: Database;
+  clickhouse: ClickHouse;
+  keySecret: string;
+  masterKey: SecretKey;
+  orgId: string;
+  adminToken: string;
+  url: string;
+  /** How many times a mutation told the snapshot publisher the config changed. */
+  configChanges(): number;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  /** Like gql, but fails on any error and returns `data`. */
+  ok<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startGraphQLHarness(): Promise<GraphQLHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'relay-graphql-test-'));
+  const logger = pino({ level: 'silent' });
+  const db = await createDatabase({ databaseUrl: null, pglitePath: join(dir, 'pglite') });
+  await migrateDatabase(db, logger);
+  const clickhouse = await createClickHouse({
+    url: null,
+    chdbPath: join(dir, 'chdb'),
+    database: `relay_test_${randomBytes(4).toString('hex')}`,
+  });
+  await migrateClickHouse(clickhouse, logger);
+  const keySecret = randomBytes(32).toString('hex');
+  const masterKey = generateSecretKey();
+  const boot = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: null, seedDemo: false });
+  if (boot.adminToken === null) throw new Error('bootstrap did not create an admin token');
+  const adminToken = boot.adminToken;
+  let changes = 0;
+  const yoga = createGraphQLHandler({
+    prisma: db.prisma,
+    clickhouse,
+    keySecret,
+    masterKey,
+    logger,
+    onConfigChanged: async () => {
+      changes += 1;
+    },
+    currentSnapshot: () => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' }),
+  });
+  const server: Server = createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+
+  async function gql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResponse<T>['body'] };
+  }
+
+  return {
+    db,
+    clickhouse,
+    keySecret,
+    masterKey,
+    orgId: boot.orgId,
+    adminToken,
+    url,
+    configChanges: () => changes,
+    gql,
+    ok: async <T>(query: string, variables: Record<string, unknown> = {}) => {
+      const { status, body } = await gql<T>(query, variables);
+      if (status !== 200 || body.errors?.length) throw new Error(`GraphQL ${status}: ${JSON.stringify(body.errors ?? body)}`);
+      return body.data as T;
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await clickhouse.close();
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
