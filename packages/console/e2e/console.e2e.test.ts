@@ -179,7 +179,7 @@ async function expectKeyRefused(relay: RunningRelay, secret: string): Promise<vo
     },
     'the data plane to refuse the revoked key',
   );
-  expect(status.error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
+  expect(status.error).toMatchObject({ code: 'api_key_revoked', type: 'invalid_request_error' });
 }
 
 async function expectSpendRow(page: Page, key: { id: string; name: string }, usage: Usage): Promise<void> {
