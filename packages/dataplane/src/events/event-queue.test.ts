@@ -1,0 +1,55 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { createEventQueue } from './event-queue.ts';
+import type { EventSink } from './event-sink.ts';
+
+const logger = pino({ level: 'silent' });
+const event = (id: string) => ({ request_id: id }) as unknown as RequestEvent;
+
+describe('event queue', () => {
+  it('sends full batches at once and the rest on flush, in order', async () => {
+    const batches: string[][] = [];
+    const sink: EventSink = { write: async (_id, events) => void batches.push(events.map((e) => e.request_id)) };
+    const queue = createEventQueue({ sink, batchSize: 2, flushIntervalMs: 60_000, maxQueued: 100, logger });
+    for (const id of ['a', 'b', 'c']) queue.push(event(id));
+    await queue.flush();
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+    expect(queue.stats()).toMatchObject({ written: 3, queued: 0, dropped: 0 });
+    await queue.close();
+  });
+
+  it('retries a failed batch with the same batch id, so the store can deduplicate it', async () => {
+    const ids: string[] = [];
+    let failures = 2;
+    const sink: EventSink = {
+      async write(batchId) {
+        ids.push(batchId);
+        if (failures-- > 0) throw new Error('ClickHouse unavailable');
+      },
+    };
+    const queue = createEventQueue({ sink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger, retryBaseMs: 1 });
+    queue.push(event('a'));
+    await queue.flush();
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+    expect(queue.stats()).toMatchObject({ written: 1, failedWrites: 2 });
+    await queue.close();
+  });
+
+  it('drops and counts events beyond its bound instead of growing without limit', async () => {
+    const sink: EventSink = { write: () => new Promise(() => {}) };
+    const queue = createEventQueue({ sink, batchSize: 1_000, flushIntervalMs: 60_000, maxQueued: 3, logger });
+    for (let i = 0; i < 5; i++) queue.push(event(String(i)));
+    expect(queue.stats()).toMatchObject({ queued: 3, dropped: 2 });
+  });
+
+  it('writes what is left when closed', async () => {
+    const written: string[] = [];
+    const sink: EventSink = { write: async (_id, events) => void written.push(...events.map((e) => e.request_id)) };
+    const queue = createEventQueue({ sink, batchSize: 100, flushIntervalMs: 60_000, maxQueued: 100, logger });
+    queue.push(event('last'));
+    await queue.close();
+    expect(written).toEqual(['last']);
+  });
+});
