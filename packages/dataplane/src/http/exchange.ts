@@ -92,10 +92,7 @@ export class Exchange {
     this.finished = true;
     this.headersSent = true;
     this.#res.cork(() => {
-      this.#res.writeStatus(statusLine(status));
-      this.#res.writeHeader('content-type', contentType);
-      this.#res.writeHeader('x-request-id', this.requestId);
-      for (const name in headers) this.#res.writeHeader(name, headers[name]!);
+      this.#writeHead(status, contentType, headers);
       this.#res.end(body);
     });
   }
@@ -117,12 +114,7 @@ export class Exchange {
   startStream(status: number, contentType: string, headers: Record<string, string> = {}): void {
     if (this.aborted || this.headersSent) return;
     this.headersSent = true;
-    this.#res.cork(() => {
-      this.#res.writeStatus(statusLine(status));
-      this.#res.writeHeader('content-type', contentType);
-      this.#res.writeHeader('x-request-id', this.requestId);
-      for (const name in headers) this.#res.writeHeader(name, headers[name]!);
-    });
+    this.#res.cork(() => this.#writeHead(status, contentType, headers));
   }
 
   /**
@@ -147,6 +139,14 @@ export class Exchange {
     if (this.aborted || this.finished) return;
     this.finished = true;
     this.#res.cork(() => this.#res.end());
+  }
+
+  /** Status line and headers; every answer carries the request id. Call inside cork(). */
+  #writeHead(status: number, contentType: string, headers: Record<string, string>): void {
+    this.#res.writeStatus(statusLine(status));
+    this.#res.writeHeader('content-type', contentType);
+    this.#res.writeHeader('x-request-id', this.requestId);
+    for (const name in headers) this.#res.writeHeader(name, headers[name]!);
   }
 
   /** Milliseconds since arrival. */
