@@ -252,7 +252,7 @@ describe('GET /v1/models and /healthz', () => {
     const client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
-    expect(models).toEqual(['only-down', 'relay-mini', 'with-fallback']);
+    expect(models).toEqual(['ext-mini', 'only-down', 'relay-mini', 'with-fallback']);
     const anonymous = await fetch(`${h.url}/v1/models`);
     expect(anonymous.status).toBe(401);
   });

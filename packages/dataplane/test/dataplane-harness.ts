@@ -8,6 +8,7 @@ import { loadDataplaneConfig } from '../src/config.ts';
 import type { EventSink } from '../src/events/event-sink.ts';
 import { createEventQueue, type EventQueue } from '../src/events/event-queue.ts';
 import { createSnapshotStore, type SnapshotStore } from '../src/snapshot/snapshot-store.ts';
+import { startMockUpstream, type MockUpstream } from '../src/mock/mock-upstream.ts';
 
 export const KEY_SECRET = 'test-key-secret-0123456789abcdefghijkl';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdefghij';
@@ -25,12 +26,15 @@ export interface Harness {
   events: RequestEvent[];
   snapshots: SnapshotStore;
   queue: EventQueue;
+  /** A mock upstream of the test's own (alias `ext-mini`), so tests can read what the upstream saw. */
+  upstream: MockUpstream;
   eventFor(requestId: string): Promise<RequestEvent>;
   applySnapshot(change: (content: Omit<ConfigSnapshotContent, 'schemaVersion'>) => void): void;
   close(): Promise<void>;
 }
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const upstream = await startMockUpstream();
   const activeKey = generateKey();
   const revokedKey = generateKey();
   let content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
@@ -43,6 +47,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     providers: [
       { id: 'prov-mock', name: 'Mock', type: 'mock', baseUrl: null, credential: null },
       // Nothing listens on port 9 (discard) on loopback: connection refused, a retryable failure.
+      { id: 'prov-ext', name: 'External mock', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null },
       { id: 'prov-down', name: 'Down', type: 'openai_compatible', baseUrl: 'http://127.0.0.1:9/v1', credential: null },
     ],
     routes: [
@@ -54,6 +59,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
           { id: 'dep-mock-2', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
         ],
       },
+      { alias: 'ext-mini', deployments: [{ id: 'dep-ext', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
       { alias: 'only-down', deployments: [{ id: 'dep-down-2', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null }] },
     ],
     pricingRules: [{ id: 'rule-1', version: 3, ...PRICES }],
@@ -78,6 +84,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     events,
     snapshots,
     queue,
+    upstream,
     async eventFor(requestId) {
       for (let i = 0; i < 200; i++) {
         const event = events.find((e) => e.request_id === requestId);
@@ -95,6 +102,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async close() {
       await dataplane.close();
       await queue.close();
+      await upstream.close();
     },
   };
 }

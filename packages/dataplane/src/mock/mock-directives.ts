@@ -2,7 +2,7 @@
  * How a caller steers the mock provider: directives written in the last user message, so
  * they pass through any client and any gateway unchanged.
  *
- *   mock:words=<n>        reply with n words (default 12, at most 10 000)
+ *   mock:words=<n>        reply with n words (default 12, at most 100 000)
  *   mock:delay=<ms>       wait between streamed words (default 0)
  *   mock:ttfb=<ms>        wait before answering at all
  *   mock:fail=<status>    answer with an OpenAI-shaped error and this HTTP status (400–599)
@@ -28,7 +28,7 @@ export function parseMockDirectives(text: string): MockDirectives {
     const value = match[2] === undefined ? null : Number(match[2]);
     switch (match[1]) {
       case 'words':
-        if (value !== null) out.words = Math.min(Math.max(value, 1), 10_000);
+        if (value !== null) out.words = Math.min(Math.max(value, 1), 100_000);
         break;
       case 'delay':
         if (value !== null) out.delayMs = Math.min(value, 60_000);

@@ -16,13 +16,27 @@ import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock
 export interface MockUpstream {
   /** Base URL to put in a provider (`http://127.0.0.1:<port>/v1`). */
   readonly baseUrl: string;
+  /** What the mock saw: lets tests prove the gateway aborts and backpressures its upstream. */
+  stats(): MockUpstreamStats;
   close(): Promise<void>;
+}
+
+export interface MockUpstreamStats {
+  requests: number;
+  /** Streams whose client (the gateway) hung up before the last word. */
+  streamsAbandoned: number;
+  /** Times a stream write was refused by a full socket and the mock waited for 'drain'. */
+  drainWaits: number;
+  /** Streams that reached their last word. */
+  streamsCompleted: number;
 }
 
 export async function startMockUpstream(options: { host?: string; port?: number } = {}): Promise<MockUpstream> {
   const sockets = new Set<import('node:net').Socket>();
+  const stats: MockUpstreamStats = { requests: 0, streamsAbandoned: 0, drainWaits: 0, streamsCompleted: 0 };
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    stats.requests++;
+    handle(req, res, stats).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -36,6 +50,7 @@ export async function startMockUpstream(options: { host?: string; port?: number 
   const address = server.address() as AddressInfo;
   return {
     baseUrl: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/v1`,
+    stats: () => ({ ...stats }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -44,7 +59,7 @@ export async function startMockUpstream(options: { host?: string; port?: number 
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpstreamStats): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 0, owned_by: 'relay-mock' }] });
@@ -73,7 +88,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const created = Math.floor(Date.now() / 1000);
   const usage = mockUsage(request.messages, words.join(' '));
   if (request.stream === true) {
-    return stream(res, request, directives, { id, created, words, usage });
+    return stream(res, request, directives, { id, created, words, usage }, stats);
   }
   return json(res, 200, {
     id,
@@ -91,6 +106,7 @@ async function stream(
   request: ChatCompletionRequest,
   directives: MockDirectives,
   reply: { id: string; created: number; words: string[]; usage: ChatUsage },
+  stats: MockUpstreamStats,
 ): Promise<void> {
   const includeUsage = request.stream_options?.include_usage === true && !directives.noUsage;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
@@ -110,7 +126,6 @@ async function stream(
   });
   res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
   for (let i = 0; i < reply.words.length; i++) {
-    if (closed) return;
     if (directives.cutAfter !== null && i >= directives.cutAfter) {
       // Let what was written reach the wire, then drop the connection mid-stream.
       await new Promise<void>((resolve) => res.write('', () => resolve()));
@@ -118,10 +133,25 @@ async function stream(
       return;
     }
     if (directives.delayMs > 0) await sleep(directives.delayMs);
+    if (closed) {
+      stats.streamsAbandoned++;
+      return;
+    }
     const text = i === 0 ? reply.words[i]! : ` ${reply.words[i]}`;
     const ok = res.write(chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
-    if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+    if (!ok && !closed) {
+      stats.drainWaits++;
+      await new Promise((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
   }
+  if (closed) {
+    stats.streamsAbandoned++;
+    return;
+  }
+  stats.streamsCompleted++;
   res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
   if (includeUsage) res.write(chunk([], reply.usage));
   res.end('data: [DONE]\n\n');

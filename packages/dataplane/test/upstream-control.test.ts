@@ -1,0 +1,95 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './dataplane-harness.ts';
+
+/**
+ * What the gateway does to its upstream, seen from the upstream's side: it hangs up when the
+ * client does, and it stops reading when the client stops reading (backpressure), instead of
+ * buffering a whole answer in memory.
+ */
+let h: Harness;
+beforeAll(async () => {
+  // A short upstream timeout so the timeout test does not wait two minutes.
+  h = await startHarness({ UPSTREAM_TIMEOUT_MS: '1500' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function openStream(content: string): Promise<{ res: IncomingMessage; destroy(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.activeKey}`, 'content-type': 'application/json' },
+    });
+    req.on('response', (res) => resolve({ res, destroy: () => req.destroy() }));
+    req.on('error', (err) => {
+      if (!/aborted|socket hang up|ECONNRESET/.test(err.message)) reject(err);
+    });
+    req.end(JSON.stringify({ model: 'ext-mini', stream: true, messages: [{ role: 'user', content }] }));
+  });
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the gateway and its upstream', () => {
+  it('hangs up on the upstream when the client goes away mid-stream', async () => {
+    const before = h.upstream.stats();
+    const { res, destroy } = await openStream('mock:words=500 mock:delay=10');
+    await new Promise((resolve) => res.once('data', resolve));
+    destroy();
+    await waitFor(() => h.upstream.stats().streamsAbandoned === before.streamsAbandoned + 1, 'the upstream to see the hang-up');
+    expect(h.upstream.stats().streamsCompleted).toBe(before.streamsCompleted);
+    const event = await h.eventFor(res.headers['x-request-id'] as string);
+    expect(event).toMatchObject({ stream_end: 'client_abort', status_code: 499 });
+  });
+
+  it('stops reading the upstream while the client is not reading (backpressure), then delivers everything', async () => {
+    const before = h.upstream.stats();
+    const words = 60_000; // about 12 MB of SSE: far more than socket buffers hold
+    const { res } = await openStream(`mock:words=${words}`);
+    res.pause();
+    // While the client reads nothing, the upstream must block on a full socket, not finish into our memory.
+    await waitFor(() => h.upstream.stats().drainWaits > before.drainWaits, 'the upstream to be held back');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.upstream.stats().streamsCompleted).toBe(before.streamsCompleted);
+
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.resume();
+    await new Promise((resolve) => res.once('end', resolve));
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(text.split('"content":"').length - 1).toBe(words + 1); // the role chunk's "" plus one per word
+    expect(h.upstream.stats().streamsCompleted).toBe(before.streamsCompleted + 1);
+  });
+
+  it('gives up on an upstream that does not answer in time with a retryable 504', async () => {
+    const response = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.activeKey}` },
+      body: JSON.stringify({ model: 'ext-mini', messages: [{ role: 'user', content: 'mock:ttfb=5000' }] }),
+    });
+    expect(response.status).toBe(504);
+    expect(response.headers.get('x-should-retry')).toBe('true');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+  });
+
+  it('ends a stream whose upstream falls silent with an error event', async () => {
+    const response = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.activeKey}` },
+      body: JSON.stringify({ model: 'ext-mini', stream: true, messages: [{ role: 'user', content: 'mock:words=3 mock:delay=4000' }] }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"code":"upstream_stream_interrupted"');
+    expect(text).not.toContain('[DONE]');
+  });
+});
