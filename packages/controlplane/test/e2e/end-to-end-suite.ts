@@ -201,6 +201,16 @@ export function describeEndToEnd(kind: string, openDatabase: () => Promise<Datab
       expect(model?.p95LatencyMs).toBeGreaterThanOrEqual(model?.p50LatencyMs as number);
     });
 
+    it('records when the key was last used, from the events (the data plane never writes Postgres)', async () => {
+      // The sync also runs every few seconds on its own; run a pass now so the test does not wait.
+      await relay.services.keyUsageSync.syncOnce();
+      const after = await graphql<{ keys: Array<{ id: string; lastUsedAt: string | null }> }>('{ keys { id lastUsedAt } }');
+      const lastUsedAt = after.keys.find((k) => k.id === key.id)?.lastUsedAt;
+      const lastEvent = (await Promise.all(requestIds.map((id) => findEvent(id)))).map((e) => Date.parse(`${e.ts.replace(' ', 'T')}Z`));
+      expect(lastUsedAt).not.toBeNull();
+      expect(Date.parse(lastUsedAt!)).toBe(Math.max(...lastEvent));
+    });
+
     it('stops a revoked key at once', async () => {
       await graphql('mutation($id: ID!) { revokeKey(id: $id) { id status } }', { id: key.id });
       const err = await client.chat.completions
