@@ -22,8 +22,13 @@ export interface DataplaneOptions {
 export interface Dataplane {
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting connections and releases upstream connections. Queued events are the caller's to drain. */
+  /**
+   * Stops accepting connections, lets requests in flight finish (up to SHUTDOWN_GRACE_MS, then
+   * cuts them), and releases upstream connections. Queued events are the caller's to drain.
+   */
   close(): Promise<void>;
+  /** Requests being served right now. */
+  inFlight(): number;
 }
 
 /**
@@ -39,13 +44,21 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
 
   const app = uWS.App();
   let deps: ChatCompletionsDeps | null = null;
+  const inFlight = new Set<Exchange>();
+  let drained: (() => void) | null = null;
 
   app.post('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
-    void serveChatCompletion(ex, deps!).catch((err: unknown) => {
-      logger.error({ err, requestId: ex.requestId }, 'chat completion handler failed');
-      ex.sendError(err);
-    });
+    inFlight.add(ex);
+    serveChatCompletion(ex, deps!)
+      .catch((err: unknown) => {
+        logger.error({ err, requestId: ex.requestId }, 'chat completion handler failed');
+        ex.sendError(err);
+      })
+      .finally(() => {
+        inFlight.delete(ex);
+        if (inFlight.size === 0) drained?.();
+      });
   });
   app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
   app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats().queued));
@@ -84,9 +97,18 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         });
       });
     },
+    inFlight: () => inFlight.size,
     async close() {
       if (listenSocket !== null) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;
+      if (inFlight.size > 0) {
+        logger.info({ inFlight: inFlight.size, graceMs: config.shutdownGraceMs }, 'waiting for requests in flight');
+        const allDone = new Promise<void>((resolve) => (drained = resolve));
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await Promise.race([allDone, grace]);
+        for (const ex of inFlight) ex.forceClose();
+        if (inFlight.size > 0) await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      }
       await mock?.close();
       await dispatcher.close().catch(() => undefined);
     },

@@ -25,6 +25,8 @@ export interface DataplaneConfig {
   /** Bound on queued events; beyond it events are dropped and counted, loudly. */
   eventQueueMax: number;
   snapshotPollIntervalMs: number;
+  /** On shutdown, how long requests in flight (long streams) may take to finish before they are cut. */
+  shutdownGraceMs: number;
   /** Names this process in events (`dataplane_id`). */
   dataplaneId: string;
   logLevel: string;
@@ -54,6 +56,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
     eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),
     snapshotPollIntervalMs: read.integer('SNAPSHOT_POLL_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
+    shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };

@@ -141,6 +141,12 @@ export class Exchange {
     this.#res.cork(() => this.#res.end());
   }
 
+  /** Closes the connection at once (shutdown past its grace period); the handler sees an abort. */
+  forceClose(): void {
+    if (this.aborted || this.finished) return;
+    this.#res.close();
+  }
+
   /** Status line and headers; every answer carries the request id. Call inside cork(). */
   #writeHead(status: number, contentType: string, headers: Record<string, string>): void {
     this.#res.writeStatus(statusLine(status));
