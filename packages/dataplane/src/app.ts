@@ -61,7 +61,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       });
   });
   app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
-  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats().queued));
+  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats()));
   app.any('/v1/chat/completions', (res, req) => {
     new Exchange(res, req).sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
   });

@@ -22,8 +22,10 @@ export interface DataplaneConfig {
   upstreamTimeoutMs: number;
   eventBatchSize: number;
   eventFlushIntervalMs: number;
-  /** Bound on queued events; beyond it events are dropped and counted, loudly. */
+  /** Bound on queued events; beyond it (and with the spool full) events are dropped and counted, loudly. */
   eventQueueMax: number;
+  /** Disk the event spool may use while the event store is unreachable. */
+  eventSpoolMaxBytes: number;
   snapshotPollIntervalMs: number;
   /** On shutdown, how long requests in flight (long streams) may take to finish before they are cut. */
   shutdownGraceMs: number;
@@ -55,6 +57,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
     eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),
+    eventSpoolMaxBytes: read.integer('EVENT_SPOOL_MAX_BYTES', 1024 ** 3, { min: 0, max: 1024 ** 4 }),
     snapshotPollIntervalMs: read.integer('SNAPSHOT_POLL_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),

@@ -6,6 +6,7 @@ import { loadDataplaneConfig } from './config.ts';
 import { createClickHouseSink } from './events/clickhouse-sink.ts';
 import { createControlplaneSink } from './events/controlplane-sink.ts';
 import { createEventQueue } from './events/event-queue.ts';
+import { openEventSpool } from './events/event-spool.ts';
 import { createDataplaneLogger } from './logger.ts';
 import { createSnapshotPoller } from './snapshot/snapshot-client.ts';
 import { createSnapshotStore } from './snapshot/snapshot-store.ts';
@@ -46,6 +47,7 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
     batchSize: config.eventBatchSize,
     flushIntervalMs: config.eventFlushIntervalMs,
     maxQueued: config.eventQueueMax,
+    spool: await openEventSpool({ dir: join(config.dataDir, 'event-spool'), maxBytes: config.eventSpoolMaxBytes, logger }),
     logger,
   });
   const dataplane = createDataplane({ config, snapshots, events, logger });

@@ -5,6 +5,7 @@ import { createDataplane } from '@proxystacks/dataplane/app';
 import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
 import { createClickHouseSink } from '@proxystacks/dataplane/events/clickhouse-sink';
 import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
+import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
 import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { loadControlplaneConfig } from '../config.ts';
@@ -93,6 +94,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     batchSize: dpConfig.eventBatchSize,
     flushIntervalMs: dpConfig.eventFlushIntervalMs,
     maxQueued: dpConfig.eventQueueMax,
+    spool: await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: dpConfig.eventSpoolMaxBytes, logger }),
     logger,
   });
   const dataplane = createDataplane({ config: dpConfig, snapshots, events, logger });

@@ -1,6 +1,7 @@
 import type { ModelList } from '@proxystacks/shared/openai/wire';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { authenticate } from '../auth/authenticate.ts';
+import type { EventQueueStats } from '../events/event-queue.ts';
 import type { Exchange } from '../http/exchange.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 
@@ -25,8 +26,14 @@ export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: s
 }
 
 /** `GET /healthz`: 200 once a config snapshot is loaded (what a load balancer should wait for). */
-export function serveHealth(ex: Exchange, snapshots: SnapshotStore, queued: number): void {
+export function serveHealth(ex: Exchange, snapshots: SnapshotStore, events: EventQueueStats): void {
   const snapshot = snapshots.current();
-  const body = JSON.stringify({ status: snapshot === null ? 'starting' : 'ok', snapshot_version: snapshot?.version ?? null, events_queued: queued });
+  const body = JSON.stringify({
+    status: snapshot === null ? 'starting' : 'ok',
+    snapshot_version: snapshot?.version ?? null,
+    events_queued: events.queued,
+    events_spooled: events.spoolBatches === 0 ? 0 : events.spooled - events.replayed,
+    events_dropped: events.dropped,
+  });
   ex.sendJson(snapshot === null ? 503 : 200, body);
 }
