@@ -1,4 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './dataplane-harness.ts';
 
@@ -91,5 +92,48 @@ describe('the gateway and its upstream', () => {
     const text = await response.text();
     expect(text).toContain('"code":"upstream_stream_interrupted"');
     expect(text).not.toContain('[DONE]');
+  });
+});
+
+describe('a stream that fails before its first byte', () => {
+  it('falls back to the next deployment, since the client has seen nothing yet', async () => {
+    // An upstream that says 200 and hangs up before sending a single event.
+    const broken = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const port = (broken.address() as AddressInfo).port;
+    h.applySnapshot((c) => {
+      c.providers.push({ id: 'prov-broken', name: 'Broken', type: 'openai_compatible', baseUrl: `http://127.0.0.1:${port}/v1`, credential: null });
+      c.routes.push({
+        alias: 'broken-first',
+        deployments: [
+          { id: 'dep-broken', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null },
+          { id: 'dep-ext-2', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+        ],
+      });
+      c.routes.push({ alias: 'broken-only', deployments: [{ id: 'dep-broken-2', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null }] });
+    });
+    try {
+      const send = (model: string) =>
+        fetch(`${h.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${h.activeKey}` },
+          body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'mock:words=4' }] }),
+        });
+      const recovered = await send('broken-first');
+      expect(recovered.status).toBe(200);
+      expect((await recovered.text()).endsWith('data: [DONE]\n\n')).toBe(true);
+      expect(await h.eventFor(recovered.headers.get('x-request-id')!)).toMatchObject({ attempts: 2, provider_id: 'prov-ext', stream_end: 'done' });
+
+      const failed = await send('broken-only');
+      expect(failed.status).toBe(502);
+      expect(((await failed.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
+      expect(await h.eventFor(failed.headers.get('x-request-id')!)).toMatchObject({ attempts: 1, status_code: 502, stream_end: 'error' });
+    } finally {
+      broken.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import type { CompiledDeployment, CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
-import { relaySse } from '../streaming/sse-relay.ts';
+import { relaySse, StreamFailedBeforeStart } from '../streaming/sse-relay.ts';
 
 export interface ChatCompletionsDeps {
   snapshots: SnapshotStore;
@@ -95,7 +95,18 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
       continue; // Nothing reached the client yet: the next deployment may answer.
     }
     if (response.kind === 'json') return answerJson(ex, request, deployment, response.body, record);
-    return answerStream(ex, request, response.body, record);
+    try {
+      return await answerStream(ex, request, response.body, record);
+    } catch (err) {
+      if (!(err instanceof StreamFailedBeforeStart)) throw err;
+      // The upstream said 200 and then broke off before sending anything: the client has
+      // seen nothing yet, so this counts as a failed attempt like any other.
+      lastError = new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
+        attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
+        ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
+      });
+      failures.push(...lastError.attempts);
+    }
   }
   if (ex.aborted) {
     record.streamEnd = record.streamed ? 'client_abort' : '';

@@ -27,6 +27,17 @@ export interface RelayOptions {
   clientWantsUsage: boolean;
 }
 
+/**
+ * Thrown when an upstream stream failed before a single byte reached the client: nothing is
+ * committed yet, so the caller may still try the next deployment or answer with a plain error.
+ */
+export class StreamFailedBeforeStart extends Error {
+  override readonly name = 'StreamFailedBeforeStart';
+  constructor(readonly upstreamErrorCode: string) {
+    super('The upstream stream failed before anything was sent to the client');
+  }
+}
+
 const DONE = 'data: [DONE]';
 const DONE_TIGHT = 'data:[DONE]';
 const CONTENT = '"content":"';
@@ -141,14 +152,12 @@ function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
 
 /** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
 async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error'): Promise<StreamOutcome> {
+  if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode);
   const message =
     code === 'upstream_error'
       ? 'The upstream provider reported an error in the middle of the stream.'
       : 'The upstream provider stopped the stream before it finished.';
   const error = toOpenAIError(new RelayError(code === 'upstream_error' ? 'upstream_stream_interrupted' : code, message), exchange.requestId);
-  if (!exchange.headersSent) {
-    exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache' });
-  }
   const wait = exchange.write(`data: ${JSON.stringify(error.body)}\n\n`);
   if (wait !== null) await wait;
   exchange.end();
