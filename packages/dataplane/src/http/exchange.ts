@@ -24,6 +24,8 @@ export class Exchange {
   /** True once the status line went out: later failures can only end the body. */
   headersSent = false;
   finished = false;
+  /** Monotonic time the response was completed; null while it is open. */
+  #finishedAt: number | null = null;
   readonly #res: HttpResponse;
   readonly #abortHandlers: Array<() => void> = [];
   #writableWaiter: (() => void) | null = null;
@@ -91,6 +93,7 @@ export class Exchange {
     if (this.aborted || this.finished) return;
     this.finished = true;
     this.headersSent = true;
+    this.#finishedAt = performance.now();
     this.#res.cork(() => {
       this.#writeHead(status, contentType, headers);
       this.#res.end(body);
@@ -138,6 +141,7 @@ export class Exchange {
   end(): void {
     if (this.aborted || this.finished) return;
     this.finished = true;
+    this.#finishedAt = performance.now();
     this.#res.cork(() => this.#res.end());
   }
 
@@ -153,6 +157,11 @@ export class Exchange {
     this.#res.writeHeader('content-type', contentType);
     this.#res.writeHeader('x-request-id', this.requestId);
     for (const name in headers) this.#res.writeHeader(name, headers[name]!);
+  }
+
+  /** Arrival to the last byte sent (or to now, while the response is still open). */
+  latencyMs(): number {
+    return Math.round((this.#finishedAt ?? performance.now()) - this.startedAt);
   }
 
   /** Milliseconds since arrival. */

@@ -141,9 +141,14 @@ async function stream(
     const ok = res.write(chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
     if (!ok && !closed) {
       stats.drainWaits++;
-      await new Promise((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
       });
     }
   }

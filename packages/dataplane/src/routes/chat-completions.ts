@@ -45,7 +45,7 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
   } catch (err) {
     fail(ex, record, err, deps.logger);
   } finally {
-    record.latencyMs = ex.elapsedMs();
+    record.latencyMs = ex.latencyMs();
     if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
     deps.events.push(buildRequestEvent(record, deps.dataplaneId));
   }

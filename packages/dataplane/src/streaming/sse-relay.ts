@@ -38,11 +38,17 @@ export class StreamFailedBeforeStart extends Error {
   }
 }
 
-const DONE = 'data: [DONE]';
-const DONE_TIGHT = 'data:[DONE]';
-const CONTENT = '"content":"';
-const EMPTY_CONTENT = '"content":""';
-const TOOL_CALLS = '"tool_calls":[';
+// Needles as Buffers, made once: Buffer#indexOf with a string needle converts it on every call.
+const DONE = Buffer.from('[DONE]');
+const CONTENT = Buffer.from('"content":"');
+const EMPTY_CONTENT = Buffer.from('"content":""');
+const TOOL_CALLS = Buffer.from('"tool_calls":[');
+const USAGE = Buffer.from('"usage"');
+const USAGE_NULL = Buffer.from('"usage":null');
+const USAGE_NULL_SPACED = Buffer.from('"usage": null');
+const FINISH = Buffer.from('"finish_reason":"');
+const FINISH_SPACED = Buffer.from('"finish_reason": "');
+const ERROR = Buffer.from('"error"');
 
 /**
  * Forwards an upstream SSE stream to the client as it arrives, with backpressure both ways:
@@ -61,6 +67,9 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   let sawDone = false;
   try {
     for await (const chunk of options.upstream) {
+      // After `[DONE]` the client is answered; the loop only lets the upstream body end by
+      // itself (breaking out would destroy it with an AbortError, costly on every stream).
+      if (sawDone) continue;
       const out: Buffer[] = [];
       for (const event of scanner.push(chunk)) {
         const forward = inspect(event, outcome, options.clientWantsUsage, exchange);
@@ -76,22 +85,22 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
         if (forward !== null) out.push(forward);
       }
       await flush(exchange, out);
-      if (sawDone) break;
-      if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+      if (sawDone) exchange.end();
+      else if (exchange.aborted) return { ...outcome, end: 'client_abort' };
     }
-  } catch (err) {
-    if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+  } catch {
+    // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
     if (sawDone) return finish(exchange, outcome);
+    if (exchange.aborted) return { ...outcome, end: 'client_abort' };
     return failStream(exchange, outcome, 'upstream_stream_interrupted');
   }
+  if (sawDone) return finish(exchange, outcome);
   if (exchange.aborted) return { ...outcome, end: 'client_abort' };
-  if (!sawDone) {
-    // The upstream closed without `[DONE]`. With a finish reason the answer is complete and we
-    // add the terminator it forgot; without one it was cut off.
-    if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted');
-    const wait = exchange.write(SSE_DONE);
-    if (wait !== null) await wait;
-  }
+  // The upstream closed without `[DONE]`. With a finish reason the answer is complete and we
+  // add the terminator it forgot; without one it was cut off.
+  if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted');
+  const wait = exchange.write(SSE_DONE);
+  if (wait !== null) await wait;
   return finish(exchange, outcome);
 }
 
@@ -100,15 +109,17 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
  * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
  */
 function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolean, exchange: Exchange): Buffer | null | 'done' | 'upstream-error' {
-  if (event.indexOf(DONE) !== -1 || event.indexOf(DONE_TIGHT) !== -1) return 'done';
+  // `[DONE]` is the whole payload of its event, so a short event is the only candidate.
+  if (event.length < 24 && event.indexOf(DONE) !== -1) return 'done';
   const contentAt = event.indexOf(CONTENT);
-  if ((contentAt !== -1 && event.indexOf(EMPTY_CONTENT) !== contentAt) || event.indexOf(TOOL_CALLS) !== -1) {
+  if ((contentAt !== -1 && event.indexOf(EMPTY_CONTENT, contentAt) !== contentAt) || (contentAt === -1 && event.indexOf(TOOL_CALLS) !== -1)) {
     outcome.contentEvents++;
     if (outcome.ttftMs === null) outcome.ttftMs = exchange.elapsedMs();
   }
-  const hasUsage = event.indexOf('"usage"') !== -1 && event.indexOf('"usage":null') === -1 && event.indexOf('"usage": null') === -1;
-  const hasFinish = event.indexOf('"finish_reason":"') !== -1 || event.indexOf('"finish_reason": "') !== -1;
-  const mayBeError = event.indexOf('"error"') !== -1;
+  const usageAt = event.indexOf(USAGE);
+  const hasUsage = usageAt !== -1 && event.indexOf(USAGE_NULL, usageAt) !== usageAt && event.indexOf(USAGE_NULL_SPACED, usageAt) !== usageAt;
+  const hasFinish = event.indexOf(FINISH) !== -1 || event.indexOf(FINISH_SPACED) !== -1;
+  const mayBeError = event.indexOf(ERROR) !== -1;
   if (!hasUsage && !hasFinish && !mayBeError) return event;
 
   const data = eventData(event);

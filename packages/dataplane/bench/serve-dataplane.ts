@@ -1,0 +1,65 @@
+import { pino } from 'pino';
+import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
+import { createSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
+import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import { createDataplane } from '../src/app.ts';
+import { loadDataplaneConfig } from '../src/config.ts';
+import { createEventQueue } from '../src/events/event-queue.ts';
+import type { EventSink } from '../src/events/event-sink.ts';
+import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
+
+/**
+ * Bench child: a real data plane (uWS, auth, routing, the undici keep-alive pool, the SSE
+ * relay, metering, the event queue) on a loopback port, in its own process.
+ *
+ * - The one route, `bench`, points at the standalone mock upstream given in
+ *   BENCH_MOCK_BASE_URL (a separate process), not at the data plane's built-in mock, so the
+ *   upstream's CPU is not charged to the data plane's event loop.
+ * - Events go through the real bounded queue and batching, into a sink that discards each
+ *   batch. ClickHouse writes are excluded on purpose: they leave the hot path through the
+ *   queue in batches (500 events or 1 s), so they cost the request nothing directly; measuring
+ *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
+ *
+ * Prints `{"url","key","badKey","pid"}` on one line when listening.
+ */
+const KEY_SECRET = 'bench-key-secret-0123456789abcdefghijklmn';
+const INTERNAL_TOKEN = 'bench-internal-token-0123456789abcdefghij';
+
+const mockBaseUrl = process.env.BENCH_MOCK_BASE_URL ?? null;
+const key = generateKey();
+const badKey = generateKey();
+const logger = pino({ level: 'silent' });
+const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent' });
+const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
+snapshots.apply(
+  createSnapshot({
+    version: 1,
+    createdAt: new Date().toISOString(),
+    keys: [{ id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: '', status: 'active' }],
+    providers: [{ id: 'prov-mock', name: 'Mock', type: 'mock', baseUrl: mockBaseUrl, credential: null }],
+    routes: [{ alias: 'bench', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] }],
+    pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 }],
+  }),
+);
+let discarded = 0;
+const sink: EventSink = {
+  async write(_batchId, batch) {
+    discarded += batch.length;
+  },
+};
+const events = createEventQueue({ sink, batchSize: 500, flushIntervalMs: 1_000, maxQueued: 100_000, logger });
+const dataplane = createDataplane({ config, snapshots, events, logger });
+const port = await dataplane.listen(0, '127.0.0.1');
+process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key, badKey, pid: process.pid })}\n`);
+
+const stop = () => {
+  void (async () => {
+    await dataplane.close();
+    await events.close();
+    const { dropped } = events.stats();
+    process.stderr.write(`[bench data plane] events discarded by the sink: ${discarded}, dropped by the queue: ${dropped}\n`);
+    process.exit(0);
+  })();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
