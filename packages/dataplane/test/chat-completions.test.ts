@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
-import { PRICES, startHarness, type Harness } from './dataplane-harness.ts';
+import { displayPrefix, generateKey, hashKey } from '@proxystacks/shared/keys/key-format';
+import { KEY_SECRET, PRICES, startHarness, type Harness } from './dataplane-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -244,6 +245,27 @@ describe('POST /v1/chat/completions, streaming', () => {
     expect(response.status).toBe(404);
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ streamed: true, stream_end: 'error', error_code: 'model_not_found' });
+  });
+});
+
+describe('organisations', () => {
+  it('resolve aliases within their own organisation only', async () => {
+    const otherKey = generateKey();
+    h.applySnapshot((c) => {
+      c.keys.push({ id: 'key-org-2', hash: hashKey(otherKey, KEY_SECRET), prefix: displayPrefix(otherKey), name: 'other', orgId: 'org-2', teamId: 'team-2', projectId: '', status: 'active' });
+      c.providers.push({ id: 'prov-org-2', orgId: 'org-2', name: 'Mock', type: 'mock', baseUrl: null, credential: null });
+      c.routes.push({ orgId: 'org-2', alias: 'private-model', deployments: [{ id: 'dep-org-2', providerId: 'prov-org-2', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: null }] });
+    });
+    // org-1's alias does not exist for org-2, and the other way round.
+    expect((await post(hello(), { key: otherKey })).status).toBe(404);
+    expect((await post({ ...hello(), model: 'private-model' })).status).toBe(404);
+    const own = await post({ ...hello(), model: 'private-model' }, { key: otherKey });
+    expect(own.status).toBe(200);
+    expect(await h.eventFor(own.headers.get('x-request-id')!)).toMatchObject({ org_id: 'org-2', team_id: 'team-2', key_id: 'key-org-2', cost_micros: 0, pricing_rule_id: '' });
+    const client = new OpenAI({ apiKey: otherKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    expect(models).toEqual(['private-model']);
   });
 });
 

@@ -58,6 +58,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
       const credential = openProviderCredential(p, options.masterKey);
       return {
         id: p.id,
+        orgId: p.orgId,
         name: p.name,
         type: p.type.toLowerCase() as ProviderType,
         baseUrl: p.baseUrl,
@@ -67,6 +68,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
     routes: aliases
       .filter((a) => a.routes.length > 0)
       .map((a) => ({
+        orgId: a.orgId,
         alias: a.alias,
         deployments: a.routes.map((r) => {
           const rule = newestRule.get(`${r.providerId}\u0000${r.upstreamModel}`) ?? null;

@@ -12,7 +12,7 @@ import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../mete
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
-import type { CompiledDeployment, CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
+import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 import { relaySse, StreamFailedBeforeStart } from '../streaming/sse-relay.ts';
 
@@ -65,7 +65,7 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
 }
 
 async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord): Promise<void> {
-  const route = snapshot.routes.get(request.model);
+  const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   if (route === undefined) {
     throw new RelayError('model_not_found', `The model '${request.model}' does not exist or you do not have access to it.`, { param: 'model' });
   }

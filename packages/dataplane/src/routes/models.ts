@@ -13,11 +13,11 @@ export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: s
   try {
     const snapshot = snapshots.current();
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
-    authenticate(ex.authorization, snapshot, keySecret);
+    const key = authenticate(ex.authorization, snapshot, keySecret);
     const created = Math.floor(Date.parse(snapshot.source.createdAt) / 1000) || 0;
     const list: ModelList = {
       object: 'list',
-      data: [...snapshot.routes.keys()].sort().map((id) => ({ id, object: 'model', created, owned_by: 'proxystacks-relay' })),
+      data: (snapshot.aliasesByOrg.get(key.orgId) ?? []).map((id) => ({ id, object: 'model', created, owned_by: 'proxystacks-relay' })),
     };
     ex.sendJson(200, JSON.stringify(list));
   } catch (err) {

@@ -22,6 +22,7 @@ export interface CompiledDeployment {
 }
 
 export interface CompiledRoute {
+  readonly orgId: string;
   readonly alias: string;
   /** Sorted by priority, lowest first. */
   readonly deployments: readonly CompiledDeployment[];
@@ -35,7 +36,10 @@ export interface CompiledSnapshot {
   readonly version: number;
   readonly hash: string;
   readonly keysByHash: ReadonlyMap<string, SnapshotKey>;
+  /** By {@link routeKey}(orgId, alias): a key only ever sees its own organisation's aliases. */
   readonly routes: ReadonlyMap<string, CompiledRoute>;
+  /** Each organisation's aliases, sorted (for `GET /v1/models`). */
+  readonly aliasesByOrg: ReadonlyMap<string, readonly string[]>;
   readonly source: ConfigSnapshot;
 }
 
@@ -64,13 +68,22 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
         pricing: d.pricingRuleId === null ? null : (pricing.get(d.pricingRuleId) ?? null),
       }))
       .sort((a, b) => a.priority - b.priority);
-    routes.set(route.alias, { alias: route.alias, deployments });
+    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments });
   }
+  const aliasesByOrg = new Map<string, string[]>();
+  for (const route of routes.values()) aliasesByOrg.set(route.orgId, [...(aliasesByOrg.get(route.orgId) ?? []), route.alias]);
+  for (const aliases of aliasesByOrg.values()) aliases.sort();
   return {
     version: snapshot.version,
     hash: snapshot.hash,
     keysByHash: new Map(snapshot.keys.map((k) => [k.hash, k])),
     routes,
+    aliasesByOrg,
     source: snapshot,
   };
+}
+
+/** The route map's key: organisation and alias (NUL cannot occur in either). */
+export function routeKey(orgId: string, alias: string): string {
+  return `${orgId}\u0000${alias}`;
 }

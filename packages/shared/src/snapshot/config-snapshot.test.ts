@@ -8,9 +8,10 @@ const content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
   keys: [
     { id: 'k1', hash: 'a'.repeat(64), prefix: 'sk-relay-abc123', name: 'demo', orgId: 'o1', teamId: 't1', projectId: '', status: 'active' },
   ],
-  providers: [{ id: 'p1', name: 'mock', type: 'mock', baseUrl: null, credential: null }],
+  providers: [{ id: 'p1', orgId: 'o1', name: 'mock', type: 'mock', baseUrl: null, credential: null }],
   routes: [
     {
+      orgId: 'o1',
       alias: 'relay-mini',
       deployments: [{ id: 'd1', providerId: 'p1', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'r1' }],
     },
@@ -54,6 +55,19 @@ describe('config snapshot', () => {
       /Duplicate key hash/,
     );
     expect(() => createSnapshot({ ...content, routes: [{ ...route, deployments: [] }] })).toThrow();
+  });
+
+  it('scopes aliases to their organisation', () => {
+    const route = content.routes[0]!;
+    const otherOrg = { ...content.providers[0]!, id: 'p2', orgId: 'o2' };
+    const sameAliasElsewhere = { ...route, orgId: 'o2', deployments: [{ ...route.deployments[0]!, id: 'd2', providerId: 'p2' }] };
+    expect(createSnapshot({ ...content, providers: [...content.providers, otherOrg], routes: [route, sameAliasElsewhere] }).routes).toHaveLength(2);
+    expect(() => createSnapshot({ ...content, routes: [route, { ...route, deployments: [{ ...route.deployments[0]!, id: 'd3' }] }] })).toThrow(
+      /Duplicate route alias/,
+    );
+    expect(() => createSnapshot({ ...content, providers: [otherOrg], routes: [{ ...route, deployments: [{ ...route.deployments[0]!, providerId: 'p2' }] }] })).toThrow(
+      /another organisation's provider/,
+    );
   });
 
   it('carries credentials sealed to their provider', () => {

@@ -31,6 +31,8 @@ const keySchema = z.strictObject({
 
 const providerSchema = z.strictObject({
   id: z.string().min(1),
+  /** Owning organisation: only its routes may use the provider. */
+  orgId: z.string().min(1),
   name: z.string(),
   type: z.enum(PROVIDER_TYPES),
   /** Upstream base URL (`https://api.openai.com/v1`); null selects the adapter's default. */
@@ -51,6 +53,8 @@ const deploymentSchema = z.strictObject({
 });
 
 const routeSchema = z.strictObject({
+  /** Aliases are per organisation: two tenants may both call a model `gpt-4o`. */
+  orgId: z.string().min(1),
   alias: z.string().min(1),
   deployments: z.array(deploymentSchema).min(1),
 });
@@ -114,15 +118,19 @@ export function assertConsistent(content: ConfigSnapshotContent): void {
   assertUnique(content.keys.map((k) => k.id), 'key id');
   assertUnique(content.keys.map((k) => k.hash), 'key hash');
   assertUnique(content.providers.map((p) => p.id), 'provider id');
-  assertUnique(content.routes.map((r) => r.alias), 'route alias');
+  assertUnique(content.routes.map((r) => `${r.orgId}/${r.alias}`), 'route alias (per organisation)');
   assertUnique(content.pricingRules.map((r) => r.id), 'pricing rule id');
   assertUnique(content.routes.flatMap((r) => r.deployments.map((d) => d.id)), 'deployment id');
-  const providers = new Set(content.providers.map((p) => p.id));
+  const providerOrg = new Map(content.providers.map((p) => [p.id, p.orgId]));
   const rules = new Set(content.pricingRules.map((r) => r.id));
   for (const route of content.routes) {
     for (const d of route.deployments) {
-      if (!providers.has(d.providerId)) {
+      const owner = providerOrg.get(d.providerId);
+      if (owner === undefined) {
         throw new Error(`Route '${route.alias}' points at unknown provider ${d.providerId}`);
+      }
+      if (owner !== route.orgId) {
+        throw new Error(`Route '${route.alias}' of organisation ${route.orgId} points at another organisation's provider ${d.providerId}`);
       }
       if (d.pricingRuleId !== null && !rules.has(d.pricingRuleId)) {
         throw new Error(`Route '${route.alias}' points at unknown pricing rule ${d.pricingRuleId}`);
