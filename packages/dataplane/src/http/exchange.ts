@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
@@ -178,7 +178,11 @@ function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
 }
 
-/** `req_` + 32 hex characters: unique enough to find one request among billions. */
+/**
+ * `req_` + 32 hex characters (122 random bits): unique enough to find one request among
+ * billions. randomUUID draws from a cached entropy pool, several times cheaper per request
+ * than randomBytes(16).
+ */
 export function newRequestId(): string {
-  return `req_${randomBytes(16).toString('hex')}`;
+  return `req_${randomUUID().replaceAll('-', '')}`;
 }
