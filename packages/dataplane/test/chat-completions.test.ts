@@ -181,6 +181,8 @@ describe('POST /v1/chat/completions, streaming', () => {
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: Array<{ delta: { content?: string }; finish_reason: string | null }>; usage?: unknown });
     expect(chunks.every((c) => c.choices.length === 1)).toBe(true);
+    // The usage Relay asked the upstream for is invisible: no usage chunk, no `"usage":null` fields.
+    expect(chunks.every((c) => !('usage' in c))).toBe(true);
     expect(chunks.map((c) => c.choices[0]!.delta.content ?? '').join('').split(' ')).toHaveLength(8);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
     const event = await h.eventFor(response.headers.get('x-request-id')!);

@@ -46,6 +46,7 @@ const TOOL_CALLS = Buffer.from('"tool_calls":[');
 const USAGE = Buffer.from('"usage"');
 const USAGE_NULL = Buffer.from('"usage":null');
 const USAGE_NULL_SPACED = Buffer.from('"usage": null');
+const COMMA_USAGE_NULL = Buffer.from(',"usage":null');
 const FINISH = Buffer.from('"finish_reason":"');
 const FINISH_SPACED = Buffer.from('"finish_reason": "');
 const ERROR = Buffer.from('"error"');
@@ -120,7 +121,7 @@ function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolea
   const hasUsage = usageAt !== -1 && event.indexOf(USAGE_NULL, usageAt) !== usageAt && event.indexOf(USAGE_NULL_SPACED, usageAt) !== usageAt;
   const hasFinish = event.indexOf(FINISH) !== -1 || event.indexOf(FINISH_SPACED) !== -1;
   const mayBeError = event.indexOf(ERROR) !== -1;
-  if (!hasUsage && !hasFinish && !mayBeError) return event;
+  if (!hasUsage && !hasFinish && !mayBeError) return clientWantsUsage ? event : withoutNullUsage(event, usageAt);
 
   const data = eventData(event);
   if (data === null) return event;
@@ -137,7 +138,7 @@ function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolea
   }
   const finish = chunk.choices?.find((c) => typeof c.finish_reason === 'string')?.finish_reason;
   if (typeof finish === 'string') outcome.finishReason = finish;
-  if (!hasUsage || chunk.usage === undefined || chunk.usage === null) return event;
+  if (!hasUsage || chunk.usage === undefined || chunk.usage === null) return clientWantsUsage ? event : withoutNullUsage(event, usageAt);
   outcome.usage = chunk.usage;
   if (clientWantsUsage) return event;
   // The client did not ask for usage: the usage-only chunk goes, and usage riding on a content
@@ -145,6 +146,18 @@ function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolea
   if (chunk.choices === undefined || chunk.choices.length === 0) return null;
   delete chunk.usage;
   return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+}
+
+/**
+ * With `include_usage` on, OpenAI-style upstreams put `"usage":null` in every chunk. A client
+ * that did not ask for usage gets the chunk as it would have come without the option: the
+ * field is cut out of the bytes (two slices, no JSON round trip).
+ */
+function withoutNullUsage(event: Buffer, usageAt: number): Buffer {
+  if (usageAt === -1) return event;
+  const at = event.indexOf(COMMA_USAGE_NULL, usageAt - 1);
+  if (at !== usageAt - 1) return event;
+  return Buffer.concat([event.subarray(0, at), event.subarray(at + COMMA_USAGE_NULL.length)]);
 }
 
 async function flush(exchange: Exchange, parts: Buffer[]): Promise<void> {
