@@ -42,12 +42,13 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
     clickhouse === null
       ? createControlplaneSink({ controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken })
       : createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase });
+  const spool = await openEventSpool({ dir: join(config.dataDir, 'event-spool'), maxBytes: config.eventSpoolMaxBytes, logger });
   const events = createEventQueue({
     sink,
     batchSize: config.eventBatchSize,
     flushIntervalMs: config.eventFlushIntervalMs,
     maxQueued: config.eventQueueMax,
-    spool: await openEventSpool({ dir: join(config.dataDir, 'event-spool'), maxBytes: config.eventSpoolMaxBytes, logger }),
+    spool,
     logger,
   });
   const dataplane = createDataplane({ config, snapshots, events, logger });
@@ -59,6 +60,7 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
       await dataplane.close();
       await poller.stop();
       await events.close();
+      await spool.close();
       await snapshots.flush();
       await clickhouse?.close();
     },

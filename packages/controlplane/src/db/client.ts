@@ -1,9 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 /** Raw SQL on some session: used by migrations and tests, never by request handling. */
@@ -145,13 +146,14 @@ function redactPassword(message: string, databaseUrl: string): string {
 
 async function openPglite(pglitePath: string): Promise<Database> {
   await mkdir(dirname(pglitePath), { recursive: true });
-  const lockPath = `${pglitePath}.lock`;
-  await acquireDirectoryLock(lockPath, pglitePath);
+  // PGlite takes no lock on its directory and has no crash recovery: two processes on one
+  // directory would corrupt it, so a second one must fail fast.
+  const lock = await acquireDirectoryLock(`${pglitePath}.lock`, `The data directory ${pglitePath}`);
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(pglitePath);
   } catch (err) {
-    await releaseDirectoryLock(lockPath);
+    await lock.release();
     throw err;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -171,7 +173,7 @@ async function openPglite(pglitePath: string): Promise<Database> {
         await prisma.$disconnect();
         await pglite.close();
       } finally {
-        await releaseDirectoryLock(lockPath);
+        await lock.release();
       }
     },
   };
@@ -188,52 +190,3 @@ function pgliteConnection(pglite: PGlite): SqlConnection {
   return { ...wrap(pglite), transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))) };
 }
 
-/**
- * PGlite takes no lock on its data directory and has no crash recovery: two processes on one
- * directory corrupt it. A lock file holding our pid makes the second one fail fast; a lock left
- * by a dead process (crash, kill -9) is taken over.
- */
-async function acquireDirectoryLock(lockPath: string, dataDir: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = await readLockPid(lockPath);
-    if (holder !== null && isProcessAlive(holder)) {
-      throw new Error(
-        `The data directory ${dataDir} is in use by another relay process (pid ${holder}). ` +
-          'Stop it first, or set RELAY_DATA_DIR to another directory.',
-      );
-    }
-    await rm(lockPath, { force: true });
-  }
-  throw new Error(`Could not take the lock file ${lockPath}: another process keeps replacing it.`);
-}
-
-async function readLockPid(lockPath: string): Promise<number | null> {
-  try {
-    const pid = Number.parseInt((await readFile(lockPath, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes the lock only if it is still ours, so a close after a takeover leaves the new holder's lock alone. */
-async function releaseDirectoryLock(lockPath: string): Promise<void> {
-  if ((await readLockPid(lockPath)) === process.pid) await rm(lockPath, { force: true });
-}

@@ -89,12 +89,13 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   });
   snapshots.apply(services.publisher.current());
   const unsubscribe = services.publisher.subscribe((snapshot) => snapshots.apply(snapshot));
+  const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: dpConfig.eventSpoolMaxBytes, logger });
   const events = createEventQueue({
     sink: createClickHouseSink({ client: services.clickhouse.client, database: services.clickhouse.database }),
     batchSize: dpConfig.eventBatchSize,
     flushIntervalMs: dpConfig.eventFlushIntervalMs,
     maxQueued: dpConfig.eventQueueMax,
-    spool: await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: dpConfig.eventSpoolMaxBytes, logger }),
+    spool,
     logger,
   });
   const dataplane = createDataplane({ config: dpConfig, snapshots, events, logger });
@@ -112,6 +113,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       await dataplane.close();
       unsubscribe();
       await events.close();
+      await spool.close();
       await services.close();
     },
   };

@@ -48,7 +48,7 @@ describe('event spool', () => {
     for (const id of ['a', 'b', 'c']) queue.push(event(id));
     await queue.flush().catch(() => undefined);
     expect(queue.stats()).toMatchObject({ queued: 0, spooled: 3, spoolBatches: 2, written: 0 });
-    const spooledIds = (await readdir(dir)).sort().map((name) => name.split('-').slice(2).join('-').slice(0, -'.jsonl'.length));
+    const spooledIds = (await readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort().map((name) => name.split('-').slice(2).join('-').slice(0, -'.jsonl'.length));
 
     sink.up = true;
     queue.push(event('d'));
@@ -56,14 +56,18 @@ describe('event spool', () => {
     expect(received.map((r) => r.ids)).toEqual([['d'], ['a', 'b'], ['c']]);
     expect(received.slice(1).map((r) => r.batchId)).toEqual(spooledIds);
     expect(queue.stats()).toMatchObject({ spoolBatches: 0, replayed: 3, written: 1 });
-    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(dir)).filter((name) => name !== '.lock')).toEqual([]);
     await queue.close();
   });
 
   it('keeps spooled batches across a restart and replays them', async () => {
-    const first = createEventQueue({ sink: flakySink().sink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger, spool: await openEventSpool({ dir, maxBytes: 1_000_000, logger }), spoolAfterFailures: 1, retryBaseMs: 1 });
+    const firstSpool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
+    const first = createEventQueue({ sink: flakySink().sink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger, spool: firstSpool, spoolAfterFailures: 1, retryBaseMs: 1 });
     first.push(event('before-restart'));
     await first.close();
+    // While the first process holds the spool, nobody else may replay it.
+    await expect(openEventSpool({ dir, maxBytes: 1_000_000, logger })).rejects.toThrow(/in use by another relay process/);
+    await firstSpool.close();
 
     const { sink, received } = flakySink();
     sink.up = true;
@@ -77,7 +81,7 @@ describe('event spool', () => {
     await writeFile(join(dir, '000000000000001-000000000-bad.jsonl'), '{not json\n');
     const spool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
     expect(await spool.oldest()).toBeNull();
-    expect(await readdir(dir)).toEqual(['000000000000001-000000000-bad.jsonl.bad']);
+    expect((await readdir(dir)).filter((name) => name !== '.lock')).toEqual(['000000000000001-000000000-bad.jsonl.bad']);
   });
 
   it('refuses batches beyond its size bound, so the disk cannot fill up', async () => {

@@ -2,6 +2,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
+import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 
 /** A batch kept on disk while the event store is unreachable. */
 export interface SpooledBatch {
@@ -18,6 +19,8 @@ export interface EventSpool {
   remove(batchId: string): Promise<void>;
   /** Files and bytes currently spooled. */
   usage(): { batches: number; bytes: number };
+  /** Releases the spool's lock (after the queue using it has closed). */
+  close(): Promise<void>;
 }
 
 export interface EventSpoolOptions {
@@ -37,6 +40,8 @@ const SUFFIX = '.jsonl';
  */
 export async function openEventSpool(options: EventSpoolOptions): Promise<EventSpool> {
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  // One process per spool: two replaying the same files would race on them.
+  const lock = await acquireDirectoryLock(join(options.dir, '.lock'), `The event spool ${options.dir}`);
   const files = new Map<string, { name: string; bytes: number }>();
   for (const name of (await readdir(options.dir)).filter((n) => n.endsWith(SUFFIX)).sort()) {
     const batchId = batchIdOf(name);
@@ -91,6 +96,7 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
       bytes -= file.bytes;
     },
     usage: () => ({ batches: files.size, bytes }),
+    close: () => lock.release(),
   };
 }
 
