@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { DataplaneConfig } from './config.ts';
 import type { EventQueue } from './events/event-queue.ts';
+import { createDataplaneMetrics } from './metrics/dataplane-metrics.ts';
+import { serveMetrics } from './routes/metrics.ts';
 import { Exchange } from './http/exchange.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
@@ -46,6 +48,11 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   let deps: ChatCompletionsDeps | null = null;
   const inFlight = new Set<Exchange>();
   let drained: (() => void) | null = null;
+  const metrics = createDataplaneMetrics({
+    snapshotVersion: () => snapshots.current()?.version ?? null,
+    inFlight: () => inFlight.size,
+    events: () => events.stats(),
+  });
 
   app.post('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
@@ -62,6 +69,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
   app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
   app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats()));
+  app.get('/metrics', (res, req) => serveMetrics(new Exchange(res, req), metrics, config.internalToken));
   app.any('/v1/chat/completions', (res, req) => {
     new Exchange(res, req).sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
   });
@@ -81,6 +89,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         snapshots,
         providers,
         events,
+        metrics,
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
         dataplaneId: config.dataplaneId,

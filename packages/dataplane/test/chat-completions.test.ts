@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
 import { displayPrefix, generateKey, hashKey } from '@proxystacks/shared/keys/key-format';
-import { KEY_SECRET, PRICES, startHarness, type Harness } from './dataplane-harness.ts';
+import { INTERNAL_TOKEN, KEY_SECRET, PRICES, startHarness, type Harness } from './dataplane-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -285,5 +285,27 @@ describe('GET /v1/models and /healthz', () => {
     const response = await fetch(`${h.url}/healthz`);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { snapshot_version: number }).snapshot_version).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('needs the internal token', async () => {
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${h.activeKey}` } })).status).toBe(401);
+  });
+
+  it('counts requests by known alias, status and error, and reports the snapshot and event queue', async () => {
+    await post({ ...hello(), model: 'typo-model-123' });
+    const response = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${INTERNAL_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/relay_requests_total\{alias="relay-mini",status="2xx",error_code="",streamed="false"\} [1-9]/);
+    expect(text).toMatch(/relay_requests_total\{alias="<unknown>",status="4xx",error_code="model_not_found",streamed="false"\} [1-9]/);
+    expect(text).not.toContain('typo-model-123');
+    expect(text).toMatch(/relay_snapshot_version [1-9]/);
+    expect(text).toMatch(/relay_cost_micros_total [1-9]/);
+    expect(text).toContain('relay_events_dropped 0');
+    expect(text).toContain('relay_dataplane_process_resident_memory_bytes');
   });
 });

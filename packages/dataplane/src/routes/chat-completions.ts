@@ -6,6 +6,7 @@ import { validateChatRequest } from '@proxystacks/shared/openai/validate-request
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import { authenticate } from '../auth/authenticate.ts';
 import type { EventQueue } from '../events/event-queue.ts';
+import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
@@ -20,6 +21,7 @@ export interface ChatCompletionsDeps {
   snapshots: SnapshotStore;
   providers: ProviderRegistry;
   events: EventQueue;
+  metrics: DataplaneMetrics;
   keySecret: string;
   maxBodyBytes: number;
   dataplaneId: string;
@@ -47,7 +49,9 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
   } finally {
     record.latencyMs = ex.latencyMs();
     if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
-    deps.events.push(buildRequestEvent(record, deps.dataplaneId));
+    const event = buildRequestEvent(record, deps.dataplaneId);
+    deps.events.push(event);
+    deps.metrics.observe(event, record.deployment !== null);
   }
 }
 
