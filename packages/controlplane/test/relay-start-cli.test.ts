@@ -78,13 +78,31 @@ describe('relay start (the README command)', () => {
     expect(second.adminToken).toBe(first.adminToken);
     const again = await runReadmeCurl(second.dataplaneUrl, second.demoKey);
     expect(again.trimEnd().endsWith('data: [DONE]')).toBe(true);
+
+    // Once an admin revokes the demo key, the banner stops offering it.
+    const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(`${second.consoleUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${second.adminToken}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return ((await response.json()) as { data: Record<string, any> }).data;
+    };
+    const { keys } = await graphql('{ keys { id name } }');
+    const demo = (keys as Array<{ id: string; name: string }>).find((k) => k.name === 'Demo key')!;
+    await graphql('mutation($id: ID!) { revokeKey(id: $id) { id } }', { id: demo.id });
     expect(await relay!.stop()).toBe(0);
+    relay = spawnRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
+    await relay.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
+    expect(relay.stdout()).not.toContain(first.demoKey);
+    expect(relay.stdout()).not.toContain('Try it');
+    expect(await relay.stop()).toBe(0);
   });
 
   it('refuses a second relay on the same data directory', async () => {
     const holder = spawnRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
     relay = holder;
-    await holder.waitForLine(/^sk-relay-/);
+    await holder.waitForLine(/^relay-admin-/);
     const second = spawnRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
     const code = await second.exitCode();
     expect(code).toBe(1);

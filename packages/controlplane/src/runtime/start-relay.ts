@@ -7,6 +7,7 @@ import { createClickHouseSink } from '@proxystacks/dataplane/events/clickhouse-s
 import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
 import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
 import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
+import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { loadControlplaneConfig } from '../config.ts';
 import { startControlplaneServices, type ControlplaneServices } from './controlplane-services.ts';
@@ -32,6 +33,7 @@ export interface RunningRelay {
   dataplaneUrl: string;
   controlplaneUrl: string;
   adminToken: string;
+  /** The seeded demo key while it is active; null once revoked (or when nothing was seeded). */
   demoKey: string | null;
   /** The parts, for tests and the CLI: the ClickHouse client, Prisma, the publisher. */
   services: ControlplaneServices;
@@ -106,7 +108,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     dataplaneUrl: `http://${urlHost(dpConfig.host)}:${dataplanePort}`,
     controlplaneUrl: `http://${urlHost(cpConfig.host)}:${controlplanePort}`,
     adminToken,
-    demoKey,
+    demoKey: (await isActiveKey(services, demoKey, cpConfig.keySecret)) ? demoKey : null,
     services,
     async close() {
       // Stop taking requests first, then drain what they produced, then the stores.
@@ -117,6 +119,13 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       await services.close();
     },
   };
+}
+
+/** The banner offers the demo key only while it works (an admin may have revoked it). */
+async function isActiveKey(services: ControlplaneServices, key: string | null, keySecret: string): Promise<boolean> {
+  if (key === null) return false;
+  const row = await services.db.prisma.apiKey.findUnique({ where: { hash: hashKey(key, keySecret) }, select: { status: true } });
+  return row?.status === 'ACTIVE';
 }
 
 /** Reads both planes' configuration and reports every bad value of either in one error. */

@@ -13,10 +13,10 @@ export interface RelayProcess {
   stderr(): string;
   /** Resolves with the first stdout line matching `pattern` (after `after` lines of it). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code once the process ends by itself. */
-  exitCode(): Promise<number | null>;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** Resolves with the exit code once the process ends by itself (the signal's name if one killed it). */
+  exitCode(): Promise<number | string>;
+  /** Sends SIGTERM and resolves with the exit code (the signal's name if one killed it, e.g. a crash). */
+  stop(): Promise<number | string>;
 }
 
 /**
@@ -52,14 +52,16 @@ export function spawnRelay(command: string, env: Record<string, string>): RelayP
     },
     async exitCode() {
       if (child.exitCode !== null) return child.exitCode;
-      const [code] = (await exited) as [number | null];
-      return code;
+      if (child.signalCode !== null) return child.signalCode;
+      const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      return code ?? signal ?? 'unknown';
     },
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
+      if (child.signalCode !== null) return child.signalCode;
       child.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      return code;
+      const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+      return code ?? signal ?? 'unknown';
     },
   };
 }
