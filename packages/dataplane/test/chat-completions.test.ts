@@ -239,7 +239,6 @@ describe('POST /v1/chat/completions, streaming', () => {
     });
     const event = await h.eventFor(requestId);
     expect(event).toMatchObject({ stream_end: 'client_abort', status_code: 499, usage_source: 'estimate' });
-    expect(event.latency_ms).toBeLessThan(2_000);
   });
 
   it('reports errors before the stream starts as plain JSON errors', async () => {

@@ -29,7 +29,8 @@ describe('data plane shutdown', () => {
     });
     const started = Date.now();
     await h.close();
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // The stream would run 10 s; closing returns long before that because the grace period cut it.
+    expect(Date.now() - started).toBeLessThan(8_000);
     await response.text().catch(() => '');
     const event = h.events.find((e) => e.request_id === response.headers.get('x-request-id'));
     expect(event).toMatchObject({ streamed: true, stream_end: 'client_abort' });

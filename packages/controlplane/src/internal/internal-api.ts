@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { validateRequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 
 /** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
@@ -40,13 +41,7 @@ export async function handleInternal(req: IncomingMessage, res: ServerResponse, 
   }
   if (path === INTERNAL_SNAPSHOT_PATH) {
     if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
-    const snapshot = deps.publisher.current();
-    const etag = `"${snapshot.hash}"`;
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag }).end();
-      return true;
-    }
-    sendJson(res, 200, snapshot, { etag, 'cache-control': 'no-store' });
+    await serveSnapshot(req, res, deps.publisher);
     return true;
   }
   if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
@@ -79,6 +74,42 @@ export async function handleInternal(req: IncomingMessage, res: ServerResponse, 
   }
   sendJson(res, 202, { accepted: events.length });
   return true;
+}
+
+/** Longest a snapshot request may be held open waiting for a change. */
+const MAX_WAIT_SECONDS = 30;
+
+/**
+ * The current snapshot, or 304 when the caller's ETag is current. With `?wait=<seconds>` an
+ * unchanged snapshot is not answered at once: the request is held until the next snapshot
+ * (then 200) or the wait runs out (then 304). Data planes long-poll this way, so a revocation
+ * reaches them as soon as it is published instead of at their next poll.
+ */
+async function serveSnapshot(req: IncomingMessage, res: ServerResponse, publisher: SnapshotPublisher): Promise<void> {
+  const waitSeconds = Math.min(Number(new URL(req.url ?? '/', 'http://x').searchParams.get('wait') ?? 0) || 0, MAX_WAIT_SECONDS);
+  const etagOf = (snapshot: ConfigSnapshot) => `"${snapshot.hash}"`;
+  let snapshot = publisher.current();
+  if (req.headers['if-none-match'] === etagOf(snapshot) && waitSeconds > 0) {
+    snapshot = await new Promise<ConfigSnapshot>((resolve) => {
+      const done = (next: ConfigSnapshot) => {
+        clearTimeout(timer);
+        unsubscribe();
+        res.off('close', onClose);
+        resolve(next);
+      };
+      const onClose = () => done(publisher.current());
+      const timer = setTimeout(() => done(publisher.current()), waitSeconds * 1000);
+      const unsubscribe = publisher.subscribe(done);
+      res.on('close', onClose);
+    });
+  }
+  if (res.destroyed) return;
+  const etag = etagOf(snapshot);
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { etag }).end();
+    return;
+  }
+  sendJson(res, 200, snapshot, { etag, 'cache-control': 'no-store' });
 }
 
 /** Constant-time comparison of `Bearer <token>` with the expected token (hashed to equal lengths first). */
