@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_VERSION, type RequestEvent } from '@proxystacks/shared/events/request-event';
-import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import { createGraphQLClient, eventually } from './e2e/graphql-client.ts';
 import { spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
@@ -296,37 +296,16 @@ describe.each(testDatabaseKinds())('relay controlplane + relay dataplane as sepa
 
 /** A complete, valid event under an alias no real request uses, so its row is easy to find. */
 function probeEvent(orgId: string, snapshotVersion: number): RequestEvent {
-  return {
-    event_version: EVENT_VERSION,
-    request_id: `req_${randomBytes(16).toString('hex')}`,
-    ts: formatEventTime(Date.now()),
+  return testRequestEvent({
     org_id: orgId,
-    project_id: '',
-    team_id: '',
-    key_id: '',
     alias: 'internal-api-probe',
     provider_id: '',
-    provider_type: 'mock',
-    upstream_model: 'mock-1',
-    status_code: 200,
-    error_code: '',
-    upstream_error_code: '',
-    attempts: 1,
     prompt_tokens: 7,
     completion_tokens: 3,
-    cached_tokens: 0,
-    usage_source: 'provider',
-    cost_micros: 0,
-    pricing_rule_id: '',
-    pricing_rule_version: 0,
     snapshot_version: snapshotVersion,
     latency_ms: 1,
-    ttft_ms: null,
-    streamed: false,
-    stream_end: '',
-    finish_reason: 'stop',
     dataplane_id: 'separate-planes-test',
-  };
+  });
 }
 
 /** SIGTERM, and SIGKILL if a graceful stop hangs, so a failed test never leaves a process behind. */

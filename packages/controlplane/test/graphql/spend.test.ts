@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_VERSION, type RequestEvent } from '@proxystacks/shared/events/request-event';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { querySpend } from '../../src/analytics/spend-query.ts';
@@ -41,38 +42,7 @@ let k2: { id: string; prefix: string };
 
 function event(overrides: Partial<RequestEvent> & { atMs: number }): RequestEvent {
   const { atMs, ...rest } = overrides;
-  return {
-    event_version: EVENT_VERSION,
-    request_id: randomUUID(),
-    ts: formatEventTime(atMs),
-    org_id: h.orgId,
-    project_id: '',
-    team_id: '',
-    key_id: '',
-    alias: 'relay-mini',
-    provider_id: 'p1',
-    provider_type: 'mock',
-    upstream_model: 'mock-1',
-    status_code: 200,
-    error_code: '',
-    upstream_error_code: '',
-    attempts: 1,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cached_tokens: 0,
-    usage_source: 'provider',
-    cost_micros: 0,
-    pricing_rule_id: '',
-    pricing_rule_version: 0,
-    snapshot_version: 1,
-    latency_ms: 0,
-    ttft_ms: null,
-    streamed: false,
-    stream_end: '',
-    finish_reason: 'stop',
-    dataplane_id: 'dp-test',
-    ...rest,
-  };
+  return testRequestEvent({ ts: formatEventTime(atMs), org_id: h.orgId, provider_id: 'p1', dataplane_id: 'dp-test', ...rest });
 }
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EVENT_VERSION, type RequestEvent } from '@proxystacks/shared/events/request-event';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { createEventQueue } from './event-queue.ts';
 import type { EventSink } from './event-sink.ts';
 import { openEventSpool } from './event-spool.ts';
@@ -11,12 +12,7 @@ import { openEventSpool } from './event-spool.ts';
 const logger = pino({ level: 'silent' });
 
 function event(id: string): RequestEvent {
-  return {
-    event_version: EVENT_VERSION, request_id: id, ts: '2026-11-24 10:00:00.000', org_id: 'o', project_id: '', team_id: 't', key_id: 'k',
-    alias: 'a', provider_id: 'p', provider_type: 'mock', upstream_model: 'm', status_code: 200, error_code: '', upstream_error_code: '',
-    attempts: 1, prompt_tokens: 1, completion_tokens: 2, cached_tokens: 0, usage_source: 'provider', cost_micros: 3, pricing_rule_id: 'r',
-    pricing_rule_version: 1, snapshot_version: 1, latency_ms: 5, ttft_ms: null, streamed: false, stream_end: '', finish_reason: 'stop', dataplane_id: 'd',
-  };
+  return testRequestEvent({ request_id: id });
 }
 
 /** A sink that is down until `up` is set, and remembers what it received under which batch id. */

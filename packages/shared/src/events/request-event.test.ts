@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_VERSION, decodeRequestEventRow, validateRequestEvent, type RequestEvent } from './request-event.ts';
+import { decodeRequestEventRow, validateRequestEvent, type RequestEvent } from './request-event.ts';
+import { testRequestEvent } from './test-request-event.ts';
 import {
   REQUEST_EVENT_COLUMNS,
   REQUEST_EVENT_INSERT_COLUMNS,
@@ -7,26 +8,15 @@ import {
   requestEventsDDL,
 } from './request-events-ddl.ts';
 
-const sampleEvent: RequestEvent = {
-  event_version: EVENT_VERSION,
+const sampleEvent: RequestEvent = testRequestEvent({
   request_id: 'req_0123456789abcdef0123456789abcdef',
   ts: '2026-11-24 01:02:03.456',
   org_id: 'org_default',
-  project_id: '',
   team_id: 'team_1',
   key_id: 'key_1',
-  alias: 'relay-mini',
   provider_id: 'prov_1',
-  provider_type: 'mock',
-  upstream_model: 'mock-1',
-  status_code: 200,
-  error_code: '',
-  upstream_error_code: '',
-  attempts: 1,
   prompt_tokens: 12,
   completion_tokens: 34,
-  cached_tokens: 0,
-  usage_source: 'provider',
   cost_micros: 22,
   pricing_rule_id: 'rule_1',
   pricing_rule_version: 1,
@@ -35,9 +25,8 @@ const sampleEvent: RequestEvent = {
   ttft_ms: 15,
   streamed: true,
   stream_end: 'done',
-  finish_reason: 'stop',
   dataplane_id: 'host-1',
-};
+});
 
 describe('request events table', () => {
   it('derives the DDL and insert order from one column list', () => {
