@@ -36,6 +36,13 @@ describe('relay migrate', () => {
     for (const name of ['RELAY_KEY_SECRET', 'RELAY_MASTER_KEY', 'RELAY_INTERNAL_TOKEN']) expect(run.stderr()).toContain(name);
   });
 
+  it('relay dataplane refuses to start without a control plane to follow, and says so', async () => {
+    const run = spawnRelay('dataplane', { RELAY_KEY_SECRET: SECRETS.RELAY_KEY_SECRET, RELAY_INTERNAL_TOKEN: SECRETS.RELAY_INTERNAL_TOKEN, DATAPLANE_PORT: '0' });
+    expect(await run.exitCode()).toBe(1);
+    expect(run.stderr()).toContain('CONTROLPLANE_URL is required');
+    expect(run.stderr()).not.toContain(SECRETS.RELAY_KEY_SECRET);
+  });
+
   it('rejects an unknown command with usage', async () => {
     const run = spawnRelay('launch', {});
     expect(await run.exitCode()).toBe(2);
