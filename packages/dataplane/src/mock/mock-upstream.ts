@@ -86,7 +86,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpst
   const words = mockReplyWords(directives.words);
   const id = `chatcmpl-mock${randomBytes(8).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
-  const usage = mockUsage(request.messages, words.join(' '));
+  const usage = await mockUsage(request.messages, words.join(' '));
   if (request.stream === true) {
     return stream(res, request, directives, { id, created, words, usage }, stats);
   }
@@ -162,9 +162,9 @@ async function stream(
   res.end('data: [DONE]\n\n');
 }
 
-function mockUsage(messages: readonly ChatMessage[], reply: string): ChatUsage {
-  const prompt = estimatePromptTokens(messages);
-  const completion = estimateTextTokens(reply);
+async function mockUsage(messages: readonly ChatMessage[], reply: string): Promise<ChatUsage> {
+  const prompt = await estimatePromptTokens(messages);
+  const completion = await estimateTextTokens(reply);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,

@@ -98,7 +98,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
       if (!err.retryable) break;
       continue; // Nothing reached the client yet: the next deployment may answer.
     }
-    if (response.kind === 'json') return answerJson(ex, request, deployment, response.body, record);
+    if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
       return await answerStream(ex, request, response.body, record);
     } catch (err) {
@@ -124,7 +124,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
 }
 
 /** A JSON answer goes out byte for byte; it is parsed once, for its usage and finish reason. */
-function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: CompiledDeployment, body: Buffer, record: RequestRecord): void {
+async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: CompiledDeployment, body: Buffer, record: RequestRecord): Promise<void> {
   let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
   try {
     completion = JSON.parse(body.toString('utf8')) as typeof completion;
@@ -141,7 +141,7 @@ function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: Co
     record.usageSource = 'provider';
   } else {
     const text = (completion.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('');
-    record.usage = { promptTokens: estimatePromptTokens(request.messages), completionTokens: estimateTextTokens(text), cachedTokens: 0 };
+    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
     record.usageSource = 'estimate';
   }
 }
@@ -161,7 +161,7 @@ async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstre
     // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
     // generated was still paid for upstream, so it is estimated rather than dropped. Streams
     // carry about one token per content event.
-    record.usage = { promptTokens: estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
+    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
     record.usageSource = 'estimate';
   }
 }
