@@ -15,6 +15,8 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     /** Integer micro-units as a decimal string: GraphQL Int is 32-bit and floats lose cents. */
     Micros: { Input: bigint; Output: bigint | number | string };
+    /** Counts past 2^31 (tokens add up fast): a JSON number, exact up to 2^53 - 1. */
+    Count: { Input: number; Output: number };
   };
 }>({
   plugins: [PrismaPlugin],

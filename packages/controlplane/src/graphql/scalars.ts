@@ -56,3 +56,26 @@ export const MicrosScalar = builder.scalarType('Micros', {
     throw badInput('Micros must be a decimal string.');
   },
 });
+
+function parseCount(value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  throw badInput('Count must be a non-negative whole number.');
+}
+
+/**
+ * Request and token counts. GraphQL `Int` is 32-bit: a busy organisation passes 2^31 tokens in
+ * weeks, and an Int field would then fail the whole query. Count is a JSON number, exact up to
+ * 2^53 − 1.
+ */
+export const CountScalar = builder.scalarType('Count', {
+  description: 'A non-negative whole number, exact up to 2^53 − 1, as a JSON number (GraphQL Int stops at 2^31 − 1).',
+  serialize: (value) => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+    throw new Error('Count value is not a non-negative safe integer');
+  },
+  parseValue: parseCount,
+  parseLiteral: (ast) => {
+    if (ast.kind === Kind.INT) return parseCount(Number(ast.value));
+    throw badInput('Count must be a whole number.');
+  },
+});

@@ -223,4 +223,14 @@ describe('spend over GraphQL', () => {
     const notIso = await query('yesterday', '2025-01-01T00:00:00Z');
     expect(notIso.body.errors?.[0]?.message).toMatch(/DateTime must be an ISO-8601 date-time/);
   });
+
+  it('reports token counts past 2^31 exactly (GraphQL Int would overflow)', async () => {
+    const DAY = 24 * HOUR;
+    const at = T0 + 2 * DAY;
+    const heavy = () => event({ atMs: at, key_id: k2.id, alias: 'bulk-model', prompt_tokens: 4_000_000_000, completion_tokens: 3_000_000_000, latency_ms: 7 });
+    await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-heavy', [heavy(), heavy()]);
+    const report = await spend('MODEL', at, at + HOUR);
+    expect(report.totals).toMatchObject({ requests: 2, promptTokens: 8_000_000_000, completionTokens: 6_000_000_000 });
+    expect(report.rows).toEqual([expect.objectContaining({ model: 'bulk-model', promptTokens: 8_000_000_000 })]);
+  });
 });
