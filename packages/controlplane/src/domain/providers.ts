@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { openSecret, sealSecret, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import { ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
 import { bumpConfigRevision } from './config-revision.ts';
-import { parseInput, rejectDuplicate } from './input-error.ts';
-import { httpUrlSchema, nameSchema } from './input-schemas.ts';
+import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
+import { httpUrlSchema, isUuid, nameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
 
 /** Input of {@link createProvider}. The credential is write-only: nothing ever returns it. */
@@ -62,6 +62,55 @@ export async function createProvider(
         return provider;
       }),
     `A provider named "${parsed.name}" already exists.`,
+    'name',
+  );
+}
+
+/**
+ * Changes to a provider. Omitted fields stay as they are; `credential: null` removes the
+ * credential and `baseUrl: null` returns to the adapter's default. Rotating an upstream key is
+ * `{ credential: "<new key>" }`: data planes use the new one from their next snapshot.
+ */
+export interface UpdateProviderInput {
+  name?: string | null;
+  baseUrl?: string | null;
+  credential?: string | null;
+}
+
+const updateProviderSchema = z.object({
+  name: nameSchema.optional(),
+  baseUrl: httpUrlSchema.nullish(),
+  credential: z.string().trim().min(1, 'must not be empty (send null to remove it)').max(4096, 'must be at most 4096 characters').nullish(),
+});
+
+/** Updates a provider of `orgId`; the credential is sealed again, bound to the provider's id. */
+export async function updateProvider(
+  prisma: PrismaClient,
+  orgId: string,
+  id: string,
+  input: UpdateProviderInput,
+  masterKey: SecretKey,
+): Promise<Provider> {
+  const parsed = parseInput(updateProviderSchema, { ...input, name: input.name ?? undefined });
+  return rejectDuplicate(
+    () =>
+      inTransaction(prisma, async (tx) => {
+        const existing = isUuid(id) ? await tx.provider.findFirst({ where: { id, orgId } }) : null;
+        if (!existing) throw new InputError('No provider with this id in your organization.', 'NOT_FOUND', 'id');
+        const baseUrl = parsed.baseUrl === undefined ? existing.baseUrl : parsed.baseUrl;
+        if (existing.type === 'OPENAI_COMPATIBLE' && baseUrl === null) {
+          throw new InputError('An OPENAI_COMPATIBLE provider needs a base URL.', 'BAD_USER_INPUT', 'baseUrl');
+        }
+        const data: Prisma.ProviderUpdateInput = { baseUrl };
+        if (parsed.name !== undefined) data.name = parsed.name;
+        if (parsed.credential !== undefined) {
+          data.credentialSealed = parsed.credential === null ? null : sealSecret(parsed.credential, masterKey, credentialContext(id));
+        }
+        const updated = await tx.provider.update({ where: { id }, data });
+        await bumpConfigRevision(tx);
+        return updated;
+      }),
+    `A provider with that name already exists.`,
     'name',
   );
 }

@@ -71,6 +71,25 @@ export async function addModelRoute(
   );
 }
 
+/**
+ * Removes one route from its alias. The last route cannot go: an alias without routes would
+ * answer every request with model_not_found, which should be a deliberate act, not a side
+ * effect. Returns the alias.
+ */
+export async function removeModelRoute(prisma: PrismaClient, orgId: string, routeId: string): Promise<ModelAlias> {
+  return inTransaction(prisma, async (tx) => {
+    const route = isUuid(routeId) ? await tx.modelRoute.findFirst({ where: { id: routeId, alias: { orgId } }, include: { alias: true } }) : null;
+    if (!route) throw new InputError('No model route with this id in your organization.', 'NOT_FOUND', 'id');
+    const remaining = await tx.modelRoute.count({ where: { aliasId: route.aliasId } });
+    if (remaining <= 1) {
+      throw new InputError(`This is the last route of "${route.alias.alias}"; an alias needs at least one.`, 'BAD_USER_INPUT', 'id');
+    }
+    await tx.modelRoute.delete({ where: { id: route.id } });
+    await bumpConfigRevision(tx);
+    return route.alias;
+  });
+}
+
 /** Aliases of `orgId`, by alias. `query` is Pothos' include/select. */
 export function listModelAliases(
   prisma: PrismaClient,

@@ -189,6 +189,46 @@ describe('providers', () => {
   });
 });
 
+describe('provider updates', () => {
+  it('rotates a credential (sealed again, never returned), renames, and removes it', async () => {
+    const created = await h.ok<{ createProvider: { id: string } }>(
+      'mutation { createProvider(input: { name: "Rotating", type: OPENAI, credential: "sk-old-1234567890" }) { id } }',
+    );
+    const id = created.createProvider.id;
+    const revisionBefore = await readConfigRevision(h.db.prisma);
+    const rotated = await h.gql<{ updateProvider: Record<string, unknown> }>(
+      'mutation($id: ID!, $input: UpdateProviderInput!) { updateProvider(id: $id, input: $input) { id name hasCredential baseUrl } }',
+      { id, input: { credential: 'sk-new-0987654321', name: 'Rotated' } },
+    );
+    expect(rotated.body.data?.updateProvider).toEqual({ id, name: 'Rotated', hasCredential: true, baseUrl: null });
+    expect(JSON.stringify(rotated.body)).not.toContain('sk-new');
+    const row = await h.db.prisma.provider.findUniqueOrThrow({ where: { id } });
+    expect(openProviderCredential(row, h.masterKey)).toBe('sk-new-0987654321');
+    expect(await readConfigRevision(h.db.prisma)).toBe(revisionBefore + 1n);
+
+    // Omitted fields stay; null removes the credential.
+    await h.ok('mutation($id: ID!) { updateProvider(id: $id, input: { baseUrl: "https://proxy.example.com/v1" }) { id } }', { id });
+    expect(openProviderCredential(await h.db.prisma.provider.findUniqueOrThrow({ where: { id } }), h.masterKey)).toBe('sk-new-0987654321');
+    const cleared = await h.ok<{ updateProvider: { hasCredential: boolean; baseUrl: string } }>(
+      'mutation($id: ID!) { updateProvider(id: $id, input: { credential: null }) { hasCredential baseUrl } }',
+      { id },
+    );
+    expect(cleared.updateProvider).toEqual({ hasCredential: false, baseUrl: 'https://proxy.example.com/v1' });
+  });
+
+  it('refuses unknown ids, bad URLs and an OPENAI_COMPATIBLE provider without a base URL', async () => {
+    const unknown = await h.gql('mutation { updateProvider(id: "00000000-0000-4000-8000-000000000000", input: { name: "x" }) { id } }');
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const local = await h.ok<{ createProvider: { id: string } }>(
+      'mutation { createProvider(input: { name: "Local", type: OPENAI_COMPATIBLE, baseUrl: "http://127.0.0.1:8000/v1" }) { id } }',
+    );
+    const noUrl = await h.gql('mutation($id: ID!) { updateProvider(id: $id, input: { baseUrl: null }) { id } }', { id: local.createProvider.id });
+    expect(noUrl.body.errors?.[0]).toMatchObject({ message: 'An OPENAI_COMPATIBLE provider needs a base URL.', extensions: { code: 'BAD_USER_INPUT' } });
+    const ftp = await h.gql('mutation($id: ID!) { updateProvider(id: $id, input: { baseUrl: "ftp://x" }) { id } }', { id: local.createProvider.id });
+    expect(ftp.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('model aliases and pricing rules', () => {
   let providerId: string;
 
@@ -240,6 +280,37 @@ describe('model aliases and pricing rules', () => {
       p: providerId,
     });
     expect(spaced.body.errors?.[0]?.message).toMatch(/^alias: may contain letters/);
+  });
+
+  it('adds a fallback route to an alias and removes it again, but never the last one', async () => {
+    const { modelAliases } = await h.ok<{ modelAliases: Array<{ id: string; alias: string; routes: Array<{ id: string }> }> }>(
+      '{ modelAliases { id alias routes { id } } }',
+    );
+    const alias = modelAliases.find((a) => a.alias === 'relay-fast')!;
+    const added = await h.ok<{ addModelRoute: { routes: Array<{ id: string; upstreamModel: string; priority: number }> } }>(
+      'mutation($a: ID!, $p: ID!) { addModelRoute(aliasId: $a, input: { providerId: $p, upstreamModel: "mock-last-resort", priority: 9 }) { routes { id upstreamModel priority } } }',
+      { a: alias.id, p: providerId },
+    );
+    expect(added.addModelRoute.routes.map((r) => r.upstreamModel)).toEqual(['mock-1', 'mock-backup', 'mock-last-resort']);
+    const twice = await h.gql('mutation($a: ID!, $p: ID!) { addModelRoute(aliasId: $a, input: { providerId: $p, upstreamModel: "mock-last-resort" }) { id } }', {
+      a: alias.id,
+      p: providerId,
+    });
+    expect(twice.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const last = added.addModelRoute.routes.at(-1)!;
+    const removed = await h.ok<{ removeModelRoute: { routes: Array<{ upstreamModel: string }> } }>(
+      'mutation($id: ID!) { removeModelRoute(id: $id) { routes { upstreamModel } } }',
+      { id: last.id },
+    );
+    expect(removed.removeModelRoute.routes.map((r) => r.upstreamModel)).toEqual(['mock-1', 'mock-backup']);
+
+    const single = await h.ok<{ createModelAlias: { routes: Array<{ id: string }> } }>(
+      'mutation($p: ID!) { createModelAlias(input: { alias: "single", routes: [{ providerId: $p, upstreamModel: "m" }] }) { routes { id } } }',
+      { p: providerId },
+    );
+    const refused = await h.gql('mutation($id: ID!) { removeModelRoute(id: $id) { id } }', { id: single.createModelAlias.routes[0]!.id });
+    expect(refused.body.errors?.[0]).toMatchObject({ message: 'This is the last route of "single"; an alias needs at least one.', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('versions pricing rules 1 then 2, money as decimal strings', async () => {

@@ -1,4 +1,4 @@
-import { createProvider, listProviders } from '../../domain/providers.ts';
+import { createProvider, listProviders, updateProvider } from '../../domain/providers.ts';
 import { builder } from '../builder.ts';
 import { ProviderTypeEnum } from './enums.ts';
 
@@ -23,6 +23,15 @@ const CreateProviderInput = builder.inputType('CreateProviderInput', {
   }),
 });
 
+const UpdateProviderInput = builder.inputType('UpdateProviderInput', {
+  description: 'Omitted fields stay as they are.',
+  fields: (t) => ({
+    name: t.string(),
+    baseUrl: t.string({ description: "null returns to the adapter's default." }),
+    credential: t.string({ description: 'A new API key (rotation), or null to remove it. Stored encrypted; never returned.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   providers: t.prismaField({
     type: ['Provider'],
@@ -37,6 +46,16 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateProviderInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
       const provider = await createProvider(ctx.prisma, ctx.admin.orgId, input, ctx.deps.masterKey);
+      await ctx.deps.onConfigChanged();
+      return provider;
+    },
+  }),
+  updateProvider: t.prismaField({
+    type: 'Provider',
+    description: 'Changes a provider, e.g. rotates its credential; data planes switch with the next snapshot.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateProviderInput, required: true }) },
+    resolve: async (_query, _root, { id, input }, ctx) => {
+      const provider = await updateProvider(ctx.prisma, ctx.admin.orgId, String(id), input, ctx.deps.masterKey);
       await ctx.deps.onConfigChanged();
       return provider;
     },

@@ -1,4 +1,4 @@
-import { createModelAlias, listModelAliases } from '../../domain/routing.ts';
+import { addModelRoute, createModelAlias, listModelAliases, removeModelRoute } from '../../domain/routing.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('ModelAlias', {
@@ -58,6 +58,26 @@ builder.mutationFields((t) => ({
         alias: input.alias,
         routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })),
       });
+      await ctx.deps.onConfigChanged();
+      return alias;
+    },
+  }),
+  addModelRoute: t.prismaField({
+    type: 'ModelAlias',
+    description: 'Adds a deployment (e.g. a fallback) to an alias; returns the alias.',
+    args: { aliasId: t.arg.id({ required: true }), input: t.arg({ type: ModelRouteInput, required: true }) },
+    resolve: async (query, _root, { aliasId, input }, ctx) => {
+      const route = await addModelRoute(ctx.prisma, ctx.admin.orgId, String(aliasId), { ...input, providerId: String(input.providerId) });
+      await ctx.deps.onConfigChanged();
+      return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: route.aliasId } });
+    },
+  }),
+  removeModelRoute: t.prismaField({
+    type: 'ModelAlias',
+    description: 'Removes a deployment from its alias (not the last one); returns the alias.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_query, _root, { id }, ctx) => {
+      const alias = await removeModelRoute(ctx.prisma, ctx.admin.orgId, String(id));
       await ctx.deps.onConfigChanged();
       return alias;
     },
