@@ -308,3 +308,44 @@ describe('GET /metrics', () => {
     expect(text).toContain('relay_dataplane_process_resident_memory_bytes');
   });
 });
+
+describe('tool calls', () => {
+  const tools = [
+    { type: 'function' as const, function: { name: 'lookup', description: 'Looks something up', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } },
+  ];
+
+  it('passes tools through and returns the upstream tool call (JSON)', async () => {
+    const client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { data, response } = await client.chat.completions
+      .create({ model: 'relay-mini', messages: [{ role: 'user', content: 'Find Relay' }], tools, tool_choice: 'required' })
+      .withResponse();
+    const call = data.choices[0]!.message.tool_calls![0]!;
+    expect(data.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(call.type === 'function' && call.function.name).toBe('lookup');
+    expect(call.type === 'function' && JSON.parse(call.function.arguments)).toHaveProperty('query');
+    expect(await h.eventFor(response.headers.get('x-request-id')!)).toMatchObject({ finish_reason: 'tool_calls', usage_source: 'provider' });
+  });
+
+  it('streams tool-call deltas that the SDK reassembles, timing the first token on the call', async () => {
+    const client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'relay-mini', messages: [{ role: 'user', content: 'Find Relay mock:tool-call' }], tools, stream: true })
+      .withResponse();
+    let name = '';
+    let args = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        name += delta.function?.name ?? '';
+        args += delta.function?.arguments ?? '';
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(name).toBe('lookup');
+    expect(JSON.parse(args)).toHaveProperty('query');
+    expect(finish).toBe('tool_calls');
+    const event = await h.eventFor(response.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ finish_reason: 'tool_calls', stream_end: 'done', usage_source: 'provider' });
+    expect(event.ttft_ms).not.toBeNull();
+  });
+});

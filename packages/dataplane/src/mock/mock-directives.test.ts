@@ -3,13 +3,14 @@ import { mockReplyWords, parseMockDirectives } from './mock-directives.ts';
 
 describe('mock directives', () => {
   it('reads directives out of ordinary text', () => {
-    expect(parseMockDirectives('Hello mock:words=3 mock:delay=20 mock:fail=503 mock:cut-after=2 mock:no-usage mock:ttfb=5')).toEqual({
+    expect(parseMockDirectives('Hello mock:words=3 mock:delay=20 mock:fail=503 mock:cut-after=2 mock:no-usage mock:ttfb=5 mock:tool-call')).toEqual({
       words: 3,
       delayMs: 20,
       ttfbMs: 5,
       failStatus: 503,
       cutAfter: 2,
       noUsage: true,
+      toolCall: true,
     });
   });
 

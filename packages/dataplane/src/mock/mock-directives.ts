@@ -8,6 +8,7 @@
  *   mock:fail=<status>    answer with an OpenAI-shaped error and this HTTP status (400–599)
  *   mock:cut-after=<n>    stream n words, then drop the connection without finishing
  *   mock:no-usage         report no usage (like providers that do not count tokens)
+ *   mock:tool-call        call a tool (the first one offered) instead of answering in text
  *
  * @example "Hello mock:words=50 mock:delay=20"
  */
@@ -18,12 +19,13 @@ export interface MockDirectives {
   failStatus: number | null;
   cutAfter: number | null;
   noUsage: boolean;
+  toolCall: boolean;
 }
 
 const DIRECTIVE = /\bmock:([a-z-]+)(?:=(\d+))?/g;
 
 export function parseMockDirectives(text: string): MockDirectives {
-  const out: MockDirectives = { words: 12, delayMs: 0, ttfbMs: 0, failStatus: null, cutAfter: null, noUsage: false };
+  const out: MockDirectives = { words: 12, delayMs: 0, ttfbMs: 0, failStatus: null, cutAfter: null, noUsage: false, toolCall: false };
   for (const match of text.matchAll(DIRECTIVE)) {
     const value = match[2] === undefined ? null : Number(match[2]);
     switch (match[1]) {
@@ -44,6 +46,9 @@ export function parseMockDirectives(text: string): MockDirectives {
         break;
       case 'no-usage':
         out.noUsage = true;
+        break;
+      case 'tool-call':
+        out.toolCall = true;
         break;
     }
   }

@@ -83,38 +83,82 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpst
     const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
     return json(res, status, errorBody(`The mock provider was told to fail with ${status}.`, type, `mock_${status}`));
   }
-  const words = mockReplyWords(directives.words);
   const id = `chatcmpl-mock${randomBytes(8).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
-  const usage = await mockUsage(request.messages, words.join(' '));
+  const reply = composeReply(request, directives);
+  const usage = await mockUsage(request.messages, reply.completionText);
   if (request.stream === true) {
-    return stream(res, request, directives, { id, created, words, usage }, stats);
+    return stream(res, request, directives, { id, created, reply, usage }, stats);
   }
   return json(res, 200, {
     id,
     object: 'chat.completion',
     created,
     model: request.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: words.join(' '), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [{ index: 0, message: reply.message, logprobs: null, finish_reason: reply.finishReason }],
     ...(directives.noUsage ? {} : { usage }),
     system_fingerprint: 'relay-mock',
   });
+}
+
+/** What the mock answers: the whole message, and the same as stream deltas. */
+interface MockReply {
+  message: Record<string, unknown>;
+  /** Deltas after the role chunk, one per streamed event. */
+  deltas: Array<Record<string, unknown>>;
+  finishReason: 'stop' | 'tool_calls';
+  /** What counts as completion tokens. */
+  completionText: string;
+}
+
+/**
+ * Text word by word, or, when the request offers tools and asks for one (`tool_choice`
+ * "required" or a named function, or `mock:tool-call` in the prompt), a call of the first (or
+ * named) tool whose JSON arguments stream in small pieces, the way OpenAI streams them.
+ */
+function composeReply(request: ChatCompletionRequest, directives: MockDirectives): MockReply {
+  const tools = Array.isArray(request.tools) ? request.tools : [];
+  const choice = request.tool_choice;
+  const named = typeof choice === 'object' && choice !== null ? choice.function?.name : undefined;
+  const wantsTool = tools.length > 0 && choice !== 'none' && (choice === 'required' || named !== undefined || directives.toolCall);
+  if (!wantsTool) {
+    const words = mockReplyWords(directives.words);
+    return {
+      message: { role: 'assistant', content: words.join(' '), refusal: null },
+      deltas: words.map((word, i) => ({ content: i === 0 ? word : ` ${word}` })),
+      finishReason: 'stop',
+      completionText: words.join(' '),
+    };
+  }
+  const name = named ?? tools[0]!.function.name;
+  const args = JSON.stringify({ query: mockReplyWords(Math.min(directives.words, 6)).join(' ') });
+  const callId = `call_mock${randomBytes(6).toString('hex')}`;
+  const pieces = args.match(/.{1,8}/gs) ?? [];
+  return {
+    message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: callId, type: 'function', function: { name, arguments: args } }] },
+    deltas: [
+      { tool_calls: [{ index: 0, id: callId, type: 'function', function: { name, arguments: '' } }] },
+      ...pieces.map((piece) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+    ],
+    finishReason: 'tool_calls',
+    completionText: name + args,
+  };
 }
 
 async function stream(
   res: ServerResponse,
   request: ChatCompletionRequest,
   directives: MockDirectives,
-  reply: { id: string; created: number; words: string[]; usage: ChatUsage },
+  answer: { id: string; created: number; reply: MockReply; usage: ChatUsage },
   stats: MockUpstreamStats,
 ): Promise<void> {
   const includeUsage = request.stream_options?.include_usage === true && !directives.noUsage;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   const chunk = (choices: unknown[], usage?: ChatUsage | null) =>
     `data: ${JSON.stringify({
-      id: reply.id,
+      id: answer.id,
       object: 'chat.completion.chunk',
-      created: reply.created,
+      created: answer.created,
       model: request.model,
       system_fingerprint: 'relay-mock',
       choices,
@@ -124,8 +168,10 @@ async function stream(
   res.on('close', () => {
     closed = true;
   });
-  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
-  for (let i = 0; i < reply.words.length; i++) {
+  const { deltas, finishReason } = answer.reply;
+  const roleDelta = finishReason === 'tool_calls' ? { role: 'assistant', content: null } : { role: 'assistant', content: '' };
+  res.write(chunk([{ index: 0, delta: roleDelta, logprobs: null, finish_reason: null }]));
+  for (let i = 0; i < deltas.length; i++) {
     if (directives.cutAfter !== null && i >= directives.cutAfter) {
       // Let what was written reach the wire, then drop the connection mid-stream.
       await new Promise<void>((resolve) => res.write('', () => resolve()));
@@ -137,8 +183,7 @@ async function stream(
       stats.streamsAbandoned++;
       return;
     }
-    const text = i === 0 ? reply.words[i]! : ` ${reply.words[i]}`;
-    const ok = res.write(chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]));
+    const ok = res.write(chunk([{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }]));
     if (!ok && !closed) {
       stats.drainWaits++;
       await new Promise<void>((resolve) => {
@@ -157,8 +202,8 @@ async function stream(
     return;
   }
   stats.streamsCompleted++;
-  res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
-  if (includeUsage) res.write(chunk([], reply.usage));
+  res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }]));
+  if (includeUsage) res.write(chunk([], answer.usage));
   res.end('data: [DONE]\n\n');
 }
 
