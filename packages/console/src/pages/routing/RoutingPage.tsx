@@ -4,21 +4,37 @@ import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { describeError } from '../../graphql/describe-error.ts';
 import { formatDateTime } from '../../lib/format-date.ts';
+import { AddAliasForm } from './AddAliasForm.tsx';
+import { AddPriceForm } from './AddPriceForm.tsx';
+import { AddProviderForm } from './AddProviderForm.tsx';
+import { AddRouteDialog } from './AddRouteDialog.tsx';
+import { CredentialDialog } from './CredentialDialog.tsx';
+import { PendingConfirmDialog } from './PendingConfirmDialog.tsx';
 import { ModelAliasesTable, PricingRulesTable, ProvidersTable } from './RoutingTables.tsx';
+import { createRoutingActions } from './routing-actions.ts';
 import { RoutingPageQuery } from './routing.graphql.ts';
 
-/** Read-only view of what the data planes route with: snapshot, providers, aliases, prices. */
+// With nothing listed yet the cached result names no Provider, ModelAlias or PricingRule, so a
+// create would not invalidate it; naming the types makes every such mutation refetch the page.
+const ROUTING_CONTEXT = { additionalTypenames: ['Provider', 'ModelAlias', 'ModelRoute', 'PricingRule'] };
+
+/** What the data planes route with (snapshot, providers, aliases, prices) and the forms that change it. */
 export function RoutingPage(): JSX.Element {
-  const [routing, refetch] = createQuery({ query: RoutingPageQuery, requestPolicy: 'cache-and-network' });
+  const [routing, refetch] = createQuery({ query: RoutingPageQuery, context: ROUTING_CONTEXT, requestPolicy: 'cache-and-network' });
+  const refresh = (): void => refetch({ requestPolicy: 'network-only' });
+  const actions = createRoutingActions(refresh);
+  const providers = () => routing.data?.providers ?? [];
+  const upstreamModels = () => [...new Set((routing.data?.modelAliases ?? []).flatMap((a) => a.routes.map((r) => r.upstreamModel)))].sort();
+
   return (
     <section class="page" aria-labelledby="routing-title">
       <h1 id="routing-title">Routing</h1>
       <div class="toolbar">
         <p class="lead">
-          Providers, model aliases and prices, as the control plane publishes them to the data planes. Change them
-          through the GraphQL API (<code>/graphql</code>).
+          Providers, model aliases and prices. Every change is published to the data planes as a new configuration
+          snapshot.
         </p>
-        <button type="button" class="button" onClick={() => refetch({ requestPolicy: 'network-only' })} disabled={routing.fetching}>
+        <button type="button" class="button" onClick={refresh} disabled={routing.fetching} data-testid="refresh-routing">
           Refresh
         </button>
       </div>
@@ -28,7 +44,7 @@ export function RoutingPage(): JSX.Element {
           <>
             <dl class="facts" data-testid="snapshot-info">
               <dt>Config snapshot</dt>
-              <dd>version {data().configSnapshot.version}</dd>
+              <dd data-testid="snapshot-version">version {data().configSnapshot.version}</dd>
               <dt>Hash</dt>
               <dd>
                 <code title={data().configSnapshot.hash}>{data().configSnapshot.hash.slice(0, 16)}</code>
@@ -36,12 +52,60 @@ export function RoutingPage(): JSX.Element {
               <dt>Built</dt>
               <dd>{formatDateTime(data().configSnapshot.createdAt)}</dd>
             </dl>
-            <ModelAliasesTable aliases={data().modelAliases} />
-            <ProvidersTable providers={data().providers} />
-            <PricingRulesTable rules={data().pricingRules} />
+
+            <section class="routing-section" aria-labelledby="providers-title">
+              <h2 id="providers-title">Providers</h2>
+              <AddProviderForm busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
+              <ProvidersTable providers={data().providers} onRotate={actions.askRotate} onRemoveCredential={actions.askRemoveCredential} />
+            </section>
+
+            <section class="routing-section" aria-labelledby="aliases-title">
+              <h2 id="aliases-title">Model aliases</h2>
+              <AddAliasForm
+                providers={data().providers}
+                busy={actions.createAlias.busy()}
+                error={actions.createAlias.error()}
+                onCreate={(input) => actions.createAlias.run({ input })}
+              />
+              <ModelAliasesTable aliases={data().modelAliases} onAddRoute={actions.askAddRoute} onRemoveRoute={actions.askRemoveRoute} />
+            </section>
+
+            <section class="routing-section" aria-labelledby="prices-title">
+              <h2 id="prices-title">Prices</h2>
+              <AddPriceForm
+                providers={data().providers}
+                models={upstreamModels()}
+                busy={actions.createPrice.busy()}
+                error={actions.createPrice.error()}
+                onCreate={(input) => actions.createPrice.run({ input })}
+              />
+              <PricingRulesTable rules={data().pricingRules} />
+            </section>
           </>
         )}
       </Show>
+      <CredentialDialog
+        target={actions.rotating()}
+        busy={actions.rotateBusy()}
+        error={actions.rotateError()}
+        onRotate={(credential) => void actions.confirmRotate(credential)}
+        onCancel={actions.cancelRotate}
+      />
+      <AddRouteDialog
+        target={actions.addingRouteTo()}
+        providers={providers()}
+        busy={actions.addRouteBusy()}
+        error={actions.addRouteError()}
+        onAdd={(input) => void actions.confirmAddRoute(input)}
+        onCancel={actions.cancelAddRoute}
+      />
+      <PendingConfirmDialog
+        pending={actions.pending()}
+        busy={actions.pendingBusy()}
+        error={actions.pendingError()}
+        onConfirm={() => void actions.confirmPending()}
+        onCancel={actions.cancelPending}
+      />
     </section>
   );
 }

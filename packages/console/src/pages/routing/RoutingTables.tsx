@@ -1,59 +1,103 @@
-import { For, type JSX } from 'solid-js';
+import { For, Show, type JSX } from 'solid-js';
 import { DataTable } from '../../components/DataTable.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTime } from '../../lib/format-date.ts';
+import { PROVIDER_TYPE_LABELS } from './provider-types.ts';
 import type { ModelAliasRow, PricingRuleRow, ProviderRow } from './routing.graphql.ts';
 
-const PROVIDER_TYPE_LABELS: Record<ProviderRow['type'], string> = {
-  OPENAI: 'OpenAI',
-  OPENAI_COMPATIBLE: 'OpenAI-compatible',
-  DEEPSEEK: 'DeepSeek',
-  GEMINI: 'Gemini',
-  ANTHROPIC: 'Anthropic',
-  MOCK: 'Mock',
-};
+/** A route of an alias, as the remove action names it. */
+export type RouteRow = ModelAliasRow['routes'][number];
 
-/** Providers with their type, endpoint and whether a credential is stored. */
-export function ProvidersTable(props: { providers: readonly ProviderRow[] }): JSX.Element {
+/** Providers with their type, endpoint, whether a credential is stored, and credential actions. */
+export function ProvidersTable(props: {
+  providers: readonly ProviderRow[];
+  onRotate(provider: ProviderRow): void;
+  onRemoveCredential(provider: ProviderRow): void;
+}): JSX.Element {
   return (
     <DataTable
       caption="Providers"
       testId="providers-table"
       rows={props.providers}
-      emptyText="No providers configured."
+      rowTestId={(p) => `provider-row-${p.id}`}
+      emptyText="No providers configured. Add one above."
       columns={[
         { id: 'name', header: 'Name', cell: (p) => p.name },
         { id: 'type', header: 'Type', cell: (p) => PROVIDER_TYPE_LABELS[p.type] },
         { id: 'base-url', header: 'Base URL', cell: (p) => (p.baseUrl === null ? <span class="muted">Default</span> : <code>{p.baseUrl}</code>) },
         { id: 'credential', header: 'Credential', cell: (p) => (p.hasCredential ? 'Stored (encrypted)' : <span class="muted">None</span>) },
         { id: 'created', header: 'Created', cell: (p) => formatDateTime(p.createdAt) },
+        {
+          id: 'actions',
+          header: 'Actions',
+          cell: (p) => (
+            <div class="row-actions">
+              <button
+                type="button"
+                class="button button-small"
+                onClick={() => props.onRotate(p)}
+                aria-label={`Rotate credential of ${p.name}`}
+                data-testid={`rotate-credential-${p.id}`}
+              >
+                {p.hasCredential ? 'Rotate credential' : 'Set credential'}
+              </button>
+              <Show when={p.hasCredential}>
+                <button
+                  type="button"
+                  class="button button-small button-danger"
+                  onClick={() => props.onRemoveCredential(p)}
+                  aria-label={`Remove credential of ${p.name}`}
+                  data-testid={`remove-credential-${p.id}`}
+                >
+                  Remove credential
+                </button>
+              </Show>
+            </div>
+          ),
+        },
       ]}
     />
   );
 }
 
-/** Aliases and the provider routes behind each, as the API lists them. */
-export function ModelAliasesTable(props: { aliases: readonly ModelAliasRow[] }): JSX.Element {
+/** Aliases and the provider routes behind each, with add-route and remove-route actions. */
+export function ModelAliasesTable(props: {
+  aliases: readonly ModelAliasRow[];
+  onAddRoute(alias: ModelAliasRow): void;
+  onRemoveRoute(alias: ModelAliasRow, route: RouteRow): void;
+}): JSX.Element {
   return (
     <DataTable
       caption="Model aliases"
       testId="aliases-table"
       rows={props.aliases}
-      emptyText="No model aliases configured."
+      rowTestId={(a) => `alias-row-${a.alias}`}
+      emptyText="No model aliases configured. Add one above."
       columns={[
         { id: 'alias', header: 'Alias (the model apps send)', cell: (a) => <code>{a.alias}</code> },
         {
           id: 'routes',
-          header: 'Routes',
+          header: 'Routes, in the order tried',
           cell: (a) => (
             <ol class="route-list">
               <For each={a.routes} fallback={<li class="muted">No routes</li>}>
                 {(route) => (
-                  <li>
-                    {route.provider.name} → <code>{route.upstreamModel}</code>{' '}
-                    <span class="muted">
-                      (priority {route.priority}, weight {route.weight})
+                  <li class="route-item" data-testid={`route-${route.id}`}>
+                    <span>
+                      {route.provider.name} → <code>{route.upstreamModel}</code>{' '}
+                      <span class="muted">
+                        (priority {route.priority}, weight {route.weight})
+                      </span>
                     </span>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      onClick={() => props.onRemoveRoute(a, route)}
+                      aria-label={`Remove route ${route.provider.name} ${route.upstreamModel} from ${a.alias}`}
+                      data-testid={`remove-route-${route.id}`}
+                    >
+                      Remove
+                    </button>
                   </li>
                 )}
               </For>
@@ -61,6 +105,21 @@ export function ModelAliasesTable(props: { aliases: readonly ModelAliasRow[] }):
           ),
         },
         { id: 'created', header: 'Created', cell: (a) => formatDateTime(a.createdAt) },
+        {
+          id: 'actions',
+          header: 'Actions',
+          cell: (a) => (
+            <button
+              type="button"
+              class="button button-small"
+              onClick={() => props.onAddRoute(a)}
+              aria-label={`Add route to ${a.alias}`}
+              data-testid={`add-route-${a.alias}`}
+            >
+              Add route
+            </button>
+          ),
+        },
       ]}
     />
   );
@@ -73,7 +132,8 @@ export function PricingRulesTable(props: { rules: readonly PricingRuleRow[] }): 
       caption="Prices per million tokens"
       testId="pricing-table"
       rows={props.rules}
-      emptyText="No prices configured."
+      rowTestId={(r) => `price-row-${r.id}`}
+      emptyText="No prices configured. Add one above."
       columns={[
         { id: 'provider', header: 'Provider', cell: (r) => r.provider.name },
         { id: 'model', header: 'Upstream model', cell: (r) => <code>{r.model}</code> },
