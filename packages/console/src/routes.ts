@@ -26,6 +26,10 @@ export const routes: RouteDefinition[] = [
         component: lazy(() => import('./pages/spend/SpendPage.tsx').then((m) => ({ default: m.SpendPage }))),
       },
       {
+        path: '/requests',
+        component: lazy(() => import('./pages/requests/RequestsPage.tsx').then((m) => ({ default: m.RequestsPage }))),
+      },
+      {
         path: '/routing',
         component: lazy(() => import('./pages/routing/RoutingPage.tsx').then((m) => ({ default: m.RoutingPage }))),
       },

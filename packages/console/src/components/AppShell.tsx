@@ -9,6 +9,7 @@ import { Loading } from './Loading.tsx';
 const NAV_ITEMS = [
   { href: '/keys', label: 'Keys' },
   { href: '/spend', label: 'Spend' },
+  { href: '/requests', label: 'Requests' },
   { href: '/routing', label: 'Routing' },
 ] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime } from './format-date.ts';
+import { formatDateTime, formatDateTimeSeconds } from './format-date.ts';
 
 describe('formatDateTime', () => {
   it('prints a fixed YYYY-MM-DD HH:MM shape in the given zone', () => {
@@ -19,5 +19,13 @@ describe('formatDateTime', () => {
 
   it('rejects a string that is not a timestamp', () => {
     expect(() => formatDateTime('yesterday', 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('formatDateTimeSeconds', () => {
+  it('adds seconds to the same fixed shape', () => {
+    expect(formatDateTimeSeconds('2025-01-02T03:04:05.678Z', 'UTC')).toBe('2025-01-02 03:04:05');
+    expect(formatDateTimeSeconds('2025-12-31T23:59:59.999Z', 'UTC')).toBe('2025-12-31 23:59:59');
+    expect(formatDateTimeSeconds(null)).toBe('—');
   });
 });

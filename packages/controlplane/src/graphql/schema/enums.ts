@@ -9,3 +9,9 @@ export const SpendGroupByEnum = builder.enumType('SpendGroupBy', {
     MODEL: { description: 'One row per model alias the client asked for.' },
   } as const,
 });
+export const RequestStatusFilterEnum = builder.enumType('RequestStatusFilter', {
+  values: {
+    SUCCESS: { description: 'Requests answered with HTTP status below 400.' },
+    ERROR: { description: 'Requests answered with HTTP status 400 or above.' },
+  } as const,
+});

@@ -8,3 +8,4 @@ import './providers.ts';
 import './routing.ts';
 import './pricing.ts';
 import './spend.ts';
+import './request-log.ts';

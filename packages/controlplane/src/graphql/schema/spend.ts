@@ -1,12 +1,8 @@
+import { assertQueryRange } from '../../analytics/query-range.ts';
 import { querySpend, type SpendAggregate } from '../../analytics/spend-query.ts';
-import { InputError } from '../../domain/input-error.ts';
-import { isUuid } from '../../domain/input-schemas.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { loadKeyLabels } from '../../domain/key-labels.ts';
 import { builder } from '../builder.ts';
 import { SpendGroupByEnum } from './enums.ts';
-
-/** Longest range a spend report covers (a leap year), so one query cannot scan everything. */
-const MAX_RANGE_MS = 366 * 24 * 3_600_000;
 
 type SpendRowShape = SpendAggregate & { keyName: string | null; keyPrefix: string | null };
 
@@ -50,13 +46,10 @@ builder.queryFields((t) => ({
       groupBy: t.arg({ type: SpendGroupByEnum, required: true }),
     },
     resolve: async (_root, { from, to, groupBy }, ctx) => {
-      if (from.getTime() >= to.getTime()) throw new InputError('`from` must be before `to`.', 'BAD_USER_INPUT', 'from');
-      if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
-        throw new InputError('The range may span at most 366 days.', 'BAD_USER_INPUT', 'to');
-      }
+      assertQueryRange(from, to);
       const orgId = ctx.admin.orgId;
       const result = await querySpend(ctx.deps.clickhouse, { orgId, from, to, groupBy });
-      const keys = await loadKeyLabels(ctx.prisma, orgId, result.rows);
+      const keys = await loadKeyLabels(ctx.prisma, orgId, result.rows.map((row) => row.keyId));
       const label = (row: SpendAggregate): SpendRowShape => {
         const key = row.keyId === null ? undefined : keys.get(row.keyId);
         return { ...row, keyName: key?.name ?? null, keyPrefix: key?.prefix ?? null };
@@ -65,16 +58,3 @@ builder.queryFields((t) => ({
     },
   }),
 }));
-
-/** Names and prefixes of the keys in `rows`, in one query, limited to the caller's org. */
-async function loadKeyLabels(
-  prisma: PrismaClient,
-  orgId: string,
-  rows: SpendAggregate[],
-): Promise<Map<string, { name: string; prefix: string }>> {
-  // Events carry whatever key id the data plane wrote; a non-UUID would make Postgres reject the whole query.
-  const ids = [...new Set(rows.map((r) => r.keyId).filter((id): id is string => id !== null && isUuid(id)))];
-  if (ids.length === 0) return new Map();
-  const found = await prisma.apiKey.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true, prefix: true } });
-  return new Map(found.map((k) => [k.id, { name: k.name, prefix: k.prefix }]));
-}

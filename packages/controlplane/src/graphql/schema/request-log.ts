@@ -1,0 +1,167 @@
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { checkRequestLimit, decodeRequestCursor, findRequest, listRequests } from '../../analytics/request-log-query.ts';
+import { loadKeyLabels, type KeyLabel } from '../../domain/key-labels.ts';
+import { builder } from '../builder.ts';
+import { RequestStatusFilterEnum } from './enums.ts';
+
+/** One request as the request log shows it; the event's empty strings are nulls here. */
+interface RequestLogEntryShape {
+  requestId: string;
+  ts: string;
+  keyId: string | null;
+  keyName: string | null;
+  keyPrefix: string | null;
+  teamId: string | null;
+  model: string;
+  providerId: string | null;
+  providerType: string | null;
+  upstreamModel: string | null;
+  statusCode: number;
+  errorCode: string | null;
+  upstreamErrorCode: string | null;
+  attempts: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  usageSource: string;
+  costMicros: number;
+  pricingRuleId: string | null;
+  pricingRuleVersion: number | null;
+  snapshotVersion: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  streamed: boolean;
+  streamEnd: string | null;
+  finishReason: string | null;
+}
+
+const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEntry').implement({
+  description: 'One request through the data plane, as its event in ClickHouse recorded it.',
+  fields: (t) => ({
+    requestId: t.exposeID('requestId', { description: 'The `x-request-id` the client received.' }),
+    ts: t.expose('ts', { type: 'DateTime', description: 'When the request arrived.' }),
+    keyId: t.exposeID('keyId', { nullable: true, description: 'Null when the request was refused before authentication.' }),
+    keyName: t.exposeString('keyName', { nullable: true, description: 'Null when the key is unknown (or deleted).' }),
+    keyPrefix: t.exposeString('keyPrefix', { nullable: true }),
+    teamId: t.exposeID('teamId', { nullable: true }),
+    model: t.exposeString('model', { description: 'Model alias the client asked for.' }),
+    providerId: t.exposeID('providerId', { nullable: true, description: 'Provider of the final attempt.' }),
+    providerType: t.exposeString('providerType', { nullable: true }),
+    upstreamModel: t.exposeString('upstreamModel', { nullable: true, description: 'Model name sent to the provider.' }),
+    statusCode: t.exposeInt('statusCode', { description: 'HTTP status sent to the client.' }),
+    errorCode: t.exposeString('errorCode', { nullable: true, description: 'Relay error code (`model_not_found`, …); null on success.' }),
+    upstreamErrorCode: t.exposeString('upstreamErrorCode', { nullable: true, description: "The provider's own error code." }),
+    attempts: t.exposeInt('attempts', { description: 'Upstream attempts made (fallbacks + 1).' }),
+    promptTokens: t.expose('promptTokens', { type: 'Count' }),
+    completionTokens: t.expose('completionTokens', { type: 'Count' }),
+    cachedTokens: t.expose('cachedTokens', { type: 'Count', description: 'Prompt tokens served from cache.' }),
+    usageSource: t.exposeString('usageSource', { description: '`provider`, `estimate` or `none`.' }),
+    costMicros: t.expose('costMicros', { type: 'Micros' }),
+    pricingRuleId: t.exposeID('pricingRuleId', { nullable: true, description: 'Rule that priced the request; null if unpriced.' }),
+    pricingRuleVersion: t.expose('pricingRuleVersion', { type: 'Count', nullable: true }),
+    snapshotVersion: t.expose('snapshotVersion', { type: 'Count', description: 'Config snapshot the data plane decided with.' }),
+    latencyMs: t.expose('latencyMs', { type: 'Count', description: 'Arrival to last byte sent.' }),
+    ttftMs: t.expose('ttftMs', { type: 'Count', nullable: true, description: 'Arrival to first content token; null if none.' }),
+    streamed: t.exposeBoolean('streamed'),
+    streamEnd: t.exposeString('streamEnd', { nullable: true, description: '`done`, `error` or `client_abort`; null when not streamed.' }),
+    finishReason: t.exposeString('finishReason', { nullable: true }),
+  }),
+});
+
+const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntryShape[]; nextCursor: string | null }>('RequestLogPage').implement({
+  description: 'A page of requests, newest first.',
+  fields: (t) => ({
+    entries: t.field({ type: [RequestLogEntryRef], resolve: (page) => page.entries }),
+    nextCursor: t.exposeString('nextCursor', {
+      nullable: true,
+      description: 'Pass as `after` for the next page; null on the last page.',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  request: t.field({
+    type: RequestLogEntryRef,
+    nullable: true,
+    description: 'One request of your organization by its `x-request-id`; null when there is none.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const orgId = ctx.admin.orgId;
+      const event = await findRequest(ctx.deps.clickhouse, { orgId, requestId: String(id) });
+      if (event === null) return null;
+      const keys = await loadKeyLabels(ctx.prisma, orgId, [event.key_id]);
+      return toEntry(event, keys);
+    },
+  }),
+  requests: t.field({
+    type: RequestLogPageRef,
+    description: 'Requests of your organization over [from, to), newest first, from ClickHouse.',
+    args: {
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      keyId: t.arg.id(),
+      model: t.arg.string({ description: 'Model alias the client asked for.' }),
+      status: t.arg({ type: RequestStatusFilterEnum }),
+      first: t.arg.int({ description: 'Page size, 1–200 (default 50).' }),
+      after: t.arg.string({ description: '`nextCursor` of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      // Checked here too so an error names the GraphQL argument, not the query's parameter.
+      const limit = checkRequestLimit(args.first, 'first');
+      if (args.after !== null && args.after !== undefined) decodeRequestCursor(args.after, 'after');
+      const orgId = ctx.admin.orgId;
+      const page = await listRequests(ctx.deps.clickhouse, {
+        orgId,
+        from: args.from,
+        to: args.to,
+        keyId: args.keyId === null || args.keyId === undefined ? null : String(args.keyId),
+        model: args.model ?? null,
+        status: args.status ?? null,
+        limit,
+        before: args.after ?? null,
+      });
+      const keys = await loadKeyLabels(ctx.prisma, orgId, page.events.map((event) => event.key_id));
+      return { entries: page.events.map((event) => toEntry(event, keys)), nextCursor: page.nextCursor };
+    },
+  }),
+}));
+
+function toEntry(event: RequestEvent, keys: Map<string, KeyLabel>): RequestLogEntryShape {
+  const key = keys.get(event.key_id);
+  const priced = event.pricing_rule_id !== '';
+  return {
+    requestId: event.request_id,
+    // ClickHouse's `YYYY-MM-DD hh:mm:ss.sss` in UTC, as ISO-8601.
+    ts: `${event.ts.replace(' ', 'T')}Z`,
+    keyId: orNull(event.key_id),
+    keyName: key?.name ?? null,
+    keyPrefix: key?.prefix ?? null,
+    teamId: orNull(event.team_id),
+    model: event.alias,
+    providerId: orNull(event.provider_id),
+    providerType: orNull(event.provider_type),
+    upstreamModel: orNull(event.upstream_model),
+    statusCode: event.status_code,
+    errorCode: orNull(event.error_code),
+    upstreamErrorCode: orNull(event.upstream_error_code),
+    attempts: event.attempts,
+    promptTokens: event.prompt_tokens,
+    completionTokens: event.completion_tokens,
+    cachedTokens: event.cached_tokens,
+    usageSource: event.usage_source,
+    costMicros: event.cost_micros,
+    pricingRuleId: priced ? event.pricing_rule_id : null,
+    pricingRuleVersion: priced ? event.pricing_rule_version : null,
+    snapshotVersion: event.snapshot_version,
+    latencyMs: event.latency_ms,
+    ttftMs: event.ttft_ms,
+    streamed: event.streamed,
+    streamEnd: orNull(event.stream_end),
+    finishReason: orNull(event.finish_reason),
+  };
+}
+
+/** The events table writes '' for "none"; the API says null. */
+function orNull(value: string): string | null {
+  return value === '' ? null : value;
+}
