@@ -3,6 +3,7 @@ import type { Admin } from '../domain/admin-tokens.ts';
 import { useAdminAuth } from './admin-auth.ts';
 import { buildSchema } from './build-schema.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
+import { InputError } from '../domain/input-error.ts';
 import { maskError } from './mask-error.ts';
 
 /** The GraphQL endpoint's path. */
@@ -24,7 +25,8 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       debug: (...args) => deps.logger.debug({ args }, 'graphql'),
       info: (...args) => deps.logger.info({ args }, 'graphql'),
       warn: (...args) => deps.logger.warn({ args }, 'graphql'),
-      error: (...args) => deps.logger.error({ args }, 'graphql'),
+      // A caller's mistake (bad input, unknown id) is answered to the caller, not an operator alarm.
+      error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
     },
     plugins: [useAdminAuth(deps, admins)],
     context: ({ request }) => {
@@ -34,4 +36,11 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       return { deps, prisma: deps.prisma, admin };
     },
   });
+}
+
+/** True for an InputError, or a GraphQL error wrapping one. */
+function isCallerMistake(value: unknown): boolean {
+  if (value instanceof InputError) return true;
+  const original = typeof value === 'object' && value !== null ? (value as { originalError?: unknown }).originalError : undefined;
+  return original instanceof InputError;
 }
