@@ -106,11 +106,14 @@ export class Exchange {
 
   /**
    * Answers with an OpenAI-shaped error. `x-should-retry` tells the OpenAI SDKs whether to
-   * retry, so their retries do not multiply the gateway's own fallbacks.
+   * retry, so their retries do not multiply the gateway's own fallbacks; `retry-after`, where
+   * the code table names one, tells them how long to wait.
    */
   sendError(err: unknown): void {
-    const { status, body, retryable } = toOpenAIError(err, this.requestId);
-    this.sendJson(status, JSON.stringify(body), { 'x-should-retry': retryable ? 'true' : 'false' });
+    const { status, body, retryable, retryAfterSeconds } = toOpenAIError(err, this.requestId);
+    const headers: Record<string, string> = { 'x-should-retry': retryable ? 'true' : 'false' };
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+    this.sendJson(status, JSON.stringify(body), headers);
   }
 
   /** Starts a streamed (chunked) response: writes the status line and headers, no body yet. */

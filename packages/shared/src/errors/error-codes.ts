@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   upstream_error: { status: 502, type: 'api_error', retryable: true },
   upstream_timeout: { status: 504, type: 'api_error', retryable: true },
   upstream_stream_interrupted: { status: 502, type: 'api_error', retryable: false },
+  // Too many requests already wait for this deployment's origin (the per-origin connection limit
+  // and its bounded queue): a fallback on another origin, or a retry a moment later, may succeed.
+  upstream_overloaded: { status: 503, type: 'api_error', retryable: true, retryAfterSeconds: 1 },
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },
@@ -47,6 +50,8 @@ export interface ErrorCodeSpec {
   readonly status: number;
   readonly type: string;
   readonly retryable: boolean;
+  /** Sent as `retry-after` (seconds), which the OpenAI SDKs wait for before retrying. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** A stable, machine-matchable error code. */

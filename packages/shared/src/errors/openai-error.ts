@@ -1,4 +1,4 @@
-import { ERROR_CODES } from './error-codes.ts';
+import { ERROR_CODES, type ErrorCodeSpec } from './error-codes.ts';
 import { isRelayError } from './relay-error.ts';
 
 /** The OpenAI error body: `{"error":{"message","type","code","param"}}`. */
@@ -16,6 +16,8 @@ export interface SerialisedError {
   readonly status: number;
   readonly body: OpenAIErrorBody;
   readonly retryable: boolean;
+  /** A `retry-after` to send, in seconds, when the code table names one. */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
@@ -25,10 +27,11 @@ export interface SerialisedError {
  */
 export function toOpenAIError(err: unknown, requestId: string): SerialisedError {
   if (isRelayError(err)) {
-    const spec = ERROR_CODES[err.code];
+    const spec: ErrorCodeSpec = ERROR_CODES[err.code];
     return {
       status: spec.status,
       retryable: spec.retryable,
+      ...(spec.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: spec.retryAfterSeconds }),
       body: { error: { message: err.message, type: spec.type, code: err.code, param: err.param } },
     };
   }
