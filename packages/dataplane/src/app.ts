@@ -13,6 +13,8 @@ import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveHealth, serveModels } from './routes/models.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
+import { gateAdapter } from './upstream/gated-adapter.ts';
+import { createOriginGate } from './upstream/origin-gate.ts';
 
 export interface DataplaneOptions {
   config: DataplaneConfig;
@@ -36,11 +38,13 @@ export interface Dataplane {
 /**
  * The data plane's HTTP server: uWebSockets.js routes wired to the handlers. Handlers never
  * touch a database: keys, routes and prices come from the snapshot store, events leave through
- * the queue. Upstream calls share one keep-alive pool.
+ * the queue. Upstream calls share one keep-alive pool, behind a per-origin gate.
  */
 export function createDataplane(options: DataplaneOptions): Dataplane {
   const { config, snapshots, events, logger } = options;
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+  // The pool is as wide as the gate, so a request that has a slot never waits in undici's own
+  // queue: waiting happens in the gate, where it is bounded in time, fair and visible (issue 6).
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
 
@@ -52,6 +56,14 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     snapshotVersion: () => snapshots.current()?.version ?? null,
     inFlight: () => inFlight.size,
     events: () => events.stats(),
+    upstreamOrigins: () => gate.load(),
+  });
+  const gate = createOriginGate({
+    maxInFlightPerOrigin: config.upstreamMaxConnectionsPerOrigin,
+    maxInFlightPerOrgPerOrigin: config.upstreamMaxConnectionsPerOrg,
+    maxQueuedPerOrigin: config.upstreamQueueMaxPerOrigin,
+    queueTimeoutMs: config.upstreamQueueTimeoutMs,
+    observer: { admitted: metrics.upstreamAdmitted, rejected: metrics.upstreamRejected },
   });
 
   app.post('/v1/chat/completions', (res, req) => {
@@ -68,7 +80,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       });
   });
   app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
-  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats()));
+  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats(), gate.totals()));
   app.get('/metrics', (res, req) => serveMetrics(new Exchange(res, req), metrics, config.internalToken));
   app.any('/v1/chat/completions', (res, req) => {
     new Exchange(res, req).sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
@@ -83,7 +95,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     async listen(port, host) {
       mock = await startMockUpstream();
       const providers = createProviderRegistry([
-        createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl }),
+        gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl }), gate),
       ]);
       deps = {
         snapshots,

@@ -14,4 +14,10 @@ describe('loadDataplaneConfig', () => {
     const attempt = () => loadDataplaneConfig({ ...secrets, DATAPLANE_PORT: '-1', MAX_BODY_BYTES: 'lots', CONTROLPLANE_URL: 'nope' });
     expect(attempt).toThrow(/DATAPLANE_PORT[\s\S]*CONTROLPLANE_URL[\s\S]*MAX_BODY_BYTES/);
   });
+
+  it('sizes the upstream gate: per-organisation share defaults to three quarters of the per-origin limit, never above it', () => {
+    expect(loadDataplaneConfig(secrets)).toMatchObject({ upstreamMaxConnectionsPerOrigin: 4096, upstreamMaxConnectionsPerOrg: 3072, upstreamQueueMaxPerOrigin: 4096, upstreamQueueTimeoutMs: 30_000 });
+    expect(loadDataplaneConfig({ ...secrets, UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: '10' })).toMatchObject({ upstreamMaxConnectionsPerOrigin: 10, upstreamMaxConnectionsPerOrg: 8 });
+    expect(() => loadDataplaneConfig({ ...secrets, UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: '10', UPSTREAM_MAX_CONNECTIONS_PER_ORG: '11' })).toThrow(/UPSTREAM_MAX_CONNECTIONS_PER_ORG must not exceed/);
+  });
 });

@@ -32,6 +32,14 @@ export interface DataplaneConfig {
   /** Names this process in events (`dataplane_id`). */
   dataplaneId: string;
   logLevel: string;
+  /** Upstream exchanges (headers through the last body byte) running at once against one origin. */
+  upstreamMaxConnectionsPerOrigin: number;
+  /** Of those, how many one organisation may hold, so a busy origin keeps room for the others. */
+  upstreamMaxConnectionsPerOrg: number;
+  /** Requests waiting for a slot at one origin, all organisations together; beyond it, 503. */
+  upstreamQueueMaxPerOrigin: number;
+  /** How long a request may wait for a slot at its origin before it is answered 503. */
+  upstreamQueueTimeoutMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -42,6 +50,11 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
   const clickhouseDatabase = read.string('CLICKHOUSE_DATABASE', 'relay');
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
     read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
+  }
+  const upstreamMaxConnectionsPerOrigin = read.integer('UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN', 4096, { min: 1, max: 1_000_000 });
+  const upstreamMaxConnectionsPerOrg = read.integer('UPSTREAM_MAX_CONNECTIONS_PER_ORG', Math.ceil(upstreamMaxConnectionsPerOrigin * 0.75), { min: 1, max: 1_000_000 });
+  if (upstreamMaxConnectionsPerOrg > upstreamMaxConnectionsPerOrigin) {
+    read.problem('UPSTREAM_MAX_CONNECTIONS_PER_ORG', `must not exceed UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN (${upstreamMaxConnectionsPerOrigin}), got ${upstreamMaxConnectionsPerOrg}`);
   }
   const config: DataplaneConfig = {
     host: read.string('DATAPLANE_HOST', '127.0.0.1'),
@@ -62,6 +75,10 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    upstreamMaxConnectionsPerOrigin,
+    upstreamMaxConnectionsPerOrg,
+    upstreamQueueMaxPerOrigin: read.integer('UPSTREAM_QUEUE_MAX_PER_ORIGIN', 4096, { min: 0, max: 1_000_000 }),
+    upstreamQueueTimeoutMs: read.integer('UPSTREAM_QUEUE_TIMEOUT_MS', 30_000, { min: 0, max: 3_600_000 }),
   };
   read.finish('data plane');
   return config;

@@ -1,11 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
 
 /** What the metrics read at scrape time rather than on every request. */
 export interface MetricsSources {
   snapshotVersion(): number | null;
   inFlight(): number;
   events(): { queued: number; spoolBatches: number; spoolBytes: number; dropped: number; failedWrites: number };
+  /** Per-origin load of the upstream gate (origins come from the snapshot: a bounded label). */
+  upstreamOrigins?(): readonly OriginLoad[];
 }
 
 /**
@@ -57,9 +60,11 @@ export function createDataplaneMetrics(sources: MetricsSources) {
   gauge(registry, 'relay_events_spool_bytes', 'Disk used by the event spool.', () => sources.events().spoolBytes);
   gauge(registry, 'relay_events_dropped', 'Request events dropped because queue and spool were full (alarm if > 0).', () => sources.events().dropped);
   gauge(registry, 'relay_event_write_failures', 'Failed event batch writes since start.', () => sources.events().failedWrites);
+  const upstream = upstreamGateMetrics(registry, sources);
 
   return {
     registry,
+    ...upstream,
     /** Records one finished request from its event; `knownAlias` says whether the alias exists. */
     observe(event: RequestEvent, knownAlias: boolean): void {
       const streamed = event.streamed ? 'true' : 'false';
@@ -87,4 +92,54 @@ function gauge(registry: Registry, name: string, help: string, read: () => numbe
       this.set(read());
     },
   });
+}
+
+/**
+ * The upstream gate (issue 6): slots in use and requests waiting per origin, read at scrape
+ * time; the wait of every admitted request and every refusal, recorded as they happen. The
+ * `origin` label is `scheme://host:port` of a provider base URL from the snapshot, never client text.
+ */
+function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
+  const perOrigin = (name: string, help: string, read: (load: OriginLoad) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['origin'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const load of sources.upstreamOrigins?.() ?? []) this.set({ origin: load.origin }, read(load));
+      },
+    });
+  perOrigin('relay_upstream_in_flight', 'Upstream exchanges holding a slot at the origin (headers through the last body byte).', (l) => l.inFlight);
+  perOrigin('relay_upstream_queued', 'Requests waiting for a slot at the origin.', (l) => l.queued);
+  const wait = new Histogram({
+    name: 'relay_upstream_queue_wait_seconds',
+    help: 'Time from asking for an upstream slot to getting it (0 when one was free).',
+    labelNames: ['origin'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'relay_upstream_queue_rejections_total',
+    help: 'Requests refused a slot at the origin (503 upstream_overloaded, or a fallback to another deployment).',
+    labelNames: ['origin', 'reason'] as const,
+    registers: [registry],
+  });
+  const waitByOrigin = new Map<string, ReturnType<typeof wait.labels>>();
+  return {
+    /** Records one admission through the upstream gate and how long it waited. */
+    upstreamAdmitted(origin: string, waitedMs: number): void {
+      let child = waitByOrigin.get(origin);
+      if (child === undefined) {
+        child = wait.labels({ origin });
+        waitByOrigin.set(origin, child);
+      }
+      child.observe(waitedMs / 1000);
+    },
+    /** Records one refusal by the upstream gate. */
+    upstreamRejected(origin: string, reason: GateRejectReason): void {
+      rejections.inc({ origin, reason });
+    },
+  };
 }

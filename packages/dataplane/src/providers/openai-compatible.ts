@@ -3,6 +3,8 @@ import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot'
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
 import { upstreamHttpError, upstreamTransportError } from './upstream-errors.ts';
+import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import { originOfUrl } from '../upstream/origin-of-url.ts';
 
 /** Where each OpenAI-wire provider type lives when its provider sets no base URL. */
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
@@ -27,12 +29,15 @@ export interface OpenAICompatibleOptions {
  * count (the SSE relay strips the usage chunk again when the client did not ask for it).
  */
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
+  const baseUrlOf = (deployment: CompiledDeployment): string | null =>
+    deployment.provider.baseUrl ?? (deployment.provider.type === 'mock' ? options.mockBaseUrl : (DEFAULT_BASE_URLS[deployment.provider.type] ?? null));
   return {
     types: ['openai', 'openai_compatible', 'deepseek', 'mock'],
+    originOf: (deployment) => originOfUrl(baseUrlOf(deployment)),
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const { deployment } = call;
-      const baseUrl = deployment.provider.baseUrl ?? (deployment.provider.type === 'mock' ? options.mockBaseUrl : DEFAULT_BASE_URLS[deployment.provider.type]);
-      if (baseUrl === null || baseUrl === undefined) {
+      const baseUrl = baseUrlOf(deployment);
+      if (baseUrl === null) {
         throw new RelayError('upstream_error', 'The provider for this model has no base URL configured.', {
           attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 0 }],
         });

@@ -9,6 +9,13 @@ export interface UpstreamCall {
   readonly request: ChatCompletionRequest;
   readonly stream: boolean;
   readonly signal: AbortSignal;
+  /** The calling organisation: the upstream gate shares an origin's slots fairly between them. */
+  readonly orgId: string;
+  /**
+   * Whether to wait in the origin's queue when it is at its limit. False while the alias has
+   * another deployment to try: it fails at once (`upstream_overloaded`) and the fallback runs.
+   */
+  readonly waitForSlot?: boolean;
 }
 
 /**
@@ -27,4 +34,9 @@ export type UpstreamResponse =
 export interface ProviderAdapter {
   readonly types: readonly ProviderType[];
   chatCompletion(call: UpstreamCall): Promise<UpstreamResponse>;
+  /**
+   * The origin (`scheme://host:port`, no credentials) a call to `deployment` goes to, which the
+   * per-origin upstream gate counts against; null when it has none (the call then fails by itself).
+   */
+  originOf?(deployment: CompiledDeployment): string | null;
 }

@@ -78,7 +78,8 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
   const failures: AttemptError[] = [];
   let lastError: RelayError | null = null;
 
-  for (const deployment of orderDeployments(route)) {
+  const deployments = orderDeployments(route);
+  for (const deployment of deployments) {
     if (ex.aborted) break;
     record.deployment = deployment;
     record.attempts++;
@@ -89,6 +90,9 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
         request,
         stream: record.streamed,
         signal: controller.signal,
+        orgId: record.key!.orgId,
+        // Only the last deployment queues for a busy origin; before it, the next one is tried.
+        waitForSlot: deployment === deployments.at(-1),
       });
     } catch (err) {
       if (ex.aborted) break;

@@ -26,7 +26,7 @@ export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: s
 }
 
 /** `GET /healthz`: 200 once a config snapshot is loaded (what a load balancer should wait for). */
-export function serveHealth(ex: Exchange, snapshots: SnapshotStore, events: EventQueueStats): void {
+export function serveHealth(ex: Exchange, snapshots: SnapshotStore, events: EventQueueStats, upstream?: { inFlight: number; queued: number }): void {
   const snapshot = snapshots.current();
   const body = JSON.stringify({
     status: snapshot === null ? 'starting' : 'ok',
@@ -34,6 +34,7 @@ export function serveHealth(ex: Exchange, snapshots: SnapshotStore, events: Even
     events_queued: events.queued,
     events_spooled: events.spoolBatches === 0 ? 0 : events.spooled - events.replayed,
     events_dropped: events.dropped,
+    ...(upstream === undefined ? {} : { upstream_in_flight: upstream.inFlight, upstream_queued: upstream.queued }),
   });
   ex.sendJson(snapshot === null ? 503 : 200, body);
 }

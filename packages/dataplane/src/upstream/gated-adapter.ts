@@ -1,0 +1,104 @@
+import { finished, Readable } from 'node:stream';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from '../providers/provider-adapter.ts';
+import { OriginGateRejected, type GateRejectReason, type GateSlot, type OriginGate } from './origin-gate.ts';
+
+/**
+ * Puts an adapter behind the per-origin gate: each call first takes a slot at its deployment's
+ * origin and holds it for the whole upstream exchange, headers through the last body byte,
+ * because that is how long the upstream connection is busy. The slot is released exactly once
+ * on every path: the adapter throwing (HTTP error, timeout, connection refused), a JSON answer
+ * read in full, and a stream that ends, fails, is destroyed, or is abandoned by a client abort.
+ *
+ * A refused wait becomes `upstream_overloaded` (503, retryable) with the attempt recorded, so
+ * the fallback loop moves on to the alias's next deployment, which may be on another origin.
+ * While there is such a next deployment the call does not queue at all (`waitForSlot: false`):
+ * a busy origin is skipped at once rather than after a full queue timeout.
+ */
+export function gateAdapter(adapter: ProviderAdapter, gate: OriginGate): ProviderAdapter {
+  if (adapter.originOf === undefined) return adapter;
+  const originOf = adapter.originOf.bind(adapter);
+  return {
+    types: adapter.types,
+    originOf,
+    async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
+      const origin = originOf(call.deployment);
+      if (origin === null) return adapter.chatCompletion(call);
+      let slot: GateSlot;
+      try {
+        slot = await gate.acquire(origin, call.orgId, call.signal, call.waitForSlot ?? true);
+      } catch (err) {
+        if (err instanceof OriginGateRejected) throw overloaded(call, err);
+        throw err;
+      }
+      let response: UpstreamResponse;
+      try {
+        response = await adapter.chatCompletion(call);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
+      if (response.kind === 'json') {
+        slot.release();
+        return response;
+      }
+      return { kind: 'stream', body: releaseWhenDone(response.body, slot, call.signal) };
+    },
+  };
+}
+
+const OVERLOADED_MESSAGES: Record<GateRejectReason, string> = {
+  timeout: 'The provider of this model is at its connection limit and no connection became free in time. Retry shortly.',
+  queue_full: 'The provider of this model is at its connection limit and too many requests are already waiting. Retry shortly.',
+  busy: 'The provider of this model is at its connection limit. Retry shortly.',
+};
+
+function overloaded(call: UpstreamCall, err: OriginGateRejected): RelayError {
+  const { deployment } = call;
+  const message = OVERLOADED_MESSAGES[err.reason];
+  return new RelayError('upstream_overloaded', message, {
+    attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_overloaded', upstreamStatus: 0 }],
+  });
+}
+
+/**
+ * Releases `slot` when the stream body is over, whatever ends it. A Node stream (undici's body)
+ * is watched with `finished` at no cost per chunk; any other iterable is wrapped. The caller's
+ * abort signal also releases: on a client abort the upstream request is torn down with it,
+ * even if nobody reads the body any more.
+ */
+function releaseWhenDone(body: AsyncIterable<Uint8Array>, slot: GateSlot, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  const onAbort = () => release();
+  const release = () => {
+    signal.removeEventListener('abort', onAbort);
+    slot.release();
+  };
+  if (signal.aborted) release();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  if (body instanceof Readable) {
+    if (body.destroyed || body.readableEnded) release();
+    else finished(body, release);
+    return body;
+  }
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const step = await inner.next();
+            if (step.done === true) release();
+            return step;
+          } catch (err) {
+            release();
+            throw err;
+          }
+        },
+        async return(value?: unknown) {
+          release();
+          return inner.return ? inner.return(value) : { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+}
