@@ -23,6 +23,7 @@ const PERMANENT_CLICKHOUSE_ERRORS = new Set([
   'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE', // 321
   'CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN', // 349
   'CANNOT_PARSE_BOOL', // 467
+  'UNKNOWN_ELEMENT_OF_ENUM', // 691
   'UNKNOWN_FIELD', // not a code name in every version; harmless if absent
 ]);
 
