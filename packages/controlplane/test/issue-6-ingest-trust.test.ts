@@ -12,8 +12,9 @@ import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
 import { REQUEST_EVENT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
+import type { SnapshotPublisher } from '../src/domain/snapshot-publisher.ts';
 import { createBatchIdMemory } from '../src/internal/batch-id-memory.ts';
-import { ingestEvents } from '../src/internal/ingest-events.ts';
+import { handleInternal } from '../src/internal/internal-api.ts';
 
 const logger = pino({ level: 'silent' });
 const TOKEN = 'issue-6-ingest-token-0123456789abcdef';
@@ -44,8 +45,10 @@ describe('issue 6: the event ingest validates, classifies and answers what it me
     // A database without the table (a migration not yet run): transient.
     await ch.client.command({ query: 'CREATE DATABASE IF NOT EXISTS unmigrated' });
     const batches = createBatchIdMemory();
+    // The control plane's real internal API handler; the snapshot publisher is not used on this path.
+    const publisher = {} as SnapshotPublisher;
     server = createServer((req, res) => {
-      ingestEvents(req, res, { clickhouse: { ...ch, database }, batches, logger }).catch(() => res.destroy());
+      handleInternal(req, res, new URL(req.url ?? '/', 'http://x').pathname, { internalToken: TOKEN, publisher, clickhouse: { ...ch, database }, batches, logger }).catch(() => res.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -58,7 +61,7 @@ describe('issue 6: the event ingest validates, classifies and answers what it me
   });
 
   const post = (body: unknown) =>
-    fetch(`${url}/internal/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${url}/internal/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   async function stored(alias: string): Promise<number> {
     const result = await ch.client.query({ query: `SELECT count() AS n FROM relay.request_events FINAL WHERE alias = {alias:String}`, query_params: { alias }, format: 'JSONEachRow' });
