@@ -7,6 +7,7 @@ import { serveConsole } from './console-assets.ts';
 import type { Database } from './db/client.ts';
 import type { SnapshotPublisher } from './domain/snapshot-publisher.ts';
 import { createGraphQLHandler, GRAPHQL_ENDPOINT } from './graphql/handler.ts';
+import { createBatchIdMemory } from './internal/batch-id-memory.ts';
 import { handleInternal, sendJson } from './internal/internal-api.ts';
 
 export interface ControlplaneServerOptions {
@@ -38,7 +39,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       return { version: s.version, hash: s.hash, createdAt: s.createdAt };
     },
   });
-  const internal = { internalToken: config.internalToken, publisher, clickhouse: options.clickhouse, logger };
+  const internal = { internalToken: config.internalToken, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {

@@ -26,6 +26,11 @@ export interface DataplaneConfig {
   eventQueueMax: number;
   /** Disk the event spool may use while the event store is unreachable. */
   eventSpoolMaxBytes: number;
+  /**
+   * fsync interval of the event log: 0 = flush every append (survives power loss, one disk flush
+   * per request); N = flush every N ms (kill -9 loses nothing, a power loss at most N ms).
+   */
+  eventLogFsyncMs: number;
   snapshotPollIntervalMs: number;
   /** On shutdown, how long requests in flight (long streams) may take to finish before they are cut. */
   shutdownGraceMs: number;
@@ -71,6 +76,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
     eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),
     eventSpoolMaxBytes: read.integer('EVENT_SPOOL_MAX_BYTES', 1024 ** 3, { min: 0, max: 1024 ** 4 }),
+    eventLogFsyncMs: read.integer('EVENT_LOG_FSYNC_MS', 200, { min: 0, max: 60_000 }),
     snapshotPollIntervalMs: read.integer('SNAPSHOT_POLL_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),

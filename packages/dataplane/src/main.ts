@@ -5,8 +5,7 @@ import { createDataplane } from './app.ts';
 import { loadDataplaneConfig } from './config.ts';
 import { createClickHouseSink } from './events/clickhouse-sink.ts';
 import { createControlplaneSink } from './events/controlplane-sink.ts';
-import { createEventQueue } from './events/event-queue.ts';
-import { openEventSpool } from './events/event-spool.ts';
+import { openEventPipeline } from './events/open-event-pipeline.ts';
 import { createDataplaneLogger } from './logger.ts';
 import { createSnapshotPoller } from './snapshot/snapshot-client.ts';
 import { createSnapshotStore } from './snapshot/snapshot-store.ts';
@@ -42,15 +41,7 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
     clickhouse === null
       ? createControlplaneSink({ controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken })
       : createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase });
-  const spool = await openEventSpool({ dir: join(config.dataDir, 'event-spool'), maxBytes: config.eventSpoolMaxBytes, logger });
-  const events = createEventQueue({
-    sink,
-    batchSize: config.eventBatchSize,
-    flushIntervalMs: config.eventFlushIntervalMs,
-    maxQueued: config.eventQueueMax,
-    spool,
-    logger,
-  });
+  const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
   const dataplane = createDataplane({ config, snapshots, events, logger });
   const port = await dataplane.listen(config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -59,8 +50,7 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
     async close() {
       await dataplane.close();
       await poller.stop();
-      await events.close();
-      await spool.close();
+      await closeEvents();
       await snapshots.flush();
       await clickhouse?.close();
     },

@@ -1,28 +1,22 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { validateRequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
+import type { BatchIdMemory } from './batch-id-memory.ts';
+import { ingestEvents } from './ingest-events.ts';
 
 /** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
 export const INTERNAL_SNAPSHOT_PATH = '/internal/v1/snapshot';
 export const INTERNAL_EVENTS_PATH = '/internal/v1/events';
 
-const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
-
-const batchSchema = z.strictObject({
-  batchId: z.string().min(8).max(100),
-  events: z.array(z.unknown()).min(1).max(50_000),
-});
-
 export interface InternalApiDeps {
   internalToken: string;
   publisher: SnapshotPublisher;
   clickhouse: ClickHouse;
+  /** Recent event batch ids with their content hash (409 on a conflicting reuse). */
+  batches: BatchIdMemory;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -30,7 +24,7 @@ export interface InternalApiDeps {
  * The plane-to-plane API, authenticated with RELAY_INTERNAL_TOKEN:
  * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
  * - POST /internal/v1/events   — a batch of request events from a data plane without its own
- *   ClickHouse access, inserted with the batch id as deduplication token.
+ *   ClickHouse access (see ingest-events.ts for what each answer tells the sender).
  * Returns false when the path is not one of these.
  */
 export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
@@ -45,34 +39,7 @@ export async function handleInternal(req: IncomingMessage, res: ServerResponse, 
     return true;
   }
   if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
-  let body: unknown;
-  try {
-    body = JSON.parse((await readBody(req, MAX_EVENTS_BODY_BYTES)).toString('utf8'));
-  } catch (err) {
-    sendJson(res, 400, { error: { message: (err as Error).message === 'too large' ? 'Event batch too large.' : 'Body is not JSON.', code: 'invalid_json' } });
-    return true;
-  }
-  const batch = batchSchema.safeParse(body);
-  if (!batch.success) {
-    sendJson(res, 400, { error: { message: 'Expected { batchId, events: [...] }.', code: 'invalid_value' } });
-    return true;
-  }
-  let events;
-  try {
-    events = batch.data.events.map((e) => validateRequestEvent(e));
-  } catch (err) {
-    sendJson(res, 400, { error: { message: `Invalid event: ${(err as Error).message.slice(0, 500)}`, code: 'invalid_value' } });
-    return true;
-  }
-  try {
-    await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batch.data.batchId, events);
-  } catch (err) {
-    // 503 tells the data plane to keep the batch and retry it with the same id.
-    deps.logger.error({ reason: (err as Error).message, events: events.length }, 'event batch insert failed');
-    sendJson(res, 503, { error: { message: 'Event store unavailable; retry the batch.', code: 'not_ready' } });
-    return true;
-  }
-  sendJson(res, 202, { accepted: events.length });
+  await ingestEvents(req, res, deps);
   return true;
 }
 
@@ -130,22 +97,4 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        reject(new Error('too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import { createDataplane } from '@proxystacks/dataplane/app';
 import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
 import { createClickHouseSink } from '@proxystacks/dataplane/events/clickhouse-sink';
-import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
-import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
+import { openEventPipeline } from '@proxystacks/dataplane/events/open-event-pipeline';
 import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
@@ -91,13 +90,9 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   });
   snapshots.apply(services.publisher.current());
   const unsubscribe = services.publisher.subscribe((snapshot) => snapshots.apply(snapshot));
-  const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: dpConfig.eventSpoolMaxBytes, logger });
-  const events = createEventQueue({
+  const { events, close: closeEvents } = await openEventPipeline({
+    config: dpConfig,
     sink: createClickHouseSink({ client: services.clickhouse.client, database: services.clickhouse.database }),
-    batchSize: dpConfig.eventBatchSize,
-    flushIntervalMs: dpConfig.eventFlushIntervalMs,
-    maxQueued: dpConfig.eventQueueMax,
-    spool,
     logger,
   });
   const dataplane = createDataplane({ config: dpConfig, snapshots, events, logger });
@@ -114,8 +109,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       // Stop taking requests first, then drain what they produced, then the stores.
       await dataplane.close();
       unsubscribe();
-      await events.close();
-      await spool.close();
+      await closeEvents();
       await services.close();
     },
   };

@@ -1,7 +1,15 @@
-import type { EventSink } from './event-sink.ts';
+import { PermanentEventError, type EventSink } from './event-sink.ts';
 
 /** The control plane route that takes event batches from data planes without ClickHouse access. */
 export const EVENTS_PATH = '/internal/v1/events';
+
+/**
+ * Ingest answers that refuse the batch for its content (see the control plane's
+ * ingest-events.ts): 400 invalid, 409 batch id reused with other events, 413 too large.
+ * Everything else (401 while tokens rotate, 404 from an older control plane, 5xx, no answer)
+ * is transient and the batch is retried.
+ */
+const PERMANENT_STATUSES = new Set([400, 409, 413, 422]);
 
 /**
  * Sends event batches to the control plane, which inserts them (used when the data plane has
@@ -17,8 +25,28 @@ export function createControlplaneSink(options: { controlplaneUrl: string; inter
         body: JSON.stringify({ batchId, events }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`control plane refused the event batch with HTTP ${response.status}`);
+      if (response.ok) {
+        await response.body?.cancel();
+        return;
+      }
+      const detail = await errorDetail(response);
+      if (PERMANENT_STATUSES.has(response.status)) {
+        throw new PermanentEventError(`control plane refused the event batch with HTTP ${response.status}${detail}`);
+      }
+      throw new Error(`control plane refused the event batch with HTTP ${response.status}${detail}`);
     },
   };
+}
+
+/** ` (code, param)` from an OpenAI-shaped error body, for the log line; never the whole body. */
+async function errorDetail(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; param?: unknown; message?: unknown } };
+    const code = typeof body.error?.code === 'string' ? body.error.code.slice(0, 64) : '';
+    const param = typeof body.error?.param === 'string' ? `, ${body.error.param.slice(0, 100)}` : '';
+    const message = typeof body.error?.message === 'string' ? `: ${body.error.message.slice(0, 200)}` : '';
+    return code === '' ? '' : ` (${code}${param}${message})`;
+  } catch {
+    return '';
+  }
 }

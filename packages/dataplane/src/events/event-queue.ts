@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
-import type { EventSink } from './event-sink.ts';
+import type { DiskErrors } from './disk-errors.ts';
+import type { EventLog, LogPosition } from './event-log.ts';
+import { PermanentEventError, type EventSink } from './event-sink.ts';
 import type { EventSpool } from './event-spool.ts';
 
 export interface EventQueueOptions {
@@ -15,6 +17,10 @@ export interface EventQueueOptions {
   logger: Pick<Logger, 'warn' | 'error' | 'info'>;
   /** Where batches go when the sink keeps failing; null = memory only. */
   spool?: EventSpool | null;
+  /** Write-ahead log every pushed event is appended to first; null = memory only (tests). */
+  log?: EventLog | null;
+  /** Where disk errors of the spool are counted (the log has its own reference). */
+  diskErrors?: DiskErrors | null;
   /** Failed attempts after which a batch moves to the spool (default 3). */
   spoolAfterFailures?: number;
   /** Backoff between retries of a failed batch (doubles up to 30 s). */
@@ -22,7 +28,10 @@ export interface EventQueueOptions {
 }
 
 export interface EventQueueStats {
+  /** Events waiting in memory. */
   queued: number;
+  /** Events in the local event log not yet acknowledged by the store or the spool. */
+  logPending: number;
   written: number;
   /** Events moved to the disk spool, in total. */
   spooled: number;
@@ -30,12 +39,24 @@ export interface EventQueueStats {
   replayed: number;
   dropped: number;
   failedWrites: number;
+  /** Events on disk in the spool now, waiting for the store, in events and in batches. */
+  spoolEvents: number;
   spoolBatches: number;
+  /** Disk used by the spool (waiting and rejected batches). */
   spoolBytes: number;
+  /** Events the store refused for good, moved aside to `rejected/` (or dropped without a spool). */
+  rejectedEvents: number;
+  rejectedBatches: number;
+  /** Disk errors of the event log and spool by errno code (ENOSPC, EIO, …). */
+  diskErrors: Readonly<Record<string, number>>;
 }
 
 export interface EventQueue {
-  /** Takes an event; never blocks and never throws (the request that made it is already answered). */
+  /**
+   * Takes an event: appends it to the event log (one write syscall, so it is on disk before the
+   * caller lets the answer's last bytes go) and queues it. Never blocks on the network and never
+   * throws.
+   */
   push(event: RequestEvent): void;
   /** Sends what is queued (and what is spooled, if the sink takes it) and waits for it. */
   flush(): Promise<void>;
@@ -44,19 +65,28 @@ export interface EventQueue {
   close(): Promise<void>;
 }
 
+interface Entry {
+  event: RequestEvent;
+  /** Where the event sits in the log; null when it is not in the log (no log, or a disk error). */
+  position: LogPosition | null;
+}
+
 /**
  * The bounded in-memory queue between requests and the event store. Requests push and move on;
- * one writer sends batches in order. A failed batch keeps its id and is retried with backoff,
- * so the store's deduplication makes a retry after a lost acknowledgement harmless. A batch
- * that keeps failing moves to the disk spool (memory stays bounded, events survive a restart)
- * and is replayed, oldest first and under the same id, once the store answers again. Only when
- * the queue and the spool are both full are events dropped: counted in stats() and logged as
- * errors, a visible alarm rather than a silent loss.
+ * one writer sends batches in order. Every event is first appended to the event log, and the
+ * log is acknowledged as batches reach the store or the spool, so a crash loses nothing the
+ * log holds: the next start replays it. A failed batch keeps its id and is retried with
+ * backoff, so the store's deduplication makes a retry after a lost acknowledgement harmless. A
+ * batch that keeps failing moves to the disk spool and is replayed, oldest first and under the
+ * same id, once the store answers again. A batch the store refuses for its content (a poison
+ * batch) is moved aside to `rejected/` and the queue goes on with the next one. Only when the
+ * queue and the spool are both full are events dropped: counted and logged as errors.
  */
 export function createEventQueue(options: EventQueueOptions): EventQueue {
-  const queue: RequestEvent[] = [];
-  const stats = { written: 0, spooled: 0, replayed: 0, dropped: 0, failedWrites: 0 };
+  const queue: Entry[] = [];
+  const stats = { written: 0, spooled: 0, replayed: 0, dropped: 0, failedWrites: 0, rejectedEvents: 0, rejectedBatches: 0 };
   const spool = options.spool ?? null;
+  const log = options.log ?? null;
   const spoolAfter = options.spoolAfterFailures ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 200;
   let timer: NodeJS.Timeout | null = null;
@@ -82,24 +112,58 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     log();
   }
 
+  /**
+   * A batch read from one contiguous stretch of the log gets an id naming that stretch: after a
+   * crash the same stretch is sent again under the same id, and the store drops the duplicate.
+   */
+  function batchIdOf(batch: readonly Entry[]): string {
+    const first = batch[0]?.position;
+    const last = batch.at(-1)?.position;
+    if (first == null || last == null || last.seq - first.seq !== batch.length - 1) return randomUUID();
+    return `log-${first.segment}-${first.offset}-${last.segment}-${last.offset}`;
+  }
+
+  /** Acknowledges the batch in the log: it is in the store, the spool or `rejected/`. */
+  function acknowledge(batch: readonly Entry[]): void {
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const position = batch[i]!.position;
+      if (position !== null) {
+        log?.acknowledge(position);
+        return;
+      }
+    }
+  }
+
+  /** A batch the store can never take: moved aside (kept for an operator), logged once with the reason. */
+  async function moveAside(batchId: string, events: RequestEvent[], reason: string): Promise<void> {
+    stats.rejectedBatches++;
+    stats.rejectedEvents += events.length;
+    let kept = false;
+    if (spool !== null) {
+      kept = await spool.reject({ batchId, events }, reason).catch((err: unknown) => {
+        options.diskErrors?.record(err, 'event spool reject');
+        return false;
+      });
+    }
+    options.logger.error(
+      { batchId, events: events.length, reason, movedTo: kept ? 'rejected/' : null },
+      kept ? 'event store refused a batch for good: moved aside to rejected/' : 'event store refused a batch for good: dropped (no room to keep it)',
+    );
+  }
+
   /** Sends one batch, retrying; moves it to the spool after `spoolAfter` failures. */
-  async function send(batch: RequestEvent[]): Promise<void> {
-    const batchId = randomUUID();
+  async function send(batch: Entry[]): Promise<void> {
+    const batchId = batchIdOf(batch);
+    const events = batch.map((entry) => entry.event);
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.sink.write(batchId, batch);
+        await options.sink.write(batchId, events);
         stats.written += batch.length;
         return;
       } catch (err) {
+        if (err instanceof PermanentEventError) return moveAside(batchId, events, err.message);
         stats.failedWrites++;
-        if (spool !== null && attempt >= spoolAfter) {
-          if (await spool.put({ batchId, events: batch }).catch(() => false)) {
-            stats.spooled += batch.length;
-            options.logger.warn({ batchId, events: batch.length, reason: (err as Error).message }, 'event store unreachable: batch spooled to disk');
-            return;
-          }
-          logRarely('spoolFull', () => options.logger.error({ spool: spool.usage() }, 'event spool full: keeping events in memory'));
-        }
+        if (spool !== null && attempt >= spoolAfter && (await spoolBatch(batchId, events, err))) return;
         if (attempt > retryLimit) throw err;
         const delay = Math.min(retryBaseMs * 2 ** (attempt - 1), 30_000);
         options.logger.warn({ batchId, events: batch.length, attempt, retryInMs: delay, reason: (err as Error).message }, 'event batch write failed');
@@ -108,11 +172,32 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     }
   }
 
+  /** Puts a batch in the spool; false (and the right alarm) when the cap or the disk says no. */
+  async function spoolBatch(batchId: string, events: RequestEvent[], sinkError: unknown): Promise<boolean> {
+    try {
+      if (await spool!.put({ batchId, events })) {
+        stats.spooled += events.length;
+        options.logger.warn({ batchId, events: events.length, reason: (sinkError as Error).message }, 'event store unreachable: batch spooled to disk');
+        return true;
+      }
+      logRarely('spoolFull', () => options.logger.error({ spool: spool!.usage() }, 'event spool full (EVENT_SPOOL_MAX_BYTES reached): keeping events in memory'));
+    } catch (err) {
+      options.diskErrors?.record(err, 'event spool write');
+    }
+    return false;
+  }
+
   /** Writes spooled batches back, oldest first, until the spool is empty or the sink fails. */
   async function replaySpool(): Promise<void> {
     if (spool === null) return;
     for (let batch = await spool.oldest(); batch !== null; batch = await spool.oldest()) {
-      await options.sink.write(batch.batchId, batch.events);
+      try {
+        await options.sink.write(batch.batchId, batch.events);
+      } catch (err) {
+        if (!(err instanceof PermanentEventError)) throw err;
+        await moveAside(batch.batchId, batch.events, err.message);
+        continue;
+      }
       await spool.remove(batch.batchId);
       stats.replayed += batch.events.length;
     }
@@ -126,6 +211,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         const batch = queue.slice(0, options.batchSize);
         await send(batch);
         queue.splice(0, batch.length);
+        acknowledge(batch);
       }
       if (spool !== null && spool.usage().batches > 0) {
         await replaySpool().catch((err: unknown) => {
@@ -145,8 +231,9 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     logRarely('replay', () => options.logger.warn({ reason: (err as Error).message, spool: spool?.usage() }, 'spooled events not replayed yet'));
   }
 
-  // Batches spooled by an earlier run are replayed as soon as the store answers.
-  if (spool !== null && spool.usage().batches > 0) schedule();
+  // Events the previous process logged but never saw acknowledged come first, then its spool.
+  if (log !== null) for (const entry of log.takeReplay()) queue.push(entry);
+  if (queue.length > 0 || (spool !== null && spool.usage().batches > 0)) schedule();
 
   return {
     push(event) {
@@ -155,12 +242,25 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
         return;
       }
-      queue.push(event);
+      queue.push({ event, position: log?.append(event) ?? null });
       if (queue.length >= options.batchSize && writing === null) void drain().catch(() => undefined);
       else schedule();
     },
     flush: () => drain(),
-    stats: () => ({ ...stats, queued: queue.length, spoolBatches: spool?.usage().batches ?? 0, spoolBytes: spool?.usage().bytes ?? 0 }),
+    stats() {
+      const usage = spool?.usage();
+      return {
+        ...stats,
+        queued: queue.length,
+        logPending: log?.stats().pendingEvents ?? 0,
+        spoolEvents: usage?.events ?? 0,
+        spoolBatches: usage?.batches ?? 0,
+        spoolBytes: usage?.bytes ?? 0,
+        rejectedEvents: stats.rejectedEvents,
+        rejectedBatches: stats.rejectedBatches,
+        diskErrors: options.diskErrors?.counts() ?? {},
+      };
+    },
     async close() {
       closed = true;
       if (timer !== null) clearTimeout(timer);
@@ -170,7 +270,12 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         await drain();
       } catch (err) {
         const lost = queue.length;
-        if (lost > 0) options.logger.error({ lost, reason: (err as Error).message }, 'could not write or spool the last request events at shutdown');
+        if (lost > 0) {
+          options.logger.error(
+            { lost, inLog: log !== null, reason: (err as Error).message },
+            log !== null ? 'request events not delivered at shutdown: kept in the event log for the next start' : 'could not write or spool the last request events at shutdown',
+          );
+        }
       }
     },
   };

@@ -4,7 +4,19 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
  * Where batches of events go: ClickHouse directly, or the control plane's ingest endpoint.
  * `batchId` is stable across retries of the same batch, so a retry after a lost answer is
  * deduplicated downstream instead of counted twice.
+ *
+ * A write that fails because of the batch itself (it can never be inserted) throws
+ * {@link PermanentEventError}; anything else thrown is transient and the batch is retried.
  */
 export interface EventSink {
   write(batchId: string, events: readonly RequestEvent[]): Promise<void>;
+}
+
+/**
+ * The event store refused a batch for its content (an invalid value, a reused batch id, a body
+ * over the ingest limit): retrying the same bytes fails the same way, so the queue moves the
+ * batch aside (`rejected/`) instead of blocking every later batch behind it.
+ */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError';
 }

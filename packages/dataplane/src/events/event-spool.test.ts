@@ -44,7 +44,7 @@ describe('event spool', () => {
     for (const id of ['a', 'b', 'c']) queue.push(event(id));
     await queue.flush().catch(() => undefined);
     expect(queue.stats()).toMatchObject({ queued: 0, spooled: 3, spoolBatches: 2, written: 0 });
-    const spooledIds = (await readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort().map((name) => name.split('-').slice(2).join('-').slice(0, -'.jsonl'.length));
+    const spooledIds = (await readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort().map((name) => name.split('-').slice(3).join('-').slice(0, -'.jsonl'.length));
 
     sink.up = true;
     queue.push(event('d'));

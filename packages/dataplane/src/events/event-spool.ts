@@ -10,15 +10,34 @@ export interface SpooledBatch {
   events: RequestEvent[];
 }
 
+/** What the spool holds: batches waiting for the store, and batches it refused for good. */
+export interface SpoolUsage {
+  batches: number;
+  events: number;
+  /** Disk used by waiting and rejected batches together (what EVENT_SPOOL_MAX_BYTES bounds). */
+  bytes: number;
+  rejectedBatches: number;
+  rejectedEvents: number;
+}
+
 export interface EventSpool {
-  /** Writes a batch durably (fsync before rename). False when the spool is full: the caller must raise the alarm. */
+  /**
+   * Writes a batch durably (fsync before rename). False when the configured cap would be
+   * exceeded: the caller must raise the "spool full" alarm. A disk error (ENOSPC, EIO, …) is
+   * thrown as the fs error itself, after the temp file is removed.
+   */
   put(batch: SpooledBatch): Promise<boolean>;
   /** The oldest spooled batch, or null. Unreadable files are moved aside as `.bad` and skipped. */
   oldest(): Promise<SpooledBatch | null>;
   /** Deletes a batch once the store has it. */
   remove(batchId: string): Promise<void>;
-  /** Files and bytes currently spooled. */
-  usage(): { batches: number; bytes: number };
+  /**
+   * Moves a batch the store refused for good into `rejected/` (with the reason beside it), out
+   * of the replay order. Works for a spooled batch and for one still in memory. False when even
+   * that would pass the cap.
+   */
+  reject(batch: SpooledBatch, reason: string): Promise<boolean>;
+  usage(): SpoolUsage;
   /** Releases the spool's lock (after the queue using it has closed). */
   close(): Promise<void>;
 }
@@ -30,34 +49,54 @@ export interface EventSpoolOptions {
 }
 
 const SUFFIX = '.jsonl';
+const TEMP_SUFFIX = '.tmp';
+/** `<time>-<sequence>-n<events>-<batchId>.jsonl`; batch ids are UUIDs (hex), never `n…`. */
+const NAME = /^(\d+)-(\d+)-(?:n(\d+)-)?(.+)\.jsonl$/;
 
 /**
  * The disk spool behind the event queue: when ClickHouse (or the control plane) stays
  * unreachable, batches move here instead of piling up in memory, and survive a restart. Each
- * batch is one JSON-lines file named `<time>-<sequence>-<batchId>.jsonl`, so replay is in arrival order
- * and keeps the batch id (the store's deduplication token): a batch that was written but whose
+ * batch is one JSON-lines file named `<time>-<sequence>-n<events>-<batchId>.jsonl`, so replay is
+ * in arrival order, the backlog is known in events without reading the files, and replay keeps
+ * the batch id (the store's deduplication token): a batch that was written but whose
  * acknowledgement was lost is not counted twice when it is replayed.
  */
 export async function openEventSpool(options: EventSpoolOptions): Promise<EventSpool> {
+  const rejectedDir = join(options.dir, 'rejected');
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   // One process per spool: two replaying the same files would race on them.
   const lock = await acquireDirectoryLock(join(options.dir, '.lock'), `The event spool ${options.dir}`);
-  const files = new Map<string, { name: string; bytes: number }>();
-  for (const name of (await readdir(options.dir)).filter((n) => n.endsWith(SUFFIX)).sort()) {
-    const batchId = batchIdOf(name);
-    files.set(batchId, { name, bytes: (await stat(join(options.dir, name))).size });
+  const files = new Map<string, { name: string; bytes: number; events: number }>();
+  let bytes = 0;
+  const rejected = { batches: 0, events: 0 };
+  for (const name of (await readdir(options.dir)).sort()) {
+    // A temp file is a put() that a crash interrupted: its batch was never acknowledged as spooled.
+    if (name.endsWith(TEMP_SUFFIX)) await rm(join(options.dir, name), { force: true });
+    const parsed = NAME.exec(name);
+    if (parsed === null) continue;
+    const path = join(options.dir, name);
+    const size = (await stat(path)).size;
+    const events = parsed[3] !== undefined ? Number(parsed[3]) : await countLines(path);
+    files.set(parsed[4]!, { name, bytes: size, events });
+    bytes += size;
   }
-  let bytes = [...files.values()].reduce((sum, f) => sum + f.bytes, 0);
+  for (const name of await readdir(rejectedDir).catch(() => [] as string[])) {
+    const parsed = NAME.exec(name);
+    if (parsed === null) continue;
+    bytes += (await stat(join(rejectedDir, name))).size;
+    rejected.batches++;
+    rejected.events += parsed[3] !== undefined ? Number(parsed[3]) : 0;
+  }
+  let spooledEvents = [...files.values()].reduce((sum, f) => sum + f.events, 0);
   /** Orders batches spooled within the same millisecond. */
   let sequence = 0;
+  const nameFor = (batch: SpooledBatch) =>
+    `${String(Date.now()).padStart(15, '0')}-${String(sequence++).padStart(9, '0')}-n${batch.events.length}-${batch.batchId}${SUFFIX}`;
 
-  return {
-    async put(batch) {
-      const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
-      const size = Buffer.byteLength(body);
-      if (bytes + size > options.maxBytes) return false;
-      const name = `${String(Date.now()).padStart(15, '0')}-${String(sequence++).padStart(9, '0')}-${batch.batchId}${SUFFIX}`;
-      const temp = join(options.dir, `${name}.tmp`);
+  /** Writes `body` to `dir/name` durably; on any error the temp file is removed and the error rethrown. */
+  async function writeDurably(dir: string, name: string, body: string): Promise<void> {
+    const temp = join(dir, `${name}${TEMP_SUFFIX}`);
+    try {
       const handle = await open(temp, 'w', 0o600);
       try {
         await handle.writeFile(body);
@@ -65,9 +104,23 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
       } finally {
         await handle.close();
       }
-      await rename(temp, join(options.dir, name));
-      files.set(batch.batchId, { name, bytes: size });
+      await rename(temp, join(dir, name));
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    async put(batch) {
+      const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+      const size = Buffer.byteLength(body);
+      if (bytes + size > options.maxBytes) return false;
+      const name = nameFor(batch);
+      await writeDurably(options.dir, name, body);
+      files.set(batch.batchId, { name, bytes: size, events: batch.events.length });
       bytes += size;
+      spooledEvents += batch.events.length;
       return true;
     },
     async oldest() {
@@ -84,6 +137,7 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
           await rename(join(options.dir, file.name), join(options.dir, `${file.name}.bad`)).catch(() => undefined);
           files.delete(batchId);
           bytes -= file.bytes;
+          spooledEvents -= file.events;
         }
       }
       return null;
@@ -94,14 +148,43 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
       await rm(join(options.dir, file.name), { force: true });
       files.delete(batchId);
       bytes -= file.bytes;
+      spooledEvents -= file.events;
     },
-    usage: () => ({ batches: files.size, bytes }),
+    async reject(batch, reason) {
+      await mkdir(rejectedDir, { recursive: true, mode: 0o700 });
+      const spooled = files.get(batch.batchId);
+      const name = spooled?.name ?? nameFor(batch);
+      const note = `${JSON.stringify({ batchId: batch.batchId, events: batch.events.length, reason, at: new Date().toISOString() })}\n`;
+      if (spooled !== undefined) {
+        await rename(join(options.dir, spooled.name), join(rejectedDir, name));
+        files.delete(batch.batchId);
+        spooledEvents -= spooled.events;
+      } else {
+        const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+        const size = Buffer.byteLength(body);
+        if (bytes + size > options.maxBytes) return false;
+        await writeDurably(rejectedDir, name, body);
+        bytes += size;
+      }
+      await writeDurably(rejectedDir, `${name}.reason`, note).catch(() => undefined);
+      rejected.batches++;
+      rejected.events += batch.events.length;
+      return true;
+    },
+    usage: () => ({
+      batches: files.size,
+      events: spooledEvents,
+      bytes,
+      rejectedBatches: rejected.batches,
+      rejectedEvents: rejected.events,
+    }),
     close: () => lock.release(),
   };
 }
 
-/** `<time>-<sequence>-<batchId>.jsonl` → batchId (batch ids may contain dashes themselves). */
-function batchIdOf(name: string): string {
-  const afterTime = name.indexOf('-') + 1;
-  return name.slice(name.indexOf('-', afterTime) + 1, -SUFFIX.length);
+async function countLines(path: string): Promise<number> {
+  const text = await readFile(path, 'utf8');
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
 }

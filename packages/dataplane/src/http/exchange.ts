@@ -29,6 +29,7 @@ export class Exchange {
   readonly #res: HttpResponse;
   readonly #abortHandlers: Array<() => void> = [];
   #writableWaiter: (() => void) | null = null;
+  #beforeFinalBytes: (() => void) | null = null;
 
   constructor(res: HttpResponse, req: HttpRequest) {
     this.#res = res;
@@ -88,12 +89,30 @@ export class Exchange {
     });
   }
 
+  /**
+   * Registers the hook run once, synchronously, just before the response's final bytes go to
+   * uWS (the body of send(), the chunk of endWith(), or end()): the route records the request's
+   * event there, so the event is in the event log before the client can see a complete answer.
+   * Not run when the client went away first (nothing final is sent then).
+   */
+  beforeFinalBytes(hook: () => void): void {
+    this.#beforeFinalBytes = hook;
+  }
+
+  /** Marks the response finished (latency stops here) and runs the before-final-bytes hook. */
+  #finishing(): void {
+    this.finished = true;
+    this.#finishedAt = performance.now();
+    const hook = this.#beforeFinalBytes;
+    this.#beforeFinalBytes = null;
+    hook?.();
+  }
+
   /** Sends a complete response. Does nothing when the client is gone or an answer went out. */
   send(status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}): void {
     if (this.aborted || this.finished) return;
-    this.finished = true;
+    this.#finishing();
     this.headersSent = true;
-    this.#finishedAt = performance.now();
     this.#res.cork(() => {
       this.#writeHead(status, contentType, headers);
       this.#res.end(body);
@@ -143,9 +162,18 @@ export class Exchange {
   /** Ends a streamed response. */
   end(): void {
     if (this.aborted || this.finished) return;
-    this.finished = true;
-    this.#finishedAt = performance.now();
+    this.#finishing();
     this.#res.cork(() => this.#res.end());
+  }
+
+  /**
+   * Ends a streamed response with its terminal chunk (`data: [DONE]`, or an error event): the
+   * final-write path, so the before-final-bytes hook runs before that chunk reaches uWS.
+   */
+  endWith(chunk: Uint8Array | string): void {
+    if (this.aborted || this.finished) return;
+    this.#finishing();
+    this.#res.cork(() => this.#res.end(chunk));
   }
 
   /** Closes the connection at once (shutdown past its grace period); the handler sees an abort. */

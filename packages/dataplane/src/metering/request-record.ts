@@ -72,7 +72,7 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     alias: record.alias.slice(0, 256),
     provider_id: record.deployment?.provider.id ?? '',
     provider_type: record.deployment?.provider.type ?? '',
-    upstream_model: record.deployment?.upstreamModel ?? '',
+    upstream_model: (record.deployment?.upstreamModel ?? '').slice(0, 512),
     status_code: record.statusCode,
     error_code: record.errorCode,
     upstream_error_code: record.upstreamErrorCode.slice(0, 100),
@@ -89,7 +89,8 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     ttft_ms: record.ttftMs,
     streamed: record.streamed,
     stream_end: record.streamEnd,
-    finish_reason: record.finishReason,
-    dataplane_id: dataplaneId,
+    // Provider-supplied: cut to the column's limit, so an odd upstream cannot make the event invalid.
+    finish_reason: record.finishReason.slice(0, 64),
+    dataplane_id: dataplaneId.slice(0, 256),
   };
 }

@@ -1,12 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
+import type { EventQueueStats } from '../events/event-queue.ts';
 
 /** What the metrics read at scrape time rather than on every request. */
 export interface MetricsSources {
   snapshotVersion(): number | null;
   inFlight(): number;
-  events(): { queued: number; spoolBatches: number; spoolBytes: number; dropped: number; failedWrites: number };
+  events(): EventQueueStats;
   /** Per-origin load of the upstream gate (origins come from the snapshot: a bounded label). */
   upstreamOrigins?(): readonly OriginLoad[];
 }
@@ -60,6 +61,18 @@ export function createDataplaneMetrics(sources: MetricsSources) {
   gauge(registry, 'relay_events_spool_bytes', 'Disk used by the event spool.', () => sources.events().spoolBytes);
   gauge(registry, 'relay_events_dropped', 'Request events dropped because queue and spool were full (alarm if > 0).', () => sources.events().dropped);
   gauge(registry, 'relay_event_write_failures', 'Failed event batch writes since start.', () => sources.events().failedWrites);
+  gauge(registry, 'relay_events_log_pending', 'Request events in the local event log not yet acknowledged by the event store or the spool.', () => sources.events().logPending);
+  gauge(registry, 'relay_events_spooled', 'Request events on disk in the spool waiting for the event store.', () => sources.events().spoolEvents);
+  gauge(registry, 'relay_events_rejected', 'Request events the event store refused for good, moved aside to rejected/ (alarm if > 0).', () => sources.events().rejectedEvents);
+  new Gauge({
+    name: 'relay_event_disk_errors',
+    help: 'Disk errors of the event log and spool since start, by errno code (ENOSPC, EIO, …).',
+    labelNames: ['code'] as const,
+    registers: [registry],
+    collect() {
+      for (const [code, count] of Object.entries(sources.events().diskErrors)) this.set({ code }, count);
+    },
+  });
   const upstream = upstreamGateMetrics(registry, sources);
 
   return {

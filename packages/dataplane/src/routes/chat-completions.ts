@@ -15,7 +15,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
-import { relaySse, StreamFailedBeforeStart } from '../streaming/sse-relay.ts';
+import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
 
 export interface ChatCompletionsDeps {
   snapshots: SnapshotStore;
@@ -36,6 +36,22 @@ export interface ChatCompletionsDeps {
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
   const snapshot = deps.snapshots.current();
   const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
+  let recorded = false;
+  /**
+   * Records the request's one event: run by the exchange just before the answer's final bytes
+   * go out (so the event is in the event log before the client can see a complete answer), or
+   * at the end for a request that never got them (client gone).
+   */
+  const recordEvent = () => {
+    if (recorded) return;
+    recorded = true;
+    record.latencyMs = ex.latencyMs();
+    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
+    const event = buildRequestEvent(record, deps.dataplaneId);
+    deps.events.push(event);
+    deps.metrics.observe(event, record.deployment !== null);
+  };
+  ex.beforeFinalBytes(recordEvent);
   try {
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
@@ -47,11 +63,7 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
   } catch (err) {
     fail(ex, record, err, deps.logger);
   } finally {
-    record.latencyMs = ex.latencyMs();
-    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
-    const event = buildRequestEvent(record, deps.dataplaneId);
-    deps.events.push(event);
-    deps.metrics.observe(event, record.deployment !== null);
+    recordEvent();
   }
 }
 
@@ -139,7 +151,6 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
   }
   record.statusCode = 200;
   record.finishReason = completion.choices?.[0]?.finish_reason ?? '';
-  ex.sendJson(200, body);
   if (completion.usage) {
     record.usage = fromWireUsage(completion.usage);
     record.usageSource = 'provider';
@@ -148,26 +159,33 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
     record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
     record.usageSource = 'estimate';
   }
+  // Usage is known first: the event is recorded (and logged) as the body goes out.
+  ex.sendJson(200, body);
 }
 
 async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord): Promise<void> {
-  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true });
-  record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
-  record.streamEnd = outcome.end;
-  record.finishReason = outcome.finishReason;
-  record.ttftMs = outcome.ttftMs;
-  record.errorCode = outcome.errorCode;
-  record.upstreamErrorCode = outcome.upstreamErrorCode;
-  if (outcome.usage !== null) {
-    record.usage = fromWireUsage(outcome.usage);
-    record.usageSource = 'provider';
-  } else {
-    // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
-    // generated was still paid for upstream, so it is estimated rather than dropped. Streams
-    // carry about one token per content event.
-    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
-    record.usageSource = 'estimate';
-  }
+  const recordOutcome = async (outcome: StreamOutcome) => {
+    record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
+    record.streamEnd = outcome.end;
+    record.finishReason = outcome.finishReason;
+    record.ttftMs = outcome.ttftMs;
+    record.errorCode = outcome.errorCode;
+    record.upstreamErrorCode = outcome.upstreamErrorCode;
+    if (outcome.usage !== null) {
+      record.usage = fromWireUsage(outcome.usage);
+      record.usageSource = 'provider';
+    } else {
+      // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
+      // generated was still paid for upstream, so it is estimated rather than dropped. Streams
+      // carry about one token per content event.
+      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
+      record.usageSource = 'estimate';
+    }
+  };
+  // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
+  // when the stream ended without one (client gone) so the event still says what happened.
+  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true, beforeTerminal: recordOutcome });
+  if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
 }
 
 function fromWireUsage(usage: ChatUsage): TokenUsage {
@@ -188,9 +206,8 @@ function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Lo
   if (isRelayError(err) && err.upstreamErrorCode !== undefined) record.upstreamErrorCode = err.upstreamErrorCode;
   if (record.streamed && ex.headersSent) {
     // Headers already went out: the failure can only be told inside the stream.
-    void ex.write(`data: ${JSON.stringify(body)}\n\n`);
-    ex.end();
     record.streamEnd = 'error';
+    ex.endWith(`data: ${JSON.stringify(body)}\n\n`);
     return;
   }
   if (record.streamed) record.streamEnd = ex.aborted ? 'client_abort' : 'error';

@@ -25,15 +25,24 @@ export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: s
   }
 }
 
-/** `GET /healthz`: 200 once a config snapshot is loaded (what a load balancer should wait for). */
+/**
+ * `GET /healthz`: 200 once a config snapshot is loaded (what a load balancer should wait for),
+ * with the real event backlog: events in memory, in the event log not yet acknowledged, in the
+ * spool (events, batches, bytes), refused for good, dropped, and disk errors by errno code.
+ */
 export function serveHealth(ex: Exchange, snapshots: SnapshotStore, events: EventQueueStats, upstream?: { inFlight: number; queued: number }): void {
   const snapshot = snapshots.current();
   const body = JSON.stringify({
     status: snapshot === null ? 'starting' : 'ok',
     snapshot_version: snapshot?.version ?? null,
     events_queued: events.queued,
-    events_spooled: events.spoolBatches === 0 ? 0 : events.spooled - events.replayed,
+    events_log_pending: events.logPending,
+    events_spooled: events.spoolEvents,
+    events_spool_batches: events.spoolBatches,
+    events_spool_bytes: events.spoolBytes,
+    events_rejected: events.rejectedEvents,
     events_dropped: events.dropped,
+    event_disk_errors: events.diskErrors,
     ...(upstream === undefined ? {} : { upstream_in_flight: upstream.inFlight, upstream_queued: upstream.queued }),
   });
   ex.sendJson(snapshot === null ? 503 : 200, body);

@@ -25,6 +25,12 @@ export interface RelayOptions {
   exchange: Exchange;
   /** The client asked for `stream_options.include_usage`; otherwise the usage chunk is removed. */
   clientWantsUsage: boolean;
+  /**
+   * Awaited with the stream's outcome just before its terminal event (`[DONE]` or the error
+   * event) is written, i.e. before the client can see the answer complete: the route records
+   * the request's event here (see Exchange.beforeFinalBytes).
+   */
+  beforeTerminal?: (outcome: StreamOutcome) => Promise<void> | void;
 }
 
 /**
@@ -72,36 +78,36 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       // itself (breaking out would destroy it with an AbortError, costly on every stream).
       if (sawDone) continue;
       const out: Buffer[] = [];
+      let done: Buffer | null = null;
       for (const event of scanner.push(chunk)) {
         const forward = inspect(event, outcome, options.clientWantsUsage, exchange);
         if (forward === 'done') {
           sawDone = true;
-          out.push(event);
+          done = event;
           break;
         }
         if (forward === 'upstream-error') {
           await flush(exchange, out);
-          return failStream(exchange, outcome, 'upstream_error');
+          return failStream(exchange, outcome, 'upstream_error', options);
         }
         if (forward !== null) out.push(forward);
       }
       await flush(exchange, out);
-      if (sawDone) exchange.end();
-      else if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+      if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+      if (done !== null) await terminate(exchange, outcome, 'done', done, options);
     }
   } catch {
     // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
     if (sawDone) return finish(exchange, outcome);
     if (exchange.aborted) return { ...outcome, end: 'client_abort' };
-    return failStream(exchange, outcome, 'upstream_stream_interrupted');
+    return failStream(exchange, outcome, 'upstream_stream_interrupted', options);
   }
   if (sawDone) return finish(exchange, outcome);
   if (exchange.aborted) return { ...outcome, end: 'client_abort' };
   // The upstream closed without `[DONE]`. With a finish reason the answer is complete and we
   // add the terminator it forgot; without one it was cut off.
-  if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted');
-  const wait = exchange.write(SSE_DONE);
-  if (wait !== null) await wait;
+  if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted', options);
+  await terminate(exchange, outcome, 'done', SSE_DONE, options);
   return finish(exchange, outcome);
 }
 
@@ -174,16 +180,30 @@ function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
   return { ...outcome, end: 'done' };
 }
 
+/**
+ * The final-write path: lets the route record the outcome (awaited), then writes the terminal
+ * event and ends the response in one call, so nothing final reaches uWS before the record.
+ */
+async function terminate(exchange: Exchange, outcome: StreamOutcome, end: 'done' | 'error', chunk: Uint8Array | string, options: RelayOptions): Promise<void> {
+  outcome.end = end;
+  if (end === 'error') outcome.errorCode = 'upstream_stream_interrupted';
+  await options.beforeTerminal?.(outcome);
+  if (exchange.aborted) return;
+  if (!exchange.headersSent) {
+    exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  }
+  exchange.endWith(chunk);
+}
+
 /** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
-async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error'): Promise<StreamOutcome> {
+async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error', options: RelayOptions): Promise<StreamOutcome> {
   if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode);
   const message =
     code === 'upstream_error'
       ? 'The upstream provider reported an error in the middle of the stream.'
       : 'The upstream provider stopped the stream before it finished.';
   const error = toOpenAIError(new RelayError(code === 'upstream_error' ? 'upstream_stream_interrupted' : code, message), exchange.requestId);
-  const wait = exchange.write(`data: ${JSON.stringify(error.body)}\n\n`);
-  if (wait !== null) await wait;
-  exchange.end();
+  await terminate(exchange, outcome, 'error', `data: ${JSON.stringify(error.body)}\n\n`, options);
+  if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
   return { ...outcome, end: 'error', errorCode: 'upstream_stream_interrupted' };
 }

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   unknown_url: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  /** Internal ingest: a batch id seen before with different content (never silently dropped). */
+  batch_id_conflict: { status: 409, type: 'invalid_request_error', retryable: false },
 
   // Who is calling.
   invalid_api_key: { status: 401, type: 'invalid_request_error', retryable: false },

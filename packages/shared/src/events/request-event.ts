@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { REQUEST_EVENT_DOMAINS, domainProblem } from './column-domain.ts';
 import { REQUEST_EVENT_COLUMNS, type RequestEventRow } from './request-events-ddl.ts';
 
 /**
@@ -16,31 +16,41 @@ export type UsageSource = 'provider' | 'estimate' | 'none';
 /** How a streamed response ended. `''` for responses that were not streamed. */
 export type StreamEnd = 'done' | 'error' | 'client_abort' | '';
 
-const UINT32_MAX = 4_294_967_295;
+/** Why an event was refused: the first field that does not fit its column, for a 400 that names it. */
+export class EventValidationError extends Error {
+  override readonly name = 'EventValidationError';
+  constructor(
+    /** Column name, or '' when the value is not an object at all. */
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(field === '' ? problem : `${field}: ${problem}`);
+  }
+}
 
-const kindSchemas = {
-  string: z.string().max(4096),
-  uint: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-  int64: z.int(),
-  bool: z.boolean(),
-  datetime: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/),
-  nullable_uint: z.int().min(0).max(UINT32_MAX).nullable(),
-} as const;
-
-const eventSchema = z.strictObject(
-  Object.fromEntries(REQUEST_EVENT_COLUMNS.map((c) => [c.name, kindSchemas[c.kind]])) as Record<
-    string,
-    z.ZodType
-  >,
-);
+const COLUMN_NAMES = new Set(REQUEST_EVENT_DOMAINS.map((c) => c.name));
 
 /**
- * Checks that a value is a complete, well-typed event (every column present, nothing extra).
- * Used where events cross a process boundary (the control plane's ingest endpoint, the disk
- * spool) and in tests; the data plane builds events with the type checker's help instead.
+ * Checks that a value is a complete event whose every value fits its column's real ClickHouse
+ * range (column-domain.ts derives the ranges from the column types): every column present,
+ * nothing extra. Used where events cross a process boundary (the control plane's ingest
+ * endpoint, the disk spool, the data plane's ClickHouse sink) and in tests.
+ * @throws EventValidationError naming the first field that does not fit.
  */
 export function validateRequestEvent(value: unknown): RequestEvent {
-  return eventSchema.parse(value) as RequestEvent;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventValidationError('', 'expected an object');
+  const record = value as Record<string, unknown>;
+  for (const { name, domain } of REQUEST_EVENT_DOMAINS) {
+    if (!Object.hasOwn(record, name)) throw new EventValidationError(name, 'missing');
+    const problem = domainProblem(domain, record[name]);
+    if (problem !== null) throw new EventValidationError(name, problem);
+  }
+  for (const name in record) {
+    if (!COLUMN_NAMES.has(name)) throw new EventValidationError(name.slice(0, 64), 'not a column of request_events');
+  }
+  const out: Record<string, unknown> = {};
+  for (const { name } of REQUEST_EVENT_DOMAINS) out[name] = record[name];
+  return out as RequestEvent;
 }
 
 /**

@@ -23,38 +23,45 @@ interface ColumnSpec {
   readonly type: string;
   readonly kind: ColumnKind;
   readonly doc: string;
+  /** Longest accepted string, in UTF-16 code units (String columns; default STRING_MAX_LENGTH). */
+  readonly maxLength?: number;
+  /** The only values a LowCardinality(String) enum-like column takes. */
+  readonly values?: readonly string[];
 }
+
+/** Longest string a column takes unless it says otherwise: bounds what a sender may store. */
+export const STRING_MAX_LENGTH = 4096;
 
 export const REQUEST_EVENT_COLUMNS = [
   { name: 'event_version', type: 'UInt16', kind: 'uint', doc: 'EVENT_VERSION of the writer' },
-  { name: 'request_id', type: 'String', kind: 'string', doc: 'x-request-id returned to the client' },
+  { name: 'request_id', type: 'String', kind: 'string', maxLength: 128, doc: 'x-request-id returned to the client' },
   { name: 'ts', type: "DateTime64(3, 'UTC')", kind: 'datetime', doc: 'when the request arrived' },
-  { name: 'org_id', type: 'LowCardinality(String)', kind: 'string', doc: 'tenant; leads the sort key' },
-  { name: 'project_id', type: 'LowCardinality(String)', kind: 'string', doc: "'' until projects exist" },
-  { name: 'team_id', type: 'LowCardinality(String)', kind: 'string', doc: "owning team of the key; '' when unauthenticated" },
-  { name: 'key_id', type: 'String', kind: 'string', doc: "API key id (never the secret); '' when unauthenticated" },
-  { name: 'alias', type: 'LowCardinality(String)', kind: 'string', doc: 'model name the client asked for' },
-  { name: 'provider_id', type: 'LowCardinality(String)', kind: 'string', doc: 'provider of the final attempt' },
-  { name: 'provider_type', type: 'LowCardinality(String)', kind: 'string', doc: 'openai, gemini, mock, …' },
-  { name: 'upstream_model', type: 'LowCardinality(String)', kind: 'string', doc: 'model name sent upstream' },
+  { name: 'org_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: 'tenant; leads the sort key' },
+  { name: 'project_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "'' until projects exist" },
+  { name: 'team_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "owning team of the key; '' when unauthenticated" },
+  { name: 'key_id', type: 'String', kind: 'string', maxLength: 128, doc: "API key id (never the secret); '' when unauthenticated" },
+  { name: 'alias', type: 'LowCardinality(String)', kind: 'string', maxLength: 256, doc: 'model name the client asked for' },
+  { name: 'provider_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: 'provider of the final attempt' },
+  { name: 'provider_type', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: 'openai, gemini, mock, …' },
+  { name: 'upstream_model', type: 'LowCardinality(String)', kind: 'string', maxLength: 512, doc: 'model name sent upstream' },
   { name: 'status_code', type: 'UInt16', kind: 'uint', doc: 'HTTP status sent to the client' },
-  { name: 'error_code', type: 'LowCardinality(String)', kind: 'string', doc: "Relay error code; '' on success" },
-  { name: 'upstream_error_code', type: 'String', kind: 'string', doc: "provider's own error code, for operators only" },
+  { name: 'error_code', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "Relay error code; '' on success" },
+  { name: 'upstream_error_code', type: 'String', kind: 'string', maxLength: 100, doc: "provider's own error code, for operators only" },
   { name: 'attempts', type: 'UInt8', kind: 'uint', doc: 'upstream attempts made (fallbacks + 1)' },
   { name: 'prompt_tokens', type: 'UInt32', kind: 'uint', doc: 'input tokens' },
   { name: 'completion_tokens', type: 'UInt32', kind: 'uint', doc: 'output tokens' },
   { name: 'cached_tokens', type: 'UInt32', kind: 'uint', doc: 'input tokens served from cache (subset of prompt_tokens)' },
-  { name: 'usage_source', type: 'LowCardinality(String)', kind: 'string', doc: 'provider | estimate | none' },
+  { name: 'usage_source', type: 'LowCardinality(String)', kind: 'string', values: ['provider', 'estimate', 'none'], doc: 'provider | estimate | none' },
   { name: 'cost_micros', type: 'Int64', kind: 'int64', doc: 'price of the request in micro-units' },
-  { name: 'pricing_rule_id', type: 'String', kind: 'string', doc: "rule that priced it; '' if unpriced" },
+  { name: 'pricing_rule_id', type: 'String', kind: 'string', maxLength: 128, doc: "rule that priced it; '' if unpriced" },
   { name: 'pricing_rule_version', type: 'UInt32', kind: 'uint', doc: 'version of that rule' },
   { name: 'snapshot_version', type: 'UInt64', kind: 'uint', doc: 'config snapshot the data plane decided with' },
   { name: 'latency_ms', type: 'UInt32', kind: 'uint', doc: 'arrival to last byte sent' },
   { name: 'ttft_ms', type: 'Nullable(UInt32)', kind: 'nullable_uint', doc: 'arrival to first content token; null if none' },
   { name: 'streamed', type: 'Bool', kind: 'bool', doc: 'client asked for stream: true' },
-  { name: 'stream_end', type: 'LowCardinality(String)', kind: 'string', doc: "done | error | client_abort; '' when not streamed" },
-  { name: 'finish_reason', type: 'LowCardinality(String)', kind: 'string', doc: "stop, length, tool_calls, …; '' if none" },
-  { name: 'dataplane_id', type: 'LowCardinality(String)', kind: 'string', doc: 'data plane process that served it' },
+  { name: 'stream_end', type: 'LowCardinality(String)', kind: 'string', values: ['done', 'error', 'client_abort', ''], doc: "done | error | client_abort; '' when not streamed" },
+  { name: 'finish_reason', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "stop, length, tool_calls, …; '' if none" },
+  { name: 'dataplane_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 256, doc: 'data plane process that served it' },
 ] as const satisfies readonly ColumnSpec[];
 
 type Columns = typeof REQUEST_EVENT_COLUMNS;

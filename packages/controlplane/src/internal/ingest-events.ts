@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+import { isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
+import { insertRequestEvents, requestEventsHash } from '@proxystacks/shared/events/insert-request-events';
+import { EventValidationError, validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
+import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { BatchIdMemory } from './batch-id-memory.ts';
+
+/** Largest event batch body taken (a data plane's default batch of 500 events is ~300 kB). */
+export const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Past the limit the rest of an oversized body is read and thrown away (up to this much) so the
+ * 413 reaches the client: closing a socket with unread input makes the kernel send a reset,
+ * and the client sees "connection reset" instead of the answer.
+ */
+const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
+
+const batchSchema = z.strictObject({
+  batchId: z.string().min(8).max(100),
+  events: z.array(z.unknown()).min(1).max(50_000),
+});
+
+export interface IngestDeps {
+  clickhouse: ClickHouse;
+  batches: BatchIdMemory;
+  logger: Pick<Logger, 'warn' | 'error'>;
+}
+
+/**
+ * POST /internal/v1/events. Answers, so a sender knows what to do with the batch:
+ * - 202 inserted (or a retry of a batch already inserted: same id, same content);
+ * - 400 the batch can never be inserted: not JSON, an event that does not fit its columns
+ *   (`param` names `events[i].field`), or a permanent ClickHouse error — move it aside;
+ * - 409 the batch id was used before with different events — move it aside;
+ * - 413 the body is over MAX_EVENTS_BODY_BYTES — move it aside;
+ * - 503 the event store is unreachable or overloaded — keep the batch and retry it.
+ */
+export async function ingestEvents(req: IncomingMessage, res: ServerResponse, deps: IngestDeps): Promise<void> {
+  const body = await readLimitedBody(req, MAX_EVENTS_BODY_BYTES);
+  if (body === 'too large') {
+    return sendError(res, new RelayError('body_too_large', `Event batch larger than ${MAX_EVENTS_BODY_BYTES} bytes.`), { connection: 'close' });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return sendError(res, new RelayError('invalid_json', 'Body is not JSON.'));
+  }
+  const batch = batchSchema.safeParse(parsed);
+  if (!batch.success) return sendError(res, new RelayError('invalid_value', 'Expected { batchId, events: [...] }.'));
+  const { batchId } = batch.data;
+  let events: RequestEvent[];
+  try {
+    events = batch.data.events.map((event, index) => validateAt(event, index));
+  } catch (err) {
+    return sendError(res, err);
+  }
+  const hash = requestEventsHash(events);
+  const verdict = deps.batches.check(batchId, hash);
+  if (verdict === 'conflict') {
+    deps.logger.error({ batchId, events: events.length }, 'event batch id reused with different events: refused');
+    return sendError(res, new RelayError('batch_id_conflict', `Batch id ${batchId} was already used for different events.`, { param: 'batchId' }));
+  }
+  if (verdict === 'new') {
+    try {
+      await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batchId, events);
+    } catch (err) {
+      if (isPermanentInsertError(err)) {
+        const type = (err as { type: string }).type;
+        deps.logger.error({ batchId, events: events.length, clickhouseError: type }, 'event batch refused by the event store');
+        return sendError(res, new RelayError('invalid_value', `The event store refused the batch (${type}).`));
+      }
+      // 503 tells the data plane to keep the batch and retry it with the same id.
+      deps.logger.error({ reason: (err as Error).message, events: events.length }, 'event batch insert failed');
+      return sendError(res, new RelayError('not_ready', 'Event store unavailable; retry the batch.'));
+    }
+    deps.batches.remember(batchId, hash);
+  }
+  res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
+}
+
+function validateAt(event: unknown, index: number): RequestEvent {
+  try {
+    return validateRequestEvent(event);
+  } catch (err) {
+    const { field, problem } = err as EventValidationError;
+    const param = field === '' ? `events[${index}]` : `events[${index}].${field}`;
+    throw new RelayError('invalid_value', `Invalid event: ${param}: ${problem}.`, { param });
+  }
+}
+
+function sendError(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): void {
+  const { status, body } = toOpenAIError(err, 'internal-ingest');
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The body, or 'too large' once the rest of an oversized body has been read and discarded. */
+function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_DISCARD_BYTES) {
+    // Not worth reading: answer and let the connection close.
+    req.resume();
+    return Promise.resolve('too large');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DISCARD_BYTES) {
+        req.destroy();
+        return;
+      }
+      if (size <= maxBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve(size > maxBytes ? 'too large' : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('event batch upload cut off'));
+    });
+  });
+}

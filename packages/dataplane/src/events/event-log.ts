@@ -1,0 +1,258 @@
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
+import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
+import type { DiskErrors } from './disk-errors.ts';
+
+/** Where one event sits in the log: its segment, the byte just past its line, and its sequence number. */
+export interface LogPosition {
+  readonly segment: number;
+  readonly offset: number;
+  readonly seq: number;
+}
+
+/** An event read back from the log at start, not yet acknowledged by the event store. */
+export interface LoggedEvent {
+  event: RequestEvent;
+  position: LogPosition;
+}
+
+export interface EventLogOptions {
+  dir: string;
+  /**
+   * fsync policy. 0: fdatasync after every append (survives power loss; costs a disk flush per
+   * request). N > 0: appends reach the page cache at once (they survive kill -9 and any crash of
+   * the process) and are flushed to the device every N ms (a power loss loses at most N ms).
+   */
+  fsyncIntervalMs: number;
+  /** A segment is closed and a new one started past this size. */
+  segmentMaxBytes?: number;
+  diskErrors: DiskErrors;
+  logger: Pick<Logger, 'warn' | 'error' | 'info'>;
+}
+
+export interface EventLogStats {
+  /** Events appended (or replayed) and not yet acknowledged. */
+  pendingEvents: number;
+  segments: number;
+  /** Events the last start found unacknowledged and replayed. */
+  replayedAtStart: number;
+}
+
+export interface EventLog {
+  /**
+   * Appends one event in a single write() syscall, synchronously: when it returns, the event is
+   * in the kernel's page cache and outlives the process. Null when the disk refused it (the
+   * error is counted and logged with its errno code; the event then lives in memory only).
+   */
+  append(event: RequestEvent): LogPosition | null;
+  /** Everything up to and including `position` is in the event store or the spool. */
+  acknowledge(position: LogPosition): void;
+  /** Events the previous process appended and never saw acknowledged, oldest first (once). */
+  takeReplay(): LoggedEvent[];
+  stats(): EventLogStats;
+  /** Flushes, writes the final checkpoint and releases the lock. */
+  close(): Promise<void>;
+}
+
+const SEGMENT = /^(\d{12})\.events$/;
+const CHECKPOINT = 'checkpoint.json';
+
+/**
+ * The data plane's append-only event log: every request event is appended here before the last
+ * byte of its answer is handed to uWS, so a request the client saw complete is on disk even if
+ * the process is killed the next instant. The log is a write-ahead record of the in-memory
+ * queue, not a second store: a small checkpoint file (temp + fsync + rename) says how far the
+ * event store (or the disk spool) has acknowledged, segments wholly before it are deleted, and
+ * at start whatever follows it is replayed into the queue. Re-delivery after a crash is
+ * harmless (request ids; the table is a ReplacingMergeTree read with FINAL), and replayed
+ * batches get ids derived from their log range so the store's deduplication usually drops them.
+ */
+export async function openEventLog(options: EventLogOptions): Promise<EventLog> {
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  const lock = await acquireDirectoryLock(join(options.dir, '.lock'), `The event log ${options.dir}`);
+  const segmentMaxBytes = options.segmentMaxBytes ?? 64 * 1024 * 1024;
+  const checkpoint = readCheckpoint(options.dir);
+  const segments = listSegments(options.dir);
+  let seq = 0;
+  const replay: LoggedEvent[] = [];
+  let skipped = 0;
+  for (const segment of segments) {
+    if (segment < checkpoint.segment) {
+      rmSync(segmentPath(options.dir, segment), { force: true });
+      continue;
+    }
+    const text = readFileSync(segmentPath(options.dir, segment));
+    let start = segment === checkpoint.segment ? checkpoint.offset : 0;
+    // A line without its newline is a write the crash cut (power loss); later appends go to a new segment.
+    for (let end = text.indexOf(10, start); end !== -1; start = end + 1, end = text.indexOf(10, start)) {
+      try {
+        const event = validateRequestEvent(JSON.parse(text.subarray(start, end).toString('utf8')));
+        replay.push({ event, position: { segment, offset: end + 1, seq: ++seq } });
+      } catch {
+        skipped++;
+      }
+    }
+  }
+  if (skipped > 0) options.logger.error({ skipped, dir: options.dir }, 'unreadable lines in the event log skipped');
+  if (replay.length > 0) options.logger.warn({ events: replay.length }, 'replaying request events not acknowledged before the last stop');
+  const replayedAtStart = replay.length;
+  let replayTaken = false;
+
+  let current = { segment: (segments.at(-1) ?? checkpoint.segment) + 1, fd: -1, bytes: 0 };
+  const live = new Set(segments.filter((s) => s >= checkpoint.segment));
+  let acked: LogPosition = { segment: checkpoint.segment, offset: checkpoint.offset, seq: 0 };
+  let dirty = false;
+  let checkpointing: Promise<void> | null = null;
+  let checkpointAgain = false;
+  let writtenCheckpoint = acked;
+
+  function openSegment(): boolean {
+    try {
+      current.fd = openSync(segmentPath(options.dir, current.segment), 'a', 0o600);
+      live.add(current.segment);
+      return true;
+    } catch (err) {
+      options.diskErrors.record(err, 'event log open');
+      return false;
+    }
+  }
+
+  /** Closes the current segment (flushing it); the next append starts a new one. */
+  function rollSegment(): void {
+    const fd = current.fd;
+    if (fd !== -1) {
+      // Flushed off the event loop; the descriptor closes once the flush is done.
+      fdatasync(fd, (err) => {
+        if (err) options.diskErrors.record(err, 'event log fsync');
+        closeSync(fd);
+      });
+    }
+    current = { segment: current.segment + 1, fd: -1, bytes: 0 };
+  }
+
+  const timer =
+    options.fsyncIntervalMs > 0
+      ? setInterval(() => {
+          if (!dirty || current.fd === -1) return;
+          dirty = false;
+          fdatasync(current.fd, (err) => {
+            if (err) options.diskErrors.record(err, 'event log fsync');
+          });
+        }, options.fsyncIntervalMs).unref()
+      : null;
+
+  async function writeCheckpoint(): Promise<void> {
+    do {
+      checkpointAgain = false;
+      const target = acked;
+      const temp = join(options.dir, `${CHECKPOINT}.tmp`);
+      try {
+        const handle = await open(temp, 'w', 0o600);
+        try {
+          await handle.writeFile(JSON.stringify({ segment: target.segment, offset: target.offset }));
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, join(options.dir, CHECKPOINT));
+        await syncDir(options.dir);
+        writtenCheckpoint = target;
+      } catch (err) {
+        options.diskErrors.record(err, 'event log checkpoint');
+        await rm(temp, { force: true }).catch(() => undefined);
+        return;
+      }
+      // Segments wholly before the checkpoint are acknowledged: nothing in them is replayed again.
+      for (const segment of live) {
+        if (segment < writtenCheckpoint.segment && segment !== current.segment) {
+          live.delete(segment);
+          await rm(segmentPath(options.dir, segment), { force: true }).catch((err: unknown) => options.diskErrors.record(err, 'event log cleanup'));
+        }
+      }
+    } while (checkpointAgain);
+  }
+
+  return {
+    append(event) {
+      if (current.fd === -1 && !openSegment()) return null;
+      const line = Buffer.from(`${JSON.stringify(event)}\n`);
+      try {
+        const written = writeSync(current.fd, line);
+        if (written !== line.length) throw Object.assign(new Error('short write to the event log'), { code: 'ENOSPC' });
+        if (options.fsyncIntervalMs === 0) fdatasyncSync(current.fd);
+      } catch (err) {
+        options.diskErrors.record(err, 'event log append');
+        // A torn line may sit at the end of this segment: new lines go to a fresh one.
+        rollSegment();
+        return null;
+      }
+      current.bytes += line.length;
+      dirty = true;
+      const position = { segment: current.segment, offset: current.bytes, seq: ++seq };
+      if (current.bytes >= segmentMaxBytes) rollSegment();
+      return position;
+    },
+    acknowledge(position) {
+      if (position.seq <= acked.seq) return;
+      acked = position;
+      if (checkpointing !== null) {
+        checkpointAgain = true;
+        return;
+      }
+      checkpointing = writeCheckpoint().finally(() => (checkpointing = null));
+    },
+    takeReplay() {
+      if (replayTaken) return [];
+      replayTaken = true;
+      return replay.splice(0);
+    },
+    stats: () => ({ pendingEvents: seq - acked.seq, segments: live.size, replayedAtStart }),
+    async close() {
+      if (timer !== null) clearInterval(timer);
+      await checkpointing;
+      if (writtenCheckpoint !== acked) await writeCheckpoint();
+      if (current.fd !== -1) {
+        const fd = current.fd;
+        current.fd = -1;
+        await new Promise<void>((resolve) => fdatasync(fd, () => resolve()));
+        closeSync(fd);
+      }
+      await lock.release();
+    },
+  };
+}
+
+function segmentPath(dir: string, segment: number): string {
+  return join(dir, `${String(segment).padStart(12, '0')}.events`);
+}
+
+function listSegments(dir: string): number[] {
+  return readdirSync(dir)
+    .map((name) => SEGMENT.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+function readCheckpoint(dir: string): { segment: number; offset: number } {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, CHECKPOINT), 'utf8')) as { segment?: unknown; offset?: unknown };
+    if (Number.isSafeInteger(parsed.segment) && Number.isSafeInteger(parsed.offset)) return { segment: parsed.segment as number, offset: parsed.offset as number };
+  } catch {
+    // No checkpoint yet (first start), or unreadable: replay everything there is.
+  }
+  return { segment: 0, offset: 0 };
+}
+
+/** fsync on the directory makes the checkpoint's rename itself durable (POSIX leaves it to the directory). */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
