@@ -99,7 +99,7 @@ describe('POST /v1/chat/completions, JSON', () => {
     expect(event).toMatchObject({ status_code: 502, error_code: 'upstream_error', upstream_error_code: 'ECONNREFUSED', cost_micros: 0, usage_source: 'none' });
   });
 
-  it('passes an upstream 5xx on as upstream_error and a 4xx as the upstream’s own complaint', async () => {
+  it('passes an upstream 5xx on as upstream_error and a 4xx as a summary naming the upstream’s code', async () => {
     const r500 = await post(hello({}, 'mock:fail=503'));
     expect(r500.status).toBe(502);
     expect(((await r500.json()) as { error: { code: string } }).error.code).toBe('upstream_error');

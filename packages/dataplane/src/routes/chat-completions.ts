@@ -118,6 +118,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
   }
   if (lastError === null) throw new RelayError('upstream_error', 'No deployment could serve this model.');
   throw new RelayError(lastError.code, lastError.message, {
+    param: lastError.param,
     attempts: failures,
     ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
   });
