@@ -112,7 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('requests page in Chromium', () => {
     await pollUntil(async () => ((await rows.count()) === 1 ? true : undefined), 'only the failed request');
     const errorRow = page.getByTestId(`request-row-${failed.requestId}`);
     expect(await errorRow.locator('[data-column="status"]').textContent()).toBe('404 model_not_found');
-    expect(await errorRow.locator('[data-column="model"]').textContent()).toBe('no-such-model');
+    expect(await errorRow.locator('[data-column="model"]').textContent()).toBe('(unknown)');
     await page.screenshot({ path: join(SCREENSHOT_DIR, '09-requests-errors.png'), fullPage: true });
 
     await page.getByTestId('request-id-input').fill(` ${failed.requestId} `);
@@ -123,7 +123,7 @@ describe.skipIf(!HAS_CHROMIUM)('requests page in Chromium', () => {
     expect(await fact('request-id')).toBe(failed.requestId);
     expect(await fact('status')).toBe('404 model_not_found');
     expect(await fact('error-code')).toBe('model_not_found');
-    expect(await fact('model')).toBe('no-such-model');
+    expect(await fact('model')).toBe('(unknown)');
     expect(await fact('cost')).toBe('$0.000000');
     expect(await fact('pricing-rule')).toBe('Not priced');
     expect(await fact('snapshot-version')).toMatch(/^version \d+$/);

@@ -25,7 +25,14 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, pa
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('Method not allowed');
     return;
   }
-  const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.(\/|\\|$))+/, '');
+  const decoded = decodePath(path);
+  if (decoded === null) {
+    // A client's malformed escape (`/%`, `/%E0%A4%A`, a NUL byte) is its mistake, not a server
+    // failure: 400, and nothing in the log (issue 6: this answered 500 with a stack).
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request: malformed URL path');
+    return;
+  }
+  const relative = normalize(decoded).replace(/^(\.\.(\/|\\|$))+/, '');
   const file = join(consoleDir, relative);
   if (!file.startsWith(consoleDir + sep) && file !== consoleDir) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -45,6 +52,16 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, pa
     return;
   }
   return send(res, req, index, false);
+}
+
+/** The percent-decoded path, or null when it is not valid percent-encoded UTF-8 or holds a NUL. */
+function decodePath(path: string): string | null {
+  try {
+    const decoded = decodeURIComponent(path);
+    return decoded.includes('\0') ? null : decoded;
+  } catch {
+    return null;
+  }
 }
 
 async function send(res: ServerResponse, req: IncomingMessage, file: string, immutable: boolean): Promise<void> {

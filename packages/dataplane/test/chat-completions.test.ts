@@ -99,7 +99,7 @@ describe('POST /v1/chat/completions, JSON', () => {
     expect(event).toMatchObject({ status_code: 502, error_code: 'upstream_error', upstream_error_code: 'ECONNREFUSED', cost_micros: 0, usage_source: 'none' });
   });
 
-  it('passes an upstream 5xx on as upstream_error and a 4xx as the upstream’s own complaint', async () => {
+  it('passes an upstream 5xx on as upstream_error and a 4xx as a summary naming the upstream’s code', async () => {
     const r500 = await post(hello({}, 'mock:fail=503'));
     expect(r500.status).toBe(502);
     expect(((await r500.json()) as { error: { code: string } }).error.code).toBe('upstream_error');
@@ -107,7 +107,9 @@ describe('POST /v1/chat/completions, JSON', () => {
     expect(r400.status).toBe(400);
     const body = (await r400.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('upstream_invalid_request');
-    expect(body.error.message).toContain('told to fail with 400');
+    // The provider's code, never its free text (issue 6: providers put account ids in it).
+    expect(body.error.message).toContain('`mock_400`');
+    expect(body.error.message).not.toContain('told to fail');
     const r429 = await post(hello({}, 'mock:fail=429'));
     expect(r429.status).toBe(429);
     expect(((await r429.json()) as { error: { code: string } }).error.code).toBe('upstream_rate_limited');
@@ -300,7 +302,7 @@ describe('GET /metrics', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
     expect(text).toMatch(/relay_requests_total\{alias="relay-mini",status="2xx",error_code="",streamed="false"\} [1-9]/);
-    expect(text).toMatch(/relay_requests_total\{alias="<unknown>",status="4xx",error_code="model_not_found",streamed="false"\} [1-9]/);
+    expect(text).toMatch(/relay_requests_total\{alias="\(unknown\)",status="4xx",error_code="model_not_found",streamed="false"\} [1-9]/);
     expect(text).not.toContain('typo-model-123');
     expect(text).toMatch(/relay_snapshot_version [1-9]/);
     expect(text).toMatch(/relay_cost_micros_total [1-9]/);

@@ -1,8 +1,16 @@
 import { formatEventTime, REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
+import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
 
 /** How spend rows are grouped: per API key, or per model alias the client asked for. */
 export type SpendGroupBy = 'KEY' | 'MODEL';
+
+/**
+ * How many groups a spend report returns, most expensive first. Bounded because the groups come
+ * from data clients influence (one key made 20,000 model rows in 13 s before unknown model names
+ * shared a bucket, and an org may have any number of keys); the totals still cover everything.
+ */
+export const SPEND_ROW_LIMIT = { min: 1, max: 1000, default: 100 } as const;
 
 /** Parameters of {@link querySpend}; `[from, to)` is half-open. */
 export interface SpendQuery {
@@ -10,6 +18,8 @@ export interface SpendQuery {
   from: Date;
   to: Date;
   groupBy: SpendGroupBy;
+  /** Groups to return, {@link SPEND_ROW_LIMIT}; default 100. */
+  limit?: number | null;
 }
 
 /** One group of a spend report (or the totals, where keyId and model are both null). */
@@ -32,6 +42,8 @@ export interface SpendAggregate {
 export interface SpendResult {
   totals: SpendAggregate;
   rows: SpendAggregate[];
+  /** True when more groups exist than `limit`: `rows` holds the most expensive ones. */
+  truncated: boolean;
 }
 
 /**
@@ -80,6 +92,7 @@ export async function querySpend(ch: ClickHouse, query: SpendQuery): Promise<Spe
   const table = `${ch.database}.${REQUEST_EVENTS_TABLE}`;
   const groupColumn = query.groupBy === 'KEY' ? 'key_id' : 'alias';
   const keyFilter = query.groupBy === 'KEY' ? ` AND key_id != ''` : '';
+  const limit = checkSpendLimit(query.limit, 'limit');
   const params = { orgId: query.orgId, from: formatEventTime(query.from.getTime()), to: formatEventTime(query.to.getTime()) };
   const [grouped, totals] = await Promise.all([
     select(
@@ -88,21 +101,35 @@ export async function querySpend(ch: ClickHouse, query: SpendQuery): Promise<Spe
   FROM ${table} FINAL
   WHERE ${WHERE}${keyFilter}
   GROUP BY groupKey
-  ORDER BY toInt64(costMicros) DESC, requests DESC, groupKey ASC`,
-      params,
+  ORDER BY toInt64(costMicros) DESC, requests DESC, groupKey ASC
+  LIMIT {limit:UInt32}`,
+      // One row past the limit tells whether rows were cut, without a count query.
+      { ...params, limit: limit + 1 },
     ),
     select(ch, `SELECT ${AGGREGATES}\n  FROM ${table} FINAL\n  WHERE ${WHERE}`, params),
   ]);
-  const rows = grouped.map((raw) => {
+  const rows = grouped.slice(0, limit).map((raw) => {
     const group = raw.groupKey ?? '';
     return decodeAggregate(raw, query.groupBy === 'KEY' ? group : null, query.groupBy === 'MODEL' ? group : null);
   });
   const total = totals[0];
   if (total === undefined) throw new Error('ClickHouse returned no totals row');
-  return { totals: decodeAggregate(total, null, null), rows };
+  return { totals: decodeAggregate(total, null, null), rows, truncated: grouped.length > limit };
 }
 
-async function select(ch: ClickHouse, sql: string, params: Record<string, string>): Promise<RawAggregate[]> {
+/**
+ * Checks a spend row limit: absent means the default, anything outside the range is refused
+ * (never clamped), naming `param`.
+ */
+export function checkSpendLimit(limit: number | null | undefined, param: string): number {
+  if (limit === undefined || limit === null) return SPEND_ROW_LIMIT.default;
+  if (!Number.isInteger(limit) || limit < SPEND_ROW_LIMIT.min || limit > SPEND_ROW_LIMIT.max) {
+    throw new InputError(`\`${param}\` must be a whole number from ${SPEND_ROW_LIMIT.min} to ${SPEND_ROW_LIMIT.max}.`, 'BAD_USER_INPUT', param);
+  }
+  return limit;
+}
+
+async function select(ch: ClickHouse, sql: string, params: Record<string, string | number>): Promise<RawAggregate[]> {
   const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
   return result.json<RawAggregate>();
 }

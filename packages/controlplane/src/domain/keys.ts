@@ -6,6 +6,7 @@ import { InputError, parseInput } from './input-error.ts';
 import { isUuid, nameSchema } from './input-schemas.ts';
 import { resolveTeam } from './teams.ts';
 import { inTransaction } from './transaction.ts';
+import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
 /** Input of {@link createKey}. */
 export interface CreateKeyInput {
@@ -81,14 +82,18 @@ export async function revokeKey(prisma: PrismaClient, orgId: string, id: string)
 }
 
 /** Keys of `orgId`, newest first, optionally only those with `status`. `query` is Pothos' include/select. */
-export function listKeys(
+export async function listKeys(
   prisma: PrismaClient,
   filter: { orgId: string; status?: ApiKeyStatus | null },
+  page: ListPage,
   query: { include?: Prisma.ApiKeyInclude; select?: Prisma.ApiKeySelect } = {},
 ): Promise<ApiKey[]> {
+  const where = { orgId: filter.orgId, ...(filter.status ? { status: filter.status } : {}) };
+  if (page.after !== null && (await prisma.apiKey.count({ where: { ...where, id: page.after } })) === 0) throw afterNotInList();
   return prisma.apiKey.findMany({
     ...query,
-    where: { orgId: filter.orgId, ...(filter.status ? { status: filter.status } : {}) },
+    where,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    ...prismaPage(page),
   } as Prisma.ApiKeyFindManyArgs);
 }

@@ -4,6 +4,7 @@ import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput } from './input-error.ts';
 import { idSchema, microsSchema, modelNameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
+import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
 /** Input of {@link createPricingRule}; prices are integer micro-units per million tokens. */
 export interface CreatePricingRuleInput {
@@ -69,14 +70,18 @@ export async function insertPricingRule(
 }
 
 /** Pricing rules of `orgId`'s providers: by model, newest version first. `query` is Pothos' include/select. */
-export function listPricingRules(
+export async function listPricingRules(
   prisma: PrismaClient,
   orgId: string,
+  page: ListPage,
   query: { include?: Prisma.PricingRuleInclude; select?: Prisma.PricingRuleSelect } = {},
 ): Promise<PricingRule[]> {
+  const where = { provider: { orgId } };
+  if (page.after !== null && (await prisma.pricingRule.count({ where: { ...where, id: page.after } })) === 0) throw afterNotInList();
   return prisma.pricingRule.findMany({
     ...query,
-    where: { provider: { orgId } },
-    orderBy: [{ model: 'asc' }, { providerId: 'asc' }, { version: 'desc' }],
+    where,
+    orderBy: [{ model: 'asc' }, { providerId: 'asc' }, { version: 'desc' }, { id: 'asc' }],
+    ...prismaPage(page),
   } as Prisma.PricingRuleFindManyArgs);
 }

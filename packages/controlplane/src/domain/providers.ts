@@ -6,6 +6,7 @@ import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
 import { httpUrlSchema, isUuid, nameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
+import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
 /** Input of {@link createProvider}. The credential is write-only: nothing ever returns it. */
 export interface CreateProviderInput {
@@ -125,14 +126,17 @@ export function openProviderCredential(
 }
 
 /** Providers of `orgId`, by name. `query` is Pothos' include/select. */
-export function listProviders(
+export async function listProviders(
   prisma: PrismaClient,
   orgId: string,
+  page: ListPage,
   query: { include?: Prisma.ProviderInclude; select?: Prisma.ProviderSelect } = {},
 ): Promise<Provider[]> {
+  if (page.after !== null && (await prisma.provider.count({ where: { orgId, id: page.after } })) === 0) throw afterNotInList();
   return prisma.provider.findMany({
     ...query,
     where: { orgId },
     orderBy: [{ name: 'asc' }, { id: 'asc' }],
+    ...prismaPage(page),
   } as Prisma.ProviderFindManyArgs);
 }

@@ -4,6 +4,7 @@ import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
 import { idSchema, isUuid, modelNameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
+import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
 /** One deployment behind an alias. */
 export interface ModelRouteInput {
@@ -22,9 +23,12 @@ const routeSchema = z.object({
   weight: z.int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000').nullish(),
 });
 
+/** Deployments one alias may list (fallbacks and weighted splits need a handful, not hundreds). */
+const MAX_ROUTES_PER_ALIAS = 20;
+
 const createAliasSchema = z.object({
   alias: modelNameSchema,
-  routes: z.array(routeSchema).min(1, 'needs at least one route').max(20, 'may have at most 20 routes'),
+  routes: z.array(routeSchema).min(1, 'needs at least one route').max(MAX_ROUTES_PER_ALIAS, `may have at most ${MAX_ROUTES_PER_ALIAS} routes`),
 });
 
 /** Creates an alias apps can send as `model`, with its routes, in one transaction. */
@@ -62,6 +66,10 @@ export async function addModelRoute(
         const alias = isUuid(aliasId) ? await tx.modelAlias.findFirst({ where: { id: aliasId, orgId } }) : null;
         if (!alias) throw new InputError('No model alias with this id in your organization.', 'NOT_FOUND', 'aliasId');
         await assertProvidersInOrg(tx, orgId, [route.providerId]);
+        // The same cap as createModelAlias, so an alias's `routes` list stays bounded.
+        if ((await tx.modelRoute.count({ where: { aliasId: alias.id } })) >= MAX_ROUTES_PER_ALIAS) {
+          throw new InputError(`An alias may have at most ${MAX_ROUTES_PER_ALIAS} routes.`, 'BAD_USER_INPUT', 'aliasId');
+        }
         const created = await tx.modelRoute.create({ data: routeData(alias.id, route) });
         await bumpConfigRevision(tx);
         return created;
@@ -91,15 +99,18 @@ export async function removeModelRoute(prisma: PrismaClient, orgId: string, rout
 }
 
 /** Aliases of `orgId`, by alias. `query` is Pothos' include/select. */
-export function listModelAliases(
+export async function listModelAliases(
   prisma: PrismaClient,
   orgId: string,
+  page: ListPage,
   query: { include?: Prisma.ModelAliasInclude; select?: Prisma.ModelAliasSelect } = {},
 ): Promise<ModelAlias[]> {
+  if (page.after !== null && (await prisma.modelAlias.count({ where: { orgId, id: page.after } })) === 0) throw afterNotInList();
   return prisma.modelAlias.findMany({
     ...query,
     where: { orgId },
     orderBy: [{ alias: 'asc' }, { id: 'asc' }],
+    ...prismaPage(page),
   } as Prisma.ModelAliasFindManyArgs);
 }
 

@@ -4,6 +4,7 @@ import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
 import { isUuid, nameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
+import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
 /** Name of the team `ensureBootstrap` creates and keys fall into when no team is given. */
 export const DEFAULT_TEAM_NAME = 'Default team';
@@ -27,12 +28,14 @@ export async function createTeam(prisma: PrismaClient, orgId: string, input: { n
 }
 
 /** Teams of `orgId`, by name. */
-export function listTeams(
+export async function listTeams(
   prisma: PrismaClient,
   orgId: string,
+  page: ListPage,
   query: { include?: Prisma.TeamInclude; select?: Prisma.TeamSelect } = {},
 ): Promise<Team[]> {
-  return prisma.team.findMany({ ...query, where: { orgId }, orderBy: [{ name: 'asc' }, { id: 'asc' }] } as Prisma.TeamFindManyArgs);
+  if (page.after !== null && (await prisma.team.count({ where: { orgId, id: page.after } })) === 0) throw afterNotInList();
+  return prisma.team.findMany({ ...query, where: { orgId }, orderBy: [{ name: 'asc' }, { id: 'asc' }], ...prismaPage(page) } as Prisma.TeamFindManyArgs);
 }
 
 /**

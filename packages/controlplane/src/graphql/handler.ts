@@ -5,6 +5,7 @@ import { buildSchema } from './build-schema.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
 import { maskError } from './mask-error.ts';
+import { useRejectMalformedParams } from './reject-malformed-params.ts';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_ENDPOINT = '/graphql';
@@ -28,7 +29,7 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       // A caller's mistake (bad input, unknown id) is answered to the caller, not an operator alarm.
       error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
     },
-    plugins: [useAdminAuth(deps, admins)],
+    plugins: [useAdminAuth(deps, admins), useRejectMalformedParams()],
     context: ({ request }) => {
       const admin = admins.get(request);
       // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.

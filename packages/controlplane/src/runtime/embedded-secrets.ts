@@ -7,7 +7,8 @@ import { randomBase62 } from '@proxystacks/shared/keys/key-format';
 /**
  * Secrets of the embedded mode (`relay start` with no secrets in the environment), generated
  * once and kept in `$RELAY_DATA_DIR/secrets.json` with mode 0600, so restarts keep working
- * keys and the demo key and admin token can be printed again at every start. Production sets
+ * keys. The demo key and admin token are printed only by the start that creates them; later
+ * starts point at this file instead (terminal scrollback and captured logs keep what is printed). Production sets
  * RELAY_KEY_SECRET, RELAY_MASTER_KEY and RELAY_INTERNAL_TOKEN in the environment instead, and
  * nothing here is written.
  */
@@ -22,6 +23,11 @@ const secretsSchema = z.strictObject({
 export type EmbeddedSecrets = z.infer<typeof secretsSchema>;
 
 const FILE_NAME = 'secrets.json';
+
+/** Path of the secrets file of a data directory. */
+export function embeddedSecretsPath(dataDir: string): string {
+  return join(dataDir, FILE_NAME);
+}
 
 /** Reads the embedded secrets, creating them on first use. */
 export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<EmbeddedSecrets> {

@@ -17,8 +17,12 @@ export async function runControlplane(env: Record<string, string | undefined>): 
   const port = await services.listen(config.port, config.host);
   const url = `http://${urlHost(config.host)}:${port}`;
   process.stdout.write(`Control plane: ${url}/ (GraphQL ${url}/graphql)\n`);
-  if (services.bootstrap.adminToken !== null) {
+  // Only a token this process generated is shown (once: only its hash is stored). One the
+  // operator supplied in RELAY_ADMIN_TOKEN is never echoed: logs keep what is printed.
+  if (services.bootstrap.adminToken !== null && config.adminToken === null) {
     process.stdout.write(`Admin token (shown once, only its hash is stored):\n${services.bootstrap.adminToken}\n`);
+  } else if (services.bootstrap.adminToken !== null) {
+    process.stdout.write('Admin token: the one set in RELAY_ADMIN_TOKEN (registered now)\n');
   }
   return services;
 }

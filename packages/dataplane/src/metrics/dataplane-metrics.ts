@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
 import type { EventQueueStats } from '../events/event-queue.ts';
 
@@ -81,7 +82,7 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     /** Records one finished request from its event; `knownAlias` says whether the alias exists. */
     observe(event: RequestEvent, knownAlias: boolean): void {
       const streamed = event.streamed ? 'true' : 'false';
-      requests.inc({ alias: knownAlias ? event.alias : '<unknown>', status: `${Math.floor(event.status_code / 100)}xx`, error_code: event.error_code, streamed });
+      requests.inc({ alias: knownAlias ? event.alias : UNKNOWN_ALIAS, status: `${Math.floor(event.status_code / 100)}xx`, error_code: event.error_code, streamed });
       duration.observe({ streamed }, event.latency_ms / 1000);
       if (event.ttft_ms !== null) ttft.observe(event.ttft_ms / 1000);
       if (event.prompt_tokens > 0) tokens.inc({ kind: 'prompt', source: event.usage_source }, event.prompt_tokens);

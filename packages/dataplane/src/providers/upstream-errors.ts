@@ -1,28 +1,41 @@
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import { KNOWN_UPSTREAM_CODES } from './known-upstream-codes.ts';
 
 /**
- * Maps an upstream's HTTP error to a Relay error. Only an upstream's complaint about the
- * request itself (4xx other than auth and rate limits) is shown to the client, truncated,
- * because the client needs it to fix the request; everything else is described in our own
- * words so no upstream detail (account names, partial keys) leaks.
+ * Maps an upstream's HTTP error to a Relay error, in our own words. An upstream's complaint
+ * about the request itself (4xx other than auth and rate limits) keeps what lets the client
+ * fix it, the provider's error code and `param`, but never the provider's free text: providers
+ * put organisation and account ids in it (the issue 6 leak). The code also goes to the event's
+ * `upstream_error_code`.
  */
 export function upstreamHttpError(deployment: CompiledDeployment, status: number, bodyText: string): RelayError {
   const upstream = parseUpstreamError(bodyText);
-  const code = codeForStatus(status);
+  const statusCode = codeForStatus(status);
+  const aboutRequest = statusCode === 'upstream_invalid_request';
+  const summary = aboutRequest ? summariseInvalidRequest(upstream) : { code: statusCode, message: messageFor(statusCode) };
   const attempt = {
     providerId: deployment.provider.id,
     upstreamModel: deployment.upstreamModel,
-    code,
+    code: summary.code,
     upstreamStatus: status,
     ...(upstream.code === undefined ? {} : { upstreamErrorCode: upstream.code }),
   };
-  const message =
-    code === 'upstream_invalid_request' && upstream.message !== undefined
-      ? `The upstream provider rejected the request: ${upstream.message.slice(0, 500)}`
-      : messageFor(code);
-  return new RelayError(code, message, { attempts: [attempt], ...(upstream.code === undefined ? {} : { upstreamErrorCode: upstream.code }) });
+  return new RelayError(summary.code, summary.message, {
+    attempts: [attempt],
+    ...(aboutRequest && upstream.param !== undefined ? { param: upstream.param } : {}),
+    ...(upstream.code === undefined ? {} : { upstreamErrorCode: upstream.code }),
+  });
+}
+
+/** A well-known provider code becomes ours; any other is named in our generic message. */
+function summariseInvalidRequest(upstream: ParsedUpstreamError): { code: ErrorCode; message: string } {
+  const param = upstream.param === undefined ? '' : ` Parameter: \`${upstream.param}\`.`;
+  const known = upstream.code === undefined ? undefined : KNOWN_UPSTREAM_CODES[upstream.code];
+  if (known !== undefined) return { code: known.code, message: `${known.message}${param}` };
+  const named = upstream.code === undefined ? '' : ` (provider code \`${upstream.code}\`)`;
+  return { code: 'upstream_invalid_request', message: `The upstream provider rejected the request${named}.${param}` };
 }
 
 /** A failure before any answer: connection refused, reset, DNS, timeout. */
@@ -56,18 +69,30 @@ function messageFor(code: ErrorCode): string {
   return UPSTREAM_MESSAGES[code] ?? 'The upstream provider failed to answer.';
 }
 
-function parseUpstreamError(text: string): { message?: string; code?: string } {
+/** What may be kept of an upstream error body: identifier-shaped code and param, never the text. */
+interface ParsedUpstreamError {
+  code?: string;
+  param?: string;
+}
+
+/**
+ * Identifiers only: a code like `context_length_exceeded`, a param like `messages[3].content`.
+ * Anything else (spaces, quotes, a sentence in the code field) is dropped rather than shown.
+ */
+const UPSTREAM_CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+const UPSTREAM_PARAM_PATTERN = /^[A-Za-z_][A-Za-z0-9_.[\]-]{0,127}$/;
+
+/** OpenAI, DeepSeek, vLLM: `error.code`/`error.type`/`error.param`; Gemini: `error.status`. */
+function parseUpstreamError(text: string): ParsedUpstreamError {
+  let body: { error?: { code?: unknown; type?: unknown; status?: unknown; param?: unknown } | string | null };
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown; code?: unknown; type?: unknown } | string };
-    const error = body.error;
-    if (typeof error === 'string') return { message: error };
-    if (error === undefined || error === null) return {};
-    const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
-    return {
-      ...(typeof error.message === 'string' ? { message: error.message } : {}),
-      ...(code === undefined ? {} : { code: code.slice(0, 100) }),
-    };
+    body = JSON.parse(text) as typeof body;
   } catch {
     return {};
   }
+  const error = body?.error;
+  if (typeof error !== 'object' || error === null) return {};
+  const code = [error.code, error.type, error.status].find((value) => typeof value === 'string' && UPSTREAM_CODE_PATTERN.test(value)) as string | undefined;
+  const param = typeof error.param === 'string' && UPSTREAM_PARAM_PATTERN.test(error.param) ? error.param : undefined;
+  return { ...(code === undefined ? {} : { code }), ...(param === undefined ? {} : { param }) };
 }

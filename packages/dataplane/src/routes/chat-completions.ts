@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
 import { validateChatRequest } from '@proxystacks/shared/openai/validate-request';
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
@@ -57,7 +58,6 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret);
     const request = parseRequest(await ex.readBody(deps.maxBodyBytes));
-    record.alias = request.model;
     record.streamed = request.stream === true;
     await forward(ex, deps, snapshot, request, record);
   } catch (err) {
@@ -82,6 +82,8 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
 
 async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord): Promise<void> {
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
+  // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
+  record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   if (route === undefined) {
     throw new RelayError('model_not_found', `The model '${request.model}' does not exist or you do not have access to it.`, { param: 'model' });
   }
@@ -134,6 +136,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
   }
   if (lastError === null) throw new RelayError('upstream_error', 'No deployment could serve this model.');
   throw new RelayError(lastError.code, lastError.message, {
+    param: lastError.param,
     attempts: failures,
     ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
   });

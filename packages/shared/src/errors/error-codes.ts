@@ -33,6 +33,11 @@ export const ERROR_CODES = {
 
   // The upstream provider. Each keeps the status class a client expects from OpenAI.
   upstream_invalid_request: { status: 400, type: 'invalid_request_error', retryable: false },
+  // An upstream's 4xx with a well-known code (providers/known-upstream-codes.ts): OpenAI's names.
+  context_length_exceeded: { status: 400, type: 'invalid_request_error', retryable: false },
+  unsupported_parameter: { status: 400, type: 'invalid_request_error', retryable: false },
+  unsupported_value: { status: 400, type: 'invalid_request_error', retryable: false },
+  content_policy_violation: { status: 400, type: 'invalid_request_error', retryable: false },
   upstream_auth_failed: { status: 502, type: 'api_error', retryable: true },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', retryable: true },
   upstream_error: { status: 502, type: 'api_error', retryable: true },

@@ -1,4 +1,4 @@
-import type { JSX } from 'solid-js';
+import { Show, type JSX } from 'solid-js';
 import { DataTable, type Column } from '../../components/DataTable.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatCount, formatLatencyMs } from '../../lib/format-number.ts';
@@ -35,14 +35,21 @@ export function SpendTable(props: SpendTableProps): JSX.Element {
     latencyColumn('p95', 'p95 latency', (row) => row.p95LatencyMs, totals().p95LatencyMs),
   ];
   return (
-    <DataTable
-      caption={props.caption}
-      columns={columns()}
-      rows={props.report.rows}
-      emptyText="No requests in this range."
-      rowTestId={(row) => (props.groupBy === 'KEY' ? `spend-key-row-${row.keyId ?? 'unknown'}` : `spend-model-row-${row.model ?? 'unknown'}`)}
-      testId={props.testId}
-    />
+    <>
+      <DataTable
+        caption={props.caption}
+        columns={columns()}
+        rows={props.report.rows}
+        emptyText="No requests in this range."
+        rowTestId={(row) => (props.groupBy === 'KEY' ? `spend-key-row-${row.keyId ?? 'unknown'}` : `spend-model-row-${row.model ?? 'unknown'}`)}
+        testId={props.testId}
+      />
+      <Show when={props.report.truncated}>
+        <p class="muted" data-testid={`${props.testId}-truncated`}>
+          Showing the {props.report.rows.length} most expensive groups; the totals cover every request.
+        </p>
+      </Show>
+    </>
   );
 }
 

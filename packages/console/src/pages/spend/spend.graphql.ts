@@ -23,6 +23,8 @@ export interface SpendReport {
   to: string;
   totals: SpendRow;
   rows: SpendRow[];
+  /** More groups exist than were returned (the API's default limit): rows are the most expensive. */
+  truncated: boolean;
 }
 
 const SPEND_ROW_FIELDS = gql`
@@ -54,6 +56,7 @@ export const SpendPageQuery = gql<{ byKey: SpendReport; byModel: SpendReport }, 
       rows {
         ...SpendRowFields
       }
+      truncated
     }
     byModel: spend(from: $from, to: $to, groupBy: MODEL) {
       from
@@ -64,6 +67,7 @@ export const SpendPageQuery = gql<{ byKey: SpendReport; byModel: SpendReport }, 
       rows {
         ...SpendRowFields
       }
+      truncated
     }
   }
   ${SPEND_ROW_FIELDS}

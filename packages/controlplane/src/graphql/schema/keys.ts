@@ -1,5 +1,7 @@
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import { createKey, listKeys, revokeKey } from '../../domain/keys.ts';
+import { checkListPage } from '../../domain/list-page.ts';
+import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { builder } from '../builder.ts';
 import { ApiKeyStatusEnum } from './enums.ts';
 
@@ -37,8 +39,8 @@ builder.queryFields((t) => ({
   keys: t.prismaField({
     type: ['ApiKey'],
     description: 'Keys of your organization, newest first.',
-    args: { status: t.arg({ type: ApiKeyStatusEnum }) },
-    resolve: (query, _root, args, ctx) => listKeys(ctx.prisma, { orgId: ctx.admin.orgId, status: args.status ?? null }, query),
+    args: { status: t.arg({ type: ApiKeyStatusEnum }), first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
+    resolve: (query, _root, args, ctx) => listKeys(ctx.prisma, { orgId: ctx.admin.orgId, status: args.status ?? null }, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 

@@ -1,4 +1,6 @@
 import { createPricingRule, listPricingRules } from '../../domain/pricing.ts';
+import { checkListPage } from '../../domain/list-page.ts';
+import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('PricingRule', {
@@ -29,7 +31,8 @@ builder.queryFields((t) => ({
   pricingRules: t.prismaField({
     type: ['PricingRule'],
     description: "Pricing rules of your organization's providers, newest version first per model.",
-    resolve: (query, _root, _args, ctx) => listPricingRules(ctx.prisma, ctx.admin.orgId, query),
+    args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
+    resolve: (query, _root, args, ctx) => listPricingRules(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 

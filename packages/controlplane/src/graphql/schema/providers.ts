@@ -1,4 +1,6 @@
 import { createProvider, listProviders, updateProvider } from '../../domain/providers.ts';
+import { checkListPage } from '../../domain/list-page.ts';
+import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { builder } from '../builder.ts';
 import { ProviderTypeEnum } from './enums.ts';
 
@@ -36,7 +38,8 @@ builder.queryFields((t) => ({
   providers: t.prismaField({
     type: ['Provider'],
     description: 'Providers of your organization, by name.',
-    resolve: (query, _root, _args, ctx) => listProviders(ctx.prisma, ctx.admin.orgId, query),
+    args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
+    resolve: (query, _root, args, ctx) => listProviders(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 

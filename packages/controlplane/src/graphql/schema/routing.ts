@@ -1,4 +1,6 @@
 import { addModelRoute, createModelAlias, listModelAliases, removeModelRoute } from '../../domain/routing.ts';
+import { checkListPage } from '../../domain/list-page.ts';
+import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('ModelAlias', {
@@ -45,7 +47,8 @@ builder.queryFields((t) => ({
   modelAliases: t.prismaField({
     type: ['ModelAlias'],
     description: 'Model aliases of your organization, by alias.',
-    resolve: (query, _root, _args, ctx) => listModelAliases(ctx.prisma, ctx.admin.orgId, query),
+    args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
+    resolve: (query, _root, args, ctx) => listModelAliases(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 

@@ -1,5 +1,5 @@
 import { assertQueryRange } from '../../analytics/query-range.ts';
-import { querySpend, type SpendAggregate } from '../../analytics/spend-query.ts';
+import { checkSpendLimit, querySpend, SPEND_ROW_LIMIT, type SpendAggregate } from '../../analytics/spend-query.ts';
 import { loadKeyLabels } from '../../domain/key-labels.ts';
 import { builder } from '../builder.ts';
 import { SpendGroupByEnum } from './enums.ts';
@@ -25,7 +25,7 @@ const SpendRowRef = builder.objectRef<SpendRowShape>('SpendRow').implement({
 });
 
 const SpendReportRef = builder
-  .objectRef<{ from: Date; to: Date; totals: SpendRowShape; rows: SpendRowShape[] }>('SpendReport')
+  .objectRef<{ from: Date; to: Date; totals: SpendRowShape; rows: SpendRowShape[]; truncated: boolean }>('SpendReport')
   .implement({
     description: 'Spend over [from, to), most expensive group first.',
     fields: (t) => ({
@@ -33,6 +33,9 @@ const SpendReportRef = builder
       to: t.expose('to', { type: 'DateTime' }),
       totals: t.field({ type: SpendRowRef, resolve: (report) => report.totals }),
       rows: t.field({ type: [SpendRowRef], resolve: (report) => report.rows }),
+      truncated: t.exposeBoolean('truncated', {
+        description: 'True when more groups exist than `limit`: `rows` are the most expensive ones; `totals` still cover every request.',
+      }),
     }),
   });
 
@@ -44,17 +47,21 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
       groupBy: t.arg({ type: SpendGroupByEnum, required: true }),
+      limit: t.arg.int({
+        description: `Groups to return, most expensive first: ${SPEND_ROW_LIMIT.min}–${SPEND_ROW_LIMIT.max} (default ${SPEND_ROW_LIMIT.default}); a larger value is an error.`,
+      }),
     },
-    resolve: async (_root, { from, to, groupBy }, ctx) => {
+    resolve: async (_root, { from, to, groupBy, limit }, ctx) => {
       assertQueryRange(from, to);
+      checkSpendLimit(limit, 'limit');
       const orgId = ctx.admin.orgId;
-      const result = await querySpend(ctx.deps.clickhouse, { orgId, from, to, groupBy });
+      const result = await querySpend(ctx.deps.clickhouse, { orgId, from, to, groupBy, limit });
       const keys = await loadKeyLabels(ctx.prisma, orgId, result.rows.map((row) => row.keyId));
       const label = (row: SpendAggregate): SpendRowShape => {
         const key = row.keyId === null ? undefined : keys.get(row.keyId);
         return { ...row, keyName: key?.name ?? null, keyPrefix: key?.prefix ?? null };
       };
-      return { from, to, totals: label(result.totals), rows: result.rows.map(label) };
+      return { from, to, totals: label(result.totals), rows: result.rows.map(label), truncated: result.truncated };
     },
   }),
 }));

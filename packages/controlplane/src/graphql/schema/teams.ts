@@ -1,4 +1,6 @@
 import { createTeam, listTeams } from '../../domain/teams.ts';
+import { checkListPage } from '../../domain/list-page.ts';
+import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('Team', {
@@ -18,7 +20,8 @@ builder.queryFields((t) => ({
   teams: t.prismaField({
     type: ['Team'],
     description: 'Teams of your organization, by name.',
-    resolve: (query, _root, _args, ctx) => listTeams(ctx.prisma, ctx.admin.orgId, query),
+    args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
+    resolve: (query, _root, args, ctx) => listTeams(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 
