@@ -83,7 +83,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     async listen(port, host) {
       mock = await startMockUpstream();
       const providers = createProviderRegistry([
-        createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl }),
+        createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }),
       ]);
       deps = {
         snapshots,
@@ -92,6 +92,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         metrics,
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
+        upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
         dataplaneId: config.dataplaneId,
         logger,
       };

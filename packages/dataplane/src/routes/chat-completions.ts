@@ -12,6 +12,7 @@ import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-t
 import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
@@ -24,6 +25,8 @@ export interface ChatCompletionsDeps {
   metrics: DataplaneMetrics;
   keySecret: string;
   maxBodyBytes: number;
+  /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
+  upstreamMaxSseEventBytes: number;
   dataplaneId: string;
   logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
 }
@@ -100,16 +103,20 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
     }
     if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
-      return await answerStream(ex, request, response.body, record);
+      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes);
     } catch (err) {
       if (!(err instanceof StreamFailedBeforeStart)) throw err;
       // The upstream said 200 and then broke off before sending anything: the client has
       // seen nothing yet, so this counts as a failed attempt like any other.
-      lastError = new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
-        attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
-        ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
-      });
+      lastError =
+        err.code === 'upstream_response_too_large'
+          ? upstreamResponseTooLarge(deployment, 'stream event', deps.upstreamMaxSseEventBytes)
+          : new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
+              attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
+              ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
+            });
       failures.push(...lastError.attempts);
+      if (!lastError.retryable) break;
     }
   }
   if (ex.aborted) {
@@ -146,8 +153,8 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
   }
 }
 
-async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord): Promise<void> {
-  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true });
+async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord, maxEventBytes: number): Promise<void> {
+  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true, maxEventBytes });
   record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
   record.streamEnd = outcome.end;
   record.finishReason = outcome.finishReason;

@@ -5,7 +5,7 @@ import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { SSE_DONE } from '@proxystacks/shared/openai/wire';
 import type { StreamEnd } from '@proxystacks/shared/events/request-event';
 import type { Exchange } from '../http/exchange.ts';
-import { eventData, SseScanner } from './sse-scanner.ts';
+import { eventData, SseEventTooLarge, SseScanner } from './sse-scanner.ts';
 
 /** What a relayed stream produced, for metering and the event. */
 export interface StreamOutcome {
@@ -25,6 +25,8 @@ export interface RelayOptions {
   exchange: Exchange;
   /** The client asked for `stream_options.include_usage`; otherwise the usage chunk is removed. */
   clientWantsUsage: boolean;
+  /** Largest single event accepted (UPSTREAM_MAX_SSE_EVENT_BYTES): the stream ends with an error past it. */
+  maxEventBytes: number;
 }
 
 /**
@@ -33,7 +35,11 @@ export interface RelayOptions {
  */
 export class StreamFailedBeforeStart extends Error {
   override readonly name = 'StreamFailedBeforeStart';
-  constructor(readonly upstreamErrorCode: string) {
+  constructor(
+    readonly upstreamErrorCode: string,
+    /** `upstream_response_too_large` when the first event passed the byte limit; else `upstream_error`. */
+    readonly code: 'upstream_error' | 'upstream_response_too_large' = 'upstream_error',
+  ) {
     super('The upstream stream failed before anything was sent to the client');
   }
 }
@@ -63,7 +69,7 @@ const ERROR = Buffer.from('"error"');
  */
 export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   const { exchange } = options;
-  const scanner = new SseScanner();
+  const scanner = new SseScanner({ maxEventBytes: options.maxEventBytes });
   const outcome: StreamOutcome = { end: 'done', usage: null, finishReason: '', contentEvents: 0, ttftMs: null, errorCode: '', upstreamErrorCode: '' };
   let sawDone = false;
   try {
@@ -89,10 +95,12 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       if (sawDone) exchange.end();
       else if (exchange.aborted) return { ...outcome, end: 'client_abort' };
     }
-  } catch {
+  } catch (err) {
     // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
     if (sawDone) return finish(exchange, outcome);
     if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+    // Leaving the loop by a throw has already destroyed the upstream body (its connection closes).
+    if (err instanceof SseEventTooLarge) return failStream(exchange, outcome, 'upstream_response_too_large');
     return failStream(exchange, outcome, 'upstream_stream_interrupted');
   }
   if (sawDone) return finish(exchange, outcome);
@@ -175,15 +183,18 @@ function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
 }
 
 /** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
-async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error'): Promise<StreamOutcome> {
-  if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode);
-  const message =
-    code === 'upstream_error'
+async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error' | 'upstream_response_too_large'): Promise<StreamOutcome> {
+  const tooLarge = code === 'upstream_response_too_large';
+  if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode, tooLarge ? code : 'upstream_error');
+  const message = tooLarge
+    ? 'An event in the upstream provider\'s stream was larger than the gateway accepts.'
+    : code === 'upstream_error'
       ? 'The upstream provider reported an error in the middle of the stream.'
       : 'The upstream provider stopped the stream before it finished.';
-  const error = toOpenAIError(new RelayError(code === 'upstream_error' ? 'upstream_stream_interrupted' : code, message), exchange.requestId);
+  const errorCode = tooLarge ? code : 'upstream_stream_interrupted';
+  const error = toOpenAIError(new RelayError(errorCode, message), exchange.requestId);
   const wait = exchange.write(`data: ${JSON.stringify(error.body)}\n\n`);
   if (wait !== null) await wait;
   exchange.end();
-  return { ...outcome, end: 'error', errorCode: 'upstream_stream_interrupted' };
+  return { ...outcome, end: 'error', errorCode };
 }

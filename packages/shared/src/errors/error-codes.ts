@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   upstream_error: { status: 502, type: 'api_error', retryable: true },
   upstream_timeout: { status: 504, type: 'api_error', retryable: true },
   upstream_stream_interrupted: { status: 502, type: 'api_error', retryable: false },
+  // An answer (JSON body or one SSE event) past the gateway's byte limit. Not retried on the
+  // next deployment: the upstream already produced (and billed) it, and an oversized answer
+  // usually follows from the request (max_tokens, n, logprobs), so a retry pays again for the same.
+  upstream_response_too_large: { status: 502, type: 'api_error', retryable: false },
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },
