@@ -21,10 +21,10 @@ const HUGE_BYTES = 100 * MiB;
 const ENDLESS_SSE_BYTES = 32 * MiB;
 /**
  * RSS growth allowed while the gateway handles 100 MiB from an upstream: the fixed gateway
- * holds about 1 MiB of it (a few MB of growth measured); the old one buffered and parsed all of
- * it (several hundred MB).
+ * holds about 1 MiB of it (0–6.5 MB of growth measured); the old one buffered and parsed all of
+ * it (660 MB measured).
  */
-const MAX_RSS_GROWTH_BYTES = 80 * MiB;
+const MAX_RSS_GROWTH_BYTES = 160 * MiB;
 
 interface UpstreamRequest {
   mode: string;
@@ -150,6 +150,10 @@ beforeAll(async () => {
       ],
     });
   });
+  // First use of the upstream pool and these code paths costs memory of its own: not what is measured.
+  const warmUp = await post('ext-mini');
+  expect(warmUp.status).toBe(200);
+  await warmUp.arrayBuffer();
 });
 afterAll(async () => {
   await h?.close();
