@@ -23,7 +23,7 @@ export type CountTokens = (text: string) => number;
  * 2–8 µs per character even in small pieces, so one estimate costs at most ~40–120 ms of CPU
  * whatever the prompt, spread over several turns of the event loop (YIELD_EVERY_CHARS);
  * ordinary prose costs ~0.05 µs per character. On prose and code longer than this, the
- * sampled estimate came within ±2 % of the exact count (estimate-tokens.test.ts).
+ * sampled estimate came within ±4 % of the exact count (estimate-tokens.test.ts).
  */
 export const EXACT_COUNT_MAX_CHARS = 16_384;
 
