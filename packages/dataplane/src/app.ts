@@ -95,7 +95,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     async listen(port, host) {
       mock = await startMockUpstream();
       const providers = createProviderRegistry([
-        gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl }), gate),
+        gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
       ]);
       deps = {
         snapshots,
@@ -104,6 +104,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         metrics,
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
+        upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
         dataplaneId: config.dataplaneId,
         logger,
       };

@@ -2,7 +2,8 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
-import { upstreamHttpError, upstreamTransportError } from './upstream-errors.ts';
+import { readUpstreamBody } from './read-upstream-body.ts';
+import { upstreamHttpError, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../upstream/origin-of-url.ts';
 
@@ -12,6 +13,13 @@ const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   deepseek: 'https://api.deepseek.com/v1',
 };
 
+/**
+ * How much of an upstream error body is read: enough for any real provider's error JSON. The
+ * rest is never read (the connection is closed): a 300 MiB error body added 471 MB of memory
+ * and stalled the process for 7.8 s when error bodies were read whole (issue 6).
+ */
+export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
+
 export interface OpenAICompatibleOptions {
   /** Keep-alive connection pool shared by every upstream. */
   dispatcher: Agent;
@@ -19,6 +27,8 @@ export interface OpenAICompatibleOptions {
   timeoutMs: number;
   /** Base URL of the built-in mock provider, for `mock` providers without a base URL. */
   mockBaseUrl: string | null;
+  /** Largest JSON answer accepted (UPSTREAM_MAX_BODY_BYTES); past it the answer is cut off with `upstream_response_too_large`. */
+  maxBodyBytes: number;
 }
 
 /**
@@ -62,16 +72,20 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
         throw upstreamTransportError(deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
       }
       if (response.statusCode >= 400) {
-        const text = await response.body.text().catch(() => '');
-        throw upstreamHttpError(deployment, response.statusCode, text);
+        // A cut-off error body is still worth its prefix: it usually holds the provider's code.
+        const read = await readUpstreamBody(response.body, UPSTREAM_ERROR_BODY_MAX_BYTES, response.headers['content-length']).catch(() => null);
+        throw upstreamHttpError(deployment, response.statusCode, read?.bytes.toString('utf8') ?? '');
       }
       if (!call.stream) {
+        let read: Awaited<ReturnType<typeof readUpstreamBody>>;
         try {
-          return { kind: 'json', body: Buffer.from(await response.body.arrayBuffer()) };
+          read = await readUpstreamBody(response.body, options.maxBodyBytes, response.headers['content-length']);
         } catch (err) {
           if (call.signal.aborted) throw err;
           throw upstreamTransportError(deployment, err, err instanceof undiciErrors.BodyTimeoutError);
         }
+        if (!read.complete) throw upstreamResponseTooLarge(deployment, 'answer', options.maxBodyBytes);
+        return { kind: 'json', body: read.bytes };
       }
       return { kind: 'stream', body: response.body };
     },

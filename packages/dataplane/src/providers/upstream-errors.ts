@@ -49,6 +49,18 @@ export function upstreamTransportError(deployment: CompiledDeployment, err: unkn
   });
 }
 
+/**
+ * An answer past the gateway's byte limit (a JSON body, or one SSE event before anything was
+ * relayed). Not retryable (see ERROR_CODES.upstream_response_too_large).
+ */
+export function upstreamResponseTooLarge(deployment: CompiledDeployment, what: 'answer' | 'stream event', maxBytes: number): RelayError {
+  const code: ErrorCode = 'upstream_response_too_large';
+  const upstreamStatus = 200;
+  return new RelayError(code, `An upstream provider's ${what} was larger than the gateway accepts (${maxBytes} bytes).`, {
+    attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code, upstreamStatus }],
+  });
+}
+
 function codeForStatus(status: number): ErrorCode {
   if (status === 401 || status === 403) return 'upstream_auth_failed';
   if (status === 429) return 'upstream_rate_limited';

@@ -13,6 +13,7 @@ import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-t
 import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
+import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
@@ -25,6 +26,8 @@ export interface ChatCompletionsDeps {
   metrics: DataplaneMetrics;
   keySecret: string;
   maxBodyBytes: number;
+  /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
+  upstreamMaxSseEventBytes: number;
   dataplaneId: string;
   logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
 }
@@ -118,16 +121,20 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
     }
     if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
-      return await answerStream(ex, request, response.body, record);
+      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes);
     } catch (err) {
       if (!(err instanceof StreamFailedBeforeStart)) throw err;
       // The upstream said 200 and then broke off before sending anything: the client has
       // seen nothing yet, so this counts as a failed attempt like any other.
-      lastError = new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
-        attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
-        ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
-      });
+      lastError =
+        err.code === 'upstream_response_too_large'
+          ? upstreamResponseTooLarge(deployment, 'stream event', deps.upstreamMaxSseEventBytes)
+          : new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
+              attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
+              ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
+            });
       failures.push(...lastError.attempts);
+      if (!lastError.retryable) break;
     }
   }
   if (ex.aborted) {
@@ -166,7 +173,7 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
   ex.sendJson(200, body);
 }
 
-async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord): Promise<void> {
+async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord, maxEventBytes: number): Promise<void> {
   const recordOutcome = async (outcome: StreamOutcome) => {
     record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
     record.streamEnd = outcome.end;
@@ -187,7 +194,7 @@ async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstre
   };
   // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
   // when the stream ended without one (client gone) so the event still says what happened.
-  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true, beforeTerminal: recordOutcome });
+  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true, maxEventBytes, beforeTerminal: recordOutcome });
   if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
 }
 

@@ -5,7 +5,7 @@ import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { SSE_DONE } from '@proxystacks/shared/openai/wire';
 import type { StreamEnd } from '@proxystacks/shared/events/request-event';
 import type { Exchange } from '../http/exchange.ts';
-import { eventData, SseScanner } from './sse-scanner.ts';
+import { eventData, SseEventTooLarge, SseScanner } from './sse-scanner.ts';
 
 /** What a relayed stream produced, for metering and the event. */
 export interface StreamOutcome {
@@ -31,6 +31,8 @@ export interface RelayOptions {
    * the request's event here (see Exchange.beforeFinalBytes).
    */
   beforeTerminal?: (outcome: StreamOutcome) => Promise<void> | void;
+  /** Largest single event accepted (UPSTREAM_MAX_SSE_EVENT_BYTES): the stream ends with an error past it. */
+  maxEventBytes: number;
 }
 
 /**
@@ -39,7 +41,11 @@ export interface RelayOptions {
  */
 export class StreamFailedBeforeStart extends Error {
   override readonly name = 'StreamFailedBeforeStart';
-  constructor(readonly upstreamErrorCode: string) {
+  constructor(
+    readonly upstreamErrorCode: string,
+    /** `upstream_response_too_large` when the first event passed the byte limit; else `upstream_error`. */
+    readonly code: 'upstream_error' | 'upstream_response_too_large' = 'upstream_error',
+  ) {
     super('The upstream stream failed before anything was sent to the client');
   }
 }
@@ -69,7 +75,7 @@ const ERROR = Buffer.from('"error"');
  */
 export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   const { exchange } = options;
-  const scanner = new SseScanner();
+  const scanner = new SseScanner({ maxEventBytes: options.maxEventBytes });
   const outcome: StreamOutcome = { end: 'done', usage: null, finishReason: '', contentEvents: 0, ttftMs: null, errorCode: '', upstreamErrorCode: '' };
   let sawDone = false;
   try {
@@ -96,10 +102,12 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
       if (done !== null) await terminate(exchange, outcome, 'done', done, options);
     }
-  } catch {
+  } catch (err) {
     // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
     if (sawDone) return finish(exchange, outcome);
     if (exchange.aborted) return { ...outcome, end: 'client_abort' };
+    // Leaving the loop by a throw has already destroyed the upstream body (its connection closes).
+    if (err instanceof SseEventTooLarge) return failStream(exchange, outcome, 'upstream_response_too_large', options);
     return failStream(exchange, outcome, 'upstream_stream_interrupted', options);
   }
   if (sawDone) return finish(exchange, outcome);
@@ -184,9 +192,15 @@ function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
  * The final-write path: lets the route record the outcome (awaited), then writes the terminal
  * event and ends the response in one call, so nothing final reaches uWS before the record.
  */
-async function terminate(exchange: Exchange, outcome: StreamOutcome, end: 'done' | 'error', chunk: Uint8Array | string, options: RelayOptions): Promise<void> {
-  outcome.end = end;
-  if (end === 'error') outcome.errorCode = 'upstream_stream_interrupted';
+async function terminate(
+  exchange: Exchange,
+  outcome: StreamOutcome,
+  end: 'done' | 'upstream_stream_interrupted' | 'upstream_response_too_large',
+  chunk: Uint8Array | string,
+  options: RelayOptions,
+): Promise<void> {
+  outcome.end = end === 'done' ? 'done' : 'error';
+  if (end !== 'done') outcome.errorCode = end;
   await options.beforeTerminal?.(outcome);
   if (exchange.aborted) return;
   if (!exchange.headersSent) {
@@ -196,14 +210,22 @@ async function terminate(exchange: Exchange, outcome: StreamOutcome, end: 'done'
 }
 
 /** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
-async function failStream(exchange: Exchange, outcome: StreamOutcome, code: 'upstream_stream_interrupted' | 'upstream_error', options: RelayOptions): Promise<StreamOutcome> {
-  if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode);
-  const message =
-    code === 'upstream_error'
+async function failStream(
+  exchange: Exchange,
+  outcome: StreamOutcome,
+  code: 'upstream_stream_interrupted' | 'upstream_error' | 'upstream_response_too_large',
+  options: RelayOptions,
+): Promise<StreamOutcome> {
+  const tooLarge = code === 'upstream_response_too_large';
+  if (!exchange.headersSent && !exchange.aborted) throw new StreamFailedBeforeStart(outcome.upstreamErrorCode, tooLarge ? code : 'upstream_error');
+  const message = tooLarge
+    ? 'An event in the upstream provider\'s stream was larger than the gateway accepts.'
+    : code === 'upstream_error'
       ? 'The upstream provider reported an error in the middle of the stream.'
       : 'The upstream provider stopped the stream before it finished.';
-  const error = toOpenAIError(new RelayError(code === 'upstream_error' ? 'upstream_stream_interrupted' : code, message), exchange.requestId);
-  await terminate(exchange, outcome, 'error', `data: ${JSON.stringify(error.body)}\n\n`, options);
+  const errorCode = tooLarge ? code : 'upstream_stream_interrupted';
+  const error = toOpenAIError(new RelayError(errorCode, message), exchange.requestId);
+  await terminate(exchange, outcome, errorCode, `data: ${JSON.stringify(error.body)}\n\n`, options);
   if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
-  return { ...outcome, end: 'error', errorCode: 'upstream_stream_interrupted' };
+  return { ...outcome, end: 'error', errorCode };
 }

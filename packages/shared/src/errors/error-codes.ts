@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   // Too many requests already wait for this deployment's origin (the per-origin connection limit
   // and its bounded queue): a fallback on another origin, or a retry a moment later, may succeed.
   upstream_overloaded: { status: 503, type: 'api_error', retryable: true, retryAfterSeconds: 1 },
+  // An answer (JSON body or one SSE event) past the gateway's byte limit. Not retried on the
+  // next deployment: the upstream already produced (and billed) it, and an oversized answer
+  // usually follows from the request (max_tokens, n, logprobs), so a retry pays again for the same.
+  upstream_response_too_large: { status: 502, type: 'api_error', retryable: false },
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },
