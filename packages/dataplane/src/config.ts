@@ -18,6 +18,8 @@ export interface DataplaneConfig {
   clickhouseDatabase: string;
   /** Request bodies above this are refused with 413 before they are buffered. */
   maxBodyBytes: number;
+  /** Request-body bytes all requests together may buffer; past it, 503 `server_overloaded` with retry-after. */
+  maxBufferedBodyBytes: number;
   /** Upstream response headers must arrive within this; also the idle limit between stream chunks. */
   upstreamTimeoutMs: number;
   eventBatchSize: number;
@@ -53,6 +55,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
     clickhouseDatabase,
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 8 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+    maxBufferedBodyBytes: read.integer('MAX_BUFFERED_BODY_BYTES', 128 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
     upstreamTimeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
     eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
@@ -63,6 +66,9 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+  if (config.maxBufferedBodyBytes < config.maxBodyBytes) {
+    read.problem('MAX_BUFFERED_BODY_BYTES', `must be at least MAX_BODY_BYTES (${config.maxBodyBytes}), or a body at the cap could never be accepted`);
+  }
   read.finish('data plane');
   return config;
 }

@@ -7,7 +7,9 @@ import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import { authenticate } from '../auth/authenticate.ts';
 import type { EventQueue } from '../events/event-queue.ts';
 import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
+import type { BodyBudget, BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
+import { scanJsonShape } from '../http/scan-json-shape.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
@@ -24,6 +26,8 @@ export interface ChatCompletionsDeps {
   metrics: DataplaneMetrics;
   keySecret: string;
   maxBodyBytes: number;
+  /** Process-wide budget of request-body bytes buffered at once (MAX_BUFFERED_BODY_BYTES). */
+  bodyBudget: BodyBudget;
   dataplaneId: string;
   logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
 }
@@ -36,17 +40,19 @@ export interface ChatCompletionsDeps {
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
   const snapshot = deps.snapshots.current();
   const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
+  const bodyLease = deps.bodyBudget.lease();
   try {
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret);
-    const request = parseRequest(await ex.readBody(deps.maxBodyBytes));
+    const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
     record.alias = request.model;
     record.streamed = request.stream === true;
-    await forward(ex, deps, snapshot, request, record);
+    await forward(ex, deps, snapshot, request, record, bodyLease);
   } catch (err) {
     fail(ex, record, err, deps.logger);
   } finally {
+    bodyLease.release();
     record.latencyMs = ex.latencyMs();
     if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
     const event = buildRequestEvent(record, deps.dataplaneId);
@@ -56,6 +62,9 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
 }
 
 function parseRequest(body: Buffer): ChatCompletionRequest {
+  // Depth and size first, in one pass over the bytes: JSON.parse and the re-serialisation for
+  // the upstream are recursive and superlinear on hostile shapes (issue 6).
+  scanJsonShape(body);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -68,7 +77,7 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
   return validateChatRequest(parsed);
 }
 
-async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord): Promise<void> {
+async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord, bodyLease: BodyLease): Promise<void> {
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   if (route === undefined) {
     throw new RelayError('model_not_found', `The model '${request.model}' does not exist or you do not have access to it.`, { param: 'model' });
@@ -98,6 +107,8 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
       if (!err.retryable) break;
       continue; // Nothing reached the client yet: the next deployment may answer.
     }
+    // The upstream has the request: its bytes no longer count against the body budget.
+    bodyLease.release();
     if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
       return await answerStream(ex, request, response.body, record);
