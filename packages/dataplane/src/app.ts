@@ -6,7 +6,9 @@ import type { DataplaneConfig } from './config.ts';
 import type { EventQueue } from './events/event-queue.ts';
 import { createDataplaneMetrics } from './metrics/dataplane-metrics.ts';
 import { serveMetrics } from './routes/metrics.ts';
+import { createBodyBudget } from './http/body-budget.ts';
 import { Exchange } from './http/exchange.ts';
+import { checkRequestHead } from './http/request-head.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
@@ -66,8 +68,11 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     observer: { admitted: metrics.upstreamAdmitted, rejected: metrics.upstreamRejected },
   });
 
+  const bodyBudget = createBodyBudget(config.maxBufferedBodyBytes);
+
   app.post('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
     inFlight.add(ex);
     serveChatCompletion(ex, deps!)
       .catch((err: unknown) => {
@@ -79,17 +84,39 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         if (inFlight.size === 0) drained?.();
       });
   });
-  app.get('/v1/models', (res, req) => serveModels(new Exchange(res, req), snapshots, config.keySecret));
-  app.get('/healthz', (res, req) => serveHealth(new Exchange(res, req), snapshots, events.stats(), gate.totals()));
-  app.get('/metrics', (res, req) => serveMetrics(new Exchange(res, req), metrics, config.internalToken));
+  app.get('/v1/models', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (!refuseBadHead(ex, req)) serveModels(ex, snapshots, config.keySecret);
+  });
+  app.get('/healthz', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (!refuseBadHead(ex, req)) serveHealth(ex, snapshots, events.stats(), gate.totals());
+  });
+  app.get('/metrics', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (!refuseBadHead(ex, req)) serveMetrics(ex, metrics, config.internalToken);
+  });
   app.any('/v1/chat/completions', (res, req) => {
-    new Exchange(res, req).sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
+    const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
+    ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
   });
   app.any('/*', (res, req) => {
     const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
     const target = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
     ex.sendError(new RelayError('unknown_url', `Unknown request URL: ${target.slice(0, 200)}.`));
   });
+
+  /** Answers a request whose head breaks the edge limits (request-head.ts); true when it did. */
+  function refuseBadHead(ex: Exchange, req: uWS.HttpRequest): boolean {
+    const refusal = checkRequestHead(req);
+    if (refusal === null) return false;
+    // The body, if any, is left unread: close rather than let its bytes be parsed as a request.
+    ex.closeAfterAnswer = true;
+    ex.sendError(refusal);
+    return true;
+  }
 
   return {
     async listen(port, host) {
@@ -105,6 +132,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
         upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
+        bodyBudget,
         dataplaneId: config.dataplaneId,
         logger,
       };

@@ -18,6 +18,8 @@ export interface DataplaneConfig {
   clickhouseDatabase: string;
   /** Request bodies above this are refused with 413 before they are buffered. */
   maxBodyBytes: number;
+  /** Request-body bytes all requests together may buffer; past it, 503 `server_overloaded` with retry-after. */
+  maxBufferedBodyBytes: number;
   /** Upstream response headers must arrive within this; also the idle limit between stream chunks. */
   upstreamTimeoutMs: number;
   /** Largest upstream JSON answer accepted; a larger one is cut off and answered with a 502. */
@@ -75,6 +77,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
     clickhouseDatabase,
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 8 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+    maxBufferedBodyBytes: read.integer('MAX_BUFFERED_BODY_BYTES', 128 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
     upstreamTimeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3 }),
     upstreamMaxSseEventBytes: read.integer('UPSTREAM_MAX_SSE_EVENT_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
@@ -92,6 +95,9 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     upstreamQueueMaxPerOrigin: read.integer('UPSTREAM_QUEUE_MAX_PER_ORIGIN', 4096, { min: 0, max: 1_000_000 }),
     upstreamQueueTimeoutMs: read.integer('UPSTREAM_QUEUE_TIMEOUT_MS', 30_000, { min: 0, max: 3_600_000 }),
   };
+  if (config.maxBufferedBodyBytes < config.maxBodyBytes) {
+    read.problem('MAX_BUFFERED_BODY_BYTES', `must be at least MAX_BODY_BYTES (${config.maxBodyBytes}), or a body at the cap could never be accepted`);
+  }
   read.finish('data plane');
   return config;
 }

@@ -29,6 +29,8 @@ export interface Harness {
   /** A mock upstream of the test's own (alias `ext-mini`), so tests can read what the upstream saw. */
   upstream: MockUpstream;
   eventFor(requestId: string): Promise<RequestEvent>;
+  /** Chat completion requests the data plane is serving right now. */
+  inFlight(): number;
   applySnapshot(change: (content: Omit<ConfigSnapshotContent, 'schemaVersion'>) => void): void;
   close(): Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     snapshots,
     queue,
     upstream,
+    inFlight: () => dataplane.inFlight(),
     async eventFor(requestId) {
       for (let i = 0; i < 200; i++) {
         const event = events.find((e) => e.request_id === requestId);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { RelayError, isRelayError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
+import type { BodyLease } from './body-budget.ts';
+import { createBodyCollector, overloaded, type BodyCollector } from './body-collector.ts';
 
 /**
  * One HTTP request/response on the data plane, wrapping uWS's response with what uWS leaves
@@ -21,6 +23,8 @@ export class Exchange {
   readonly authorization: string;
   readonly contentLength: number | null;
   aborted = false;
+  /** Close the connection after the answer (its framing cannot be trusted, e.g. conflicting Content-Length). */
+  closeAfterAnswer = false;
   /** True once the status line went out: later failures can only end the body. */
   headersSent = false;
   finished = false;
@@ -57,15 +61,23 @@ export class Exchange {
 
   /**
    * Reads the whole body, refusing more than `maxBytes` (checked against Content-Length first,
-   * then while streaming in, so an oversized upload is never buffered).
+   * then on every chunk, so an oversized upload is never buffered). With a `lease`, the bytes
+   * also count against the process-wide body budget: reserved up front from Content-Length, or
+   * chunk by chunk for a chunked upload; past it the answer is 503 `server_overloaded`.
    */
-  readBody(maxBytes: number): Promise<Buffer> {
-    if (this.contentLength !== null && this.contentLength > maxBytes) {
-      return Promise.reject(tooLarge(maxBytes));
+  readBody(maxBytes: number, lease?: BodyLease): Promise<Buffer> {
+    let collector: BodyCollector;
+    try {
+      collector = createBodyCollector({
+        maxBytes,
+        declaredLength: this.contentLength,
+        ...(lease === undefined || this.contentLength !== null ? {} : { reserve: (bytes: number) => lease.reserve(bytes) }),
+      });
+      if (lease !== undefined && this.contentLength !== null && !lease.reserve(this.contentLength)) throw overloaded();
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
       let done = false;
       this.onAbort(() => {
         if (!done) reject(new RelayError('invalid_value', 'The client closed the connection.'));
@@ -73,17 +85,14 @@ export class Exchange {
       });
       this.#res.onData((chunk, isLast) => {
         if (done) return;
-        size += chunk.byteLength;
-        if (size > maxBytes) {
+        try {
+          const step = collector.push(chunk, isLast);
+          if (!step.done) return;
           done = true;
-          reject(tooLarge(maxBytes));
-          return;
-        }
-        // uWS reuses the ArrayBuffer after this callback returns: copy it.
-        chunks.push(Buffer.from(chunk.slice(0)));
-        if (isLast) {
+          resolve(step.body);
+        } catch (err) {
           done = true;
-          resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+          reject(err);
         }
       });
     });
@@ -115,7 +124,7 @@ export class Exchange {
     this.headersSent = true;
     this.#res.cork(() => {
       this.#writeHead(status, contentType, headers);
-      this.#res.end(body);
+      this.#res.end(body, this.closeAfterAnswer);
     });
   }
 
@@ -199,10 +208,6 @@ export class Exchange {
   elapsedMs(): number {
     return Math.round(performance.now() - this.startedAt);
   }
-}
-
-function tooLarge(maxBytes: number): RelayError {
-  return new RelayError('body_too_large', `The request body is larger than the limit of ${maxBytes} bytes.`);
 }
 
 function statusLine(status: number): string {

@@ -8,7 +8,9 @@ import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import { authenticate } from '../auth/authenticate.ts';
 import type { EventQueue } from '../events/event-queue.ts';
 import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
+import type { BodyBudget, BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
+import { scanJsonShape } from '../http/scan-json-shape.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
@@ -28,6 +30,8 @@ export interface ChatCompletionsDeps {
   maxBodyBytes: number;
   /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
   upstreamMaxSseEventBytes: number;
+  /** Process-wide budget of request-body bytes buffered at once (MAX_BUFFERED_BODY_BYTES). */
+  bodyBudget: BodyBudget;
   dataplaneId: string;
   logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
 }
@@ -40,6 +44,7 @@ export interface ChatCompletionsDeps {
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
   const snapshot = deps.snapshots.current();
   const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
+  const bodyLease = deps.bodyBudget.lease();
   let recorded = false;
   /**
    * Records the request's one event: run by the exchange just before the answer's final bytes
@@ -60,17 +65,21 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret);
-    const request = parseRequest(await ex.readBody(deps.maxBodyBytes));
+    const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
     record.streamed = request.stream === true;
-    await forward(ex, deps, snapshot, request, record);
+    await forward(ex, deps, snapshot, request, record, bodyLease);
   } catch (err) {
     fail(ex, record, err, deps.logger);
   } finally {
+    bodyLease.release();
     recordEvent();
   }
 }
 
 function parseRequest(body: Buffer): ChatCompletionRequest {
+  // Depth and size first, in one pass over the bytes: JSON.parse and the re-serialisation for
+  // the upstream are recursive and superlinear on hostile shapes (issue 6).
+  scanJsonShape(body);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -83,7 +92,7 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
   return validateChatRequest(parsed);
 }
 
-async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord): Promise<void> {
+async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord, bodyLease: BodyLease): Promise<void> {
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
@@ -119,6 +128,8 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
       if (!err.retryable) break;
       continue; // Nothing reached the client yet: the next deployment may answer.
     }
+    // The upstream has the request: its bytes no longer count against the body budget.
+    bodyLease.release();
     if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
       return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes);

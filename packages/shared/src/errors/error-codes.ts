@@ -20,6 +20,15 @@ export const ERROR_CODES = {
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
   /** Internal ingest: a batch id seen before with different content (never silently dropped). */
   batch_id_conflict: { status: 409, type: 'invalid_request_error', retryable: false },
+  // Shape limits that keep one request from stalling the event loop (issue 6). `array_above_max_length`
+  // is OpenAI's own code for an over-long array such as `tools`.
+  json_too_deep: { status: 400, type: 'invalid_request_error', retryable: false },
+  json_too_many_values: { status: 400, type: 'invalid_request_error', retryable: false },
+  array_above_max_length: { status: 400, type: 'invalid_request_error', retryable: false },
+  // The HTTP edge (infra/http-edge.md).
+  invalid_content_length: { status: 400, type: 'invalid_request_error', retryable: false },
+  uri_too_long: { status: 414, type: 'invalid_request_error', retryable: false },
+  request_header_fields_too_large: { status: 431, type: 'invalid_request_error', retryable: false },
 
   // Who is calling.
   invalid_api_key: { status: 401, type: 'invalid_request_error', retryable: false },
@@ -53,6 +62,8 @@ export const ERROR_CODES = {
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },
+  /** Too many request bodies are being buffered at once (MAX_BUFFERED_BODY_BYTES); answered with retry-after. */
+  server_overloaded: { status: 503, type: 'api_error', retryable: true, retryAfterSeconds: 1 },
   internal_error: { status: 500, type: 'api_error', retryable: false },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

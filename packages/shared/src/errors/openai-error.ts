@@ -16,7 +16,7 @@ export interface SerialisedError {
   readonly status: number;
   readonly body: OpenAIErrorBody;
   readonly retryable: boolean;
-  /** A `retry-after` to send, in seconds, when the code table names one. */
+  /** A `retry-after` to send, in seconds: the error's own, else the code table's. */
   readonly retryAfterSeconds?: number;
 }
 
@@ -28,10 +28,12 @@ export interface SerialisedError {
 export function toOpenAIError(err: unknown, requestId: string): SerialisedError {
   if (isRelayError(err)) {
     const spec: ErrorCodeSpec = ERROR_CODES[err.code];
+    // The error's own figure (e.g. what an upstream asked for) wins over the table's default.
+    const retryAfterSeconds = err.retryAfterSeconds ?? spec.retryAfterSeconds;
     return {
       status: spec.status,
       retryable: spec.retryable,
-      ...(spec.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: spec.retryAfterSeconds }),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       body: { error: { message: err.message, type: spec.type, code: err.code, param: err.param } },
     };
   }

@@ -18,6 +18,8 @@ export interface RelayErrorOptions {
   /** Provider-side detail for the event log (never serialised to the client). */
   readonly upstreamErrorCode?: string;
   readonly cause?: unknown;
+  /** Sent as the `retry-after` header (seconds) when the client should come back later. */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export class RelayError extends Error {
   readonly param: string | null;
   readonly attempts: readonly AttemptError[];
   readonly upstreamErrorCode: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: RelayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -40,6 +43,7 @@ export class RelayError extends Error {
     this.param = options.param ?? null;
     this.attempts = options.attempts ?? [];
     this.upstreamErrorCode = options.upstreamErrorCode;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** HTTP status from the code table. */
