@@ -2,6 +2,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Admin } from '../domain/admin-tokens.ts';
 import { useAdminAuth } from './admin-auth.ts';
 import { buildSchema } from './build-schema.ts';
+import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
 import { maskError } from './mask-error.ts';
@@ -31,12 +32,15 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
-    plugins: [useAdminAuth(deps, admins), ...useQueryLimits()],
+    plugins: [useAdminAuth(deps, admins), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
     context: ({ request }) => {
       const admin = admins.get(request);
       // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.
       if (!admin) throw new Error('GraphQL context built for an unauthenticated request');
-      return { deps, prisma: deps.prisma, admin };
+      const configChange: ConfigChangeMark = { changed: false };
+      // Resolvers' onConfigChanged only marks the operation; useConfigChangeBatching publishes once at its end.
+      const operationDeps: GraphQLDeps = { ...deps, onConfigChanged: async () => void (configChange.changed = true) };
+      return { deps: operationDeps, prisma: deps.prisma, admin, configChange };
     },
   });
 }

@@ -11,7 +11,11 @@ export interface DataplaneChildOptions {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** How long to wait for the first start (tsx compiles the data plane on a cold cache). */
   startTimeoutMs?: number;
-  /** Longest a mutation waits for the data plane to acknowledge its snapshot before answering anyway. */
+  /**
+   * Longest a mutation waits for the data plane to acknowledge its snapshot before answering
+   * anyway (logged). Long on purpose: a revocation should not answer before it is enforced, and
+   * under a heavy admin load the control plane itself may take seconds to ship the snapshot.
+   */
   ackTimeoutMs?: number;
   /** After asking the child to close, how long before it is killed (its drain grace plus a margin). */
   closeTimeoutMs: number;
@@ -54,7 +58,7 @@ function childCommand(): { entry: string; execArgv: string[] } {
  */
 export async function startDataplaneChild(options: DataplaneChildOptions, minSnapshotVersion: number): Promise<DataplaneChild> {
   const { logger } = options;
-  const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   let applied = -1;
   const waiters = new Set<{ version: number; done: () => void }>();
   let child: ChildProcess | null = null;
