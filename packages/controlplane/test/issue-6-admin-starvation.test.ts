@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_LIMITS } from '../src/graphql/query-limits.ts';
 import { startRelay, type RunningRelay } from '../src/runtime/start-relay.ts';
+import { spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
 
 /**
  * Issue 6, item 5: in `relay start` an admin's GraphQL work must not starve the data plane.
@@ -213,3 +214,55 @@ describe('issue 6: admin GraphQL never starves the data plane in one process', (
     expect(builds - burstBuildsBefore).toBeLessThanOrEqual(burst);
   });
 });
+
+/**
+ * The data plane is now a process of its own: it must never outlive `relay start`, or a crashed
+ * relay would leave a data plane holding the port and serving stale keys.
+ */
+describe('issue 6: the data plane child process of relay start', () => {
+  let dataDir: string;
+  let relay: RelayProcess | undefined;
+
+  afterAll(async () => {
+    await relay?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  it('serves from its own process and goes away when its parent is killed with SIGKILL', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'relay-issue-6-child-'));
+    relay = spawnRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
+    const [, dataplaneUrl] = await relay.waitForLine(/Data plane \(OpenAI-compatible\):\s+(http:\/\/\S+)\/v1$/);
+    await relay.waitForLine(/^relay-admin-/);
+    const children = await childPids(relay.child.pid!);
+    expect(children).toHaveLength(1);
+    expect((await fetch(`${dataplaneUrl}/healthz`)).status).toBe(200);
+
+    relay.child.kill('SIGKILL');
+    expect(await relay.exitCode()).toBe('SIGKILL');
+    // The child sees its IPC channel close, drains (nothing in flight) and exits.
+    for (const deadline = Date.now() + 60_000; await isRunning(children[0]!); ) {
+      if (Date.now() > deadline) throw new Error(`data plane ${children[0]} outlived its parent`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await expect(fetch(`${dataplaneUrl}/healthz`)).rejects.toThrow();
+  });
+});
+
+/** Process ids whose parent is `parentPid` (from /proc, Linux). */
+async function childPids(parentPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state, ppid, …
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === parentPid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** True while `pid` exists and is not a zombie waiting to be reaped. */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  return stat !== null && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+}
