@@ -213,6 +213,20 @@ describe('issue 6: admin GraphQL never starves the data plane in one process', (
     expect(statuses).toEqual(statuses.map(() => 200));
     expect(builds - burstBuildsBefore).toBeLessThanOrEqual(burst);
   });
+
+  it('restarts a data plane that dies on the same port, and mutations wait for the new one', { timeout: 240_000 }, async () => {
+    const crashed = relay.dataplanePid()!;
+    process.kill(crashed, 'SIGKILL');
+    // uWebSockets.js cannot listen on a port the kernel still holds for the dead process's
+    // connections (no SO_REUSEADDR), which can take up to a minute.
+    for (const deadline = Date.now() + 180_000; relay.dataplanePid() === null || relay.dataplanePid() === crashed; ) {
+      if (Date.now() > deadline) throw new Error('the data plane was not restarted');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const created = await ok('mutation { createKey(input: { name: "after-restart" }) { secret } }');
+    expect(await chat((created.createKey as { secret: string }).secret)).toBe(200);
+    expect((await fetch(`${relay.dataplaneUrl}/healthz`)).status).toBe(200);
+  });
 });
 
 /**
@@ -233,7 +247,7 @@ describe('issue 6: the data plane child process of relay start', () => {
     relay = spawnRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
     const [, dataplaneUrl] = await relay.waitForLine(/Data plane \(OpenAI-compatible\):\s+(http:\/\/\S+)\/v1$/);
     await relay.waitForLine(/^relay-admin-/);
-    const children = await childPids(relay.child.pid!);
+    const children = await dataplaneChildPids(relay.child.pid!);
     expect(children).toHaveLength(1);
     expect((await fetch(`${dataplaneUrl}/healthz`)).status).toBe(200);
 
@@ -248,15 +262,17 @@ describe('issue 6: the data plane child process of relay start', () => {
   });
 });
 
-/** Process ids whose parent is `parentPid` (from /proc, Linux). */
-async function childPids(parentPid: number): Promise<number[]> {
+/** Data plane processes whose parent is `parentPid` (from /proc, Linux; tsx's esbuild service is a child too). */
+async function dataplaneChildPids(parentPid: number): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     // Fields after the parenthesised command name: state, ppid, …
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[1]) === parentPid) pids.push(Number(entry));
+    if (Number(fields[1]) !== parentPid) continue;
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes('dataplane-child')) pids.push(Number(entry));
   }
   return pids;
 }

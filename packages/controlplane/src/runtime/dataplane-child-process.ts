@@ -27,7 +27,7 @@ export interface DataplaneChildOptions {
 export interface DataplaneChild {
   /** The port it listens on (kept across restarts, also when 0 was asked for). */
   readonly port: number;
-  /** Its process id now (changes when it was restarted); null between a crash and the restart. */
+  /** The serving child's process id (changes when it was restarted); null until a restarted one is ready. */
   pid(): number | null;
   /** Resolves once the child has applied a snapshot of at least `version` (or the ack timeout passed: then it logs). */
   waitForSnapshot(version: number): Promise<void>;
@@ -54,17 +54,20 @@ function childCommand(): { entry: string; execArgv: string[] } {
  * serves from a worker, but ending a worker (or the process) while it holds sockets aborts the
  * whole process in native code ("uv_loop_close() while having open handles"), and a child also
  * keeps the data plane's heap and crashes apart from PGlite and chDB.
- * A child that exits on its own is restarted on the same port.
+ * A child that exits on its own is restarted on the same port (as soon as the kernel frees it).
  */
 export async function startDataplaneChild(options: DataplaneChildOptions, minSnapshotVersion: number): Promise<DataplaneChild> {
   const { logger } = options;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  /** Newest snapshot version the serving child has applied; -1 while none serves. */
   let applied = -1;
+  let serving: ChildProcess | null = null;
   const waiters = new Set<{ version: number; done: () => void }>();
   let child: ChildProcess | null = null;
   let closing = false;
   let restartTimer: NodeJS.Timeout | null = null;
   let restartDelayMs = options.restartDelayMs ?? 500;
+  let restartFailures = 0;
 
   function onApplied(version: number): void {
     if (version <= applied) return;
@@ -85,10 +88,12 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
       }, options.startTimeoutMs ?? 120_000);
       proc.on('message', (message: unknown) => {
         if (!isDataplaneChildMessage(message)) return;
-        if (message.type === 'snapshot-applied') onApplied(message.version);
+        // Before 'ready' the child is not listening yet: its acknowledgements count from then on.
+        if (message.type === 'snapshot-applied' && ready) onApplied(message.version);
         else if (message.type === 'failed') reject(new Error(message.message));
         else if (message.type === 'ready') {
           ready = true;
+          serving = proc;
           clearTimeout(timer);
           if (message.snapshotVersion !== null) onApplied(message.snapshotVersion);
           resolve(message.port);
@@ -98,6 +103,10 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
       proc.on('exit', (code, signal) => {
         clearTimeout(timer);
         if (child === proc) child = null;
+        if (serving === proc) {
+          serving = null;
+          applied = -1;
+        }
         if (!ready) return reject(new Error(`the data plane exited during start-up (${signal ?? `code ${code}`})`));
         if (closing) return;
         logger.error({ code, signal }, 'the data plane process exited; restarting it');
@@ -116,12 +125,19 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
       spawnChild(restartEnv).then(
         () => {
           restartDelayMs = options.restartDelayMs ?? 500;
+          restartFailures = 0;
           logger.info({ port }, 'the data plane process is back');
         },
         (err: unknown) => {
-          logger.error({ reason: (err as Error).message }, 'the data plane process could not restart');
-          restartDelayMs = Math.min(restartDelayMs * 2, 10_000);
-          if (child === null && !closing) scheduleRestart();
+          // uWebSockets.js does not set SO_REUSEADDR: after a crash with connections open the
+          // port stays taken until the kernel lets go of them (up to a minute). Keep trying,
+          // every 5 s at most (each try is a fresh process), and say so once.
+          if (restartFailures++ === 0) {
+            logger.error({ reason: (err as Error).message }, 'the data plane process could not restart yet; retrying');
+          }
+          restartDelayMs = Math.min(restartDelayMs * 2, 5_000);
+          // The failed child exits by itself (it reported why first); try again after the pause.
+          if (!closing) scheduleRestart();
         },
       );
     }, restartDelayMs);
@@ -148,7 +164,7 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
 
   const started: DataplaneChild = {
     port,
-    pid: () => child?.pid ?? null,
+    pid: () => serving?.pid ?? null,
     waitForSnapshot,
     async close() {
       closing = true;
