@@ -16,6 +16,11 @@ export interface ControlplaneServerOptions {
   clickhouse: ClickHouse;
   publisher: SnapshotPublisher;
   logger: Logger;
+  /**
+   * Resolves once this process's own data plane serves a snapshot of at least `version` (the
+   * `relay start` child acknowledges each one); absent for a control plane alone.
+   */
+  awaitDataplane?: (version: number) => Promise<void>;
 }
 
 /**
@@ -32,7 +37,10 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>
-      publisher.refresh().catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'snapshot refresh after a change failed')),
+      publisher
+        .refresh()
+        .then(() => options.awaitDataplane?.(publisher.current().version))
+        .catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'snapshot refresh after a change failed')),
     logger,
     currentSnapshot: () => {
       const s = publisher.current();

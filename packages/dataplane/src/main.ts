@@ -10,12 +10,29 @@ import { createDataplaneLogger } from './logger.ts';
 import { createSnapshotPoller } from './snapshot/snapshot-client.ts';
 import { createSnapshotStore } from './snapshot/snapshot-store.ts';
 
+/** Options of {@link runDataplane} for a parent that supervises it (`relay start`). */
+export interface RunDataplaneHooks {
+  /** Print the "Data plane: …" line on stdout (default true; the embedded child stays quiet). */
+  announce?: boolean;
+  /** Called with the version of every snapshot applied. */
+  onSnapshotApplied?: (version: number) => void;
+}
+
+/** A running data plane process's handle. */
+export interface RunningDataplane {
+  /** The port it listens on (the real one when DATAPLANE_PORT=0). */
+  port: number;
+  /** The applied snapshot's version; null before the first one. */
+  snapshotVersion(): number | null;
+  close(): Promise<void>;
+}
+
 /**
  * `relay dataplane`: a data plane in its own process. Snapshots come from CONTROLPLANE_URL
  * (kept on disk, so a restart serves even while the control plane is down); events go to
  * CLICKHOUSE_URL when set, else to the control plane's ingest endpoint.
  */
-export async function runDataplane(env: Record<string, string | undefined>): Promise<{ close(): Promise<void> }> {
+export async function runDataplane(env: Record<string, string | undefined>, hooks: RunDataplaneHooks = {}): Promise<RunningDataplane> {
   const config = loadDataplaneConfig(env);
   if (config.controlplaneUrl === null) {
     throw new Error('Invalid data plane configuration:\n  - CONTROLPLANE_URL is required for `relay dataplane` (e.g. http://127.0.0.1:4000)');
@@ -25,6 +42,7 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
     credentialKey: snapshotCredentialKey(config.internalToken),
     persistPath: join(config.dataDir, 'dataplane-snapshot.json'),
     logger,
+    ...(hooks.onSnapshotApplied ? { onApplied: hooks.onSnapshotApplied } : {}),
   });
   await snapshots.loadFromDisk();
   const poller = createSnapshotPoller({
@@ -45,8 +63,10 @@ export async function runDataplane(env: Record<string, string | undefined>): Pro
   const dataplane = createDataplane({ config, snapshots, events, logger });
   const port = await dataplane.listen(config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  process.stdout.write(`Data plane: http://${host.includes(':') ? `[${host}]` : host}:${port}/v1 (snapshot ${snapshots.current()?.version ?? 'not yet loaded'})\n`);
+  if (hooks.announce !== false) process.stdout.write(`Data plane: http://${host.includes(':') ? `[${host}]` : host}:${port}/v1 (snapshot ${snapshots.current()?.version ?? 'not yet loaded'})\n`);
   return {
+    port,
+    snapshotVersion: () => snapshots.current()?.version ?? null,
     async close() {
       await dataplane.close();
       await poller.stop();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { Admin } from '../domain/admin-tokens.ts';
+import type { ConfigChangeMark } from './config-change-batching.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /** What the GraphQL API needs from the rest of the control plane. */
@@ -12,7 +13,11 @@ export interface GraphQLDeps {
   keySecret: string;
   /** Seals provider credentials at rest. */
   masterKey: SecretKey;
-  /** Called after a mutation's transaction commits; resolves once this process's snapshot includes the change (never rejects). */
+  /**
+   * Called after a mutation's transaction commits; resolves once this process's snapshot includes
+   * the change (never rejects). Inside an operation it only marks it: the change is published
+   * once, after the operation's last field (graphql/config-change-batching.ts).
+   */
   onConfigChanged(): Promise<void>;
   logger: Logger;
   /** The config snapshot data planes are being served. */
@@ -24,4 +29,6 @@ export interface GraphQLContext {
   deps: GraphQLDeps;
   prisma: PrismaClient;
   admin: Admin;
+  /** Set by a mutation that changed served config; read once the operation is done. */
+  configChange: ConfigChangeMark;
 }

@@ -2,17 +2,20 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Admin } from '../domain/admin-tokens.ts';
 import { useAdminAuth } from './admin-auth.ts';
 import { buildSchema } from './build-schema.ts';
+import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
 import { maskError } from './mask-error.ts';
 import { useRejectMalformedParams } from './reject-malformed-params.ts';
+import { useQueryLimits } from './query-limits.ts';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_ENDPOINT = '/graphql';
 
 /**
  * The admin GraphQL API as a Yoga instance (a fetch handler and a Node request listener):
- * bearer-token auth on every request, errors masked except caller mistakes.
+ * bearer-token auth on every request, document size limits (query-limits.ts), errors masked
+ * except caller mistakes.
  */
 export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const admins = new WeakMap<Request, Admin>();
@@ -29,12 +32,16 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       // A caller's mistake (bad input, unknown id) is answered to the caller, not an operator alarm.
       error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
     },
-    plugins: [useAdminAuth(deps, admins), useRejectMalformedParams()],
+    // Auth first: an anonymous caller is refused before its document is even parsed.
+    plugins: [useAdminAuth(deps, admins), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
     context: ({ request }) => {
       const admin = admins.get(request);
       // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.
       if (!admin) throw new Error('GraphQL context built for an unauthenticated request');
-      return { deps, prisma: deps.prisma, admin };
+      const configChange: ConfigChangeMark = { changed: false };
+      // Resolvers' onConfigChanged only marks the operation; useConfigChangeBatching publishes once at its end.
+      const operationDeps: GraphQLDeps = { ...deps, onConfigChanged: async () => void (configChange.changed = true) };
+      return { deps: operationDeps, prisma: deps.prisma, admin, configChange };
     },
   });
 }

@@ -32,6 +32,8 @@ export interface ControlplaneServicesOptions {
   adminToken: string | null;
   /** Demo key to seed with (embedded mode keeps it across restarts); null = generate one. */
   demoKey: string | null;
+  /** See ControlplaneServerOptions.awaitDataplane: `relay start` waits for its data plane child. */
+  awaitDataplane?: (version: number) => Promise<void>;
 }
 
 /**
@@ -74,7 +76,14 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     keyUsageSync.start();
     closers.unshift(async () => keyUsageSync.stop());
 
-    const server = createControlplane({ config, db, clickhouse, publisher, logger });
+    const server = createControlplane({
+      config,
+      db,
+      clickhouse,
+      publisher,
+      logger,
+      ...(options.awaitDataplane ? { awaitDataplane: options.awaitDataplane } : {}),
+    });
     closers.unshift(() => server.close());
 
     return {

@@ -1,15 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createDataplane } from '@proxystacks/dataplane/app';
-import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
-import { createClickHouseSink } from '@proxystacks/dataplane/events/clickhouse-sink';
-import { openEventPipeline } from '@proxystacks/dataplane/events/open-event-pipeline';
-import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
+import { loadDataplaneConfig, type DataplaneConfig } from '@proxystacks/dataplane/config';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
-import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
-import { loadControlplaneConfig } from '../config.ts';
+import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
 import { startControlplaneServices, type ControlplaneServices } from './controlplane-services.ts';
+import { startDataplaneChild, type DataplaneChild } from './dataplane-child-process.ts';
 import { embeddedSecretsPath, loadOrCreateEmbeddedSecrets, saveEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger } from './logger.ts';
 
@@ -42,12 +38,19 @@ export interface RunningRelay {
   secretsFile: string;
   /** The parts, for tests and the CLI: the ClickHouse client, Prisma, the publisher. */
   services: ControlplaneServices;
+  /** The data plane's process id now (it runs as a child process); null while it restarts. */
+  dataplanePid(): number | null;
+  /** Stops the data plane first (requests finish, events drain to the control plane), then the control plane. */
   close(): Promise<void>;
 }
 
 /**
- * The embedded composition root: both planes in one process, sharing one ClickHouse client
- * (chDB allows one data directory per process) and handing config snapshots over in memory.
+ * The embedded composition root. This process runs the control plane with PGlite and chDB
+ * (chDB allows one data directory per process); the data plane runs as a child process that
+ * loads none of them, takes snapshots from the control plane over loopback (long poll) and
+ * sends its events to the control plane's ingest endpoint, like a separate `relay dataplane`.
+ * So an admin's heavy query, a snapshot rebuild or an analytics insert never stalls /healthz or
+ * a chat request. A mutation still answers only once the child has applied its snapshot.
  * `relay start` and the end-to-end tests both come through here.
  */
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
@@ -71,62 +74,111 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const { cpConfig, dpConfig } = loadBothConfigs(merged);
   const logger = options.logger ?? createLogger(cpConfig.logLevel);
 
+  // The data plane starts after the control plane listens (it needs its URL); mutations made
+  // before then have nobody to wait for.
+  let dataplane: DataplaneChild | null = null;
   const services = await startControlplaneServices({
     config: cpConfig,
     logger,
     seedDemo: options.seedDemo ?? true,
     adminToken: cpConfig.adminToken ?? secrets.adminToken,
     demoKey: secrets.demoKey,
+    awaitDataplane: (version) => dataplane?.waitForSnapshot(version) ?? Promise.resolve(),
   });
-  const adminToken = services.bootstrap.adminToken ?? cpConfig.adminToken ?? secrets.adminToken;
-  const demoKey = services.bootstrap.demoKey ?? secrets.demoKey;
-  if (services.bootstrap.adminToken !== null || services.bootstrap.demoKey !== null) {
-    await saveEmbeddedSecrets(dataDir, {
-      ...secrets,
-      adminToken: cpConfig.adminToken === null ? adminToken : secrets.adminToken,
-      demoKey,
-    });
+  try {
+    const adminToken = services.bootstrap.adminToken ?? cpConfig.adminToken ?? secrets.adminToken;
+    const demoKey = services.bootstrap.demoKey ?? secrets.demoKey;
+    if (services.bootstrap.adminToken !== null || services.bootstrap.demoKey !== null) {
+      await saveEmbeddedSecrets(dataDir, {
+        ...secrets,
+        adminToken: cpConfig.adminToken === null ? adminToken : secrets.adminToken,
+        demoKey,
+      });
+    }
+    if (adminToken === null) throw new Error('No admin token: set RELAY_ADMIN_TOKEN or start on an empty database');
+
+    const controlplanePort = await services.listen(cpConfig.port, cpConfig.host);
+    const controlplaneUrl = `http://${urlHost(cpConfig.host)}:${controlplanePort}`;
+    const child = await startDataplaneChild(
+      {
+        env: await dataplaneChildEnv(merged, dpConfig, controlplaneUrl, dataDir),
+        logger,
+        // The child's own drain (SHUTDOWN_GRACE_MS) plus time to flush its events.
+        closeTimeoutMs: dpConfig.shutdownGraceMs + 15_000,
+      },
+      services.publisher.current().version,
+    );
+    dataplane = child;
+
+    return {
+      dataplaneUrl: `http://${urlHost(dpConfig.host)}:${child.port}`,
+      controlplaneUrl,
+      adminToken,
+      demoKey: (await isActiveKey(services, demoKey, cpConfig.keySecret)) ? demoKey : null,
+      // Generated by this start, not read back from secrets.json (a database rebuilt under an
+      // existing secrets.json re-inserts the same secrets: nothing new to show).
+      created: {
+        adminToken: cpConfig.adminToken === null && secrets.adminToken === null && services.bootstrap.adminToken !== null,
+        demoKey: secrets.demoKey === null && services.bootstrap.demoKey !== null,
+      },
+      adminTokenFromEnv: cpConfig.adminToken !== null,
+      secretsFile: embeddedSecretsPath(dataDir),
+      services,
+      dataplanePid: () => child.pid(),
+      async close() {
+        // The data plane first: its requests finish and its events reach the control plane,
+        // which is still up to take them; then the control plane and its stores.
+        await child.close();
+        await services.close();
+      },
+    };
+  } catch (err) {
+    await dataplane?.close().catch(() => undefined);
+    await services.close().catch(() => undefined);
+    throw err;
   }
-  if (adminToken === null) throw new Error('No admin token: set RELAY_ADMIN_TOKEN or start on an empty database');
+}
 
-  const snapshots = createSnapshotStore({
-    credentialKey: snapshotCredentialKey(dpConfig.internalToken),
-    persistPath: join(dataDir, 'snapshot.json'),
-    logger,
-  });
-  snapshots.apply(services.publisher.current());
-  const unsubscribe = services.publisher.subscribe((snapshot) => snapshots.apply(snapshot));
-  const { events, close: closeEvents } = await openEventPipeline({
-    config: dpConfig,
-    sink: createClickHouseSink({ client: services.clickhouse.client, database: services.clickhouse.database }),
-    logger,
-  });
-  const dataplane = createDataplane({ config: dpConfig, snapshots, events, logger });
-  const dataplanePort = await dataplane.listen(dpConfig.port, dpConfig.host);
-  const controlplanePort = await services.listen(cpConfig.port, cpConfig.host);
-
+/**
+ * The data plane child's environment: its own settings as given, the control plane on loopback,
+ * its own directory (snapshot copy, event spool) and only the two secrets it needs; the
+ * database URL, the master key and the admin token stay in this process.
+ */
+async function dataplaneChildEnv(
+  merged: Record<string, string | undefined>,
+  dpConfig: DataplaneConfig,
+  controlplaneUrl: string,
+  dataDir: string,
+): Promise<Record<string, string>> {
+  const childDir = join(dataDir, 'dataplane');
+  await mkdir(childDir, { recursive: true, mode: 0o700 });
+  await adoptOldEventSpool(dataDir, childDir);
+  const withheld = new Set(['DATABASE_URL', 'CLICKHOUSE_URL', 'RELAY_MASTER_KEY', 'RELAY_ADMIN_TOKEN']);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(merged)) {
+    if (value !== undefined && !withheld.has(name)) env[name] = value;
+  }
   return {
-    dataplaneUrl: `http://${urlHost(dpConfig.host)}:${dataplanePort}`,
-    controlplaneUrl: `http://${urlHost(cpConfig.host)}:${controlplanePort}`,
-    adminToken,
-    demoKey: (await isActiveKey(services, demoKey, cpConfig.keySecret)) ? demoKey : null,
-    // Generated by this start, not read back from secrets.json (a database rebuilt under an
-    // existing secrets.json re-inserts the same secrets: nothing new to show).
-    created: {
-      adminToken: cpConfig.adminToken === null && secrets.adminToken === null && services.bootstrap.adminToken !== null,
-      demoKey: secrets.demoKey === null && services.bootstrap.demoKey !== null,
-    },
-    adminTokenFromEnv: cpConfig.adminToken !== null,
-    secretsFile: embeddedSecretsPath(dataDir),
-    services,
-    async close() {
-      // Stop taking requests first, then drain what they produced, then the stores.
-      await dataplane.close();
-      unsubscribe();
-      await closeEvents();
-      await services.close();
-    },
+    ...env,
+    RELAY_DATA_DIR: childDir,
+    CONTROLPLANE_URL: controlplaneUrl,
+    DATAPLANE_HOST: dpConfig.host,
+    DATAPLANE_PORT: String(dpConfig.port),
+    RELAY_INTERNAL_TOKEN: dpConfig.internalToken,
+    RELAY_KEY_SECRET: dpConfig.keySecret,
+    LOG_LEVEL: dpConfig.logLevel,
   };
+}
+
+/**
+ * Before the data plane became a child process its spool sat at <dataDir>/event-spool; events
+ * left there by a crash move to the child's directory so they are still sent.
+ */
+async function adoptOldEventSpool(dataDir: string, childDir: string): Promise<void> {
+  const old = join(dataDir, 'event-spool');
+  const target = join(childDir, 'event-spool');
+  if ((await stat(old).catch(() => null)) === null || (await stat(target).catch(() => null)) !== null) return;
+  await rename(old, target);
 }
 
 /** The banner offers the demo key only while it works (an admin may have revoked it). */
@@ -137,7 +189,7 @@ async function isActiveKey(services: ControlplaneServices, key: string | null, k
 }
 
 /** Reads both planes' configuration and reports every bad value of either in one error. */
-function loadBothConfigs(env: Record<string, string | undefined>) {
+function loadBothConfigs(env: Record<string, string | undefined>): { cpConfig: ControlplaneConfig; dpConfig: DataplaneConfig } {
   const problems: string[] = [];
   const attempt = <T>(load: () => T): T | null => {
     try {

@@ -34,11 +34,14 @@ export function createSnapshotPoller(options: SnapshotPollerOptions) {
   const waitSeconds = options.waitSeconds ?? 25;
   let inFlightAbort: AbortController | null = null;
 
-  /** One request; resolves true when it was answered quickly and the next one should wait a while. */
-  async function pollOnce(): Promise<boolean> {
+  /**
+   * One request; resolves true when it was answered quickly and the next one should wait a while.
+   * `wait` false asks for an answer at once even when the snapshot held is current.
+   */
+  async function pollOnce(wait = true): Promise<boolean> {
     const current = options.store.current();
     const headers: Record<string, string> = { authorization: `Bearer ${options.internalToken}` };
-    const longPoll = current !== null && waitSeconds > 0;
+    const longPoll = wait && current !== null && waitSeconds > 0;
     if (current !== null) headers['if-none-match'] = `"${current.hash}"`;
     const started = Date.now();
     const abort = new AbortController();
@@ -87,7 +90,9 @@ export function createSnapshotPoller(options: SnapshotPollerOptions) {
   return {
     /** Polls once right away (so start-up has a snapshot when the control plane is up), then keeps polling. */
     async start(): Promise<void> {
-      await pollOnce();
+      // Never a long poll here: with a current snapshot from disk it would hold start-up for
+      // the whole wait (25 s) before the data plane listens.
+      await pollOnce(false);
       schedule(0);
     },
     pollOnce,

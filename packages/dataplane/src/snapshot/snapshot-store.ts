@@ -22,6 +22,8 @@ export interface SnapshotStoreOptions {
   /** File the last applied snapshot is kept in (credentials stay sealed); null = memory only. */
   persistPath: string | null;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Told the version of every snapshot swapped in (the embedded data plane acknowledges it to its parent). */
+  onApplied?: (version: number) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
       return false;
     }
     current = compiled;
+    options.onApplied?.(snapshot.version);
     if (options.persistPath !== null) writing = writing.then(() => persist(options.persistPath!, snapshot, options.logger));
     return true;
   }
