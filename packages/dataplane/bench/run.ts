@@ -108,7 +108,7 @@ try {
       'The data plane, the mock upstream and the load generator are three separate processes on the same machine; the data plane forwards to that same mock process, so the upstream work is identical for direct and gateway runs.',
       'Gateway overhead = gateway latency − direct latency at the same percentile (percentiles do not subtract exactly; read it as an estimate). The 1-connection run is the per-request cost; at 32 connections latency is mostly queueing (≈ connections ÷ throughput), and on a machine with few cores the three processes compete for CPU, which inflates the gateway figures.',
       'Streaming latency is the time to the complete response (wrk cannot time the first byte).',
-      'Events go through the real bounded queue and batching into a sink that discards them: ClickHouse writes are excluded because they are off the hot path (batched, 500 events or 1 s) and would measure ClickHouse, not the gateway.',
+      'Events go through the production pipeline (the crash-safe event log on disk, one write per event before its answer completes, fsync every 200 ms; the bounded queue and batching) into a sink that discards them (event-log.md has the per-event cost of the log alone): ClickHouse writes are excluded because they are off the hot path (batched, 500 events or 1 s) and would measure ClickHouse, not the gateway.',
       'Slow-reader RSS is sampled from /proc/<pid>/status every 50 ms.',
     ],
   };

@@ -4,8 +4,11 @@ import { createSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane } from '../src/app.ts';
 import { loadDataplaneConfig } from '../src/config.ts';
-import { createEventQueue } from '../src/events/event-queue.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EventSink } from '../src/events/event-sink.ts';
+import { openEventPipeline } from '../src/events/open-event-pipeline.ts';
 import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
 
 /**
@@ -15,8 +18,9 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  * - The one route, `bench`, points at the standalone mock upstream given in
  *   BENCH_MOCK_BASE_URL (a separate process), not at the data plane's built-in mock, so the
  *   upstream's CPU is not charged to the data plane's event loop.
- * - Events go through the real bounded queue and batching, into a sink that discards each
- *   batch. ClickHouse writes are excluded on purpose: they leave the hot path through the
+ * - Events go through the production pipeline (the event log on disk, written before each
+ *   answer's final bytes, fsync every EVENT_LOG_FSYNC_MS; the bounded queue and batching), into
+ *   a sink that discards each batch. ClickHouse writes are excluded on purpose: they leave the hot path through the
  *   queue in batches (500 events or 1 s), so they cost the request nothing directly; measuring
  *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
  *
@@ -29,7 +33,8 @@ const mockBaseUrl = process.env.BENCH_MOCK_BASE_URL ?? null;
 const key = generateKey();
 const badKey = generateKey();
 const logger = pino({ level: 'silent' });
-const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent' });
+const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-dp-'));
+const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir });
 const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
 snapshots.apply(
   createSnapshot({
@@ -47,7 +52,7 @@ const sink: EventSink = {
     discarded += batch.length;
   },
 };
-const events = createEventQueue({ sink, batchSize: 500, flushIntervalMs: 1_000, maxQueued: 100_000, logger });
+const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
 const dataplane = createDataplane({ config, snapshots, events, logger });
 const port = await dataplane.listen(0, '127.0.0.1');
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key, badKey, pid: process.pid })}\n`);
@@ -55,7 +60,8 @@ process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key, b
 const stop = () => {
   void (async () => {
     await dataplane.close();
-    await events.close();
+    await closeEvents();
+    rmSync(dataDir, { recursive: true, force: true });
     const { dropped } = events.stats();
     process.stderr.write(`[bench data plane] events discarded by the sink: ${discarded}, dropped by the queue: ${dropped}\n`);
     process.exit(0);
