@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphQLClient, eventually } from './e2e/graphql-client.ts';
-import { spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
+import { connectToControlplane, seedMockAlias, spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
 
 /** Requests sent at most, and how many run at once. */
 const MAX_REQUESTS = 400;
@@ -55,16 +55,8 @@ describe('issue 6: kill -9 under load loses no answered request', () => {
     controlplaneDir = await mkdtemp(join(tmpdir(), 'relay-cp-'));
     dataplaneDir = await mkdtemp(join(tmpdir(), 'relay-dp-'));
     controlplane = spawnRelay('controlplane', { ...secrets, RELAY_DATA_DIR: controlplaneDir, CONTROLPLANE_PORT: '0' });
-    controlplaneUrl = (await controlplane.waitForLine(/^Control plane: (http:\/\/\S+)\/ \(GraphQL \S+\/graphql\)$/))[1]!;
-    const [adminToken] = await controlplane.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
-    graphql = createGraphQLClient(`${controlplaneUrl}/graphql`, adminToken!);
-    const { createProvider: provider } = await graphql<{ createProvider: { id: string } }>(
-      'mutation($input: CreateProviderInput!) { createProvider(input: $input) { id } }',
-      { input: { name: 'Mock', type: 'MOCK' } },
-    );
-    await graphql('mutation($input: CreateModelAliasInput!) { createModelAlias(input: $input) { id } }', {
-      input: { alias: 'relay-mini', routes: [{ providerId: provider.id, upstreamModel: 'mock-1' }] },
-    });
+    ({ url: controlplaneUrl, graphql } = await connectToControlplane(controlplane));
+    await seedMockAlias(graphql);
     const { createKey } = await graphql<{ createKey: { secret: string; key: { id: string } } }>(
       'mutation($input: CreateKeyInput!) { createKey(input: $input) { secret key { id } } }',
       { input: { name: 'kill-9' } },

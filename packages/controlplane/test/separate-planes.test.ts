@@ -8,7 +8,7 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import { createGraphQLClient, eventually } from './e2e/graphql-client.ts';
-import { spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
+import { connectToControlplane, seedMockAlias, spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/test-database.ts';
 
 const PRICES = { inputMicrosPerMTok: 250_000, outputMicrosPerMTok: 1_000_000, cachedInputMicrosPerMTok: null };
@@ -83,21 +83,11 @@ describe.each(testDatabaseKinds())('relay controlplane + relay dataplane as sepa
     dataplaneDir = await mkdtemp(join(tmpdir(), 'relay-dp-'));
 
     const cp = startControlplane(0);
-    controlplaneUrl = (await cp.waitForLine(/^Control plane: (http:\/\/\S+)\/ \(GraphQL \S+\/graphql\)$/))[1]!;
-    const [adminToken] = await cp.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
-    graphql = createGraphQLClient(`${controlplaneUrl}/graphql`, adminToken!);
-
-    // `relay controlplane` seeds nothing: configure a mock provider, an alias, a price and keys.
-    const { createProvider: provider } = await graphql<{ createProvider: { id: string } }>(
-      'mutation($input: CreateProviderInput!) { createProvider(input: $input) { id } }',
-      { input: { name: 'Mock', type: 'MOCK' } },
-    );
-    await graphql('mutation($input: CreateModelAliasInput!) { createModelAlias(input: $input) { id } }', {
-      input: { alias: 'relay-mini', routes: [{ providerId: provider.id, upstreamModel: 'mock-1' }] },
-    });
+    ({ url: controlplaneUrl, graphql } = await connectToControlplane(cp));
+    const providerId = await seedMockAlias(graphql);
     await graphql('mutation($input: CreatePricingRuleInput!) { createPricingRule(input: $input) { id version } }', {
       input: {
-        providerId: provider.id,
+        providerId,
         model: 'mock-1',
         inputMicrosPerMTok: String(PRICES.inputMicrosPerMTok),
         outputMicrosPerMTok: String(PRICES.outputMicrosPerMTok),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { createGraphQLClient } from './graphql-client.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = 'packages/controlplane/src/cli/relay.ts';
@@ -64,4 +65,26 @@ export function spawnRelay(command: string, env: Record<string, string>): RelayP
       return code ?? signal ?? 'unknown';
     },
   };
+}
+
+/**
+ * Waits for a `relay controlplane` process to announce itself and print the admin token it
+ * generated, and returns its URL and a GraphQL client signed in with that token.
+ */
+export async function connectToControlplane(controlplane: RelayProcess): Promise<{ url: string; graphql: ReturnType<typeof createGraphQLClient> }> {
+  const url = (await controlplane.waitForLine(/^Control plane: (http:\/\/\S+)\/ \(GraphQL \S+\/graphql\)$/))[1]!;
+  const [adminToken] = await controlplane.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
+  return { url, graphql: createGraphQLClient(`${url}/graphql`, adminToken!) };
+}
+
+/** `relay controlplane` seeds nothing: a mock provider behind alias `relay-mini`. Returns the provider id. */
+export async function seedMockAlias(graphql: ReturnType<typeof createGraphQLClient>): Promise<string> {
+  const { createProvider: provider } = await graphql<{ createProvider: { id: string } }>(
+    'mutation($input: CreateProviderInput!) { createProvider(input: $input) { id } }',
+    { input: { name: 'Mock', type: 'MOCK' } },
+  );
+  await graphql('mutation($input: CreateModelAliasInput!) { createModelAlias(input: $input) { id } }', {
+    input: { alias: 'relay-mini', routes: [{ providerId: provider.id, upstreamModel: 'mock-1' }] },
+  });
+  return provider.id;
 }
