@@ -1,9 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
 import { displayPrefix, generateKey, hashKey } from '@proxystacks/shared/keys/key-format';
-import { INTERNAL_TOKEN, KEY_SECRET, PRICES, startHarness, type Harness } from './dataplane-harness.ts';
+import { INTERNAL_TOKEN, KEY_SECRET, PRICES, postAndHangUpAfterFirstChunk, startHarness, type Harness } from './dataplane-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -225,20 +224,7 @@ describe('POST /v1/chat/completions, streaming', () => {
   });
 
   it('aborts the upstream when the client goes away and records what was streamed', async () => {
-    const requestId = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest(`${h.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${h.activeKey}`, 'content-type': 'application/json' },
-      });
-      req.on('response', (res) => {
-        res.once('data', () => {
-          req.destroy();
-          resolve(res.headers['x-request-id'] as string);
-        });
-      });
-      req.on('error', (err) => (err.message.includes('aborted') || err.message.includes('socket hang up') ? undefined : reject(err)));
-      req.end(JSON.stringify(hello({ stream: true }, 'mock:words=200 mock:delay=20')));
-    });
+    const requestId = await postAndHangUpAfterFirstChunk(h.url, h.activeKey, hello({ stream: true }, 'mock:words=200 mock:delay=20'));
     const event = await h.eventFor(requestId);
     expect(event).toMatchObject({ stream_end: 'client_abort', status_code: 499, usage_source: 'estimate' });
   });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { pino } from 'pino';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
@@ -109,4 +110,27 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       await upstream.close();
     },
   };
+}
+
+/**
+ * Posts a chat completion and hangs up as soon as the first bytes of the answer arrive (a client
+ * that goes away mid-stream). Resolves with the request id the data plane sent.
+ */
+export function postAndHangUpAfterFirstChunk(url: string, key: string, body: unknown): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const req = httpRequest(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    });
+    req.on('response', (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve(res.headers['x-request-id'] as string);
+      });
+    });
+    req.on('error', (err) => {
+      if (!/aborted|socket hang up|ECONNRESET/.test(err.message)) reject(err);
+    });
+    req.end(JSON.stringify(body));
+  });
 }

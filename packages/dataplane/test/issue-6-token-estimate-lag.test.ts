@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './dataplane-harness.ts';
+import { postAndHangUpAfterFirstChunk, startHarness, type Harness } from './dataplane-harness.ts';
 
 /**
  * Issue 6, item 1: estimating the tokens of a long prompt without spaces froze the event loop
@@ -71,6 +71,33 @@ describe('token estimation on a 250 KB prompt without spaces (issue 6)', () => {
       expect(response.status).toBe(200);
       await response.arrayBuffer();
       const id = response.headers.get('x-request-id')!;
+      await h.eventFor(id);
+      return id;
+    });
+    const event = await h.eventFor(requestId);
+    expect(event.usage_source).toBe('estimate');
+    expectPlausiblePromptEstimate(event.prompt_tokens);
+    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+  });
+
+  it('a stream the upstream breaks off: estimated, and the event loop stays responsive', async () => {
+    const { result: requestId, maxDelayMs } = await withLoopDelay(async () => {
+      const response = await post({ model: 'relay-mini', stream: true, messages: [{ role: 'user', content: hostilePrompt('mock:cut-after=2') }] });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('upstream_stream_interrupted');
+      const id = response.headers.get('x-request-id')!;
+      await h.eventFor(id);
+      return id;
+    });
+    const event = await h.eventFor(requestId);
+    expect(event).toMatchObject({ usage_source: 'estimate', stream_end: 'error' });
+    expectPlausiblePromptEstimate(event.prompt_tokens);
+    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+  });
+
+  it('a client that hangs up mid-stream: estimated, and the event loop stays responsive', async () => {
+    const { result: requestId, maxDelayMs } = await withLoopDelay(async () => {
+      const id = await postAndHangUpAfterFirstChunk(h.url, h.activeKey, { model: 'relay-mini', stream: true, messages: [{ role: 'user', content: hostilePrompt('mock:words=5000 mock:delay=5') }] });
       await h.eventFor(id);
       return id;
     });

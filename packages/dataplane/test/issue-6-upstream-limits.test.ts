@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './dataplane-harness.ts';
+import { drainedOrClosed } from '../src/mock/mock-upstream.ts';
 
 /**
  * Issue 6, item 2: one upstream answer must not crash or stall the process. A hostile upstream
@@ -46,17 +47,7 @@ async function writeHuge(res: ServerResponse, seen: UpstreamRequest, head: strin
   const write = async (bytes: Buffer | string) => {
     if (seen.closed) return;
     seen.written += Buffer.byteLength(bytes);
-    if (!res.write(bytes)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    if (!res.write(bytes)) await drainedOrClosed(res);
   };
   await write(head);
   while (!seen.closed && seen.written + FILL.length <= total) await write(FILL);

@@ -186,15 +186,7 @@ async function stream(
     const ok = res.write(chunk([{ index: 0, delta: deltas[i], logprobs: null, finish_reason: null }]));
     if (!ok && !closed) {
       stats.drainWaits++;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+      await drainedOrClosed(res);
     }
   }
   if (closed) {
@@ -247,4 +239,17 @@ function readAll(req: IncomingMessage): Promise<string> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once a response whose write() returned false can take more ('drain'), or is gone ('close'). */
+export function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
