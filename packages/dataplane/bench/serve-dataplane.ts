@@ -40,9 +40,9 @@ snapshots.apply(
   createSnapshot({
     version: 1,
     createdAt: new Date().toISOString(),
-    keys: [{ id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: '', status: 'active' }],
-    providers: [{ id: 'prov-mock', orgId: 'org-bench', name: 'Mock', type: 'mock', baseUrl: mockBaseUrl, credential: null }],
-    routes: [{ orgId: 'org-bench', alias: 'bench', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] }],
+    keys: [{ id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null }],
+    providers: [{ id: 'prov-mock', orgId: 'org-bench', name: 'Mock', type: 'mock', baseUrl: mockBaseUrl, credential: null, environments: [] }],
+    routes: [{ orgId: 'org-bench', alias: 'bench', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] }],
     pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 }],
   }),
 );

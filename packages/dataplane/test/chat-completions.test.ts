@@ -241,9 +241,9 @@ describe('organisations', () => {
   it('resolve aliases within their own organisation only', async () => {
     const otherKey = generateKey();
     h.applySnapshot((c) => {
-      c.keys.push({ id: 'key-org-2', hash: hashKey(otherKey, KEY_SECRET), prefix: displayPrefix(otherKey), name: 'other', orgId: 'org-2', teamId: 'team-2', projectId: '', status: 'active' });
-      c.providers.push({ id: 'prov-org-2', orgId: 'org-2', name: 'Mock', type: 'mock', baseUrl: null, credential: null });
-      c.routes.push({ orgId: 'org-2', alias: 'private-model', deployments: [{ id: 'dep-org-2', providerId: 'prov-org-2', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: null }] });
+      c.keys.push({ id: 'key-org-2', hash: hashKey(otherKey, KEY_SECRET), prefix: displayPrefix(otherKey), name: 'other', orgId: 'org-2', teamId: 'team-2', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null });
+      c.providers.push({ id: 'prov-org-2', orgId: 'org-2', name: 'Mock', type: 'mock', baseUrl: null, credential: null, environments: [] });
+      c.routes.push({ orgId: 'org-2', alias: 'private-model', deployments: [{ id: 'dep-org-2', providerId: 'prov-org-2', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: null, environment: '' }] });
     });
     // org-1's alias does not exist for org-2, and the other way round.
     expect((await post(hello(), { key: otherKey })).status).toBe(404);

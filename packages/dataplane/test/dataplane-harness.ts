@@ -44,27 +44,27 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     version: 1,
     createdAt: new Date().toISOString(),
     keys: [
-      { id: 'key-active', hash: hashKey(activeKey, KEY_SECRET), prefix: displayPrefix(activeKey), name: 'active', orgId: 'org-1', teamId: 'team-1', projectId: '', status: 'active' },
-      { id: 'key-revoked', hash: hashKey(revokedKey, KEY_SECRET), prefix: displayPrefix(revokedKey), name: 'revoked', orgId: 'org-1', teamId: 'team-1', projectId: '', status: 'revoked' },
+      { id: 'key-active', hash: hashKey(activeKey, KEY_SECRET), prefix: displayPrefix(activeKey), name: 'active', orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null },
+      { id: 'key-revoked', hash: hashKey(revokedKey, KEY_SECRET), prefix: displayPrefix(revokedKey), name: 'revoked', orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'revoked', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null },
     ],
     providers: [
-      { id: 'prov-mock', orgId: 'org-1', name: 'Mock', type: 'mock', baseUrl: null, credential: null },
+      { id: 'prov-mock', orgId: 'org-1', name: 'Mock', type: 'mock', baseUrl: null, credential: null, environments: [] },
       // Nothing listens on port 9 (discard) on loopback: connection refused, a retryable failure.
-      { id: 'prov-ext', orgId: 'org-1', name: 'External mock', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null },
-      { id: 'prov-down', orgId: 'org-1', name: 'Down', type: 'openai_compatible', baseUrl: 'http://127.0.0.1:9/v1', credential: null },
+      { id: 'prov-ext', orgId: 'org-1', name: 'External mock', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [] },
+      { id: 'prov-down', orgId: 'org-1', name: 'Down', type: 'openai_compatible', baseUrl: 'http://127.0.0.1:9/v1', credential: null, environments: [] },
     ],
     routes: [
-      { orgId: 'org-1', alias: 'relay-mini', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
+      { orgId: 'org-1', alias: 'relay-mini', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
       {
         orgId: 'org-1',
         alias: 'with-fallback',
         deployments: [
-          { id: 'dep-down', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null },
-          { id: 'dep-mock-2', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+          { id: 'dep-down', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null, environment: '' },
+          { id: 'dep-mock-2', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
         ],
       },
-      { orgId: 'org-1', alias: 'ext-mini', deployments: [{ id: 'dep-ext', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
-      { orgId: 'org-1', alias: 'only-down', deployments: [{ id: 'dep-down-2', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null }] },
+      { orgId: 'org-1', alias: 'ext-mini', deployments: [{ id: 'dep-ext', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
+      { orgId: 'org-1', alias: 'only-down', deployments: [{ id: 'dep-down-2', providerId: 'prov-down', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null, environment: '' }] },
     ],
     pricingRules: [{ id: 'rule-1', version: 3, ...PRICES }],
   };

@@ -25,11 +25,11 @@ beforeAll(async () => {
   const baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
   h = await startHarness();
   h.applySnapshot((content) => {
-    content.providers.push({ id: 'prov-leaky', orgId: 'org-1', name: 'Leaky', type: 'openai_compatible', baseUrl, credential: null });
+    content.providers.push({ id: 'prov-leaky', orgId: 'org-1', name: 'Leaky', type: 'openai_compatible', baseUrl, credential: null, environments: [] });
     content.routes.push({
       orgId: 'org-1',
       alias: 'leaky',
-      deployments: [{ id: 'dep-leaky', providerId: 'prov-leaky', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null }],
+      deployments: [{ id: 'dep-leaky', providerId: 'prov-leaky', upstreamModel: 'gpt-x', priority: 0, weight: 1, pricingRuleId: null, environment: '' }],
     });
   });
 });

@@ -128,16 +128,16 @@ beforeAll(async () => {
   h = await startHarness({ UPSTREAM_MAX_BODY_BYTES: String(MAX_BODY_BYTES), UPSTREAM_MAX_SSE_EVENT_BYTES: String(MAX_SSE_EVENT_BYTES) });
   h.applySnapshot((content) => {
     for (const mode of MODES) {
-      content.providers.push({ id: `prov-${mode}`, orgId: 'org-1', name: mode, type: 'openai_compatible', baseUrl: hostile.baseUrl(mode), credential: null });
-      content.routes.push({ orgId: 'org-1', alias: mode, deployments: [{ id: `dep-${mode}`, providerId: `prov-${mode}`, upstreamModel: 'huge', priority: 0, weight: 1, pricingRuleId: null }] });
+      content.providers.push({ id: `prov-${mode}`, orgId: 'org-1', name: mode, type: 'openai_compatible', baseUrl: hostile.baseUrl(mode), credential: null, environments: [] });
+      content.routes.push({ orgId: 'org-1', alias: mode, deployments: [{ id: `dep-${mode}`, providerId: `prov-${mode}`, upstreamModel: 'huge', priority: 0, weight: 1, pricingRuleId: null, environment: '' }] });
     }
     // An oversized answer with a healthy deployment behind it (see the fallback test).
     content.routes.push({
       orgId: 'org-1',
       alias: 'huge-json-then-ext',
       deployments: [
-        { id: 'dep-huge-first', providerId: 'prov-huge-json', upstreamModel: 'huge', priority: 0, weight: 1, pricingRuleId: null },
-        { id: 'dep-ext-second', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+        { id: 'dep-huge-first', providerId: 'prov-huge-json', upstreamModel: 'huge', priority: 0, weight: 1, pricingRuleId: null, environment: '' },
+        { id: 'dep-ext-second', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
       ],
     });
   });

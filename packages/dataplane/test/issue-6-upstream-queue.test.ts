@@ -78,23 +78,23 @@ type HeldUpstream = Awaited<ReturnType<typeof startHeldUpstream>>;
 function addHeldRoutes(h: Harness, upstream: HeldUpstream): { orgTwoKey: string } {
   const orgTwoKey = generateKey();
   h.applySnapshot((c) => {
-    c.keys.push({ id: 'key-org2', hash: hashKey(orgTwoKey, KEY_SECRET), prefix: displayPrefix(orgTwoKey), name: 'org 2', orgId: 'org-2', teamId: 'team-2', projectId: '', status: 'active' });
+    c.keys.push({ id: 'key-org2', hash: hashKey(orgTwoKey, KEY_SECRET), prefix: displayPrefix(orgTwoKey), name: 'org 2', orgId: 'org-2', teamId: 'team-2', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null });
     c.providers.push(
-      { id: 'prov-held', orgId: 'org-1', name: 'Held', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null },
-      { id: 'prov-held-2', orgId: 'org-2', name: 'Held (org 2)', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null },
-      { id: 'prov-mock-2', orgId: 'org-2', name: 'Mock (org 2)', type: 'mock', baseUrl: null, credential: null },
+      { id: 'prov-held', orgId: 'org-1', name: 'Held', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [] },
+      { id: 'prov-held-2', orgId: 'org-2', name: 'Held (org 2)', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [] },
+      { id: 'prov-mock-2', orgId: 'org-2', name: 'Mock (org 2)', type: 'mock', baseUrl: null, credential: null, environments: [] },
     );
     c.routes.push(
-      { orgId: 'org-1', alias: 'held', deployments: [{ id: 'dep-held', providerId: 'prov-held', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
+      { orgId: 'org-1', alias: 'held', deployments: [{ id: 'dep-held', providerId: 'prov-held', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
       {
         orgId: 'org-1',
         alias: 'held-then-mock',
         deployments: [
-          { id: 'dep-held-f', providerId: 'prov-held', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1' },
-          { id: 'dep-mock-f', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+          { id: 'dep-held-f', providerId: 'prov-held', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' },
+          { id: 'dep-mock-f', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
         ],
       },
-      { orgId: 'org-2', alias: 'held', deployments: [{ id: 'dep-held-2', providerId: 'prov-held-2', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] },
+      { orgId: 'org-2', alias: 'held', deployments: [{ id: 'dep-held-2', providerId: 'prov-held-2', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
     );
   });
   return { orgTwoKey };

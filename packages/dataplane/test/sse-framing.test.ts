@@ -42,8 +42,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   h = await startHarness();
   h.applySnapshot((c) => {
-    c.providers.push({ id: 'prov-split', orgId: 'org-1', name: 'Splitter', type: 'openai_compatible', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, credential: null });
-    c.routes.push({ orgId: 'org-1', alias: 'split', deployments: [{ id: 'dep-split', providerId: 'prov-split', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1' }] });
+    c.providers.push({ id: 'prov-split', orgId: 'org-1', name: 'Splitter', type: 'openai_compatible', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, credential: null, environments: [] });
+    c.routes.push({ orgId: 'org-1', alias: 'split', deployments: [{ id: 'dep-split', providerId: 'prov-split', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] });
   });
 });
 

@@ -106,16 +106,16 @@ describe('a stream that fails before its first byte', () => {
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     const port = (broken.address() as AddressInfo).port;
     h.applySnapshot((c) => {
-      c.providers.push({ id: 'prov-broken', orgId: 'org-1', name: 'Broken', type: 'openai_compatible', baseUrl: `http://127.0.0.1:${port}/v1`, credential: null });
+      c.providers.push({ id: 'prov-broken', orgId: 'org-1', name: 'Broken', type: 'openai_compatible', baseUrl: `http://127.0.0.1:${port}/v1`, credential: null, environments: [] });
       c.routes.push({
         orgId: 'org-1',
         alias: 'broken-first',
         deployments: [
-          { id: 'dep-broken', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null },
-          { id: 'dep-ext-2', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1' },
+          { id: 'dep-broken', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null, environment: '' },
+          { id: 'dep-ext-2', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
         ],
       });
-      c.routes.push({ orgId: 'org-1', alias: 'broken-only', deployments: [{ id: 'dep-broken-2', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null }] });
+      c.routes.push({ orgId: 'org-1', alias: 'broken-only', deployments: [{ id: 'dep-broken-2', providerId: 'prov-broken', upstreamModel: 'x', priority: 0, weight: 1, pricingRuleId: null, environment: '' }] });
     });
     try {
       const send = (model: string) =>

@@ -1,7 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
-import { assertIdentifier, formatEventTime, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { assertIdentifier, formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0002, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
 
 /**
  * The analytics store: a ClickHouse server (`CLICKHOUSE_URL`) or chDB in-process. Both are
@@ -53,6 +53,8 @@ interface ClickHouseMigration {
  */
 const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0001_request_events', statements: (database) => [requestEventsDDL(database)] },
+  // On a table 0001 just created with every column these are no-ops (IF NOT EXISTS).
+  { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
 ];
 
 /** Creates the database and applies every migration not yet recorded in `<db>._relay_migrations`. */

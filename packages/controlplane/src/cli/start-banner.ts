@@ -1,5 +1,5 @@
 import { displayPrefix } from '@proxystacks/shared/keys/key-format';
-import { ADMIN_TOKEN_PREFIX } from '../domain/admin-tokens.ts';
+import { ADMIN_TOKEN_PREFIX } from '../domain/api-tokens.ts';
 import type { RunningRelay } from '../runtime/start-relay.ts';
 
 /** Characters of the admin token's random part shown on later starts, as for API keys. */

@@ -1,7 +1,8 @@
 import { hashKey, isWellFormedKey, generateKey } from '@proxystacks/shared/keys/key-format';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { generateAdminToken, insertAdminToken } from './admin-tokens.ts';
+import { generateAdminToken, insertApiToken } from './api-tokens.ts';
+import { ensureDefaultEnvironment } from './projects.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { insertKey } from './keys.ts';
 import { insertPricingRule } from './pricing.ts';
@@ -62,28 +63,32 @@ export async function ensureBootstrap(prisma: PrismaClient, options: BootstrapOp
       team = await tx.team.create({ data: { orgId: org.id, name: DEFAULT_TEAM_NAME } });
       changed = true;
     }
+    const environment = await ensureDefaultEnvironment(tx, org.id, team.id);
     const adminToken = await ensureAdminToken(tx, org.id, options);
-    const demoKey = options.seedDemo ? await seedDemo(tx, org.id, team.id, options) : null;
+    const demoKey = options.seedDemo ? await seedDemo(tx, org.id, environment, options) : null;
     if (changed || demoKey !== null) await bumpConfigRevision(tx);
     return { orgId: org.id, adminToken, demoKey };
   });
 }
 
+/** The bootstrap token: organization-wide owner, no expiry (it works until revoked or rotated). */
+const OWNER_TOKEN = { role: 'OWNER', teamId: null, expiresAt: null, createdByUserId: null } as const;
+
 async function ensureAdminToken(tx: Prisma.TransactionClient, orgId: string, options: BootstrapOptions): Promise<string | null> {
   if (options.adminToken !== null) {
-    const exists = await tx.adminToken.findUnique({ where: { hash: hashKey(options.adminToken, options.keySecret) } });
+    const exists = await tx.apiToken.findUnique({ where: { hash: hashKey(options.adminToken, options.keySecret) } });
     if (exists) return null;
-    await insertAdminToken(tx, { orgId, name: 'Configured admin token', token: options.adminToken }, options.keySecret);
+    await insertApiToken(tx, { ...OWNER_TOKEN, orgId, name: 'Configured admin token', token: options.adminToken }, options.keySecret);
     return options.adminToken;
   }
-  if ((await tx.adminToken.count()) > 0) return null;
+  if ((await tx.apiToken.count()) > 0) return null;
   const token = generateAdminToken();
-  await insertAdminToken(tx, { orgId, name: 'Initial admin token', token }, options.keySecret);
+  await insertApiToken(tx, { ...OWNER_TOKEN, orgId, name: 'Initial admin token', token }, options.keySecret);
   return token;
 }
 
 /** Seeds the demo once; returns the demo key's secret, or null when the seed already existed. */
-async function seedDemo(tx: Prisma.TransactionClient, orgId: string, teamId: string, options: BootstrapOptions): Promise<string | null> {
+async function seedDemo(tx: Prisma.TransactionClient, orgId: string, environment: { id: string; projectId: string }, options: BootstrapOptions): Promise<string | null> {
   const existing = await tx.provider.findUnique({ where: { orgId_name: { orgId, name: DEMO.providerName } } });
   if (existing) return null;
   const provider = await tx.provider.create({
@@ -103,6 +108,7 @@ async function seedDemo(tx: Prisma.TransactionClient, orgId: string, teamId: str
     outputMicrosPerMTok: DEMO.outputMicrosPerMTok,
     cachedInputMicrosPerMTok: DEMO.cachedInputMicrosPerMTok,
   });
-  const { secret } = await insertKey(tx, { orgId, teamId, name: DEMO.keyName, secret: options.demoKey ?? generateKey() }, options.keySecret);
+  const project = await tx.project.findUniqueOrThrow({ where: { id: environment.projectId } });
+  const { secret } = await insertKey(tx, { orgId, teamId: project.teamId, projectId: project.id, environmentId: environment.id, name: DEMO.keyName, secret: options.demoKey ?? generateKey() }, options.keySecret);
   return secret;
 }

@@ -26,7 +26,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
   const now = new Date();
   const [keys, providers, aliases, rules] = await prisma.$transaction(
     [
-      prisma.apiKey.findMany({ orderBy: { id: 'asc' } }),
+      prisma.apiKey.findMany({ orderBy: { id: 'asc' }, include: { environment: { select: { name: true } } } }),
       prisma.provider.findMany({ orderBy: { id: 'asc' } }),
       prisma.modelAlias.findMany({ orderBy: { alias: 'asc' }, include: { routes: { orderBy: [{ priority: 'asc' }, { id: 'asc' }] } } }),
       prisma.pricingRule.findMany({ where: { effectiveFrom: { lte: now } }, orderBy: [{ version: 'desc' }] }),
@@ -51,8 +51,15 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
       name: k.name,
       orgId: k.orgId,
       teamId: k.teamId,
-      projectId: '',
-      status: k.status === 'ACTIVE' ? 'active' : 'revoked',
+      projectId: k.projectId,
+      environmentId: k.environmentId,
+      environment: k.environment.name,
+      status: k.status === 'ACTIVE' ? 'active' : k.status === 'DISABLED' ? 'disabled' : 'revoked',
+      expiresAt: k.expiresAt?.getTime() ?? null,
+      allowedAliases: [...k.allowedAliases].sort(),
+      // A grace period that is over needs no entry: the old secret is then simply unknown.
+      previousHash: k.previousHash !== null && k.previousHashExpiresAt !== null && k.previousHashExpiresAt > now ? k.previousHash : null,
+      previousHashExpiresAt: k.previousHash !== null && k.previousHashExpiresAt !== null && k.previousHashExpiresAt > now ? k.previousHashExpiresAt.getTime() : null,
     })),
     providers: providers.map((p) => {
       const credential = openProviderCredential(p, options.masterKey);
@@ -63,6 +70,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         type: p.type.toLowerCase() as ProviderType,
         baseUrl: p.baseUrl,
         credential: credential === null ? null : sealSnapshotCredential(credential, options.snapshotKey, p.id),
+        environments: [...p.enabledEnvironments].sort(),
       };
     }),
     routes: aliases
@@ -80,6 +88,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
             priority: r.priority,
             weight: r.weight,
             pricingRuleId: rule?.id ?? null,
+            environment: r.environment,
           };
         }),
       })),

@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import { Prisma } from '../generated/prisma/client.ts';
 
 /** What kind of caller mistake an {@link InputError} reports; GraphQL shows it as `extensions.code`. */
-export type InputErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND';
+export type InputErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'forbidden';
+
+/** The one refusal every field gives a caller whose role or scope does not allow it (graphql/builder.ts). */
+export function forbidden(): InputError {
+  return new InputError('Your role does not allow this here.', 'forbidden');
+}
 
 /**
  * A caller mistake: bad input, a name already taken, an id that is not in the caller's org.

@@ -4,6 +4,7 @@ import type { ApiKey, ApiKeyStatus, Prisma, PrismaClient } from '../generated/pr
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput } from './input-error.ts';
 import { isUuid, nameSchema } from './input-schemas.ts';
+import { ensureDefaultEnvironment } from './projects.ts';
 import { resolveTeam } from './teams.ts';
 import { inTransaction } from './transaction.ts';
 import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
@@ -33,7 +34,8 @@ export async function createKey(
   const { name, teamId } = parseInput(createKeySchema, input);
   return inTransaction(prisma, async (tx) => {
     const team = await resolveTeam(tx, orgId, teamId);
-    const created = await insertKey(tx, { orgId, teamId: team.id, name, secret: generateKey() }, keySecret);
+    const environment = await ensureDefaultEnvironment(tx, orgId, team.id);
+    const created = await insertKey(tx, { orgId, teamId: team.id, projectId: environment.projectId, environmentId: environment.id, name, secret: generateKey() }, keySecret);
     await bumpConfigRevision(tx);
     return created;
   });
@@ -45,7 +47,7 @@ export async function createKey(
  */
 export async function insertKey(
   tx: Prisma.TransactionClient,
-  key: { orgId: string; teamId: string; name: string; secret: string },
+  key: { orgId: string; teamId: string; projectId: string; environmentId: string; name: string; secret: string },
   keySecret: string,
 ): Promise<CreatedKey> {
   if (!isWellFormedKey(key.secret)) throw new Error('Refusing to store a malformed API key');
@@ -53,6 +55,8 @@ export async function insertKey(
     data: {
       orgId: key.orgId,
       teamId: key.teamId,
+      projectId: key.projectId,
+      environmentId: key.environmentId,
       name: key.name,
       prefix: displayPrefix(key.secret),
       hash: hashKey(key.secret, keySecret),

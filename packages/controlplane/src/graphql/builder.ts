@@ -1,13 +1,34 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
+import { can, canSomewhere, type Permission } from '../auth/roles.ts';
+import { forbidden } from '../domain/input-error.ts';
 import type { GraphQLContext } from './context.ts';
 
-/** Pothos configuration only; types and fields live in ./schema/*. */
+/**
+ * Pothos configuration only; types and fields live in ./schema/*.
+ *
+ * Authorization is declared here and on each field, never inside resolvers: every Query and
+ * Mutation field carries `authScopes` naming the permission it needs (auth/roles.ts) and where:
+ * - `org`: a grant on the organization carrying the permission (providers, aliases, pricing, users).
+ * - `team`: the permission on the team owning the object the field touches, resolved from its
+ *   arguments by the field's authScopes function (auth/object-team.ts); an organization grant
+ *   also counts. A missing object resolves to team null, which only an organization grant passes.
+ * - `anyTeam`: the permission on the organization or on at least one team (lists, which then
+ *   show only the teams the caller may see).
+ * A refusal is `extensions.code: forbidden`, the field's value null, and nothing is changed:
+ * scopes run before the resolver.
+ */
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
+  AuthScopes: {
+    org: Permission;
+    team: { permission: Permission; teamId: string | null };
+    anyTeam: Permission;
+  };
   /** Output fields are non-null unless they say `nullable: true`, as the API contract reads. */
   DefaultFieldNullability: false;
   Scalars: {
@@ -19,8 +40,19 @@ export const builder = new SchemaBuilder<{
     Count: { Input: number; Output: number };
   };
 }>({
-  plugins: [PrismaPlugin],
+  // Scope auth first, so its checks wrap every other plugin's resolvers.
+  plugins: [ScopeAuthPlugin, PrismaPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      org: (permission) => can(ctx.principal, permission, null),
+      team: ({ permission, teamId }) => can(ctx.principal, permission, teamId),
+      anyTeam: (permission) => canSomewhere(ctx.principal, permission),
+    }),
+    // A scope that throws (e.g. a lookup of a malformed id) refuses rather than erroring.
+    treatErrorsAsUnauthorized: true,
+    unauthorizedError: () => forbidden(),
+  },
   prisma: {
     // Resolved per request, so one schema serves any client (tests open several databases).
     client: (ctx) => ctx.prisma,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
-import type { Admin } from '../domain/admin-tokens.ts';
+import type { Principal } from '../auth/roles.ts';
 import type { ConfigChangeMark } from './config-change-batching.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -9,7 +9,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 export interface GraphQLDeps {
   prisma: PrismaClient;
   clickhouse: ClickHouse;
-  /** HMAC secret for API key and admin token hashes. */
+  /** HMAC secret for API key, token, session and set-up link hashes. */
   keySecret: string;
   /** Seals provider credentials at rest. */
   masterKey: SecretKey;
@@ -24,11 +24,23 @@ export interface GraphQLDeps {
   currentSnapshot(): { version: number; hash: string; createdAt: string };
 }
 
-/** Per-request context: the deps and the admin the bearer token belongs to. Every query is scoped to admin.orgId. */
+/** Where a request came from, for the audit trail. */
+export interface RequestOrigin {
+  /** The x-request-id answered to the caller. */
+  requestId: string;
+  /** The peer address of the HTTP connection. */
+  clientAddress: string;
+}
+
+/**
+ * Per-request context: the deps, who is calling and where from. Every query is scoped to
+ * principal.orgId; what the principal may do is declared on the fields (graphql/builder.ts).
+ */
 export interface GraphQLContext {
   deps: GraphQLDeps;
   prisma: PrismaClient;
-  admin: Admin;
+  principal: Principal;
+  origin: RequestOrigin;
   /** Set by a mutation that changed served config; read once the operation is done. */
   configChange: ConfigChangeMark;
 }

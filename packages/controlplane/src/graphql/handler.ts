@@ -1,6 +1,8 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { Admin } from '../domain/admin-tokens.ts';
-import { useAdminAuth } from './admin-auth.ts';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../auth/roles.ts';
+import { useAuthentication } from './authenticate-request.ts';
 import { buildSchema } from './build-schema.ts';
 import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
@@ -17,13 +19,13 @@ export const GRAPHQL_ENDPOINT = '/graphql';
  * bearer-token auth on every request, document size limits (query-limits.ts), errors masked
  * except caller mistakes.
  */
-export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
-  const admins = new WeakMap<Request, Admin>();
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<{ req?: IncomingMessage }, GraphQLContext> {
+  const principals = new WeakMap<Request, Principal>();
+  return createYoga<{ req?: IncomingMessage }, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
-    graphiql: { title: 'ProxyStacks Relay', headers: JSON.stringify({ authorization: 'Bearer <admin token>' }) },
+    graphiql: { title: 'ProxyStacks Relay', headers: JSON.stringify({ authorization: 'Bearer <API token>' }) },
     maskedErrors: { maskError },
     logging: {
       debug: (...args) => deps.logger.debug({ args }, 'graphql'),
@@ -33,15 +35,16 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Reco
       error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
-    plugins: [useAdminAuth(deps, admins), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
-    context: ({ request }) => {
-      const admin = admins.get(request);
-      // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.
-      if (!admin) throw new Error('GraphQL context built for an unauthenticated request');
+    plugins: [useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
+    context: ({ request, req }) => {
+      const principal = principals.get(request);
+      // The auth plugin ends every request it did not attach a principal to; reaching here without one is a bug.
+      if (!principal) throw new Error('GraphQL context built for an unauthenticated request');
+      const origin = { requestId: request.headers.get('x-request-id') ?? randomUUID(), clientAddress: req?.socket.remoteAddress ?? '' };
       const configChange: ConfigChangeMark = { changed: false };
       // Resolvers' onConfigChanged only marks the operation; useConfigChangeBatching publishes once at its end.
       const operationDeps: GraphQLDeps = { ...deps, onConfigChanged: async () => void (configChange.changed = true) };
-      return { deps: operationDeps, prisma: deps.prisma, admin, configChange };
+      return { deps: operationDeps, prisma: deps.prisma, principal, origin, configChange };
     },
   });
 }

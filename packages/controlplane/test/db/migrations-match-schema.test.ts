@@ -11,6 +11,7 @@ import { readSchemaShape } from './catalog.ts';
 import { expectedSchema, generatedSchemaText, SCHEMA_PATH, type SchemaShape } from './schema-model.ts';
 
 const INIT = '20261124000000_init';
+const TENANCY = '20261128000000_tenancy_and_access';
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {
@@ -57,8 +58,8 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
 
   it('applies every migration folder to an empty database, logging each', () => {
     expect(db.kind).toBe(kind);
-    expect(firstRun.applied).toEqual([INIT]);
-    expect(logger.lines).toEqual([`info Applied Postgres migration ${INIT}`]);
+    expect(firstRun.applied).toEqual([INIT, TENANCY]);
+    expect(logger.lines).toEqual([`info Applied Postgres migration ${INIT}`, `info Applied Postgres migration ${TENANCY}`]);
   });
 
   it('has exactly the columns, types, nullability, indexes, foreign keys and enums schema.prisma declares', async () => {
@@ -71,24 +72,20 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
   });
 
   it('records each migration as Prisma does, with the sha256 of migration.sql', async () => {
-    const sql = await readFile(join(MIGRATIONS_DIR, INIT, 'migration.sql'));
     const rows = await db.query<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown; applied_steps_count: number }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations"',
+      'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
-    expect(rows).toEqual([
-      {
-        migration_name: INIT,
-        checksum: createHash('sha256').update(sql).digest('hex'),
-        finished_at: expect.anything(),
-        rolled_back_at: null,
-        applied_steps_count: 1,
-      },
-    ]);
+    const expected = [];
+    for (const name of [INIT, TENANCY]) {
+      const sql = await readFile(join(MIGRATIONS_DIR, name, 'migration.sql'));
+      expected.push({ migration_name: name, checksum: createHash('sha256').update(sql).digest('hex'), finished_at: expect.anything(), rolled_back_at: null, applied_steps_count: 1 });
+    }
+    expect(rows).toEqual(expected);
   });
 
   it('applies nothing the second time', async () => {
     await expect(migrateDatabase(db, recordingLogger())).resolves.toEqual({ applied: [] });
-    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 1 }]);
+    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 2 }]);
   });
 
   it('refuses a migration edited after it was applied, naming it', async () => {
@@ -147,8 +144,8 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('Postgres migrators sta
     const dbs = await Promise.all([1, 2, 3].map(() => createDatabase({ databaseUrl: handle.url, pglitePath: handle.pglitePath })));
     try {
       const runs = await Promise.all(dbs.map((db) => migrateDatabase(db, recordingLogger())));
-      expect(runs.flatMap((run) => run.applied)).toEqual([INIT]);
-      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 1 }]);
+      expect(runs.flatMap((run) => run.applied)).toEqual([INIT, TENANCY]);
+      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 2 }]);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await handle.cleanup();

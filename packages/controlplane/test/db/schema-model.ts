@@ -115,7 +115,9 @@ export function expectedSchema(): SchemaShape {
       const type = field.kind === 'enum'
         ? { type: enumNames.get(field.type) ?? field.type, precision: null }
         : columnType(field.type, fieldLine(lines, field.name));
-      shape.columns.push({ table, column: columnOf(model, field.name), ...type, nullable: !field.isRequired });
+      // Scalar lists are Postgres arrays (`_text` in the catalog), and Prisma leaves them nullable.
+      const listed = field.isList ? { type: `_${type.type}`, precision: type.precision } : type;
+      shape.columns.push({ table, column: columnOf(model, field.name), ...listed, nullable: field.isList || !field.isRequired });
       if (field.isUnique) shape.indexes.push(index(table, 'unique', cols([field.name])));
     }
     shape.indexes.push(index(table, 'primary', cols(primaryKey?.fields ?? idFields(pothos[model]!))));

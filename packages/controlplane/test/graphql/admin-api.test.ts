@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
 import { readConfigRevision } from '../../src/domain/config-revision.ts';
 import { openProviderCredential } from '../../src/domain/providers.ts';
-import { UNAUTHENTICATED_BODY } from '../../src/graphql/admin-auth.ts';
+import { UNAUTHENTICATED_BODY } from '../../src/graphql/authenticate-request.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql-harness.ts';
 
 const KEY_FIELDS = 'id name prefix status createdAt lastUsedAt revokedAt team { id name }';
@@ -43,7 +43,7 @@ describe('admin authentication', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.text()).toBe(UNAUTHENTICATED_BODY);
     expect(JSON.parse(UNAUTHENTICATED_BODY)).toEqual({
-      errors: [{ message: 'Admin token missing or not accepted.', extensions: { code: 'unauthenticated' } }],
+      errors: [{ message: 'Sign in, or send an API token as `Authorization: Bearer <token>`.', extensions: { code: 'unauthenticated' } }],
     });
   });
 
@@ -54,7 +54,7 @@ describe('admin authentication', () => {
 
   it('answers viewer for the bootstrap admin and records lastUsedAt', async () => {
     const data = await h.ok<{ viewer: { id: string; name: string } }>('{ viewer { id name } }');
-    const row = await h.db.prisma.adminToken.findUniqueOrThrow({ where: { hash: hashKey(h.adminToken, h.keySecret) } });
+    const row = await h.db.prisma.apiToken.findUniqueOrThrow({ where: { hash: hashKey(h.adminToken, h.keySecret) } });
     expect(data.viewer).toEqual({ id: row.id, name: row.name });
     expect(row.lastUsedAt).not.toBeNull();
   });

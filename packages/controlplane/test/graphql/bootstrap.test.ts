@@ -8,7 +8,7 @@ import { generateSecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import { generateKey, hashKey, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { findAdminByToken } from '../../src/domain/admin-tokens.ts';
+import { findTokenPrincipal } from '../../src/domain/api-tokens.ts';
 import { ensureBootstrap } from '../../src/domain/bootstrap.ts';
 import { readConfigRevision } from '../../src/domain/config-revision.ts';
 
@@ -33,7 +33,7 @@ async function counts() {
   return {
     orgs: await p.organization.count(),
     teams: await p.team.count(),
-    adminTokens: await p.adminToken.count(),
+    adminTokens: await p.apiToken.count(),
     providers: await p.provider.count(),
     aliases: await p.modelAlias.count(),
     routes: await p.modelRoute.count(),
@@ -51,7 +51,7 @@ describe('ensureBootstrap', () => {
     orgId = result.orgId;
     expect(result.demoKey).toBe(demoKey);
     expect(result.adminToken).toMatch(/^relay-admin-[0-9A-Za-z]{43}$/);
-    expect(await findAdminByToken(db.prisma, result.adminToken!, keySecret)).toMatchObject({ orgId });
+    expect(await findTokenPrincipal(db.prisma, result.adminToken!, keySecret)).toMatchObject({ orgId });
     expect(await counts()).toEqual({ orgs: 1, teams: 1, adminTokens: 1, providers: 1, aliases: 1, routes: 1, pricingRules: 1, keys: 1 });
 
     const org = await db.prisma.organization.findUniqueOrThrow({ where: { id: orgId }, include: { teams: true } });
@@ -90,9 +90,9 @@ describe('ensureBootstrap', () => {
     expect(first).toEqual({ orgId, adminToken: token, demoKey: null });
     const second = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: token, seedDemo: false });
     expect(second.adminToken).toBeNull();
-    expect(await db.prisma.adminToken.count()).toBe(2);
-    expect(await findAdminByToken(db.prisma, token, keySecret)).toMatchObject({ orgId });
-    expect(await findAdminByToken(db.prisma, `${token}x`, keySecret)).toBeNull();
+    expect(await db.prisma.apiToken.count()).toBe(2);
+    expect(await findTokenPrincipal(db.prisma, token, keySecret)).toMatchObject({ orgId });
+    expect(await findTokenPrincipal(db.prisma, `${token}x`, keySecret)).toBeNull();
   });
 
   it('refuses a malformed demo key before touching the database', async () => {

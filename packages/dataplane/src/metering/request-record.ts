@@ -92,5 +92,9 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     // Provider-supplied: cut to the column's limit, so an odd upstream cannot make the event invalid.
     finish_reason: record.finishReason.slice(0, 64),
     dataplane_id: dataplaneId.slice(0, 256),
+    environment_id: record.key?.environmentId ?? '',
+    environment: record.key?.environment ?? '',
+    key_prefix: record.key?.prefix.slice(0, 64) ?? '',
+    key_hash_id: '',
   };
 }

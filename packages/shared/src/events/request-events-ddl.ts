@@ -37,7 +37,7 @@ export const REQUEST_EVENT_COLUMNS = [
   { name: 'request_id', type: 'String', kind: 'string', maxLength: 128, doc: 'x-request-id returned to the client' },
   { name: 'ts', type: "DateTime64(3, 'UTC')", kind: 'datetime', doc: 'when the request arrived' },
   { name: 'org_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: 'tenant; leads the sort key' },
-  { name: 'project_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "'' until projects exist" },
+  { name: 'project_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "project of the key; '' when no key was recognised" },
   { name: 'team_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "owning team of the key; '' when unauthenticated" },
   { name: 'key_id', type: 'String', kind: 'string', maxLength: 128, doc: "API key id (never the secret); '' when unauthenticated" },
   { name: 'alias', type: 'LowCardinality(String)', kind: 'string', maxLength: 256, doc: 'model name the client asked for' },
@@ -62,7 +62,15 @@ export const REQUEST_EVENT_COLUMNS = [
   { name: 'stream_end', type: 'LowCardinality(String)', kind: 'string', values: ['done', 'error', 'client_abort', ''], doc: "done | error | client_abort; '' when not streamed" },
   { name: 'finish_reason', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "stop, length, tool_calls, …; '' if none" },
   { name: 'dataplane_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 256, doc: 'data plane process that served it' },
+  // Added by analytics migration 0002 (issue 7): tenancy below the team, and refused keys.
+  { name: 'environment_id', type: 'LowCardinality(String)', kind: 'string', maxLength: 128, doc: "project environment of the key; '' when no key was recognised" },
+  { name: 'environment', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "that environment's name (production, staging, …)" },
+  { name: 'key_prefix', type: 'String', kind: 'string', maxLength: 64, doc: "displayable start of the presented key, also for refused ones; '' when none was sent" },
+  { name: 'key_hash_id', type: 'String', kind: 'string', maxLength: 64, doc: "first 16 hex digits of the presented key's HMAC: traces an unknown key without storing it" },
 ] as const satisfies readonly ColumnSpec[];
+
+/** Columns added after the table's first version, in the order migration 0002 adds them. */
+export const REQUEST_EVENT_COLUMNS_ADDED_IN_0002 = ['environment_id', 'environment', 'key_prefix', 'key_hash_id'] as const;
 
 type Columns = typeof REQUEST_EVENT_COLUMNS;
 
@@ -99,6 +107,20 @@ export function requestEventsDDL(database: string): string {
     'ORDER BY (org_id, project_id, toDate(ts), request_id)',
     'SETTINGS non_replicated_deduplication_window = 10000',
   ].join('\n');
+}
+
+/**
+ * ALTER statements adding `names` (columns of REQUEST_EVENT_COLUMNS) to an existing table;
+ * idempotent (IF NOT EXISTS), so a migration that stopped half-way re-runs cleanly.
+ */
+export function requestEventsAddColumns(database: string, names: readonly string[]): string[] {
+  assertIdentifier(database);
+  return names.map((name) => {
+    const column = REQUEST_EVENT_COLUMNS.find((c) => c.name === name);
+    if (!column) throw new Error(`Not a request_events column: ${name}`);
+    const fallback = column.kind === 'string' ? " DEFAULT ''" : '';
+    return `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}${fallback} COMMENT '${column.doc.replaceAll("'", "\\'")}'`;
+  });
 }
 
 /** Formats epoch milliseconds the way a DateTime64(3, 'UTC') column takes and returns it. */

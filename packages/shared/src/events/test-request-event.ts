@@ -38,6 +38,10 @@ export function testRequestEvent(overrides: Partial<RequestEvent> = {}): Request
     stream_end: '',
     finish_reason: 'stop',
     dataplane_id: 'dataplane-test',
+    environment_id: '',
+    environment: '',
+    key_prefix: '',
+    key_hash_id: '',
     ...overrides,
   };
 }

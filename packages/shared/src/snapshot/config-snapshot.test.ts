@@ -6,14 +6,14 @@ const content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
   version: 3,
   createdAt: '2026-11-24T01:00:00.000Z',
   keys: [
-    { id: 'k1', hash: 'a'.repeat(64), prefix: 'sk-relay-abc123', name: 'demo', orgId: 'o1', teamId: 't1', projectId: '', status: 'active' },
+    { id: 'k1', hash: 'a'.repeat(64), prefix: 'sk-relay-abc123', name: 'demo', orgId: 'o1', teamId: 't1', projectId: 'pr1', environmentId: 'e1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null },
   ],
-  providers: [{ id: 'p1', orgId: 'o1', name: 'mock', type: 'mock', baseUrl: null, credential: null }],
+  providers: [{ id: 'p1', orgId: 'o1', name: 'mock', type: 'mock', baseUrl: null, credential: null, environments: [] }],
   routes: [
     {
       orgId: 'o1',
       alias: 'relay-mini',
-      deployments: [{ id: 'd1', providerId: 'p1', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'r1' }],
+      deployments: [{ id: 'd1', providerId: 'p1', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'r1', environment: '' }],
     },
   ],
   pricingRules: [{ id: 'r1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null }],
@@ -22,7 +22,7 @@ const content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
 describe('config snapshot', () => {
   it('stamps a content hash that survives a JSON round trip', () => {
     const snapshot = createSnapshot(content);
-    expect(snapshot.schemaVersion).toBe(1);
+    expect(snapshot.schemaVersion).toBe(2);
     expect(snapshot.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
   });
@@ -48,7 +48,7 @@ describe('config snapshot', () => {
     expect(() => createSnapshot({ ...content, routes: [{ ...route, deployments: [{ ...deployment, providerId: 'nope' }] }] })).toThrow(
       /unknown provider/,
     );
-    expect(() => createSnapshot({ ...content, routes: [{ ...route, deployments: [{ ...deployment, pricingRuleId: 'nope' }] }] })).toThrow(
+    expect(() => createSnapshot({ ...content, routes: [{ ...route, deployments: [{ ...deployment, pricingRuleId: 'nope', environment: '' }] }] })).toThrow(
       /unknown pricing rule/,
     );
     expect(() => createSnapshot({ ...content, keys: [content.keys[0]!, { ...content.keys[0]!, id: 'k2' }] })).toThrow(

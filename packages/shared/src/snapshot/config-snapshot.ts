@@ -10,7 +10,7 @@ import { z } from 'zod';
  * Invariants (checked by assertConsistent): ids and key hashes are unique, every route has at
  * least one deployment, and every deployment points at a provider and pricing rule that exist.
  */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 /** Provider kinds the data plane has adapters for. */
 export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'mock'] as const;
@@ -25,8 +25,19 @@ const keySchema = z.strictObject({
   name: z.string(),
   orgId: z.string().min(1),
   teamId: z.string().min(1),
-  projectId: z.string(),
-  status: z.enum(['active', 'revoked']),
+  projectId: z.string().min(1),
+  environmentId: z.string().min(1),
+  /** The environment's name: routes and providers are chosen by it. */
+  environment: z.string().min(1),
+  /** Disabled keys may be enabled again; revoked ones never. Each is refused with its own code. */
+  status: z.enum(['active', 'disabled', 'revoked']),
+  /** Epoch milliseconds after which the key is refused as expired; null = never. */
+  expiresAt: z.int().nullable(),
+  /** Aliases the key may call; empty = all of its organisation's. */
+  allowedAliases: z.array(z.string()),
+  /** The secret before the last rotation, valid until previousHashExpiresAt (epoch ms). */
+  previousHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  previousHashExpiresAt: z.int().nullable(),
 });
 
 const providerSchema = z.strictObject({
@@ -39,6 +50,8 @@ const providerSchema = z.strictObject({
   baseUrl: z.string().url().nullable(),
   /** Credential sealed under the snapshot key (see crypto/sealed-secret.ts); null when none. */
   credential: z.string().nullable(),
+  /** Environment names the provider may serve; empty = every environment. */
+  environments: z.array(z.string()),
 });
 
 const deploymentSchema = z.strictObject({
@@ -50,6 +63,11 @@ const deploymentSchema = z.strictObject({
   weight: z.int().min(0),
   /** Pricing rule in force for this provider and model; null = unpriced (cost 0, flagged in events). */
   pricingRuleId: z.string().nullable(),
+  /**
+   * The environment name this deployment serves; '' = every environment that has no deployment
+   * of its own on this alias (so staging can run on a cheap model while production keeps the real one).
+   */
+  environment: z.string(),
 });
 
 const routeSchema = z.strictObject({
@@ -116,7 +134,7 @@ export function hashSnapshotContent(content: ConfigSnapshotContent): string {
 /** Throws when ids collide or a reference dangles. */
 export function assertConsistent(content: ConfigSnapshotContent): void {
   assertUnique(content.keys.map((k) => k.id), 'key id');
-  assertUnique(content.keys.map((k) => k.hash), 'key hash');
+  assertUnique([...content.keys.map((k) => k.hash), ...content.keys.flatMap((k) => (k.previousHash === null ? [] : [k.previousHash]))], 'key hash');
   assertUnique(content.providers.map((p) => p.id), 'provider id');
   assertUnique(content.routes.map((r) => `${r.orgId}/${r.alias}`), 'route alias (per organisation)');
   assertUnique(content.pricingRules.map((r) => r.id), 'pricing rule id');

@@ -1,4 +1,4 @@
-import { ApiKeyStatus, ProviderType } from '../../generated/prisma/enums.ts';
+import { ApiKeyStatus, ProviderType, Role } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
 export const ApiKeyStatusEnum = builder.enumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
@@ -14,4 +14,8 @@ export const RequestStatusFilterEnum = builder.enumType('RequestStatusFilter', {
     SUCCESS: { description: 'Requests answered with HTTP status below 400.' },
     ERROR: { description: 'Requests answered with HTTP status 400 or above.' },
   } as const,
+});
+export const RoleEnum = builder.enumType(Role, {
+  name: 'Role',
+  description: 'OWNER: everything, including users and roles. ADMIN: config and API tokens. ANALYST: reads spend, requests, config and the audit trail, never secrets. VIEWER: reads config and spend.',
 });

@@ -2,6 +2,7 @@ import type { ApiKey } from '../../generated/prisma/client.ts';
 import { createKey, listKeys, revokeKey } from '../../domain/keys.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
+import { objectTeam } from '../../auth/object-team.ts';
 import { builder } from '../builder.ts';
 import { ApiKeyStatusEnum } from './enums.ts';
 
@@ -37,21 +38,23 @@ const CreateKeyInput = builder.inputType('CreateKeyInput', {
 
 builder.queryFields((t) => ({
   keys: t.prismaField({
+    authScopes: { anyTeam: 'config:read' },
     type: ['ApiKey'],
     description: 'Keys of your organization, newest first.',
     args: { status: t.arg({ type: ApiKeyStatusEnum }), first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
-    resolve: (query, _root, args, ctx) => listKeys(ctx.prisma, { orgId: ctx.admin.orgId, status: args.status ?? null }, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
+    resolve: (query, _root, args, ctx) => listKeys(ctx.prisma, { orgId: ctx.principal.orgId, status: args.status ?? null }, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 
 builder.mutationFields((t) => ({
   createKey: t.field({
+    authScopes: async (_root, { input }, ctx) => ({ team: { permission: 'config:write', teamId: input.teamId ? await objectTeam.team(ctx.prisma, ctx.principal.orgId, String(input.teamId)) : null } }),
     type: CreatedKeyRef,
     args: { input: t.arg({ type: CreateKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const created = await createKey(
         ctx.prisma,
-        ctx.admin.orgId,
+        ctx.principal.orgId,
         { name: input.name, teamId: input.teamId === null || input.teamId === undefined ? null : String(input.teamId) },
         ctx.deps.keySecret,
       );
@@ -60,11 +63,12 @@ builder.mutationFields((t) => ({
     },
   }),
   revokeKey: t.prismaField({
+    authScopes: async (_root, args, ctx) => ({ team: { permission: 'config:write', teamId: await objectTeam.key(ctx.prisma, ctx.principal.orgId, String(args.id)) } }),
     type: 'ApiKey',
     description: 'Revokes a key (idempotent). Data planes refuse it from their next snapshot on.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_query, _root, args, ctx) => {
-      const { key, changed } = await revokeKey(ctx.prisma, ctx.admin.orgId, String(args.id));
+      const { key, changed } = await revokeKey(ctx.prisma, ctx.principal.orgId, String(args.id));
       if (changed) await ctx.deps.onConfigChanged();
       return key;
     },

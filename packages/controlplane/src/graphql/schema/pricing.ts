@@ -29,20 +29,22 @@ const CreatePricingRuleInput = builder.inputType('CreatePricingRuleInput', {
 
 builder.queryFields((t) => ({
   pricingRules: t.prismaField({
+    authScopes: { anyTeam: 'config:read' },
     type: ['PricingRule'],
     description: "Pricing rules of your organization's providers, newest version first per model.",
     args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
-    resolve: (query, _root, args, ctx) => listPricingRules(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
+    resolve: (query, _root, args, ctx) => listPricingRules(ctx.prisma, ctx.principal.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 
 builder.mutationFields((t) => ({
   createPricingRule: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'PricingRule',
     description: 'Adds the next version of a provider model price.',
     args: { input: t.arg({ type: CreatePricingRuleInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const rule = await createPricingRule(ctx.prisma, ctx.admin.orgId, { ...input, providerId: String(input.providerId) });
+      const rule = await createPricingRule(ctx.prisma, ctx.principal.orgId, { ...input, providerId: String(input.providerId) });
       await ctx.deps.onConfigChanged();
       return rule;
     },

@@ -36,29 +36,32 @@ const UpdateProviderInput = builder.inputType('UpdateProviderInput', {
 
 builder.queryFields((t) => ({
   providers: t.prismaField({
+    authScopes: { anyTeam: 'config:read' },
     type: ['Provider'],
     description: 'Providers of your organization, by name.',
     args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
-    resolve: (query, _root, args, ctx) => listProviders(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
+    resolve: (query, _root, args, ctx) => listProviders(ctx.prisma, ctx.principal.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 
 builder.mutationFields((t) => ({
   createProvider: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'Provider',
     args: { input: t.arg({ type: CreateProviderInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const provider = await createProvider(ctx.prisma, ctx.admin.orgId, input, ctx.deps.masterKey);
+      const provider = await createProvider(ctx.prisma, ctx.principal.orgId, input, ctx.deps.masterKey);
       await ctx.deps.onConfigChanged();
       return provider;
     },
   }),
   updateProvider: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'Provider',
     description: 'Changes a provider, e.g. rotates its credential; data planes switch with the next snapshot.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateProviderInput, required: true }) },
     resolve: async (_query, _root, { id, input }, ctx) => {
-      const provider = await updateProvider(ctx.prisma, ctx.admin.orgId, String(id), input, ctx.deps.masterKey);
+      const provider = await updateProvider(ctx.prisma, ctx.principal.orgId, String(id), input, ctx.deps.masterKey);
       await ctx.deps.onConfigChanged();
       return provider;
     },

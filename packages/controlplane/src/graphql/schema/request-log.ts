@@ -81,12 +81,13 @@ const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntryShape[]; n
 
 builder.queryFields((t) => ({
   request: t.field({
+    authScopes: { anyTeam: 'requests:read' },
     type: RequestLogEntryRef,
     nullable: true,
     description: 'One request of your organization by its `x-request-id`; null when there is none.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const orgId = ctx.admin.orgId;
+      const orgId = ctx.principal.orgId;
       const event = await findRequest(ctx.deps.clickhouse, { orgId, requestId: String(id) });
       if (event === null) return null;
       const keys = await loadKeyLabels(ctx.prisma, orgId, [event.key_id]);
@@ -94,6 +95,7 @@ builder.queryFields((t) => ({
     },
   }),
   requests: t.field({
+    authScopes: { anyTeam: 'requests:read' },
     type: RequestLogPageRef,
     description: 'Requests of your organization over [from, to), newest first, from ClickHouse.',
     args: {
@@ -109,7 +111,7 @@ builder.queryFields((t) => ({
       // Checked here too so an error names the GraphQL argument, not the query's parameter.
       const limit = checkRequestLimit(args.first, 'first');
       if (args.after !== null && args.after !== undefined) decodeRequestCursor(args.after, 'after');
-      const orgId = ctx.admin.orgId;
+      const orgId = ctx.principal.orgId;
       const page = await listRequests(ctx.deps.clickhouse, {
         orgId,
         from: args.from,

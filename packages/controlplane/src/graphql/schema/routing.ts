@@ -45,19 +45,21 @@ const CreateModelAliasInput = builder.inputType('CreateModelAliasInput', {
 
 builder.queryFields((t) => ({
   modelAliases: t.prismaField({
+    authScopes: { anyTeam: 'config:read' },
     type: ['ModelAlias'],
     description: 'Model aliases of your organization, by alias.',
     args: { first: t.arg.int({ description: LIST_PAGE_ARG_DESCRIPTIONS.first }), after: t.arg.id({ description: LIST_PAGE_ARG_DESCRIPTIONS.after }) },
-    resolve: (query, _root, args, ctx) => listModelAliases(ctx.prisma, ctx.admin.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
+    resolve: (query, _root, args, ctx) => listModelAliases(ctx.prisma, ctx.principal.orgId, checkListPage(args.first, args.after === null || args.after === undefined ? null : String(args.after)), query),
   }),
 }));
 
 builder.mutationFields((t) => ({
   createModelAlias: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'ModelAlias',
     args: { input: t.arg({ type: CreateModelAliasInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const alias = await createModelAlias(ctx.prisma, ctx.admin.orgId, {
+      const alias = await createModelAlias(ctx.prisma, ctx.principal.orgId, {
         alias: input.alias,
         routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })),
       });
@@ -66,21 +68,23 @@ builder.mutationFields((t) => ({
     },
   }),
   addModelRoute: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'ModelAlias',
     description: 'Adds a deployment (e.g. a fallback) to an alias; returns the alias.',
     args: { aliasId: t.arg.id({ required: true }), input: t.arg({ type: ModelRouteInput, required: true }) },
     resolve: async (query, _root, { aliasId, input }, ctx) => {
-      const route = await addModelRoute(ctx.prisma, ctx.admin.orgId, String(aliasId), { ...input, providerId: String(input.providerId) });
+      const route = await addModelRoute(ctx.prisma, ctx.principal.orgId, String(aliasId), { ...input, providerId: String(input.providerId) });
       await ctx.deps.onConfigChanged();
       return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: route.aliasId } });
     },
   }),
   removeModelRoute: t.prismaField({
+    authScopes: { org: 'config:write' },
     type: 'ModelAlias',
     description: 'Removes a deployment from its alias (not the last one); returns the alias.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_query, _root, { id }, ctx) => {
-      const alias = await removeModelRoute(ctx.prisma, ctx.admin.orgId, String(id));
+      const alias = await removeModelRoute(ctx.prisma, ctx.principal.orgId, String(id));
       await ctx.deps.onConfigChanged();
       return alias;
     },

@@ -41,6 +41,7 @@ const SpendReportRef = builder
 
 builder.queryFields((t) => ({
   spend: t.field({
+    authScopes: { anyTeam: 'spend:read' },
     type: SpendReportRef,
     description: 'Requests, tokens, errors, latency and cost of your organization over [from, to), from ClickHouse.',
     args: {
@@ -54,7 +55,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { from, to, groupBy, limit }, ctx) => {
       assertQueryRange(from, to);
       checkSpendLimit(limit, 'limit');
-      const orgId = ctx.admin.orgId;
+      const orgId = ctx.principal.orgId;
       const result = await querySpend(ctx.deps.clickhouse, { orgId, from, to, groupBy, limit });
       const keys = await loadKeyLabels(ctx.prisma, orgId, result.rows.map((row) => row.keyId));
       const label = (row: SpendAggregate): SpendRowShape => {
