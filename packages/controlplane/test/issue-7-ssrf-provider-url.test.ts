@@ -3,7 +3,7 @@ import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
 import type { HostResolver, ResolvedAddress } from '@proxystacks/shared/net/host-resolver';
 import { loadControlplaneConfig } from '../src/config.ts';
 import { embeddedAddressPolicyEnv } from '../src/runtime/start-relay.ts';
-import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { startGraphQLHarness, type GraphQLHarness, type GraphQLResponse } from './graphql/graphql-harness.ts';
 
 /**
  * Issue 7: a provider base URL that points at a cloud metadata service, a link-local address,
@@ -66,7 +66,7 @@ async function update(baseUrl: string) {
 }
 
 /** The refusal as the caller sees it: BAD_USER_INPUT on `baseUrl`, nothing stored, the URL not echoed. */
-async function expectRefused(response: Awaited<ReturnType<typeof create>>, baseUrl: string, wording: RegExp) {
+async function expectRefused(response: GraphQLResponse<unknown>, baseUrl: string, wording: RegExp) {
   expect(response.status).toBe(200);
   expect(response.body.data ?? null).toBeNull();
   const error = response.body.errors?.[0];
