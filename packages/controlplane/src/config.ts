@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
 import { parseSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 
 /** Everything the control plane reads from its environment, validated. */
 export interface ControlplaneConfig {
@@ -24,6 +25,11 @@ export interface ControlplaneConfig {
   logLevel: string;
   /** Built console (packages/console/dist) served at `/`. */
   consoleDir: string;
+  /**
+   * Which non-public addresses a provider base URL may point at (PROVIDER_URL_ALLOW_LOOPBACK,
+   * PROVIDER_URL_ALLOW_PRIVATE); link-local and cloud metadata addresses never.
+   */
+  providerUrlPolicy: UpstreamAddressPolicy;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +70,10 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     adminToken,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     consoleDir: resolve(read.string('RELAY_CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
+    providerUrlPolicy: Object.freeze({
+      allowLoopback: read.boolean('PROVIDER_URL_ALLOW_LOOPBACK', false),
+      allowPrivate: read.boolean('PROVIDER_URL_ALLOW_PRIVATE', false),
+    }),
   };
   read.finish('control plane');
   return config;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { systemHostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { ClickHouse } from './analytics/clickhouse.ts';
 import type { ControlplaneConfig } from './config.ts';
 import { serveConsole } from './console-assets.ts';
@@ -34,6 +35,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     clickhouse: options.clickhouse,
     keySecret: config.keySecret,
     masterKey: config.masterKey,
+    providerUrls: { policy: config.providerUrlPolicy, resolve: systemHostResolver },
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>

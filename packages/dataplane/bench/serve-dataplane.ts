@@ -34,7 +34,7 @@ const key = generateKey();
 const badKey = generateKey();
 const logger = pino({ level: 'silent' });
 const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-dp-'));
-const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir });
+const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir, UPSTREAM_ALLOW_LOOPBACK: 'true' });
 const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
 snapshots.apply(
   createSnapshot({

@@ -2,6 +2,7 @@ import uWS from 'uWebSockets.js';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { DataplaneConfig } from './config.ts';
 import type { EventQueue } from './events/event-queue.ts';
 import { createDataplaneMetrics } from './metrics/dataplane-metrics.ts';
@@ -16,6 +17,7 @@ import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-com
 import { serveHealth, serveModels } from './routes/models.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { gateAdapter } from './upstream/gated-adapter.ts';
+import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
 
 export interface DataplaneOptions {
@@ -23,6 +25,8 @@ export interface DataplaneOptions {
   snapshots: SnapshotStore;
   events: EventQueue;
   logger: Logger;
+  /** Resolves upstream host names before each new connection is checked; default the system resolver (tests pass a stub). */
+  resolveUpstreamHost?: HostResolver;
 }
 
 export interface Dataplane {
@@ -46,7 +50,16 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   const { config, snapshots, events, logger } = options;
   // The pool is as wide as the gate, so a request that has a slot never waits in undici's own
   // queue: waiting happens in the gate, where it is bounded in time, fair and visible (issue 6).
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin });
+  // Every new upstream connection is checked against the address policy after resolution (DNS
+  // rebinding, issue 7); only the built-in mock, which this process starts itself, is exempt.
+  const trustedOrigins = new Set<string>();
+  const connect = createAddressGuardedConnector({
+    policy: config.upstreamAddressPolicy,
+    trustedOrigins,
+    ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
+    onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
+  });
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
 
@@ -121,6 +134,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   return {
     async listen(port, host) {
       mock = await startMockUpstream();
+      const mockUrl = new URL(mock.baseUrl);
+      trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
       const providers = createProviderRegistry([
         gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
       ]);

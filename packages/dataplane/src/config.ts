@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
+import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 
 /** Everything the data plane reads from its environment, validated. Runtime policy (keys, routes, prices) comes from config snapshots instead. */
 export interface DataplaneConfig {
@@ -51,6 +52,11 @@ export interface DataplaneConfig {
   upstreamQueueMaxPerOrigin: number;
   /** How long a request may wait for a slot at its origin before it is answered 503. */
   upstreamQueueTimeoutMs: number;
+  /**
+   * Which non-public addresses an upstream connection may go to, checked on every connection
+   * against the resolved address (UPSTREAM_ALLOW_LOOPBACK, UPSTREAM_ALLOW_PRIVATE).
+   */
+  upstreamAddressPolicy: UpstreamAddressPolicy;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -94,6 +100,10 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     upstreamMaxConnectionsPerOrg,
     upstreamQueueMaxPerOrigin: read.integer('UPSTREAM_QUEUE_MAX_PER_ORIGIN', 4096, { min: 0, max: 1_000_000 }),
     upstreamQueueTimeoutMs: read.integer('UPSTREAM_QUEUE_TIMEOUT_MS', 30_000, { min: 0, max: 3_600_000 }),
+    upstreamAddressPolicy: Object.freeze({
+      allowLoopback: read.boolean('UPSTREAM_ALLOW_LOOPBACK', false),
+      allowPrivate: read.boolean('UPSTREAM_ALLOW_PRIVATE', false),
+    }),
   };
   if (config.maxBufferedBodyBytes < config.maxBodyBytes) {
     read.problem('MAX_BUFFERED_BODY_BYTES', `must be at least MAX_BODY_BYTES (${config.maxBodyBytes}), or a body at the cap could never be accepted`);

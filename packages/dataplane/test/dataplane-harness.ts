@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { pino } from 'pino';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
+import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotContent } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane, type Dataplane } from '../src/app.ts';
@@ -36,7 +37,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+/** Options of {@link startHarness} beyond the environment. */
+export interface HarnessOptions {
+  /** Stub resolver for upstream host names (never real DNS in tests). */
+  resolveUpstreamHost?: HostResolver;
+}
+
+/** Starts the harness; upstreams on loopback are allowed (UPSTREAM_ALLOW_LOOPBACK) unless `env` says otherwise. */
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const upstream = await startMockUpstream();
   const activeKey = generateKey();
   const revokedKey = generateKey();
@@ -68,7 +76,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ],
     pricingRules: [{ id: 'rule-1', version: 3, ...PRICES }],
   };
-  const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', UPSTREAM_ALLOW_LOOPBACK: 'true', ...env });
   const logger = pino({ level: 'silent' });
   const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
   snapshots.apply(createSnapshot(content));
@@ -79,7 +87,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
   };
   const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
-  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}) });
   const port = await dataplane.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

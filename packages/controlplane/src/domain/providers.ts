@@ -7,6 +7,7 @@ import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
 import { httpUrlSchema, isUuid, nameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
 import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
+import { assertProviderUrlAllowed, type ProviderUrlGuard } from './provider-url-guard.ts';
 
 /** Input of {@link createProvider}. The credential is write-only: nothing ever returns it. */
 export interface CreateProviderInput {
@@ -42,15 +43,18 @@ function credentialContext(providerId: string): string {
 
 /**
  * Creates a provider in `orgId`, its credential sealed under the master key. The id is chosen
- * here, before the insert, so the sealed credential can be bound to it.
+ * here, before the insert, so the sealed credential can be bound to it. The base URL must pass
+ * `urlGuard` (checked, and its host resolved, before the transaction opens).
  */
 export async function createProvider(
   prisma: PrismaClient,
   orgId: string,
   input: CreateProviderInput,
   masterKey: SecretKey,
+  urlGuard: ProviderUrlGuard,
 ): Promise<Provider> {
   const parsed = parseInput(createProviderSchema, input);
+  if (parsed.baseUrl) await assertProviderUrlAllowed(parsed.baseUrl, urlGuard);
   const id = randomUUID();
   const credentialSealed = parsed.credential ? sealSecret(parsed.credential, masterKey, credentialContext(id)) : null;
   return rejectDuplicate(
@@ -84,15 +88,17 @@ const updateProviderSchema = z.object({
   credential: z.string().trim().min(1, 'must not be empty (send null to remove it)').max(4096, 'must be at most 4096 characters').nullish(),
 });
 
-/** Updates a provider of `orgId`; the credential is sealed again, bound to the provider's id. */
+/** Updates a provider of `orgId`; the credential is sealed again, bound to the provider's id. A new base URL must pass `urlGuard`. */
 export async function updateProvider(
   prisma: PrismaClient,
   orgId: string,
   id: string,
   input: UpdateProviderInput,
   masterKey: SecretKey,
+  urlGuard: ProviderUrlGuard,
 ): Promise<Provider> {
   const parsed = parseInput(updateProviderSchema, { ...input, name: input.name ?? undefined });
+  if (parsed.baseUrl) await assertProviderUrlAllowed(parsed.baseUrl, urlGuard);
   return rejectDuplicate(
     () =>
       inTransaction(prisma, async (tx) => {

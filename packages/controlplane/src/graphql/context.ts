@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { Principal } from '../auth/roles.ts';
+import type { ProviderUrlGuard } from '../domain/provider-url-guard.ts';
 import type { ConfigChangeMark } from './config-change-batching.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -13,6 +14,8 @@ export interface GraphQLDeps {
   keySecret: string;
   /** Seals provider credentials at rest. */
   masterKey: SecretKey;
+  /** Checks provider base URLs (policy from config, resolver injectable for tests). */
+  providerUrls: ProviderUrlGuard;
   /**
    * Called after a mutation's transaction commits; resolves once this process's snapshot includes
    * the change (never rejects). Inside an operation it only marks it: the change is published

@@ -64,6 +64,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     RELAY_KEY_SECRET: env.RELAY_KEY_SECRET ?? secrets.keySecret,
     RELAY_MASTER_KEY: env.RELAY_MASTER_KEY ?? secrets.masterKey,
     RELAY_INTERNAL_TOKEN: env.RELAY_INTERNAL_TOKEN ?? secrets.internalToken,
+    ...embeddedAddressPolicyEnv(env),
     ...definedEntries({
       DATABASE_URL: options.databaseUrl === null ? '' : options.databaseUrl,
       DATAPLANE_PORT: options.dataplanePort?.toString(),
@@ -205,6 +206,18 @@ function loadBothConfigs(env: Record<string, string | undefined>): { cpConfig: C
     throw new Error(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`);
   }
   return { cpConfig, dpConfig };
+}
+
+/**
+ * Embedded mode is one machine's gateway: local models (Ollama, vLLM) and test upstreams on
+ * loopback are its normal use, so both planes allow loopback unless the environment says
+ * otherwise (`relay controlplane` and `relay dataplane` refuse it by default).
+ */
+export function embeddedAddressPolicyEnv(env: Record<string, string | undefined>): Record<'PROVIDER_URL_ALLOW_LOOPBACK' | 'UPSTREAM_ALLOW_LOOPBACK', string> {
+  return {
+    PROVIDER_URL_ALLOW_LOOPBACK: env.PROVIDER_URL_ALLOW_LOOPBACK?.trim() || 'true',
+    UPSTREAM_ALLOW_LOOPBACK: env.UPSTREAM_ALLOW_LOOPBACK?.trim() || 'true',
+  };
 }
 
 function definedEntries(record: Record<string, string | undefined>): Record<string, string> {

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
+import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../../src/analytics/clickhouse.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
@@ -38,7 +40,21 @@ export interface GraphQLHarness {
   close(): Promise<void>;
 }
 
-export async function startGraphQLHarness(): Promise<GraphQLHarness> {
+/** Options of {@link startGraphQLHarness}. */
+export interface GraphQLHarnessOptions {
+  /** Provider base URL policy; default loopback allowed (tests point providers at 127.0.0.1), private refused. */
+  providerUrlPolicy?: UpstreamAddressPolicy;
+  /** Resolver for provider hosts; default {@link offlineResolver}: tests never ask real DNS. */
+  resolveHost?: HostResolver;
+}
+
+/** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
+export const offlineResolver: HostResolver = async (hostName) => {
+  if (hostName === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostName}`), { code: 'ENOTFOUND' });
+};
+
+export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): Promise<GraphQLHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-graphql-test-'));
   const logger = pino({ level: 'silent' });
   const db = await createDatabase({ databaseUrl: null, pglitePath: join(dir, 'pglite') });
@@ -60,6 +76,7 @@ export async function startGraphQLHarness(): Promise<GraphQLHarness> {
     clickhouse,
     keySecret,
     masterKey,
+    providerUrls: { policy: options.providerUrlPolicy ?? { allowLoopback: true, allowPrivate: false }, resolve: options.resolveHost ?? offlineResolver },
     logger,
     onConfigChanged: async () => {
       changes += 1;

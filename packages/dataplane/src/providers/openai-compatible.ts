@@ -3,9 +3,10 @@ import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot'
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
 import { readUpstreamBody } from './read-upstream-body.ts';
-import { upstreamHttpError, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
+import { upstreamAddressRefused, upstreamHttpError, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../upstream/origin-of-url.ts';
+import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
 
 /** Where each OpenAI-wire provider type lives when its provider sets no base URL. */
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
@@ -69,6 +70,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
         });
       } catch (err) {
         if (call.signal.aborted) throw err;
+        if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(deployment, err.category);
         throw upstreamTransportError(deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
       }
       if (response.statusCode >= 400) {

@@ -50,6 +50,18 @@ export function upstreamTransportError(deployment: CompiledDeployment, err: unkn
 }
 
 /**
+ * The upstream address policy refused the connection (upstream/address-guarded-connector.ts).
+ * The message names neither the host nor the address; the category goes to the event log.
+ */
+export function upstreamAddressRefused(deployment: CompiledDeployment, category: string): RelayError {
+  const code: ErrorCode = 'upstream_address_refused';
+  return new RelayError(code, 'The gateway refused to connect to the provider of this model: its address is not allowed by the upstream address policy.', {
+    attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code, upstreamStatus: 0, upstreamErrorCode: category }],
+    upstreamErrorCode: category,
+  });
+}
+
+/**
  * An answer past the gateway's byte limit (a JSON body, or one SSE event before anything was
  * relayed). Not retryable (see ERROR_CODES.upstream_response_too_large).
  */

@@ -125,7 +125,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
       if (!isRelayError(err)) throw err;
       failures.push(...err.attempts);
       lastError = err;
-      if (!err.retryable) break;
+      if (!err.fallsBack) break;
       continue; // Nothing reached the client yet: the next deployment may answer.
     }
     // The upstream has the request: its bytes no longer count against the body budget.

@@ -56,6 +56,16 @@ export class EnvReader {
     return this.integer(name, fallback, { min: 0, max: 65_535 });
   }
 
+  /** `true`/`false` (also `1`/`0`, `yes`/`no`, any case). */
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1' || value === 'yes') return true;
+    if (value === 'false' || value === '0' || value === 'no') return false;
+    this.problem(name, `expected true or false, got ${JSON.stringify(this.raw(name))}`);
+    return fallback;
+  }
+
   oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;

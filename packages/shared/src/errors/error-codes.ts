@@ -59,6 +59,10 @@ export const ERROR_CODES = {
   // next deployment: the upstream already produced (and billed) it, and an oversized answer
   // usually follows from the request (max_tokens, n, logprobs), so a retry pays again for the same.
   upstream_response_too_large: { status: 502, type: 'api_error', retryable: false },
+  // The upstream address policy refused the connection (a provider host resolving to a
+  // metadata, link-local or not-allowed private/loopback address, issue 7). The same deployment
+  // will refuse again, so no client retry; the next deployment, elsewhere, may still answer.
+  upstream_address_refused: { status: 502, type: 'api_error', retryable: false, fallsBack: true },
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },
@@ -74,6 +78,8 @@ export interface ErrorCodeSpec {
   readonly retryable: boolean;
   /** Sent as `retry-after` (seconds), which the OpenAI SDKs wait for before retrying. */
   readonly retryAfterSeconds?: number;
+  /** Whether the fallback loop tries the alias's next deployment; default: `retryable`. */
+  readonly fallsBack?: boolean;
 }
 
 /** A stable, machine-matchable error code. */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './error-codes.ts';
 
 /** One failed upstream attempt, kept so a fallback's final error names every provider tried. */
 export interface AttemptError {
@@ -54,6 +54,12 @@ export class RelayError extends Error {
   /** Whether a retry, by the fallback loop or by the client, may succeed. */
   get retryable(): boolean {
     return ERROR_CODES[this.code].retryable;
+  }
+
+  /** Whether the fallback loop may try the next deployment (a failure tied to this deployment only). */
+  get fallsBack(): boolean {
+    const spec: ErrorCodeSpec = ERROR_CODES[this.code];
+    return spec.fallsBack ?? spec.retryable;
   }
 }
 

@@ -50,7 +50,7 @@ builder.mutationFields((t) => ({
     type: 'Provider',
     args: { input: t.arg({ type: CreateProviderInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const provider = await createProvider(ctx.prisma, ctx.principal.orgId, input, ctx.deps.masterKey);
+      const provider = await createProvider(ctx.prisma, ctx.principal.orgId, input, ctx.deps.masterKey, ctx.deps.providerUrls);
       await ctx.deps.onConfigChanged();
       return provider;
     },
@@ -61,7 +61,7 @@ builder.mutationFields((t) => ({
     description: 'Changes a provider, e.g. rotates its credential; data planes switch with the next snapshot.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateProviderInput, required: true }) },
     resolve: async (_query, _root, { id, input }, ctx) => {
-      const provider = await updateProvider(ctx.prisma, ctx.principal.orgId, String(id), input, ctx.deps.masterKey);
+      const provider = await updateProvider(ctx.prisma, ctx.principal.orgId, String(id), input, ctx.deps.masterKey, ctx.deps.providerUrls);
       await ctx.deps.onConfigChanged();
       return provider;
     },
