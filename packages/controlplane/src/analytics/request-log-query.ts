@@ -2,6 +2,7 @@ import { decodeRequestEventRow, type RequestEvent } from '@proxystacks/shared/ev
 import { formatEventTime, REQUEST_EVENT_INSERT_COLUMNS, REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
+import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
 import { assertQueryRange } from './query-range.ts';
 
 /** Page sizes {@link listRequests} accepts; larger pages are refused, never clamped. */
@@ -16,16 +17,24 @@ export type RequestStatusFilter = 'SUCCESS' | 'ERROR';
 
 /** Parameters of {@link findRequest}. */
 export interface FindRequestQuery {
+  /** '' for requests no organization owns (unknown keys; see refusedRequests). */
   orgId: string;
   requestId: string;
+  /** Visible teams: a request of another team is answered as absent. */
+  scope: EventScope;
 }
 
 /** Parameters of {@link listRequests}; `[from, to)` is half-open. */
 export interface ListRequestsQuery {
+  /** '' for requests no organization owns (unknown keys; see refusedRequests). */
   orgId: string;
+  /** Visible teams and the team / project / environment filters. */
+  scope: EventScope;
   from: Date;
   to: Date;
   keyId?: string | null;
+  /** First 16 hex digits of the presented key's HMAC: one unknown key's requests. */
+  keyHashId?: string | null;
   /** Model alias the client asked for. */
   model?: string | null;
   status?: RequestStatusFilter | null;
@@ -67,20 +76,21 @@ export async function findRequest(ch: ClickHouse, query: FindRequestQuery): Prom
   if (!isRequestId(query.requestId)) {
     throw new InputError('A request id is `req_` followed by 32 lowercase hex characters.', 'BAD_USER_INPUT', 'id');
   }
+  const scope = scopeConditions(query.scope);
   const rows = await select(
     ch,
     `SELECT ${COLUMNS}
   FROM ${ch.database}.${REQUEST_EVENTS_TABLE} FINAL
-  WHERE org_id = {orgId:String} AND request_id = {requestId:String}
+  WHERE ${['org_id = {orgId:String}', 'request_id = {requestId:String}', ...scope.conditions].join(' AND ')}
   LIMIT 1`,
-    { orgId: query.orgId, requestId: query.requestId },
+    { ...scope.params, orgId: query.orgId, requestId: query.requestId },
   );
   return rows[0] ?? null;
 }
 
 /**
- * Requests of one org over `[from, to)`, newest first, optionally narrowed by key, model alias
- * and outcome. Keyset pagination on (ts, request_id), both descending: a page starts strictly
+ * Requests of one org over `[from, to)` within `scope`, newest first, optionally narrowed by
+ * key, model alias and outcome. Keyset pagination on (ts, request_id), both descending: a page starts strictly
  * after the cursor row, so rows sharing a timestamp are neither repeated nor skipped, and
  * requests arriving meanwhile do not shift later pages (offset paging would).
  * Every value is bound as a query parameter; only the database name, a checked identifier, is
@@ -91,7 +101,9 @@ export async function listRequests(ch: ClickHouse, query: ListRequestsQuery): Pr
   assertQueryRange(query.from, query.to);
   const limit = checkRequestLimit(query.limit, 'limit');
   const cursor = query.before === undefined || query.before === null ? null : decodeRequestCursor(query.before, 'before');
-  const params: Record<string, string | number> = {
+  const scope = scopeConditions(query.scope);
+  const params: ScopeParams = {
+    ...scope.params,
     orgId: query.orgId,
     from: formatEventTime(query.from.getTime()),
     to: formatEventTime(query.to.getTime()),
@@ -102,10 +114,15 @@ export async function listRequests(ch: ClickHouse, query: ListRequestsQuery): Pr
     'org_id = {orgId:String}',
     `ts >= {from:DateTime64(3, 'UTC')}`,
     `ts < {to:DateTime64(3, 'UTC')}`,
+    ...scope.conditions,
   ];
   if (query.keyId !== undefined && query.keyId !== null) {
     where.push('key_id = {keyId:String}');
     params.keyId = query.keyId;
+  }
+  if (query.keyHashId !== undefined && query.keyHashId !== null) {
+    where.push('key_hash_id = {keyHashId:String}');
+    params.keyHashId = query.keyHashId;
   }
   if (query.model !== undefined && query.model !== null) {
     where.push('alias = {model:String}');
@@ -178,7 +195,7 @@ export function decodeRequestCursor(cursor: string, param: string): RequestCurso
   return { ts, requestId };
 }
 
-async function select(ch: ClickHouse, sql: string, params: Record<string, string | number>): Promise<RequestEvent[]> {
+async function select(ch: ClickHouse, sql: string, params: ScopeParams): Promise<RequestEvent[]> {
   const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
   // The shared decoder turns 64-bit values (strings from a server, numbers from chDB) into numbers.
   return (await result.json<Record<string, unknown>>()).map(decodeRequestEventRow);

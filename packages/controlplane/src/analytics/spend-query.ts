@@ -1,9 +1,39 @@
 import { formatEventTime, REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
+import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
 
-/** How spend rows are grouped: per API key, or per model alias the client asked for. */
-export type SpendGroupBy = 'KEY' | 'MODEL';
+/**
+ * How spend rows are grouped: per API key, per model alias the client asked for, or per team,
+ * project or project environment (an environment row is one project's `staging`, say; filter by
+ * environment name to add up one stage across projects).
+ */
+export type SpendGroupBy = 'KEY' | 'MODEL' | 'TEAM' | 'PROJECT' | 'ENVIRONMENT';
+
+/** Scope columns a row carries next to its group: what the group belongs to. */
+type ScopeColumn = 'team_id' | 'project_id' | 'environment_id' | 'environment';
+
+/**
+ * The column each grouping groups by, and the scope columns its rows carry. A key belongs to one
+ * environment, an environment to one project, a project to one team, so `any()` of those columns
+ * within a group is their one value. Groups whose column is '' (events refused before a key was
+ * recognised) count in the totals only: there is nothing to show them under.
+ */
+const GROUPINGS: Readonly<Record<SpendGroupBy, { column: string; skipEmpty: boolean; carries: readonly ScopeColumn[] }>> = {
+  KEY: { column: 'key_id', skipEmpty: true, carries: ['team_id', 'project_id', 'environment_id', 'environment'] },
+  MODEL: { column: 'alias', skipEmpty: false, carries: [] },
+  TEAM: { column: 'team_id', skipEmpty: true, carries: ['team_id'] },
+  PROJECT: { column: 'project_id', skipEmpty: true, carries: ['team_id', 'project_id'] },
+  ENVIRONMENT: { column: 'environment_id', skipEmpty: true, carries: ['team_id', 'project_id', 'environment_id', 'environment'] },
+};
+
+/** Result aliases of the carried scope columns. */
+const SCOPE_ALIASES: Readonly<Record<ScopeColumn, 'teamId' | 'projectId' | 'environmentId' | 'environment'>> = {
+  team_id: 'teamId',
+  project_id: 'projectId',
+  environment_id: 'environmentId',
+  environment: 'environment',
+};
 
 /**
  * How many groups a spend report returns, most expensive first. Bounded because the groups come
@@ -15,6 +45,8 @@ export const SPEND_ROW_LIMIT = { min: 1, max: 1000, default: 100 } as const;
 /** Parameters of {@link querySpend}; `[from, to)` is half-open. */
 export interface SpendQuery {
   orgId: string;
+  /** Visible teams and filters; totals and rows cover only these events. */
+  scope: EventScope;
   from: Date;
   to: Date;
   groupBy: SpendGroupBy;
@@ -22,11 +54,17 @@ export interface SpendQuery {
   limit?: number | null;
 }
 
-/** One group of a spend report (or the totals, where keyId and model are both null). */
+/** One group of a spend report (or the totals, where every id is null). */
 export interface SpendAggregate {
   keyId: string | null;
   /** Alias the client sent as `model` (not the upstream model). */
   model: string | null;
+  /** Team, project and environment of the group, where the grouping determines them. */
+  teamId: string | null;
+  projectId: string | null;
+  environmentId: string | null;
+  /** Environment name as the events recorded it. */
+  environment: string | null;
   requests: number;
   /** Requests answered with HTTP status >= 400. */
   errors: number;
@@ -73,6 +111,10 @@ const WHERE = `org_id = {orgId:String} AND ts >= {from:DateTime64(3, 'UTC')} AND
 
 interface RawAggregate {
   groupKey?: string;
+  teamId?: string;
+  projectId?: string;
+  environmentId?: string;
+  environment?: string;
   requests: number | string;
   errors: number | string;
   promptTokens: number | string;
@@ -84,37 +126,35 @@ interface RawAggregate {
 }
 
 /**
- * Spend, tokens, errors and latency of one org over `[from, to)`, grouped by key or by model,
- * most expensive first. Requests without a key (key_id = '', rejected before authentication)
- * count in the totals but belong to no per-key row: there is no key to show them under.
+ * Spend, tokens, errors and latency of one org over `[from, to)` within `scope`, grouped by key,
+ * model, team, project or environment, most expensive first.
  */
 export async function querySpend(ch: ClickHouse, query: SpendQuery): Promise<SpendResult> {
   const table = `${ch.database}.${REQUEST_EVENTS_TABLE}`;
-  const groupColumn = query.groupBy === 'KEY' ? 'key_id' : 'alias';
-  const keyFilter = query.groupBy === 'KEY' ? ` AND key_id != ''` : '';
+  const grouping = GROUPINGS[query.groupBy];
   const limit = checkSpendLimit(query.limit, 'limit');
-  const params = { orgId: query.orgId, from: formatEventTime(query.from.getTime()), to: formatEventTime(query.to.getTime()) };
+  const scope = scopeConditions(query.scope);
+  const where = [WHERE, ...scope.conditions].join(' AND ');
+  const params: ScopeParams = { ...scope.params, orgId: query.orgId, from: formatEventTime(query.from.getTime()), to: formatEventTime(query.to.getTime()) };
+  const carried = grouping.carries.map((column) => `, any(${column}) AS ${SCOPE_ALIASES[column]}`).join('');
   const [grouped, totals] = await Promise.all([
     select(
       ch,
-      `SELECT ${groupColumn} AS groupKey, ${AGGREGATES}
+      `SELECT ${grouping.column} AS groupKey${carried}, ${AGGREGATES}
   FROM ${table} FINAL
-  WHERE ${WHERE}${keyFilter}
+  WHERE ${where}${grouping.skipEmpty ? ` AND ${grouping.column} != ''` : ''}
   GROUP BY groupKey
   ORDER BY toInt64(costMicros) DESC, requests DESC, groupKey ASC
   LIMIT {limit:UInt32}`,
       // One row past the limit tells whether rows were cut, without a count query.
       { ...params, limit: limit + 1 },
     ),
-    select(ch, `SELECT ${AGGREGATES}\n  FROM ${table} FINAL\n  WHERE ${WHERE}`, params),
+    select(ch, `SELECT ${AGGREGATES}\n  FROM ${table} FINAL\n  WHERE ${where}`, params),
   ]);
-  const rows = grouped.slice(0, limit).map((raw) => {
-    const group = raw.groupKey ?? '';
-    return decodeAggregate(raw, query.groupBy === 'KEY' ? group : null, query.groupBy === 'MODEL' ? group : null);
-  });
+  const rows = grouped.slice(0, limit).map((raw) => decodeAggregate(raw, query.groupBy));
   const total = totals[0];
   if (total === undefined) throw new Error('ClickHouse returned no totals row');
-  return { totals: decodeAggregate(total, null, null), rows, truncated: grouped.length > limit };
+  return { totals: decodeAggregate(total, null), rows, truncated: grouped.length > limit };
 }
 
 /**
@@ -129,16 +169,25 @@ export function checkSpendLimit(limit: number | null | undefined, param: string)
   return limit;
 }
 
-async function select(ch: ClickHouse, sql: string, params: Record<string, string | number>): Promise<RawAggregate[]> {
+async function select(ch: ClickHouse, sql: string, params: ScopeParams): Promise<RawAggregate[]> {
   const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
   return result.json<RawAggregate>();
 }
 
-/** The one decoder of spend rows: ClickHouse answers UInt64 as strings, chDB as numbers. */
-function decodeAggregate(raw: RawAggregate, keyId: string | null, model: string | null): SpendAggregate {
+/**
+ * The one decoder of spend rows (`groupBy` null for the totals): ClickHouse answers UInt64 as
+ * strings, chDB as numbers; '' scope values (no key recognised) are null.
+ */
+function decodeAggregate(raw: RawAggregate, groupBy: SpendGroupBy | null): SpendAggregate {
+  const group = raw.groupKey ?? '';
+  const scoped = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value);
   return {
-    keyId,
-    model,
+    keyId: groupBy === 'KEY' ? group : null,
+    model: groupBy === 'MODEL' ? group : null,
+    teamId: scoped(raw.teamId),
+    projectId: scoped(raw.projectId),
+    environmentId: scoped(raw.environmentId),
+    environment: scoped(raw.environment),
     requests: toSafeNumber(raw.requests),
     errors: toSafeNumber(raw.errors),
     promptTokens: toSafeNumber(raw.promptTokens),

@@ -38,6 +38,8 @@ export const builder = new SchemaBuilder<{
     Micros: { Input: bigint; Output: bigint | number | string };
     /** Counts past 2^31 (tokens add up fast): a JSON number, exact up to 2^53 - 1. */
     Count: { Input: number; Output: number };
+    /** Any JSON value (audit before/after snapshots), as itself, not a string. */
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   // Scope auth first, so its checks wrap every other plugin's resolvers.

@@ -1,4 +1,4 @@
-import { Kind, type GraphQLError } from 'graphql';
+import { Kind, valueFromASTUntyped, type GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { builder } from './builder.ts';
 
@@ -78,4 +78,16 @@ export const CountScalar = builder.scalarType('Count', {
     if (ast.kind === Kind.INT) return parseCount(Number(ast.value));
     throw badInput('Count must be a whole number.');
   },
+});
+
+/**
+ * Any JSON value, sent as itself (an object stays an object, not a string holding one). Used
+ * for audit snapshots, whose shape is the changed row's and differs per object type; their
+ * secrets were redacted when the entry was written (audit/redact-for-audit.ts).
+ */
+export const JSONScalar = builder.scalarType('JSON', {
+  description: 'Any JSON value (object, array, string, number, boolean or null), as itself.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast) => valueFromASTUntyped(ast),
 });

@@ -192,7 +192,7 @@ describe('request log over GraphQL', () => {
     const other = await h.ok<{ request: null }>(REQUEST, { id: foreign.request_id });
     expect(other.request).toBeNull();
     // The row is there: the org binding, not a missing row, hides it.
-    expect(await findRequest(h.clickhouse, { orgId: foreign.org_id, requestId: foreign.request_id })).toMatchObject({
+    expect(await findRequest(h.clickhouse, { orgId: foreign.org_id, scope: { visibleTeams: 'all' }, requestId: foreign.request_id })).toMatchObject({
       request_id: foreign.request_id,
     });
   });
@@ -242,7 +242,7 @@ describe('request log over GraphQL', () => {
   });
 
   it('binds the org as a parameter', async () => {
-    const result = await listRequests(h.clickhouse, { orgId: "x' OR 1=1 --", from: new Date(T0), to: new Date(T0 + HOUR) });
+    const result = await listRequests(h.clickhouse, { orgId: "x' OR 1=1 --", scope: { visibleTeams: 'all' }, from: new Date(T0), to: new Date(T0 + HOUR) });
     expect(result).toEqual({ events: [], nextCursor: null });
   });
 

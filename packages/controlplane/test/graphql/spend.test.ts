@@ -205,7 +205,7 @@ describe('spend over GraphQL', () => {
   });
 
   it('only ever counts the caller org (the query binds org_id as a parameter)', async () => {
-    const other = await querySpend(h.clickhouse, { orgId: "x' OR 1=1 --", from: new Date(T0), to: new Date(T0 + HOUR), groupBy: 'KEY' });
+    const other = await querySpend(h.clickhouse, { orgId: "x' OR 1=1 --", scope: { visibleTeams: 'all' }, from: new Date(T0), to: new Date(T0 + HOUR), groupBy: 'KEY' });
     expect(other.totals.requests).toBe(0);
     expect(other.rows).toEqual([]);
   });

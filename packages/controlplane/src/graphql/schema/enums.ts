@@ -1,12 +1,21 @@
-import { ApiKeyStatus, ProviderType, Role } from '../../generated/prisma/enums.ts';
+import { ApiKeyStatus, AuditActorType, ProviderType, Role } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
 export const ApiKeyStatusEnum = builder.enumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
+export const AuditActorTypeEnum = builder.enumType(AuditActorType, {
+  name: 'AuditActorType',
+  description: 'Who made a change: a signed-in USER, an API TOKEN, or SYSTEM (the control plane itself: bootstrap, CLI commands).',
+});
 export const ProviderTypeEnum = builder.enumType(ProviderType, { name: 'ProviderType' });
 export const SpendGroupByEnum = builder.enumType('SpendGroupBy', {
   values: {
     KEY: { description: 'One row per API key (requests without a key are in the totals only).' },
     MODEL: { description: 'One row per model alias the client asked for.' },
+    TEAM: { description: 'One row per team (requests no key was recognised for are in the totals only).' },
+    PROJECT: { description: 'One row per project, with its team.' },
+    ENVIRONMENT: {
+      description: "One row per project environment (one project's `staging`), with its project and team; filter by `environment` to add up one stage across projects.",
+    },
   } as const,
 });
 export const RequestStatusFilterEnum = builder.enumType('RequestStatusFilter', {

@@ -9,3 +9,5 @@ import './routing.ts';
 import './pricing.ts';
 import './spend.ts';
 import './request-log.ts';
+import './refused-requests.ts';
+import './audit.ts';

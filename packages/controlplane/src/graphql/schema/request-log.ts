@@ -1,17 +1,25 @@
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { checkRequestLimit, decodeRequestCursor, findRequest, listRequests } from '../../analytics/request-log-query.ts';
-import { loadKeyLabels, type KeyLabel } from '../../domain/key-labels.ts';
+import { loadScopeLabels, type ScopeLabels } from '../../domain/scope-labels.ts';
+import { analyticsAuthScopes, eventScopeOf } from '../analytics-scope.ts';
 import { builder } from '../builder.ts';
 import { RequestStatusFilterEnum } from './enums.ts';
 
 /** One request as the request log shows it; the event's empty strings are nulls here. */
-interface RequestLogEntryShape {
+export interface RequestLogEntryShape {
   requestId: string;
   ts: string;
   keyId: string | null;
   keyName: string | null;
   keyPrefix: string | null;
+  keyHashId: string | null;
   teamId: string | null;
+  teamName: string | null;
+  projectId: string | null;
+  projectName: string | null;
+  environmentId: string | null;
+  environment: string | null;
   model: string;
   providerId: string | null;
   providerType: string | null;
@@ -42,8 +50,20 @@ const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEn
     ts: t.expose('ts', { type: 'DateTime', description: 'When the request arrived.' }),
     keyId: t.exposeID('keyId', { nullable: true, description: 'Null when the request was refused before authentication.' }),
     keyName: t.exposeString('keyName', { nullable: true, description: 'Null when the key is unknown (or deleted).' }),
-    keyPrefix: t.exposeString('keyPrefix', { nullable: true }),
+    keyPrefix: t.exposeString('keyPrefix', {
+      nullable: true,
+      description: 'Displayable start of the key presented, also for a refused one; null when none was sent.',
+    }),
+    keyHashId: t.exposeString('keyHashId', {
+      nullable: true,
+      description: "First 16 hex digits of the presented key's HMAC: traces one unknown key across requests without storing it.",
+    }),
     teamId: t.exposeID('teamId', { nullable: true }),
+    teamName: t.exposeString('teamName', { nullable: true }),
+    projectId: t.exposeID('projectId', { nullable: true }),
+    projectName: t.exposeString('projectName', { nullable: true }),
+    environmentId: t.exposeID('environmentId', { nullable: true, description: 'Project environment of the key.' }),
+    environment: t.exposeString('environment', { nullable: true, description: 'Its name (`production`, `staging`, …).' }),
     model: t.exposeString('model', { description: 'Model alias the client asked for.' }),
     providerId: t.exposeID('providerId', { nullable: true, description: 'Provider of the final attempt.' }),
     providerType: t.exposeString('providerType', { nullable: true }),
@@ -68,7 +88,8 @@ const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEn
   }),
 });
 
-const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntryShape[]; nextCursor: string | null }>('RequestLogPage').implement({
+/** A page of the request log; also the answer of `refusedRequests`. */
+export const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntryShape[]; nextCursor: string | null }>('RequestLogPage').implement({
   description: 'A page of requests, newest first.',
   fields: (t) => ({
     entries: t.field({ type: [RequestLogEntryRef], resolve: (page) => page.entries }),
@@ -79,31 +100,41 @@ const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntryShape[]; n
   }),
 });
 
+const SCOPE_ARGS_DESCRIPTION = {
+  environmentId: 'One project environment.',
+  environment: 'An environment name (`production`), across every project.',
+} as const;
+
 builder.queryFields((t) => ({
   request: t.field({
     authScopes: { anyTeam: 'requests:read' },
     type: RequestLogEntryRef,
     nullable: true,
-    description: 'One request of your organization by its `x-request-id`; null when there is none.',
+    description: 'One request of your organization by its `x-request-id`; null when there is none or it belongs to a team you may not see.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       const orgId = ctx.principal.orgId;
-      const event = await findRequest(ctx.deps.clickhouse, { orgId, requestId: String(id) });
+      const scope = eventScopeOf(ctx, 'requests:read', {});
+      const event = await findRequest(ctx.deps.clickhouse, { orgId, scope, requestId: String(id) });
       if (event === null) return null;
-      const keys = await loadKeyLabels(ctx.prisma, orgId, [event.key_id]);
-      return toEntry(event, keys);
+      return toEntry(event, await labelsOf(ctx.prisma, orgId, [event]));
     },
   }),
   requests: t.field({
-    authScopes: { anyTeam: 'requests:read' },
+    authScopes: analyticsAuthScopes('requests:read'),
     type: RequestLogPageRef,
-    description: 'Requests of your organization over [from, to), newest first, from ClickHouse.',
+    description:
+      'Requests over [from, to), newest first, from ClickHouse: of the teams you may see, narrowed by the arguments. Naming a key, team, project or environment your role does not cover is `forbidden`.',
     args: {
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
       keyId: t.arg.id(),
       model: t.arg.string({ description: 'Model alias the client asked for.' }),
       status: t.arg({ type: RequestStatusFilterEnum }),
+      teamId: t.arg.id(),
+      projectId: t.arg.id(),
+      environmentId: t.arg.id({ description: SCOPE_ARGS_DESCRIPTION.environmentId }),
+      environment: t.arg.string({ description: SCOPE_ARGS_DESCRIPTION.environment }),
       first: t.arg.int({ description: 'Page size, 1–200 (default 50).' }),
       after: t.arg.string({ description: '`nextCursor` of the previous page.' }),
     },
@@ -114,6 +145,7 @@ builder.queryFields((t) => ({
       const orgId = ctx.principal.orgId;
       const page = await listRequests(ctx.deps.clickhouse, {
         orgId,
+        scope: eventScopeOf(ctx, 'requests:read', args),
         from: args.from,
         to: args.to,
         keyId: args.keyId === null || args.keyId === undefined ? null : String(args.keyId),
@@ -122,14 +154,24 @@ builder.queryFields((t) => ({
         limit,
         before: args.after ?? null,
       });
-      const keys = await loadKeyLabels(ctx.prisma, orgId, page.events.map((event) => event.key_id));
-      return { entries: page.events.map((event) => toEntry(event, keys)), nextCursor: page.nextCursor };
+      const labels = await labelsOf(ctx.prisma, orgId, page.events);
+      return { entries: page.events.map((event) => toEntry(event, labels)), nextCursor: page.nextCursor };
     },
   }),
 }));
 
-function toEntry(event: RequestEvent, keys: Map<string, KeyLabel>): RequestLogEntryShape {
-  const key = keys.get(event.key_id);
+/** Key, team and project names of a page of events, in one Postgres round trip. */
+function labelsOf(prisma: PrismaClient, orgId: string, events: readonly RequestEvent[]): Promise<ScopeLabels> {
+  return loadScopeLabels(prisma, orgId, {
+    keyIds: events.map((event) => event.key_id),
+    teamIds: events.map((event) => event.team_id),
+    projectIds: events.map((event) => event.project_id),
+  });
+}
+
+/** A request log entry for `event`, with the names `labels` found (none for unattributed events). */
+export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEntryShape {
+  const key = labels.keys.get(event.key_id);
   const priced = event.pricing_rule_id !== '';
   return {
     requestId: event.request_id,
@@ -137,8 +179,15 @@ function toEntry(event: RequestEvent, keys: Map<string, KeyLabel>): RequestLogEn
     ts: `${event.ts.replace(' ', 'T')}Z`,
     keyId: orNull(event.key_id),
     keyName: key?.name ?? null,
-    keyPrefix: key?.prefix ?? null,
+    // The event's own prefix also names refused keys; older events have only the key's.
+    keyPrefix: orNull(event.key_prefix) ?? key?.prefix ?? null,
+    keyHashId: orNull(event.key_hash_id),
     teamId: orNull(event.team_id),
+    teamName: labels.teams.get(event.team_id) ?? null,
+    projectId: orNull(event.project_id),
+    projectName: labels.projects.get(event.project_id) ?? null,
+    environmentId: orNull(event.environment_id),
+    environment: orNull(event.environment),
     model: event.alias,
     providerId: orNull(event.provider_id),
     providerType: orNull(event.provider_type),

@@ -1,0 +1,41 @@
+/**
+ * Which events of an org an analytics query covers: the teams the caller may see (roles.ts
+ * `teamsWith`) and the caller's own team / project / environment filters. Every value is bound
+ * as a ClickHouse query parameter; the SQL text holds only fixed column names.
+ */
+export interface EventScope {
+  /** 'all' for an organization grant; else only events whose team_id is in the set. */
+  visibleTeams: 'all' | ReadonlySet<string>;
+  teamId?: string | null;
+  projectId?: string | null;
+  environmentId?: string | null;
+  /** Environment name (`production`, `staging`, …), across every project. */
+  environment?: string | null;
+}
+
+/** Parameter values a scoped query binds. */
+export type ScopeParams = Record<string, string | number | string[]>;
+
+/**
+ * WHERE conditions (ANDed by the caller) and their parameters for `scope`. A team-limited caller
+ * never sees events without a team (refused before a key was recognised): those belong to the
+ * organization, not to a team.
+ */
+export function scopeConditions(scope: EventScope): { conditions: string[]; params: ScopeParams } {
+  const conditions: string[] = [];
+  const params: ScopeParams = {};
+  if (scope.visibleTeams !== 'all') {
+    conditions.push('team_id IN {visibleTeams:Array(String)}');
+    params.visibleTeams = [...scope.visibleTeams];
+  }
+  const equal = (column: string, param: string, value: string | null | undefined): void => {
+    if (value === undefined || value === null) return;
+    conditions.push(`${column} = {${param}:String}`);
+    params[param] = value;
+  };
+  equal('team_id', 'teamId', scope.teamId);
+  equal('project_id', 'projectId', scope.projectId);
+  equal('environment_id', 'environmentId', scope.environmentId);
+  equal('environment', 'environment', scope.environment);
+  return { conditions, params };
+}
