@@ -71,7 +71,7 @@ export interface CompiledSnapshot {
   readonly keysByHash: ReadonlyMap<string, KeySecretEntry>;
   /** By {@link routeKey}(orgId, alias): a key only ever sees its own organisation's aliases. */
   readonly routes: ReadonlyMap<string, CompiledRoute>;
-  /** Each organisation's aliases, sorted (for `GET /v1/models`). */
+  /** Each organisation's aliases, sorted (a key's own list for `GET /v1/models` is CompiledKey.models). */
   readonly aliasesByOrg: ReadonlyMap<string, readonly string[]>;
   readonly source: ConfigSnapshot;
 }
