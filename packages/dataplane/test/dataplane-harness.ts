@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
-import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotContent } from '@proxystacks/shared/snapshot/config-snapshot';
+import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotContent, type SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane, type Dataplane } from '../src/app.ts';
 import { loadDataplaneConfig } from '../src/config.ts';
@@ -35,6 +35,14 @@ export interface Harness {
   inFlight(): number;
   applySnapshot(change: (content: Omit<ConfigSnapshotContent, 'schemaVersion'>) => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * A snapshot entry for `secret`: an active key of org-1's production environment unless
+ * `fields` say otherwise (for tests that add keys with applySnapshot).
+ */
+export function testKey(id: string, secret: string, fields: Partial<SnapshotKey> = {}): SnapshotKey {
+  return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, ...fields };
 }
 
 /** Options of {@link startHarness} beyond the environment. */

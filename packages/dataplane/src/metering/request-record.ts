@@ -2,17 +2,18 @@ import { EVENT_VERSION, type RequestEvent, type StreamEnd, type UsageSource } fr
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
-import type { SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
-import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import type { PresentedKeyTrace } from '../auth/authenticate.ts';
+import type { CompiledDeployment, CompiledKey } from '../snapshot/compiled-snapshot.ts';
 
 /**
  * What the data plane learns about one request while serving it, filled in step by step and
  * turned into exactly one event at the end (success, refusal or failure alike).
  */
-export interface RequestRecord {
+export interface RequestRecord extends PresentedKeyTrace {
   requestId: string;
   arrivedAt: number;
-  key: SnapshotKey | null;
+  /** The key the request presented: set also when it was refused (revoked, disabled, expired), so its event names it. */
+  key: CompiledKey | null;
   alias: string;
   /** The deployment of the last attempt; null when no upstream was tried. */
   deployment: CompiledDeployment | null;
@@ -35,6 +36,8 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     requestId,
     arrivedAt,
     key: null,
+    keyPrefix: '',
+    keyHashId: '',
     alias: '',
     deployment: null,
     attempts: 0,
@@ -94,7 +97,8 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     dataplane_id: dataplaneId.slice(0, 256),
     environment_id: record.key?.environmentId ?? '',
     environment: record.key?.environment ?? '',
-    key_prefix: record.key?.prefix.slice(0, 64) ?? '',
-    key_hash_id: '',
+    // What was presented, also for refused and unknown keys; never the secret (authenticate.ts).
+    key_prefix: record.keyPrefix.slice(0, 64),
+    key_hash_id: record.keyHashId,
   };
 }

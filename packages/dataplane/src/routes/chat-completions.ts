@@ -16,6 +16,7 @@ import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../mete
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
+import { keyDeployments } from '../routing/key-deployments.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
@@ -64,7 +65,7 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
   try {
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
-    record.key = authenticate(ex.authorization, snapshot, deps.keySecret);
+    record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
     const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
     record.streamed = request.stream === true;
     await forward(ex, deps, snapshot, request, record, bodyLease);
@@ -96,15 +97,13 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
-  if (route === undefined) {
-    throw new RelayError('model_not_found', `The model '${request.model}' does not exist or you do not have access to it.`, { param: 'model' });
-  }
+  const routable = keyDeployments(record.key!, route, request.model);
   const controller = new AbortController();
   ex.onAbort(() => controller.abort());
   const failures: AttemptError[] = [];
   let lastError: RelayError | null = null;
 
-  const deployments = orderDeployments(route);
+  const deployments = orderDeployments({ deployments: routable });
   for (const deployment of deployments) {
     if (ex.aborted) break;
     record.deployment = deployment;

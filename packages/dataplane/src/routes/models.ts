@@ -6,8 +6,9 @@ import type { Exchange } from '../http/exchange.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 
 /**
- * `GET /v1/models`: the aliases this gateway serves, in OpenAI's list shape, so SDKs and tools
- * that discover models work unchanged. Needs a valid key, like OpenAI's.
+ * `GET /v1/models`: the aliases this key may call (its allow-list, its environment's routes), in
+ * OpenAI's list shape, so SDKs and tools that discover models work unchanged. Needs a usable
+ * key, like OpenAI's: refused with the same codes as a chat completion.
  */
 export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: string): void {
   try {
@@ -17,7 +18,7 @@ export function serveModels(ex: Exchange, snapshots: SnapshotStore, keySecret: s
     const created = Math.floor(Date.parse(snapshot.source.createdAt) / 1000) || 0;
     const list: ModelList = {
       object: 'list',
-      data: (snapshot.aliasesByOrg.get(key.orgId) ?? []).map((id) => ({ id, object: 'model', created, owned_by: 'proxystacks-relay' })),
+      data: key.models.map((id) => ({ id, object: 'model', created, owned_by: 'proxystacks-relay' })),
     };
     ex.sendJson(200, JSON.stringify(list));
   } catch (err) {

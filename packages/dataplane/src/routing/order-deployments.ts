@@ -1,11 +1,11 @@
-import type { CompiledDeployment, CompiledRoute } from '../snapshot/compiled-snapshot.ts';
+import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 
 /**
  * The order to try a route's deployments in: by priority, lowest first; within one priority,
  * a weighted random order (weight 0 = only as a last resort in its group), so traffic splits by
  * weight and a fallback goes to a sibling before the next priority.
  */
-export function orderDeployments(route: CompiledRoute, random: () => number = Math.random): CompiledDeployment[] {
+export function orderDeployments(route: { readonly deployments: readonly CompiledDeployment[] }, random: () => number = Math.random): CompiledDeployment[] {
   const deployments = route.deployments;
   if (deployments.length === 1) return [deployments[0]!];
   const ordered: CompiledDeployment[] = [];

@@ -33,8 +33,14 @@ export const ERROR_CODES = {
   // Who is calling.
   invalid_api_key: { status: 401, type: 'invalid_request_error', retryable: false },
   api_key_revoked: { status: 401, type: 'invalid_request_error', retryable: false },
+  /** A key an admin switched off (it may be switched on again). */
+  api_key_disabled: { status: 401, type: 'invalid_request_error', retryable: false },
+  /** A key past its expiry. */
+  api_key_expired: { status: 401, type: 'invalid_request_error', retryable: false },
   unauthenticated: { status: 401, type: 'authentication_error', retryable: false },
   forbidden: { status: 403, type: 'permission_error', retryable: false },
+  /** The key's allow-list of aliases does not include the requested model. */
+  model_not_allowed: { status: 403, type: 'permission_error', retryable: false },
 
   // Limits and money.
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
