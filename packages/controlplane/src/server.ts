@@ -47,7 +47,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       return { version: s.version, hash: s.hash, createdAt: s.createdAt };
     },
   });
-  const internal = { internalToken: config.internalToken, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
+  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
