@@ -34,6 +34,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     clickhouse: options.clickhouse,
     keySecret: config.keySecret,
     masterKey: config.masterKey,
+    maxBodyBytes: config.graphqlMaxBodyBytes,
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>

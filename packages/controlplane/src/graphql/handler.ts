@@ -5,12 +5,17 @@ import { buildSchema } from './build-schema.ts';
 import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
-import { maskError } from './mask-error.ts';
+import { useCloseAfterTooLarge } from './close-after-too-large.ts';
+import { createMaskError } from './mask-error.ts';
+import { useRequestId, type MaskedOriginals } from './request-id.ts';
 import { useRejectMalformedParams } from './reject-malformed-params.ts';
 import { useQueryLimits } from './query-limits.ts';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_ENDPOINT = '/graphql';
+
+/** Default cap on a /graphql request body (GRAPHQL_MAX_BODY_BYTES). */
+export const DEFAULT_GRAPHQL_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The admin GraphQL API as a Yoga instance (a fetch handler and a Node request listener):
@@ -19,21 +24,26 @@ export const GRAPHQL_ENDPOINT = '/graphql';
  */
 export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const admins = new WeakMap<Request, Admin>();
+  const maskedOriginals: MaskedOriginals = new WeakMap();
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     graphiql: { title: 'ProxyStacks Relay', headers: JSON.stringify({ authorization: 'Bearer <admin token>' }) },
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: createMaskError(maskedOriginals), isDev: false },
+    // Checked on Content-Length first, then counted while the body streams in: a larger body is
+    // answered 413 without being buffered (Yoga's useLimitRequestBodySize).
+    maxRequestBodySize: deps.maxBodyBytes ?? DEFAULT_GRAPHQL_MAX_BODY_BYTES,
     logging: {
       debug: (...args) => deps.logger.debug({ args }, 'graphql'),
       info: (...args) => deps.logger.info({ args }, 'graphql'),
       warn: (...args) => deps.logger.warn({ args }, 'graphql'),
-      // A caller's mistake (bad input, unknown id) is answered to the caller, not an operator alarm.
-      error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
+      // Yoga logs each masked error twice and without the request id: useRequestId logs it once,
+      // with the id, so Yoga's copies (and caller mistakes such as bad input) stay at debug.
+      error: (...args) => deps.logger.debug({ args }, args.some(isCallerMistake) ? 'graphql: caller input refused' : 'graphql: error (logged by useRequestId)'),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
-    plugins: [useAdminAuth(deps, admins), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
+    plugins: [useRequestId(deps.logger, maskedOriginals), useCloseAfterTooLarge(), useAdminAuth(deps, admins), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
     context: ({ request }) => {
       const admin = admins.get(request);
       // The auth plugin ends every request it did not attach an admin to; reaching here without one is a bug.

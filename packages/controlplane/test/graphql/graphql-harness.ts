@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../../src/analytics/clickhouse.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
@@ -38,9 +38,16 @@ export interface GraphQLHarness {
   close(): Promise<void>;
 }
 
-export async function startGraphQLHarness(): Promise<GraphQLHarness> {
+/** Overrides for the handler's deps (all optional; the defaults suit most tests). */
+export interface GraphQLHarnessOptions {
+  logger?: Logger;
+  maxBodyBytes?: number;
+  currentSnapshot?: () => { version: number; hash: string; createdAt: string };
+}
+
+export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): Promise<GraphQLHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-graphql-test-'));
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const db = await createDatabase({ databaseUrl: null, pglitePath: join(dir, 'pglite') });
   await migrateDatabase(db, logger);
   const clickhouse = await createClickHouse({
@@ -64,7 +71,8 @@ export async function startGraphQLHarness(): Promise<GraphQLHarness> {
     onConfigChanged: async () => {
       changes += 1;
     },
-    currentSnapshot: () => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' }),
+    currentSnapshot: options.currentSnapshot ?? (() => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' })),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   const server: Server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

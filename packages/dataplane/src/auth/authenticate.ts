@@ -16,6 +16,8 @@ export function authenticate(authorization: string, snapshot: CompiledSnapshot, 
     );
   }
   const secret = match[1]!;
+  // No secret is compared here: the key's HMAC (under a secret the caller does not know) is a
+  // map lookup, so timing tells nothing about any stored key (see shared/crypto/constant-time.ts for real comparisons).
   const key = isWellFormedKey(secret) ? snapshot.keysByHash.get(hashKey(secret, keySecret)) : undefined;
   if (key === undefined) throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
   if (key.status !== 'active') throw new RelayError('api_key_revoked', 'This API key has been revoked.');
