@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
-import { parseSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import { createKeyring, parseSecretKey, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 
 /** Everything the control plane reads from its environment, validated. */
@@ -16,10 +16,19 @@ export interface ControlplaneConfig {
   port: number;
   /** HMAC secret for API key and admin token hashes. */
   keySecret: string;
-  /** AES-256-GCM key for provider credentials at rest. */
+  /** AES-256-GCM key for provider credentials at rest: everything is sealed under it. */
   masterKey: SecretKey;
+  /**
+   * masterKey plus, during a rotation, RELAY_MASTER_KEY_PREVIOUS: values sealed under either
+   * open (see `relay rotate-master-key`).
+   */
+  masterKeyring: SecretKeyring;
   /** Bearer token data planes present on /internal/v1/*. */
   internalToken: string;
+  /** During a token rotation, the token being retired (still accepted from data planes); else null. */
+  internalTokenPrevious: string | null;
+  /** Largest /graphql request body; larger ones get 413 before they are buffered. */
+  graphqlMaxBodyBytes: number;
   /** Admin token to ensure at start (production); null = create one on an empty database. */
   adminToken: string | null;
   logLevel: string;
@@ -52,6 +61,15 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       read.problem('RELAY_MASTER_KEY', 'must be 32 bytes, as 64 hex characters or base64');
     }
   }
+  const previousKeyText = read.secret('RELAY_MASTER_KEY_PREVIOUS', { required: false, minLength: 1 });
+  let previousKey: SecretKey | null = null;
+  if (previousKeyText !== null) {
+    try {
+      previousKey = parseSecretKey(previousKeyText, 'RELAY_MASTER_KEY_PREVIOUS');
+    } catch {
+      read.problem('RELAY_MASTER_KEY_PREVIOUS', 'must be 32 bytes, as 64 hex characters or base64');
+    }
+  }
   const clickhouseDatabase = read.string('CLICKHOUSE_DATABASE', 'relay');
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
     read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
@@ -66,7 +84,10 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     port: read.port('CONTROLPLANE_PORT', 4000),
     keySecret: read.secret('RELAY_KEY_SECRET', { required: true, minLength: 32 }),
     masterKey,
+    masterKeyring: createKeyring(masterKey, [previousKey]),
     internalToken: read.secret('RELAY_INTERNAL_TOKEN', { required: true, minLength: 32 }),
+    internalTokenPrevious: read.secret('RELAY_INTERNAL_TOKEN_PREVIOUS', { required: false, minLength: 32 }),
+    graphqlMaxBodyBytes: read.integer('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     adminToken,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     consoleDir: resolve(read.string('RELAY_CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
@@ -76,5 +97,42 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     }),
   };
   read.finish('control plane');
+  return config;
+}
+
+/** What `relay rotate-master-key` reads: where the data is, and the keys when they come from the environment. */
+export interface MasterKeyRotationConfig {
+  dataDir: string;
+  /** Postgres URL; null = embedded PGlite under dataDir. */
+  databaseUrl: string | null;
+  /** RELAY_MASTER_KEY: the new key (external secrets); null = the embedded secrets file holds the keys. */
+  masterKey: SecretKey | null;
+  /** RELAY_MASTER_KEY_PREVIOUS: the key being retired (external secrets only). */
+  previousMasterKey: SecretKey | null;
+}
+
+/** Reads the configuration of `relay rotate-master-key`; throws one error naming every bad value (never a key). */
+export function loadMasterKeyRotationConfig(env: Record<string, string | undefined>): MasterKeyRotationConfig {
+  const read = new EnvReader(env);
+  const key = (name: string): SecretKey | null => {
+    const text = read.secret(name, { required: false, minLength: 1 });
+    if (text === null) return null;
+    try {
+      return parseSecretKey(text, name);
+    } catch {
+      read.problem(name, 'must be 32 bytes, as 64 hex characters or base64');
+      return null;
+    }
+  };
+  const config: MasterKeyRotationConfig = {
+    dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    masterKey: key('RELAY_MASTER_KEY'),
+    previousMasterKey: key('RELAY_MASTER_KEY_PREVIOUS'),
+  };
+  if (config.masterKey === null && config.previousMasterKey !== null) {
+    read.problem('RELAY_MASTER_KEY_PREVIOUS', 'is set without RELAY_MASTER_KEY (the new key)');
+  }
+  read.finish('rotate-master-key');
   return config;
 }

@@ -36,6 +36,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     keySecret: config.keySecret,
     masterKey: config.masterKey,
     providerUrls: { policy: config.providerUrlPolicy, resolve: systemHostResolver },
+    maxBodyBytes: config.graphqlMaxBodyBytes,
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>
@@ -49,7 +50,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       return { version: s.version, hash: s.hash, createdAt: s.createdAt };
     },
   });
-  const internal = { internalToken: config.internalToken, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
+  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {

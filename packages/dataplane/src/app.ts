@@ -107,7 +107,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
   app.get('/metrics', (res, req) => {
     const ex = new Exchange(res, req);
-    if (!refuseBadHead(ex, req)) serveMetrics(ex, metrics, config.internalToken);
+    if (!refuseBadHead(ex, req)) serveMetrics(ex, metrics, [config.internalToken, config.internalTokenPrevious ?? config.internalToken]);
   });
   app.any('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);

@@ -12,6 +12,12 @@ export interface DataplaneConfig {
   controlplaneUrl: string | null;
   /** Bearer token for the control plane's /internal/v1 endpoints; also derives the snapshot credential key. */
   internalToken: string;
+  /**
+   * The token being rotated away (RELAY_INTERNAL_TOKEN_PREVIOUS), or null: snapshot credentials
+   * sealed under either token's key still open (e.g. the copy on disk from before the switch),
+   * and /metrics accepts either. Requests to the control plane always send `internalToken`.
+   */
+  internalTokenPrevious: string | null;
   /** HMAC secret API keys are hashed under (the same as the control plane's). */
   keySecret: string;
   /** ClickHouse HTTP URL to write events to directly; null = send them to the control plane. */
@@ -79,6 +85,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
     controlplaneUrl: read.url('CONTROLPLANE_URL', ['http:', 'https:']),
     internalToken: read.secret('RELAY_INTERNAL_TOKEN', { required: true, minLength: 32 }),
+    internalTokenPrevious: read.secret('RELAY_INTERNAL_TOKEN_PREVIOUS', { required: false, minLength: 32 }),
     keySecret: read.secret('RELAY_KEY_SECRET', { required: true, minLength: 32 }),
     clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
     clickhouseDatabase,

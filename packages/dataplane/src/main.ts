@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import { snapshotCredentialKeyring } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane } from './app.ts';
 import { loadDataplaneConfig } from './config.ts';
 import { createClickHouseSink } from './events/clickhouse-sink.ts';
@@ -39,7 +39,7 @@ export async function runDataplane(env: Record<string, string | undefined>, hook
   }
   const logger = createDataplaneLogger(config.logLevel);
   const snapshots = createSnapshotStore({
-    credentialKey: snapshotCredentialKey(config.internalToken),
+    credentialKey: snapshotCredentialKeyring(config.internalToken, config.internalTokenPrevious),
     persistPath: join(config.dataDir, 'dataplane-snapshot.json'),
     logger,
     ...(hooks.onSnapshotApplied ? { onApplied: hooks.onSnapshotApplied } : {}),

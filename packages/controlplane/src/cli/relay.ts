@@ -5,6 +5,7 @@
 import { runDataplane } from '@proxystacks/dataplane/main';
 import { migrateAll } from '../runtime/migrate-all.ts';
 import { runControlplane } from '../runtime/run-controlplane.ts';
+import { runMasterKeyRotation } from '../runtime/rotate-master-key-command.ts';
 import { startRelay } from '../runtime/start-relay.ts';
 import { printStartBanner } from './start-banner.ts';
 
@@ -15,6 +16,10 @@ Commands:
   dataplane      The data plane alone (needs CONTROLPLANE_URL, RELAY_INTERNAL_TOKEN, RELAY_KEY_SECRET)
   controlplane   The control plane alone (DATABASE_URL, CLICKHOUSE_URL, secrets from the environment)
   migrate        Apply Postgres and ClickHouse migrations, then exit
+  rotate-master-key
+                 Re-seal every stored provider credential under a new master key (one transaction).
+                 Embedded: generates the key into the secrets file (stop \`relay start\` first).
+                 External: new key in RELAY_MASTER_KEY, old one in RELAY_MASTER_KEY_PREVIOUS.
 
 Configuration is read from environment variables; see README.md.`;
 
@@ -45,6 +50,9 @@ async function main(command: string | undefined): Promise<void> {
       );
       return;
     }
+    case 'rotate-master-key':
+      process.stdout.write(`${(await runMasterKeyRotation(env)).join('\n')}\n`);
+      return;
     case undefined:
     case 'help':
     case '--help':

@@ -1,4 +1,4 @@
-import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { createSnapshot, type ConfigSnapshot, type ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { sealSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -7,8 +7,8 @@ import { openProviderCredential } from './providers.ts';
 export interface BuildSnapshotOptions {
   /** The config revision the snapshot is built at; becomes its version. */
   version: number;
-  /** Opens provider credentials at rest. */
-  masterKey: SecretKey;
+  /** Opens provider credentials at rest (a keyring during a master key rotation). */
+  masterKey: SecretKey | SecretKeyring;
   /** Seals them again for the trip to data planes (see shared/snapshot/snapshot-credentials.ts). */
   snapshotKey: SecretKey;
 }

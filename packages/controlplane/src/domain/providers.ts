@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { openSecret, sealSecret, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import { openSecret, sealSecret, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
@@ -37,7 +37,7 @@ const createProviderSchema = z
   });
 
 /** Sealing context of a provider's credential: a sealed value copied onto another provider fails to open. */
-function credentialContext(providerId: string): string {
+export function credentialContext(providerId: string): string {
   return `provider:${providerId}`;
 }
 
@@ -122,10 +122,10 @@ export async function updateProvider(
   );
 }
 
-/** Opens a provider's credential for the snapshot builder; null when it has none. */
+/** Opens a provider's credential for the snapshot builder (with the current or, mid-rotation, the previous master key); null when it has none. */
 export function openProviderCredential(
   provider: Pick<Provider, 'id' | 'credentialSealed'>,
-  masterKey: SecretKey,
+  masterKey: SecretKey | SecretKeyring,
 ): string | null {
   if (provider.credentialSealed === null) return null;
   return openSecret(provider.credentialSealed, masterKey, credentialContext(provider.id));

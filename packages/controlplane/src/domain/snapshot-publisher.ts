@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -9,7 +9,8 @@ import { readConfigRevision } from './config-revision.ts';
 export interface SnapshotPublisherOptions {
   prisma: PrismaClient;
   internalToken: string;
-  masterKey: SecretKey;
+  /** Opens provider credentials at rest (a keyring during a master key rotation). */
+  masterKey: SecretKey | SecretKeyring;
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
   /** How often to look for changes made by other control plane processes. */
   pollIntervalMs?: number;

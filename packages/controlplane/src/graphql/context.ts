@@ -23,6 +23,8 @@ export interface GraphQLDeps {
    */
   onConfigChanged(): Promise<void>;
   logger: Logger;
+  /** Largest /graphql request body (GRAPHQL_MAX_BODY_BYTES); default DEFAULT_GRAPHQL_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
   /** The config snapshot data planes are being served. */
   currentSnapshot(): { version: number; hash: string; createdAt: string };
 }

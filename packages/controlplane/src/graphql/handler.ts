@@ -1,5 +1,4 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../auth/roles.ts';
 import { useAuthentication } from './authenticate-request.ts';
@@ -7,12 +6,17 @@ import { buildSchema } from './build-schema.ts';
 import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
-import { maskError } from './mask-error.ts';
+import { useCloseAfterTooLarge } from './close-after-too-large.ts';
+import { createMaskError } from './mask-error.ts';
+import { requestIdOf, useRequestId, type MaskedOriginals } from './request-id.ts';
 import { useRejectMalformedParams } from './reject-malformed-params.ts';
 import { useQueryLimits } from './query-limits.ts';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_ENDPOINT = '/graphql';
+
+/** Default cap on a /graphql request body (GRAPHQL_MAX_BODY_BYTES). */
+export const DEFAULT_GRAPHQL_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The admin GraphQL API as a Yoga instance (a fetch handler and a Node request listener):
@@ -21,26 +25,32 @@ export const GRAPHQL_ENDPOINT = '/graphql';
  */
 export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<{ req?: IncomingMessage }, GraphQLContext> {
   const principals = new WeakMap<Request, Principal>();
+  const maskedOriginals: MaskedOriginals = new WeakMap();
+  const requestIds = new WeakMap<Request, string>();
   return createYoga<{ req?: IncomingMessage }, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     landingPage: false,
     graphiql: { title: 'ProxyStacks Relay', headers: JSON.stringify({ authorization: 'Bearer <API token>' }) },
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: createMaskError(maskedOriginals), isDev: false },
+    // Checked on Content-Length first, then counted while the body streams in: a larger body is
+    // answered 413 without being buffered (Yoga's useLimitRequestBodySize).
+    maxRequestBodySize: deps.maxBodyBytes ?? DEFAULT_GRAPHQL_MAX_BODY_BYTES,
     logging: {
       debug: (...args) => deps.logger.debug({ args }, 'graphql'),
       info: (...args) => deps.logger.info({ args }, 'graphql'),
       warn: (...args) => deps.logger.warn({ args }, 'graphql'),
-      // A caller's mistake (bad input, unknown id) is answered to the caller, not an operator alarm.
-      error: (...args) => (args.some(isCallerMistake) ? deps.logger.debug({ args }, 'graphql: caller input refused') : deps.logger.error({ args }, 'graphql')),
+      // Yoga logs each masked error twice and without the request id: useRequestId logs it once,
+      // with the id, so Yoga's copies (and caller mistakes such as bad input) stay at debug.
+      error: (...args) => deps.logger.debug({ args }, args.some(isCallerMistake) ? 'graphql: caller input refused' : 'graphql: error (logged by useRequestId)'),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
-    plugins: [useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
+    plugins: [useRequestId(deps.logger, maskedOriginals, requestIds), useCloseAfterTooLarge(), useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
     context: ({ request, req }) => {
       const principal = principals.get(request);
       // The auth plugin ends every request it did not attach a principal to; reaching here without one is a bug.
       if (!principal) throw new Error('GraphQL context built for an unauthenticated request');
-      const origin = { requestId: request.headers.get('x-request-id') ?? randomUUID(), clientAddress: req?.socket.remoteAddress ?? '' };
+      const origin = { requestId: requestIds.get(request) ?? requestIdOf(request.headers.get('x-request-id')), clientAddress: req?.socket.remoteAddress ?? '' };
       const configChange: ConfigChangeMark = { changed: false };
       // Resolvers' onConfigChanged only marks the operation; useConfigChangeBatching publishes once at its end.
       const operationDeps: GraphQLDeps = { ...deps, onConfigChanged: async () => void (configChange.changed = true) };

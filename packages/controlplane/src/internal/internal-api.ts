@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { matchBearerToken } from '@proxystacks/shared/crypto/constant-time';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
@@ -6,6 +6,7 @@ import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapsho
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
 import { ingestEvents } from './ingest-events.ts';
+import { createPreviousTokenSnapshots } from './snapshot-for-token.ts';
 
 /** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
 export const INTERNAL_SNAPSHOT_PATH = '/internal/v1/snapshot';
@@ -13,6 +14,8 @@ export const INTERNAL_EVENTS_PATH = '/internal/v1/events';
 
 export interface InternalApiDeps {
   internalToken: string;
+  /** During a token rotation, the token being retired (RELAY_INTERNAL_TOKEN_PREVIOUS): still accepted. */
+  internalTokenPrevious?: string | null;
   publisher: SnapshotPublisher;
   clickhouse: ClickHouse;
   /** Recent event batch ids with their content hash (409 on a conflicting reuse). */
@@ -21,7 +24,9 @@ export interface InternalApiDeps {
 }
 
 /**
- * The plane-to-plane API, authenticated with RELAY_INTERNAL_TOKEN:
+ * The plane-to-plane API, authenticated with RELAY_INTERNAL_TOKEN (or, during a rotation,
+ * RELAY_INTERNAL_TOKEN_PREVIOUS: such a caller gets its snapshot credentials sealed under that
+ * token's key, see snapshot-for-token.ts):
  * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
  * - POST /internal/v1/events   — a batch of request events from a data plane without its own
  *   ClickHouse access (see ingest-events.ts for what each answer tells the sender).
@@ -29,13 +34,15 @@ export interface InternalApiDeps {
  */
 export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
   if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH) return false;
-  if (!tokenMatches(req.headers.authorization, deps.internalToken)) {
+  const previous = deps.internalTokenPrevious ?? null;
+  const tokenIndex = matchBearerToken(req.headers.authorization, previous === null ? [deps.internalToken] : [deps.internalToken, previous]);
+  if (tokenIndex === -1) {
     sendJson(res, 401, { error: { message: 'Internal token missing or not accepted.', code: 'unauthenticated' } });
     return true;
   }
   if (path === INTERNAL_SNAPSHOT_PATH) {
     if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
-    await serveSnapshot(req, res, deps.publisher);
+    await serveSnapshot(req, res, deps.publisher, tokenIndex === 0 || previous === null ? sameSnapshot : previousTokenView(deps, previous));
     return true;
   }
   if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
@@ -52,20 +59,26 @@ const MAX_WAIT_SECONDS = 30;
  * (then 200) or the wait runs out (then 304). Data planes long-poll this way, so a revocation
  * reaches them as soon as it is published instead of at their next poll.
  */
-async function serveSnapshot(req: IncomingMessage, res: ServerResponse, publisher: SnapshotPublisher): Promise<void> {
+async function serveSnapshot(
+  req: IncomingMessage,
+  res: ServerResponse,
+  publisher: SnapshotPublisher,
+  view: (snapshot: ConfigSnapshot) => ConfigSnapshot,
+): Promise<void> {
   const waitSeconds = Math.min(Number(new URL(req.url ?? '/', 'http://x').searchParams.get('wait') ?? 0) || 0, MAX_WAIT_SECONDS);
   const etagOf = (snapshot: ConfigSnapshot) => `"${snapshot.hash}"`;
-  let snapshot = publisher.current();
+  const current = () => view(publisher.current());
+  let snapshot = current();
   if (req.headers['if-none-match'] === etagOf(snapshot) && waitSeconds > 0) {
     snapshot = await new Promise<ConfigSnapshot>((resolve) => {
-      const done = (next: ConfigSnapshot) => {
+      const done = () => {
         clearTimeout(timer);
         unsubscribe();
         res.off('close', onClose);
-        resolve(next);
+        resolve(current());
       };
-      const onClose = () => done(publisher.current());
-      const timer = setTimeout(() => done(publisher.current()), waitSeconds * 1000);
+      const onClose = () => done();
+      const timer = setTimeout(done, waitSeconds * 1000);
       const unsubscribe = publisher.subscribe(done);
       res.on('close', onClose);
     });
@@ -79,13 +92,20 @@ async function serveSnapshot(req: IncomingMessage, res: ServerResponse, publishe
   sendJson(res, 200, snapshot, { etag, 'cache-control': 'no-store' });
 }
 
-/** Constant-time comparison of `Bearer <token>` with the expected token (hashed to equal lengths first). */
-function tokenMatches(header: string | undefined, expected: string): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (match === null) return false;
-  const a = createHash('sha256').update(match[1]!).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+function sameSnapshot(snapshot: ConfigSnapshot): ConfigSnapshot {
+  return snapshot;
+}
+
+/** One re-sealing view per deps object (one per server), so its cache serves every data plane still on the previous token. */
+const previousTokenViews = new WeakMap<InternalApiDeps, (snapshot: ConfigSnapshot) => ConfigSnapshot>();
+
+function previousTokenView(deps: InternalApiDeps, previous: string): (snapshot: ConfigSnapshot) => ConfigSnapshot {
+  let view = previousTokenViews.get(deps);
+  if (view === undefined) {
+    view = createPreviousTokenSnapshots(deps.internalToken, previous);
+    previousTokenViews.set(deps, view);
+  }
+  return view;
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): true {

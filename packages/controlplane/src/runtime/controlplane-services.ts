@@ -66,7 +66,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     const publisher = createSnapshotPublisher({
       prisma: db.prisma,
       internalToken: config.internalToken,
-      masterKey: config.masterKey,
+      masterKey: config.masterKeyring,
       logger,
     });
     await publisher.start();

@@ -15,6 +15,11 @@ import { randomBase62 } from '@proxystacks/shared/keys/key-format';
 const secretsSchema = z.strictObject({
   keySecret: z.string().min(32),
   masterKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * Set only while `relay rotate-master-key` runs: the key being retired, kept until every
+   * sealed value is re-sealed under masterKey (a start meanwhile opens values under either).
+   */
+  previousMasterKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   internalToken: z.string().min(32),
   adminToken: z.string().nullable(),
   demoKey: z.string().nullable(),
@@ -36,11 +41,7 @@ export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<Embe
     if (err.code === 'ENOENT') return null;
     throw err;
   });
-  if (existing !== null) {
-    const parsed = secretsSchema.safeParse(JSON.parse(existing));
-    if (!parsed.success) throw new Error(`${path} is not a valid Relay secrets file; move it away to start afresh`);
-    return parsed.data;
-  }
+  if (existing !== null) return parseEmbeddedSecrets(existing, path);
   const created: EmbeddedSecrets = {
     keySecret: randomBase62(48),
     masterKey: randomBytes(32).toString('hex'),
@@ -50,6 +51,19 @@ export async function loadOrCreateEmbeddedSecrets(dataDir: string): Promise<Embe
   };
   await saveEmbeddedSecrets(dataDir, created);
   return created;
+}
+
+/** Parses the text of a secrets file read from `path` (named in the error, the content never). */
+export function parseEmbeddedSecrets(text: string, path: string): EmbeddedSecrets {
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  const parsed = secretsSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${path} is not a valid Relay secrets file; move it away to start afresh`);
+  return parsed.data;
 }
 
 /** Writes the secrets file atomically (temp file + rename), readable by its owner only. */

@@ -63,6 +63,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     RELAY_DATA_DIR: dataDir,
     RELAY_KEY_SECRET: env.RELAY_KEY_SECRET ?? secrets.keySecret,
     RELAY_MASTER_KEY: env.RELAY_MASTER_KEY ?? secrets.masterKey,
+    // An interrupted `relay rotate-master-key` leaves the retired key beside the new one.
+    RELAY_MASTER_KEY_PREVIOUS: env.RELAY_MASTER_KEY === undefined ? (env.RELAY_MASTER_KEY_PREVIOUS ?? secrets.previousMasterKey) : env.RELAY_MASTER_KEY_PREVIOUS,
     RELAY_INTERNAL_TOKEN: env.RELAY_INTERNAL_TOKEN ?? secrets.internalToken,
     ...embeddedAddressPolicyEnv(env),
     ...definedEntries({
@@ -154,7 +156,7 @@ async function dataplaneChildEnv(
   const childDir = join(dataDir, 'dataplane');
   await mkdir(childDir, { recursive: true, mode: 0o700 });
   await adoptOldEventSpool(dataDir, childDir);
-  const withheld = new Set(['DATABASE_URL', 'CLICKHOUSE_URL', 'RELAY_MASTER_KEY', 'RELAY_ADMIN_TOKEN']);
+  const withheld = new Set(['DATABASE_URL', 'CLICKHOUSE_URL', 'RELAY_MASTER_KEY', 'RELAY_MASTER_KEY_PREVIOUS', 'RELAY_ADMIN_TOKEN']);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(merged)) {
     if (value !== undefined && !withheld.has(name)) env[name] = value;

@@ -162,7 +162,7 @@ describe('providers', () => {
     expect(JSON.stringify(response.body)).not.toContain(credential);
 
     const row = await h.db.prisma.provider.findUniqueOrThrow({ where: { id: provider.id as string } });
-    expect(row.credentialSealed).toMatch(/^v1\./);
+    expect(row.credentialSealed).toMatch(/^v2\./);
     expect(openProviderCredential(row, h.masterKey)).toBe(credential);
     const raw = await h.db.query('SELECT * FROM provider WHERE id = $1', [row.id]);
     expect(JSON.stringify(raw)).not.toContain(credential);

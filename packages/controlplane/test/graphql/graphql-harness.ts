@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
@@ -46,6 +46,9 @@ export interface GraphQLHarnessOptions {
   providerUrlPolicy?: UpstreamAddressPolicy;
   /** Resolver for provider hosts; default {@link offlineResolver}: tests never ask real DNS. */
   resolveHost?: HostResolver;
+  logger?: Logger;
+  maxBodyBytes?: number;
+  currentSnapshot?: () => { version: number; hash: string; createdAt: string };
 }
 
 /** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
@@ -56,7 +59,7 @@ export const offlineResolver: HostResolver = async (hostName) => {
 
 export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): Promise<GraphQLHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-graphql-test-'));
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const db = await createDatabase({ databaseUrl: null, pglitePath: join(dir, 'pglite') });
   await migrateDatabase(db, logger);
   const clickhouse = await createClickHouse({
@@ -81,7 +84,8 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     onConfigChanged: async () => {
       changes += 1;
     },
-    currentSnapshot: () => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' }),
+    currentSnapshot: options.currentSnapshot ?? (() => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' })),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
   const server: Server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

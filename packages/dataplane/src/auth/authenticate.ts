@@ -39,6 +39,8 @@ export function authenticate(authorization: string, snapshot: CompiledSnapshot, 
     );
   }
   const secret = match[1]!;
+  // No secret is compared here: the key's HMAC (under a secret the caller does not know) is a
+  // map lookup, so timing tells nothing about any stored key (see shared/crypto/constant-time.ts for real comparisons).
   if (!isWellFormedKey(secret)) throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
   const hash = hashKey(secret, keySecret);
   const entry = snapshot.keysByHash.get(hash);

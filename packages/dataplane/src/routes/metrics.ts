@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { matchBearerToken } from '@proxystacks/shared/crypto/constant-time';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { Exchange } from '../http/exchange.ts';
 import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
@@ -8,8 +8,9 @@ import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
  * plane-to-plane token (`bearer_token` in the Prometheus scrape config): aliases, traffic and
  * spend are not for every API client to read.
  */
-export function serveMetrics(ex: Exchange, metrics: DataplaneMetrics, internalToken: string): void {
-  if (!bearerMatches(ex.authorization, internalToken)) {
+export function serveMetrics(ex: Exchange, metrics: DataplaneMetrics, internalTokens: ReadonlyArray<string>): void {
+  // Either the current token or, during a rotation, the previous one (constant time, see matchBearerToken).
+  if (matchBearerToken(ex.authorization, internalTokens) === -1) {
     ex.sendError(new RelayError('unauthenticated', 'Metrics need the internal token: Authorization: Bearer <RELAY_INTERNAL_TOKEN>.'));
     return;
   }
@@ -17,11 +18,4 @@ export function serveMetrics(ex: Exchange, metrics: DataplaneMetrics, internalTo
     (text) => ex.send(200, metrics.contentType, text),
     (err: unknown) => ex.sendError(err),
   );
-}
-
-function bearerMatches(header: string, expected: string): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (match === null) return false;
-  // Hash both sides first: timingSafeEqual needs equal lengths, and lengths must not leak either.
-  return timingSafeEqual(createHash('sha256').update(match[1]!).digest(), createHash('sha256').update(expected).digest());
 }

@@ -1,6 +1,6 @@
 import type { ConfigSnapshot, ProviderType, SnapshotKey, SnapshotPricingRule } from '@proxystacks/shared/snapshot/config-snapshot';
 import { openSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
-import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { environmentDeployments } from '../routing/environment-deployments.ts';
 
 /** A provider as the hot path uses it: credential opened once per snapshot, not per request. */
@@ -77,7 +77,7 @@ export interface CompiledSnapshot {
 }
 
 /** Indexes a parsed snapshot and opens its provider credentials (throws if one does not open). */
-export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretKey): CompiledSnapshot {
+export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretKey | SecretKeyring): CompiledSnapshot {
   const providers = new Map<string, CompiledProvider>();
   for (const p of snapshot.providers) {
     providers.set(p.id, {

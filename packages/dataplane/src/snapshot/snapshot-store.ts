@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { parseSnapshot, type ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import { compileSnapshot, type CompiledSnapshot } from './compiled-snapshot.ts';
 
@@ -18,7 +18,7 @@ export interface SnapshotStore {
 }
 
 export interface SnapshotStoreOptions {
-  credentialKey: SecretKey;
+  credentialKey: SecretKey | SecretKeyring;
   /** File the last applied snapshot is kept in (credentials stay sealed); null = memory only. */
   persistPath: string | null;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;

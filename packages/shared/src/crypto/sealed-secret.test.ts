@@ -6,7 +6,7 @@ describe('sealed secrets', () => {
 
   it('round-trips and never contains the plaintext', () => {
     const sealed = sealSecret('sk-upstream-credential', key, 'provider:p1');
-    expect(sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(sealed).toMatch(/^v2\.[\w-]{11}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(sealed).not.toContain('sk-upstream');
     expect(openSecret(sealed, key, 'provider:p1')).toBe('sk-upstream-credential');
     expect(sealSecret('same', key, 'c')).not.toBe(sealSecret('same', key, 'c'));
