@@ -7,6 +7,7 @@ import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-
 import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { InputError } from '../domain/input-error.ts';
 import { useCloseAfterTooLarge } from './close-after-too-large.ts';
+import { logSafeArgs } from './log-safe-args.ts';
 import { createMaskError } from './mask-error.ts';
 import { requestIdOf, useRequestId, type MaskedOriginals } from './request-id.ts';
 import { useRejectMalformedParams } from './reject-malformed-params.ts';
@@ -37,12 +38,12 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<{ re
     // answered 413 without being buffered (Yoga's useLimitRequestBodySize).
     maxRequestBodySize: deps.maxBodyBytes ?? DEFAULT_GRAPHQL_MAX_BODY_BYTES,
     logging: {
-      debug: (...args) => deps.logger.debug({ args }, 'graphql'),
-      info: (...args) => deps.logger.info({ args }, 'graphql'),
-      warn: (...args) => deps.logger.warn({ args }, 'graphql'),
+      debug: (...args) => deps.logger.debug({ args: logSafeArgs(args) }, 'graphql'),
+      info: (...args) => deps.logger.info({ args: logSafeArgs(args) }, 'graphql'),
+      warn: (...args) => deps.logger.warn({ args: logSafeArgs(args) }, 'graphql'),
       // Yoga logs each masked error twice and without the request id: useRequestId logs it once,
       // with the id, so Yoga's copies (and caller mistakes such as bad input) stay at debug.
-      error: (...args) => deps.logger.debug({ args }, args.some(isCallerMistake) ? 'graphql: caller input refused' : 'graphql: error (logged by useRequestId)'),
+      error: (...args) => deps.logger.debug({ args: logSafeArgs(args) }, args.some(isCallerMistake) ? 'graphql: caller input refused' : 'graphql: error (logged by useRequestId)'),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
     plugins: [useRequestId(deps.logger, maskedOriginals, requestIds), useCloseAfterTooLarge(), useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
