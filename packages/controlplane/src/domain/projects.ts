@@ -11,6 +11,18 @@ import { teamIdFilter, type VisibleTeams } from './visible-teams.ts';
 /** Environments every project has from its creation on. */
 export const STANDARD_ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 
+/**
+ * A project's environments in the order people read them: the standard ones in their fixed
+ * order (they are created in one statement, so their timestamps tie), then named ones by name.
+ */
+export function sortEnvironments<E extends { name: string }>(environments: readonly E[]): E[] {
+  const rank = (name: string) => {
+    const index = (STANDARD_ENVIRONMENTS as readonly string[]).indexOf(name);
+    return index === -1 ? STANDARD_ENVIRONMENTS.length : index;
+  };
+  return [...environments].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** The project each team gets first; the migration moved pre-existing keys into its production environment. */
 export const DEFAULT_PROJECT_NAME = 'default';
 

@@ -1,5 +1,5 @@
 import { createEnvironment } from '../../domain/environments.ts';
-import { createProject, listProjects } from '../../domain/projects.ts';
+import { createProject, listProjects, sortEnvironments } from '../../domain/projects.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { objectTeam } from '../../auth/object-team.ts';
 import { teamsWith } from '../../auth/roles.ts';
@@ -14,7 +14,12 @@ builder.prismaObject('Project', {
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     team: t.relation('team'),
-    environments: t.relation('environments', { description: 'Oldest first: the standard three, then named ones.', query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
+    environments: t.field({
+      type: ['Environment'],
+      description: 'production, staging, development, then named ones by name.',
+      select: (_args, _ctx, nestedSelection) => ({ environments: nestedSelection(true) }),
+      resolve: (project) => sortEnvironments(project.environments),
+    }),
   }),
 });
 
