@@ -49,3 +49,19 @@ export const idSchema = z.uuid({ error: 'is not a valid id' });
 export function isUuid(value: string): boolean {
   return idSchema.safeParse(value).success;
 }
+
+/**
+ * An environment name (`production`, `eu-staging`): a lower-case slug, 1–63 characters of a–z,
+ * 0–9 and inner hyphens. Routes and providers name environments by it, and the data plane
+ * compares it byte for byte, so `Staging` and `staging` must never both exist.
+ */
+export const environmentNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case slug: 1–63 characters of a–z, 0–9 and inner hyphens');
+
+/** A list of environment names, e.g. where a provider is enabled: deduplicated and sorted; empty = every environment. */
+export const environmentNamesSchema = z
+  .array(environmentNameSchema)
+  .max(50, 'may name at most 50 environments')
+  .transform((names) => [...new Set(names)].sort());

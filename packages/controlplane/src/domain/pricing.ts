@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Prisma, PricingRule, PrismaClient } from '../generated/prisma/client.ts';
+import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput } from './input-error.ts';
 import { idSchema, microsSchema, modelNameSchema } from './input-schemas.ts';
@@ -34,6 +35,7 @@ export async function createPricingRule(
   prisma: PrismaClient,
   orgId: string,
   input: CreatePricingRuleInput,
+  audit: AuditContext,
 ): Promise<PricingRule> {
   const parsed = parseInput(createPricingRuleSchema, input);
   return inTransaction(prisma, async (tx) => {
@@ -43,6 +45,7 @@ export async function createPricingRule(
       throw new InputError('No provider with this id in your organization.', 'NOT_FOUND', 'providerId');
     }
     const rule = await insertPricingRule(tx, parsed);
+    await writeAudit(tx, audit, { objectType: 'PricingRule', objectId: rule.id, before: null, after: rule });
     await bumpConfigRevision(tx);
     return rule;
   });

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openSecret, sealSecret, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
+import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
-import { httpUrlSchema, isUuid, nameSchema } from './input-schemas.ts';
+import { environmentNamesSchema, httpUrlSchema, isUuid, nameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
 import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 import { assertProviderUrlAllowed, type ProviderUrlGuard } from './provider-url-guard.ts';
@@ -17,6 +18,8 @@ export interface CreateProviderInput {
   baseUrl?: string | null;
   /** API key or token for the upstream; null or absent = none (mock, local vLLM/Ollama). */
   credential?: string | null;
+  /** Environment names the provider may serve; empty or absent = every environment. */
+  enabledEnvironments?: string[] | null;
 }
 
 const createProviderSchema = z
@@ -30,6 +33,7 @@ const createProviderSchema = z
       .min(1, 'must not be empty (omit it for a provider without one)')
       .max(4096, 'must be at most 4096 characters')
       .nullish(),
+    enabledEnvironments: environmentNamesSchema.nullish(),
   })
   .refine((p) => p.type !== 'OPENAI_COMPATIBLE' || (p.baseUrl ?? null) !== null, {
     message: 'is required for an OPENAI_COMPATIBLE provider',
@@ -52,6 +56,7 @@ export async function createProvider(
   input: CreateProviderInput,
   masterKey: SecretKey,
   urlGuard: ProviderUrlGuard,
+  audit: AuditContext,
 ): Promise<Provider> {
   const parsed = parseInput(createProviderSchema, input);
   if (parsed.baseUrl) await assertProviderUrlAllowed(parsed.baseUrl, urlGuard);
@@ -61,8 +66,9 @@ export async function createProvider(
     () =>
       inTransaction(prisma, async (tx) => {
         const provider = await tx.provider.create({
-          data: { id, orgId, name: parsed.name, type: parsed.type, baseUrl: parsed.baseUrl ?? null, credentialSealed },
+          data: { id, orgId, name: parsed.name, type: parsed.type, baseUrl: parsed.baseUrl ?? null, credentialSealed, enabledEnvironments: parsed.enabledEnvironments ?? [] },
         });
+        await writeAudit(tx, audit, { objectType: 'Provider', objectId: id, before: null, after: provider });
         await bumpConfigRevision(tx);
         return provider;
       }),
@@ -80,15 +86,24 @@ export interface UpdateProviderInput {
   name?: string | null;
   baseUrl?: string | null;
   credential?: string | null;
+  /** New environment list ([] = every environment); omitted or null = unchanged. */
+  enabledEnvironments?: string[] | null;
 }
 
 const updateProviderSchema = z.object({
   name: nameSchema.optional(),
   baseUrl: httpUrlSchema.nullish(),
   credential: z.string().trim().min(1, 'must not be empty (send null to remove it)').max(4096, 'must be at most 4096 characters').nullish(),
+  enabledEnvironments: environmentNamesSchema.nullish(),
 });
 
-/** Updates a provider of `orgId`; the credential is sealed again, bound to the provider's id. A new base URL must pass `urlGuard`. */
+/**
+ * Updates a provider of `orgId`; the credential is sealed again, bound to the provider's id.
+ * A new base URL must pass `urlGuard`.
+ * The audit entry's `after` carries `credential` when the call set or removed one: the redactor
+ * shows it as '[redacted]' (or null when removed), so the trail records a rotation without the
+ * secret — the sealed column alone reads '[redacted]' before and after either way.
+ */
 export async function updateProvider(
   prisma: PrismaClient,
   orgId: string,
@@ -96,6 +111,7 @@ export async function updateProvider(
   input: UpdateProviderInput,
   masterKey: SecretKey,
   urlGuard: ProviderUrlGuard,
+  audit: AuditContext,
 ): Promise<Provider> {
   const parsed = parseInput(updateProviderSchema, { ...input, name: input.name ?? undefined });
   if (parsed.baseUrl) await assertProviderUrlAllowed(parsed.baseUrl, urlGuard);
@@ -110,10 +126,13 @@ export async function updateProvider(
         }
         const data: Prisma.ProviderUpdateInput = { baseUrl };
         if (parsed.name !== undefined) data.name = parsed.name;
+        if (parsed.enabledEnvironments !== undefined && parsed.enabledEnvironments !== null) data.enabledEnvironments = parsed.enabledEnvironments;
         if (parsed.credential !== undefined) {
           data.credentialSealed = parsed.credential === null ? null : sealSecret(parsed.credential, masterKey, credentialContext(id));
         }
         const updated = await tx.provider.update({ where: { id }, data });
+        const after = parsed.credential === undefined ? updated : { ...updated, credential: parsed.credential };
+        await writeAudit(tx, audit, { objectType: 'Provider', objectId: id, before: existing, after });
         await bumpConfigRevision(tx);
         return updated;
       }),

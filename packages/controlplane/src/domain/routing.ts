@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ModelAlias, ModelRoute, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
-import { idSchema, isUuid, modelNameSchema } from './input-schemas.ts';
+import { environmentNameSchema, idSchema, isUuid, modelNameSchema } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
 import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 
@@ -14,13 +15,19 @@ export interface ModelRouteInput {
   priority?: number | null;
   /** Traffic share among routes of equal priority; default 1. */
   weight?: number | null;
+  /** The environment name this route serves (`staging`); null or absent = every environment without routes of its own. */
+  environment?: string | null;
 }
+
+/** How "every environment" is stored in model_route.environment (the unique index needs a value, not NULL). */
+export const ALL_ENVIRONMENTS = '';
 
 const routeSchema = z.object({
   providerId: idSchema,
   upstreamModel: modelNameSchema,
   priority: z.int('must be an integer').min(0, 'must not be negative').max(1000, 'must be at most 1000').nullish(),
   weight: z.int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000').nullish(),
+  environment: environmentNameSchema.nullish(),
 });
 
 /** Deployments one alias may list (fallbacks and weighted splits need a handful, not hundreds). */
@@ -36,6 +43,7 @@ export async function createModelAlias(
   prisma: PrismaClient,
   orgId: string,
   input: { alias: string; routes: ModelRouteInput[] },
+  audit: AuditContext,
 ): Promise<ModelAlias> {
   const parsed = parseInput(createAliasSchema, input);
   return rejectDuplicate(
@@ -44,10 +52,12 @@ export async function createModelAlias(
         await assertProvidersInOrg(tx, orgId, parsed.routes.map((r) => r.providerId));
         const alias = await tx.modelAlias.create({ data: { orgId, alias: parsed.alias } });
         await tx.modelRoute.createMany({ data: parsed.routes.map((route) => routeData(alias.id, route)) });
+        const routes = await tx.modelRoute.findMany({ where: { aliasId: alias.id }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] });
+        await writeAudit(tx, audit, { objectType: 'ModelAlias', objectId: alias.id, before: null, after: { ...alias, routes } });
         await bumpConfigRevision(tx);
         return alias;
       }),
-    `The alias "${parsed.alias}" already exists, or lists the same provider and upstream model twice.`,
+    `The alias "${parsed.alias}" already exists, or lists the same provider and upstream model twice for one environment.`,
     'alias',
   );
 }
@@ -58,6 +68,7 @@ export async function addModelRoute(
   orgId: string,
   aliasId: string,
   input: ModelRouteInput,
+  audit: AuditContext,
 ): Promise<ModelRoute> {
   const route = parseInput(routeSchema, input);
   return rejectDuplicate(
@@ -71,10 +82,11 @@ export async function addModelRoute(
           throw new InputError(`An alias may have at most ${MAX_ROUTES_PER_ALIAS} routes.`, 'BAD_USER_INPUT', 'aliasId');
         }
         const created = await tx.modelRoute.create({ data: routeData(alias.id, route) });
+        await writeAudit(tx, audit, { objectType: 'ModelRoute', objectId: created.id, before: null, after: created });
         await bumpConfigRevision(tx);
         return created;
       }),
-    'This alias already routes to that provider and upstream model.',
+    'This alias already routes to that provider and upstream model in that environment.',
     'upstreamModel',
   );
 }
@@ -84,7 +96,7 @@ export async function addModelRoute(
  * answer every request with model_not_found, which should be a deliberate act, not a side
  * effect. Returns the alias.
  */
-export async function removeModelRoute(prisma: PrismaClient, orgId: string, routeId: string): Promise<ModelAlias> {
+export async function removeModelRoute(prisma: PrismaClient, orgId: string, routeId: string, audit: AuditContext): Promise<ModelAlias> {
   return inTransaction(prisma, async (tx) => {
     const route = isUuid(routeId) ? await tx.modelRoute.findFirst({ where: { id: routeId, alias: { orgId } }, include: { alias: true } }) : null;
     if (!route) throw new InputError('No model route with this id in your organization.', 'NOT_FOUND', 'id');
@@ -92,9 +104,11 @@ export async function removeModelRoute(prisma: PrismaClient, orgId: string, rout
     if (remaining <= 1) {
       throw new InputError(`This is the last route of "${route.alias.alias}"; an alias needs at least one.`, 'BAD_USER_INPUT', 'id');
     }
+    const { alias, ...removed } = route;
     await tx.modelRoute.delete({ where: { id: route.id } });
+    await writeAudit(tx, audit, { objectType: 'ModelRoute', objectId: route.id, before: removed, after: null });
     await bumpConfigRevision(tx);
-    return route.alias;
+    return alias;
   });
 }
 
@@ -121,6 +135,7 @@ function routeData(aliasId: string, route: z.output<typeof routeSchema>): Prisma
     upstreamModel: route.upstreamModel,
     priority: route.priority ?? 0,
     weight: route.weight ?? 1,
+    environment: route.environment ?? ALL_ENVIRONMENTS,
   };
 }
 

@@ -3,6 +3,7 @@ import './enums.ts';
 import '../scalars.ts';
 import './viewer.ts';
 import './teams.ts';
+import './projects.ts';
 import './keys.ts';
 import './providers.ts';
 import './routing.ts';

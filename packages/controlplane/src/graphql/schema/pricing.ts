@@ -1,6 +1,7 @@
 import { createPricingRule, listPricingRules } from '../../domain/pricing.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
+import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('PricingRule', {
@@ -43,8 +44,8 @@ builder.mutationFields((t) => ({
     type: 'PricingRule',
     description: 'Adds the next version of a provider model price.',
     args: { input: t.arg({ type: CreatePricingRuleInput, required: true }) },
-    resolve: async (_query, _root, { input }, ctx) => {
-      const rule = await createPricingRule(ctx.prisma, ctx.principal.orgId, { ...input, providerId: String(input.providerId) });
+    resolve: async (_query, _root, { input }, ctx, info) => {
+      const rule = await createPricingRule(ctx.prisma, ctx.principal.orgId, { ...input, providerId: String(input.providerId) }, auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return rule;
     },

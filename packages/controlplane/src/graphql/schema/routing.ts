@@ -1,6 +1,7 @@
-import { addModelRoute, createModelAlias, listModelAliases, removeModelRoute } from '../../domain/routing.ts';
+import { addModelRoute, ALL_ENVIRONMENTS, createModelAlias, listModelAliases, removeModelRoute } from '../../domain/routing.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
+import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 
 builder.prismaObject('ModelAlias', {
@@ -24,6 +25,12 @@ builder.prismaObject('ModelRoute', {
     priority: t.exposeInt('priority'),
     weight: t.exposeInt('weight'),
     provider: t.relation('provider'),
+    environment: t.string({
+      nullable: true,
+      description: 'The environment name this route serves; null = every environment that has no routes of its own on this alias.',
+      select: { environment: true },
+      resolve: (route) => (route.environment === ALL_ENVIRONMENTS ? null : route.environment),
+    }),
   }),
 });
 
@@ -33,6 +40,7 @@ const ModelRouteInput = builder.inputType('ModelRouteInput', {
     upstreamModel: t.string({ required: true }),
     priority: t.int({ description: 'Lower runs first (0–1000); default 0.' }),
     weight: t.int({ description: 'Share among routes of equal priority (1–1000); default 1.' }),
+    environment: t.string({ description: 'Serve only this environment (a lower-case slug such as `staging`); omit or null for every environment without routes of its own.' }),
   }),
 });
 
@@ -58,11 +66,13 @@ builder.mutationFields((t) => ({
     authScopes: { org: 'config:write' },
     type: 'ModelAlias',
     args: { input: t.arg({ type: CreateModelAliasInput, required: true }) },
-    resolve: async (_query, _root, { input }, ctx) => {
-      const alias = await createModelAlias(ctx.prisma, ctx.principal.orgId, {
-        alias: input.alias,
-        routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })),
-      });
+    resolve: async (_query, _root, { input }, ctx, info) => {
+      const alias = await createModelAlias(
+        ctx.prisma,
+        ctx.principal.orgId,
+        { alias: input.alias, routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })) },
+        auditOf(ctx, info),
+      );
       await ctx.deps.onConfigChanged();
       return alias;
     },
@@ -72,8 +82,8 @@ builder.mutationFields((t) => ({
     type: 'ModelAlias',
     description: 'Adds a deployment (e.g. a fallback) to an alias; returns the alias.',
     args: { aliasId: t.arg.id({ required: true }), input: t.arg({ type: ModelRouteInput, required: true }) },
-    resolve: async (query, _root, { aliasId, input }, ctx) => {
-      const route = await addModelRoute(ctx.prisma, ctx.principal.orgId, String(aliasId), { ...input, providerId: String(input.providerId) });
+    resolve: async (query, _root, { aliasId, input }, ctx, info) => {
+      const route = await addModelRoute(ctx.prisma, ctx.principal.orgId, String(aliasId), { ...input, providerId: String(input.providerId) }, auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: route.aliasId } });
     },
@@ -83,8 +93,8 @@ builder.mutationFields((t) => ({
     type: 'ModelAlias',
     description: 'Removes a deployment from its alias (not the last one); returns the alias.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_query, _root, { id }, ctx) => {
-      const alias = await removeModelRoute(ctx.prisma, ctx.principal.orgId, String(id));
+    resolve: async (_query, _root, { id }, ctx, info) => {
+      const alias = await removeModelRoute(ctx.prisma, ctx.principal.orgId, String(id), auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return alias;
     },
