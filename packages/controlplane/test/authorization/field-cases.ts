@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { generateKey } from '@proxystacks/shared/keys/key-format';
+import type { Permission } from '../../src/auth/roles.ts';
+import { insertKey } from '../../src/domain/keys.ts';
+import { insertProject } from '../../src/domain/projects.ts';
+import type { PrismaClient } from '../../src/generated/prisma/client.ts';
+
+/** The two teams every case can aim at: the caller's own (A) and another (B). */
+export type TeamSlot = 'A' | 'B';
+
+/** Objects the matrix starts from: one organisation, two teams each with a project and a key, one provider and alias. */
+export interface Fixture {
+  prisma: PrismaClient;
+  orgId: string;
+  keySecret: string;
+  teams: Record<TeamSlot, { id: string; projectId: string; environmentId: string; keyId: string }>;
+  providerId: string;
+  aliasId: string;
+}
+
+/** A GraphQL call. */
+export interface Call {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+/**
+ * What one Query or Mutation field requires, as this test (not the implementation) states it:
+ * - `org`: the permission granted on the organization;
+ * - `team`: the permission on the team owning the target (an organization grant counts too);
+ * - `any`: the permission anywhere (lists, which then filter by team).
+ * `call` builds a valid call aimed at `team`'s objects, creating fresh ones when the call
+ * consumes them, so that an allowed call succeeds and a refused one has something to change.
+ */
+export interface FieldCase {
+  scope: 'org' | 'team' | 'any';
+  permission: Permission;
+  call(fx: Fixture, team: TeamSlot): Promise<Call>;
+}
+
+const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+/** A fresh active key in `team`'s default environment. */
+export async function freshKey(fx: Fixture, team: TeamSlot): Promise<string> {
+  const t = fx.teams[team];
+  const { key } = await insertKey(fx.prisma, { orgId: fx.orgId, teamId: t.id, projectId: t.projectId, environmentId: t.environmentId, name: unique('key'), secret: generateKey() }, fx.keySecret);
+  return key.id;
+}
+
+/** A fresh project (with its standard environments) in `team`. */
+export async function freshProject(fx: Fixture, team: TeamSlot) {
+  return insertProject(fx.prisma, { orgId: fx.orgId, teamId: fx.teams[team].id, name: unique('project') });
+}
+
+/** A second route on the fixture alias, so removing one leaves the alias valid. */
+async function freshRoute(fx: Fixture): Promise<string> {
+  const route = await fx.prisma.modelRoute.create({ data: { aliasId: fx.aliasId, providerId: fx.providerId, upstreamModel: unique('model') } });
+  return route.id;
+}
+
+const SPAN = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
+
+/**
+ * Every Query and Mutation field of the schema, with what it requires. The matrix test fails
+ * when the printed schema has a field this table does not list (or the reverse), so a new
+ * field cannot ship without its authorization being stated and checked.
+ */
+export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>> = {
+  Query: {
+    viewer: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ viewer { id role } }' }) },
+    configSnapshot: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ configSnapshot { version } }' }) },
+    keys: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ keys { id } }' }) },
+    projects: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ projects { id environments { name } } }' }) },
+    teams: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ teams { id } }' }) },
+    providers: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ providers { id } }' }) },
+    modelAliases: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ modelAliases { id } }' }) },
+    pricingRules: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ pricingRules { id } }' }) },
+    spend: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: MODEL) { totals { requests } } }', variables: SPAN }) },
+    requests: { scope: 'any', permission: 'requests:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { requests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
+    auditEntries: { scope: 'org', permission: 'audit:read', call: async () => ({ query: '{ auditEntries { entries { id } nextCursor } }' }) },
+    refusedRequests: { scope: 'org', permission: 'audit:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { refusedRequests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
+    request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
+  },
+  Mutation: {
+    createTeam: { scope: 'org', permission: 'config:write', call: async () => ({ query: 'mutation($name: String!) { createTeam(input: { name: $name }) { id } }', variables: { name: unique('team') } }) },
+    createKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($teamId: ID!, $name: String!) { createKey(input: { name: $name, teamId: $teamId }) { secret } }', variables: { teamId: fx.teams[team].id, name: unique('key') } }),
+    },
+    updateKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { updateKey(id: $id, input: { labels: [{ key: "cost-centre", value: "42" }] }) { id } }', variables: { id: await freshKey(fx, team) } }),
+    },
+    disableKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { disableKey(id: $id) { id } }', variables: { id: await freshKey(fx, team) } }),
+    },
+    enableKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => {
+        const id = await freshKey(fx, team);
+        await fx.prisma.apiKey.update({ where: { id }, data: { status: 'DISABLED', disabledAt: new Date() } });
+        return { query: 'mutation($id: ID!) { enableKey(id: $id) { id } }', variables: { id } };
+      },
+    },
+    rotateKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { rotateKey(id: $id, gracePeriodSeconds: 3600) { secret } }', variables: { id: await freshKey(fx, team) } }),
+    },
+    createProject: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($teamId: ID!, $name: String!) { createProject(input: { teamId: $teamId, name: $name }) { id } }', variables: { teamId: fx.teams[team].id, name: unique('project') } }),
+    },
+    createEnvironment: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($projectId: ID!, $name: String!) { createEnvironment(input: { projectId: $projectId, name: $name }) { id } }', variables: { projectId: fx.teams[team].projectId, name: unique('eu') } }),
+    },
+    updateTeam: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => {
+        const team = await fx.prisma.team.create({ data: { orgId: fx.orgId, name: unique('team') } });
+        return { query: 'mutation($id: ID!, $name: String!) { updateTeam(id: $id, input: { name: $name }) { id } }', variables: { id: team.id, name: unique('renamed') } };
+      },
+    },
+    revokeKey: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { revokeKey(id: $id) { id } }', variables: { id: await freshKey(fx, team) } }),
+    },
+    createProvider: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async () => ({ query: 'mutation($name: String!) { createProvider(input: { name: $name, type: MOCK }) { id } }', variables: { name: unique('provider') } }),
+    },
+    updateProvider: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({ query: 'mutation($id: ID!, $name: String!) { updateProvider(id: $id, input: { name: $name }) { id } }', variables: { id: fx.providerId, name: unique('provider') } }),
+    },
+    createModelAlias: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({
+        query: 'mutation($alias: String!, $providerId: ID!) { createModelAlias(input: { alias: $alias, routes: [{ providerId: $providerId, upstreamModel: "mock-1" }] }) { id } }',
+        variables: { alias: unique('alias'), providerId: fx.providerId },
+      }),
+    },
+    addModelRoute: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({
+        query: 'mutation($aliasId: ID!, $providerId: ID!, $model: String!) { addModelRoute(aliasId: $aliasId, input: { providerId: $providerId, upstreamModel: $model }) { id } }',
+        variables: { aliasId: fx.aliasId, providerId: fx.providerId, model: unique('model') },
+      }),
+    },
+    removeModelRoute: { scope: 'org', permission: 'config:write', call: async (fx) => ({ query: 'mutation($id: ID!) { removeModelRoute(id: $id) { id } }', variables: { id: await freshRoute(fx) } }) },
+    createPricingRule: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({
+        query: 'mutation($providerId: ID!, $model: String!) { createPricingRule(input: { providerId: $providerId, model: $model, inputMicrosPerMTok: "1", outputMicrosPerMTok: "2" }) { id } }',
+        variables: { providerId: fx.providerId, model: unique('model') },
+      }),
+    },
+  },
+};
