@@ -31,7 +31,7 @@ export const AuditEntriesQuery = gql<
   { auditEntries: { entries: AuditEntryRow[]; nextCursor: string | null } },
   { filter: AuditFilter; first: number; after: string | null }
 >`
-  query AuditEntries($filter: AuditFilter, $first: Int, $after: String) {
+  query AuditEntries($filter: AuditEntryFilter, $first: Int, $after: String) {
     auditEntries(filter: $filter, first: $first, after: $after) {
       entries {
         id
