@@ -2,7 +2,7 @@ import { Router } from '@solidjs/router';
 import { Provider as UrqlProvider } from '@urql/solid';
 import { Show, createMemo, type JSX } from 'solid-js';
 import { SessionContext } from './auth/session-context.ts';
-import type { Session } from './auth/session.ts';
+import type { Credentials, Session } from './auth/session.ts';
 import { AppShell } from './components/AppShell.tsx';
 import { createRelayClient } from './graphql/client.ts';
 import { routes } from './routes.ts';
@@ -16,7 +16,7 @@ export interface AppProps {
 
 /**
  * The console: session, GraphQL client and router. A new client (and so a fresh cache and a
- * fresh router tree) is built whenever the token changes, so nothing fetched under one
+ * fresh router tree) is built whenever the session's credentials change, so nothing fetched under one
  * session survives into the next.
  */
 export function App(props: AppProps): JSX.Element {
@@ -24,6 +24,7 @@ export function App(props: AppProps): JSX.Element {
     createRelayClient({
       url: props.graphqlUrl,
       token: props.session.token(),
+      csrfToken: csrfTokenOf(props.session.credentials()),
       onUnauthorized: () => props.session.signOut('token-rejected'),
     }),
   );
@@ -38,4 +39,8 @@ export function App(props: AppProps): JSX.Element {
       </Show>
     </SessionContext.Provider>
   );
+}
+
+function csrfTokenOf(credentials: Credentials | null): string | null {
+  return credentials?.kind === 'cookie' ? credentials.csrfToken : null;
 }

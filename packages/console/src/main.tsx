@@ -1,6 +1,7 @@
 import { render } from 'solid-js/web';
 import { App } from './app.tsx';
 import { createSession } from './auth/session.ts';
+import { createSessionApi } from './auth/session-api.ts';
 import { createTokenStore } from './auth/token-store.ts';
 import './styles.css';
 
@@ -15,5 +16,7 @@ function sessionStorageOrNull(): Storage | null {
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');
-const session = createSession(createTokenStore(sessionStorageOrNull()));
+const session = createSession(createTokenStore(sessionStorageOrNull()), createSessionApi());
+// A reload keeps the HttpOnly cookie but not the CSRF token held in memory: ask for it again.
+void session.resume();
 render(() => <App session={session} graphqlUrl="/graphql" />, root);

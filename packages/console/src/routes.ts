@@ -5,12 +5,16 @@ import { HomeRedirect } from './pages/HomeRedirect.tsx';
 
 /**
  * The route table. Pages load lazily, so the sign-in page does not ship the spend tables;
- * everything except sign-in sits under {@link RequireSession}.
+ * everything except sign-in and set-up sits under {@link RequireSession}.
  */
 export const routes: RouteDefinition[] = [
   {
     path: '/sign-in',
     component: lazy(() => import('./pages/sign-in/SignInPage.tsx').then((m) => ({ default: m.SignInPage }))),
+  },
+  {
+    path: '/setup',
+    component: lazy(() => import('./pages/setup/SetupPage.tsx').then((m) => ({ default: m.SetupPage }))),
   },
   {
     path: '/',
@@ -32,6 +36,22 @@ export const routes: RouteDefinition[] = [
       {
         path: '/routing',
         component: lazy(() => import('./pages/routing/RoutingPage.tsx').then((m) => ({ default: m.RoutingPage }))),
+      },
+      {
+        path: '/teams',
+        component: lazy(() => import('./pages/teams/TeamsPage.tsx').then((m) => ({ default: m.TeamsPage }))),
+      },
+      {
+        path: '/users',
+        component: lazy(() => import('./pages/users/UsersPage.tsx').then((m) => ({ default: m.UsersPage }))),
+      },
+      {
+        path: '/tokens',
+        component: lazy(() => import('./pages/tokens/TokensPage.tsx').then((m) => ({ default: m.TokensPage }))),
+      },
+      {
+        path: '/audit',
+        component: lazy(() => import('./pages/audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage }))),
       },
       {
         path: '*404',

@@ -5,10 +5,12 @@ import { CopyButton } from '../../components/CopyButton.tsx';
  * The new key's secret, shown once: only its HMAC is stored, so neither the console nor the
  * API can show it again. Dismissing the panel drops it from memory.
  */
-export function KeySecretPanel(props: { name: string; secret: string; onDismiss(): void }): JSX.Element {
+export function KeySecretPanel(props: { name: string; secret: string; rotated?: boolean; onDismiss(): void }): JSX.Element {
   return (
     <section class="panel panel-secret" aria-labelledby="key-secret-title" data-testid="key-secret-panel">
-      <h2 id="key-secret-title">Key “{props.name}” created</h2>
+      <h2 id="key-secret-title">
+        Key “{props.name}” {props.rotated ? 'has a new secret' : 'created'}
+      </h2>
       <p>
         <strong>Copy this key now. You will not see it again.</strong> Store it where the app that uses it keeps its
         secrets; if it is lost, revoke it and create another.

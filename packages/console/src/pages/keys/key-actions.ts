@@ -1,83 +1,112 @@
-import { createMutation } from '@urql/solid';
 import { createSignal, type Accessor } from 'solid-js';
-import { describeError, type ErrorDescription } from '../../graphql/describe-error.ts';
-import { CreateKeyMutation, RevokeKeyMutation, type KeyRow } from './keys.graphql.ts';
+import { createSubmission } from '../../graphql/create-submission.ts';
+import type { ErrorDescription } from '../../graphql/describe-error.ts';
+import {
+  CreateKeyMutation,
+  DisableKeyMutation,
+  EnableKeyMutation,
+  RevokeKeyMutation,
+  RotateKeyMutation,
+  type CreateKeyInput,
+  type CreatedKeyData,
+  type KeyRow,
+} from './keys.graphql.ts';
 
-/** A key just created: the only moment its secret exists outside the caller's app. */
-export interface CreatedKey {
+/** A key's secret at the only moment it exists outside the caller's app: just created or rotated. */
+export interface ShownSecret {
   name: string;
   secret: string;
+  rotated: boolean;
 }
 
-/** State and handlers of the keys page's two mutations. */
+/** State and handlers of the keys page's mutations. */
 export interface KeyActions {
-  created: Accessor<CreatedKey | null>;
-  dismissCreated(): void;
+  shown: Accessor<ShownSecret | null>;
+  dismissShown(): void;
   createBusy: Accessor<boolean>;
   createError: Accessor<ErrorDescription | null>;
   /** Resolves true when the key was created. */
-  create(input: { name: string; teamId: string | null }): Promise<boolean>;
+  create(input: CreateKeyInput): Promise<boolean>;
   revoking: Accessor<KeyRow | null>;
   revokeBusy: Accessor<boolean>;
   revokeError: Accessor<ErrorDescription | null>;
   askRevoke(key: KeyRow): void;
   cancelRevoke(): void;
   confirmRevoke(): Promise<void>;
+  rotating: Accessor<KeyRow | null>;
+  rotateBusy: Accessor<boolean>;
+  rotateError: Accessor<ErrorDescription | null>;
+  askRotate(key: KeyRow): void;
+  cancelRotate(): void;
+  confirmRotate(gracePeriodSeconds: number): Promise<void>;
+  /** The last disable/enable failure, for the banner above the table. */
+  toggleError: Accessor<ErrorDescription | null>;
+  setEnabled(key: KeyRow, enabled: boolean): Promise<void>;
 }
 
 /**
- * Create and revoke for the keys page. `refresh` runs after each success so the list shows
- * the server's view (the new row, the revoked status) rather than a local guess.
+ * Create, revoke, rotate, disable and enable for the keys page. `refresh` runs after each
+ * success so the list shows the server's view rather than a local guess.
  */
 export function createKeyActions(refresh: () => void): KeyActions {
-  const [createState, createKey] = createMutation(CreateKeyMutation);
-  const [revokeState, revokeKey] = createMutation(RevokeKeyMutation);
-  const [created, setCreated] = createSignal<CreatedKey | null>(null);
-  const [createError, setCreateError] = createSignal<ErrorDescription | null>(null);
+  const create = createSubmission(CreateKeyMutation, 'The key was not created.', refresh);
+  const revoke = createSubmission(RevokeKeyMutation, 'The key was not revoked.', refresh);
+  const rotate = createSubmission(RotateKeyMutation, 'The key was not rotated.', refresh);
+  const disable = createSubmission(DisableKeyMutation, 'The key was not disabled.', refresh);
+  const enable = createSubmission(EnableKeyMutation, 'The key was not enabled.', refresh);
+  const [shown, setShown] = createSignal<ShownSecret | null>(null);
   const [revoking, setRevoking] = createSignal<KeyRow | null>(null);
-  const [revokeError, setRevokeError] = createSignal<ErrorDescription | null>(null);
+  const [rotating, setRotating] = createSignal<KeyRow | null>(null);
+  const [toggleError, setToggleError] = createSignal<ErrorDescription | null>(null);
+  const show = (data: CreatedKeyData, rotated: boolean): void => {
+    setShown({ name: data.key.name, secret: data.secret, rotated });
+  };
 
   return {
-    created,
-    dismissCreated: () => setCreated(null),
-    createBusy: () => createState.fetching,
-    createError,
+    shown,
+    dismissShown: () => setShown(null),
+    createBusy: create.busy,
+    createError: create.error,
     async create(input) {
-      setCreateError(null);
-      setCreated(null);
-      const result = await createKey({ input: input.teamId === null ? { name: input.name } : { name: input.name, teamId: input.teamId } });
-      const payload = result.data?.createKey;
-      if (payload === undefined) {
-        setCreateError(failure(result.error, 'The key was not created.'));
-        return false;
-      }
-      setCreated({ name: payload.key.name, secret: payload.secret });
-      refresh();
-      return true;
+      setShown(null);
+      const data = await create.submit({ input });
+      if (data !== null) show(data.createKey, false);
+      return data !== null;
     },
     revoking,
-    revokeBusy: () => revokeState.fetching,
-    revokeError,
+    revokeBusy: revoke.busy,
+    revokeError: revoke.error,
     askRevoke(key) {
-      setRevokeError(null);
+      revoke.clearError();
       setRevoking(key);
     },
     cancelRevoke: () => setRevoking(null),
     async confirmRevoke() {
       const key = revoking();
+      if (key !== null && (await revoke.run({ id: key.id }))) setRevoking(null);
+    },
+    rotating,
+    rotateBusy: rotate.busy,
+    rotateError: rotate.error,
+    askRotate(key) {
+      rotate.clearError();
+      setRotating(key);
+    },
+    cancelRotate: () => setRotating(null),
+    async confirmRotate(gracePeriodSeconds) {
+      const key = rotating();
       if (key === null) return;
-      setRevokeError(null);
-      const result = await revokeKey({ id: key.id });
-      if (result.data?.revokeKey === undefined) {
-        setRevokeError(failure(result.error, 'The key was not revoked.'));
-        return;
-      }
-      setRevoking(null);
-      refresh();
+      setShown(null);
+      const data = await rotate.submit({ id: key.id, gracePeriodSeconds });
+      if (data === null) return;
+      setRotating(null);
+      show(data.rotateKey, true);
+    },
+    toggleError,
+    async setEnabled(key, enabled) {
+      const submission = enabled ? enable : disable;
+      const ok = await submission.run({ id: key.id });
+      setToggleError(ok ? null : submission.error());
     },
   };
-}
-
-function failure(error: Parameters<typeof describeError>[0] | undefined, fallback: string): ErrorDescription {
-  return error === undefined ? { message: fallback, code: null } : describeError(error);
 }

@@ -1,6 +1,13 @@
 import { gql } from '@urql/core';
+import type { TeamNode } from '../teams/teams.graphql.ts';
 
-export type ApiKeyStatus = 'ACTIVE' | 'REVOKED';
+export type ApiKeyStatus = 'ACTIVE' | 'DISABLED' | 'REVOKED';
+
+/** A key label: the customer's own bookkeeping (`cost-center=42`). */
+export interface KeyLabel {
+  key: string;
+  value: string;
+}
 
 /** A key as the keys table shows it. */
 export interface KeyRow {
@@ -11,13 +18,26 @@ export interface KeyRow {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  disabledAt: string | null;
+  expiresAt: string | null;
+  rotatedAt: string | null;
+  previousPrefix: string | null;
+  previousSecretExpiresAt: string | null;
+  allowedAliases: string[];
+  labels: KeyLabel[];
+  createdBy: string | null;
   team: { id: string; name: string };
+  project: { id: string; name: string };
+  environment: { id: string; name: string };
 }
 
-/** A team the create form offers. */
-export interface TeamOption {
-  id: string;
+/** What createKey takes; `environmentId` places the key (and so its team). */
+export interface CreateKeyInput {
   name: string;
+  environmentId?: string;
+  expiresAt?: string;
+  allowedAliases?: string[];
+  labels?: KeyLabel[];
 }
 
 const KEY_FIELDS = gql`
@@ -29,15 +49,34 @@ const KEY_FIELDS = gql`
     createdAt
     lastUsedAt
     revokedAt
+    disabledAt
+    expiresAt
+    rotatedAt
+    previousPrefix
+    previousSecretExpiresAt
+    allowedAliases
+    labels {
+      key
+      value
+    }
+    createdBy
     team {
+      id
+      name
+    }
+    project {
+      id
+      name
+    }
+    environment {
       id
       name
     }
   }
 `;
 
-/** Keys (newest first, optionally by status) and the teams a new key can belong to. */
-export const KeysPageQuery = gql<{ keys: KeyRow[]; teams: TeamOption[] }, { status: ApiKeyStatus | null }>`
+/** Keys (newest first, optionally by status) and the team → project → environment tree a new key is placed in. */
+export const KeysPageQuery = gql<{ keys: KeyRow[]; teams: TeamNode[] }, { status: ApiKeyStatus | null }>`
   query KeysPage($status: ApiKeyStatus) {
     keys(status: $status) {
       ...KeyFields
@@ -45,16 +84,37 @@ export const KeysPageQuery = gql<{ keys: KeyRow[]; teams: TeamOption[] }, { stat
     teams {
       id
       name
+      projects {
+        id
+        name
+        environments {
+          id
+          name
+        }
+      }
     }
   }
   ${KEY_FIELDS}
 `;
 
+/** The organization's model aliases, for a key's allow-list (org-level: asked only when the viewer may read them). */
+export const KeyAliasesQuery = gql<{ modelAliases: { id: string; alias: string }[] }, Record<string, never>>`
+  query KeyAliases {
+    modelAliases {
+      id
+      alias
+    }
+  }
+`;
+
+/** A key with its secret: shown this once (create, rotate), only its hash is stored. */
+export interface CreatedKeyData {
+  secret: string;
+  key: KeyRow;
+}
+
 /** Creates a key; `secret` is the plaintext key, returned this once and never again. */
-export const CreateKeyMutation = gql<
-  { createKey: { secret: string; key: KeyRow } },
-  { input: { name: string; teamId?: string } }
->`
+export const CreateKeyMutation = gql<{ createKey: CreatedKeyData }, { input: CreateKeyInput }>`
   mutation CreateKey($input: CreateKeyInput!) {
     createKey(input: $input) {
       secret
@@ -71,6 +131,38 @@ export const RevokeKeyMutation = gql<{ revokeKey: KeyRow }, { id: string }>`
   mutation RevokeKey($id: ID!) {
     revokeKey(id: $id) {
       ...KeyFields
+    }
+  }
+  ${KEY_FIELDS}
+`;
+
+/** Stops a key until it is enabled again. */
+export const DisableKeyMutation = gql<{ disableKey: KeyRow }, { id: string }>`
+  mutation DisableKey($id: ID!) {
+    disableKey(id: $id) {
+      ...KeyFields
+    }
+  }
+  ${KEY_FIELDS}
+`;
+
+export const EnableKeyMutation = gql<{ enableKey: KeyRow }, { id: string }>`
+  mutation EnableKey($id: ID!) {
+    enableKey(id: $id) {
+      ...KeyFields
+    }
+  }
+  ${KEY_FIELDS}
+`;
+
+/** A new secret for the key; the old one keeps working for `gracePeriodSeconds`. */
+export const RotateKeyMutation = gql<{ rotateKey: CreatedKeyData }, { id: string; gracePeriodSeconds: number }>`
+  mutation RotateKey($id: ID!, $gracePeriodSeconds: Int!) {
+    rotateKey(id: $id, gracePeriodSeconds: $gracePeriodSeconds) {
+      secret
+      key {
+        ...KeyFields
+      }
     }
   }
   ${KEY_FIELDS}

@@ -1,7 +1,7 @@
 import { createEffect, createSignal, untrack, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
-import { FormDialog } from './FormDialog.tsx';
+import { FormDialog } from '../../components/FormDialog.tsx';
 import { RouteFields } from './RouteFields.tsx';
 import { emptyRouteDraft, keepOrFirstProvider, parseRouteDraft, type RouteDraft } from './route-draft.ts';
 import type { ModelAliasRow, ModelRouteInput, ProviderRow } from './routing.graphql.ts';

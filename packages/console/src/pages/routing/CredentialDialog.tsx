@@ -1,7 +1,7 @@
 import { createEffect, createSignal, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
-import { FormDialog } from './FormDialog.tsx';
+import { FormDialog } from '../../components/FormDialog.tsx';
 import type { ProviderRow } from './routing.graphql.ts';
 
 /** Props of {@link CredentialDialog}. */

@@ -3,6 +3,8 @@ import { Show, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { describeError } from '../../graphql/describe-error.ts';
+import { can } from '../../auth/permissions.ts';
+import { useViewer } from '../../auth/use-viewer.ts';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { AddAliasForm } from './AddAliasForm.tsx';
 import { AddPriceForm } from './AddPriceForm.tsx';
@@ -23,6 +25,9 @@ export function RoutingPage(): JSX.Element {
   const [routing, refetch] = createQuery({ query: RoutingPageQuery, context: ROUTING_CONTEXT, requestPolicy: 'cache-and-network' });
   const refresh = (): void => refetch({ requestPolicy: 'network-only' });
   const actions = createRoutingActions(refresh);
+  const viewer = useViewer();
+  // Providers, aliases and prices are organization config: only an org grant with config:write changes them.
+  const canWrite = (): boolean => can(viewer(), 'config:write', null);
   const providers = () => routing.data?.providers ?? [];
   const upstreamModels = () => [...new Set((routing.data?.modelAliases ?? []).flatMap((a) => a.routes.map((r) => r.upstreamModel)))].sort();
 
@@ -55,23 +60,28 @@ export function RoutingPage(): JSX.Element {
 
             <section class="routing-section" aria-labelledby="providers-title">
               <h2 id="providers-title">Providers</h2>
-              <AddProviderForm busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
-              <ProvidersTable providers={data().providers} onRotate={actions.askRotate} onRemoveCredential={actions.askRemoveCredential} />
+              <Show when={canWrite()}>
+                <AddProviderForm busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
+              </Show>
+              <ProvidersTable canWrite={canWrite()} providers={data().providers} onRotate={actions.askRotate} onRemoveCredential={actions.askRemoveCredential} />
             </section>
 
             <section class="routing-section" aria-labelledby="aliases-title">
               <h2 id="aliases-title">Model aliases</h2>
+              <Show when={canWrite()}>
               <AddAliasForm
                 providers={data().providers}
                 busy={actions.createAlias.busy()}
                 error={actions.createAlias.error()}
                 onCreate={(input) => actions.createAlias.run({ input })}
               />
-              <ModelAliasesTable aliases={data().modelAliases} onAddRoute={actions.askAddRoute} onRemoveRoute={actions.askRemoveRoute} />
+              </Show>
+              <ModelAliasesTable canWrite={canWrite()} aliases={data().modelAliases} onAddRoute={actions.askAddRoute} onRemoveRoute={actions.askRemoveRoute} />
             </section>
 
             <section class="routing-section" aria-labelledby="prices-title">
               <h2 id="prices-title">Prices</h2>
+              <Show when={canWrite()}>
               <AddPriceForm
                 providers={data().providers}
                 models={upstreamModels()}
@@ -79,6 +89,7 @@ export function RoutingPage(): JSX.Element {
                 error={actions.createPrice.error()}
                 onCreate={(input) => actions.createPrice.run({ input })}
               />
+              </Show>
               <PricingRulesTable rules={data().pricingRules} />
             </section>
           </>

@@ -11,6 +11,8 @@ export type RouteRow = ModelAliasRow['routes'][number];
 /** Providers with their type, endpoint, whether a credential is stored, and credential actions. */
 export function ProvidersTable(props: {
   providers: readonly ProviderRow[];
+  /** Org config:write: without it the action buttons are not shown (the server would refuse them). */
+  canWrite: boolean;
   onRotate(provider: ProviderRow): void;
   onRemoveCredential(provider: ProviderRow): void;
 }): JSX.Element {
@@ -31,6 +33,7 @@ export function ProvidersTable(props: {
           id: 'actions',
           header: 'Actions',
           cell: (p) => (
+            <Show when={props.canWrite}>
             <div class="row-actions">
               <button
                 type="button"
@@ -53,6 +56,7 @@ export function ProvidersTable(props: {
                 </button>
               </Show>
             </div>
+            </Show>
           ),
         },
       ]}
@@ -63,6 +67,8 @@ export function ProvidersTable(props: {
 /** Aliases and the provider routes behind each, with add-route and remove-route actions. */
 export function ModelAliasesTable(props: {
   aliases: readonly ModelAliasRow[];
+  /** Org config:write: without it the action buttons are not shown (the server would refuse them). */
+  canWrite: boolean;
   onAddRoute(alias: ModelAliasRow): void;
   onRemoveRoute(alias: ModelAliasRow, route: RouteRow): void;
 }): JSX.Element {
@@ -89,6 +95,7 @@ export function ModelAliasesTable(props: {
                         (priority {route.priority}, weight {route.weight})
                       </span>
                     </span>
+                    <Show when={props.canWrite}>
                     <button
                       type="button"
                       class="button button-small"
@@ -98,6 +105,7 @@ export function ModelAliasesTable(props: {
                     >
                       Remove
                     </button>
+                    </Show>
                   </li>
                 )}
               </For>
@@ -109,6 +117,7 @@ export function ModelAliasesTable(props: {
           id: 'actions',
           header: 'Actions',
           cell: (a) => (
+            <Show when={props.canWrite}>
             <button
               type="button"
               class="button button-small"
@@ -118,6 +127,7 @@ export function ModelAliasesTable(props: {
             >
               Add route
             </button>
+            </Show>
           ),
         },
       ]}

@@ -3,7 +3,7 @@ import type { ErrorDescription } from '../../graphql/describe-error.ts';
 import type { NewPrice } from './AddPriceForm.tsx';
 import type { NewProvider } from './AddProviderForm.tsx';
 import type { RouteRow } from './RoutingTables.tsx';
-import { createSubmission, type Submission } from './create-submission.ts';
+import { createSubmission, type Submission } from '../../graphql/create-submission.ts';
 import {
   AddModelRouteMutation,
   CreateModelAliasMutation,
