@@ -10,6 +10,7 @@ export {
   ROLES,
   ROLE_PERMISSIONS,
   can,
+  canGrantRole,
   canSomewhere,
   highestRole,
   roleAtLeast,

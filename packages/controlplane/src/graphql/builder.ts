@@ -3,7 +3,8 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
-import { can, canSomewhere, type Permission } from '../auth/roles.ts';
+import { can, canGrantRole, canSomewhere, type Permission } from '../auth/roles.ts';
+import type { Role } from '../generated/prisma/client.ts';
 import { forbidden } from '../domain/input-error.ts';
 import type { GraphQLContext } from './context.ts';
 
@@ -28,6 +29,8 @@ export const builder = new SchemaBuilder<{
     org: Permission;
     team: { permission: Permission; teamId: string | null };
     anyTeam: Permission;
+    /** May hand out `role` on `teamId` (null = the organization): never above the caller's own role there. */
+    grantRole: { role: Role; teamId: string | null };
   };
   /** Output fields are non-null unless they say `nullable: true`, as the API contract reads. */
   DefaultFieldNullability: false;
@@ -50,6 +53,7 @@ export const builder = new SchemaBuilder<{
       org: (permission) => can(ctx.principal, permission, null),
       team: ({ permission, teamId }) => can(ctx.principal, permission, teamId),
       anyTeam: (permission) => canSomewhere(ctx.principal, permission),
+      grantRole: ({ role, teamId }) => canGrantRole(ctx.principal, role, teamId),
     }),
     // A scope that throws (e.g. a lookup of a malformed id) refuses rather than erroring.
     treatErrorsAsUnauthorized: true,

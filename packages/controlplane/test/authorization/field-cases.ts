@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generateKey } from '@proxystacks/shared/keys/key-format';
 import type { Permission } from '../../src/auth/roles.ts';
+import { generateApiToken, insertApiToken } from '../../src/domain/api-tokens.ts';
 import { insertKey } from '../../src/domain/keys.ts';
 import { insertProject } from '../../src/domain/projects.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
@@ -77,6 +78,7 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     pricingRules: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ pricingRules { id } }' }) },
     spend: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: MODEL) { totals { requests } } }', variables: SPAN }) },
     requests: { scope: 'any', permission: 'requests:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { requests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
+    apiTokens: { scope: 'any', permission: 'tokens:manage', call: async () => ({ query: '{ apiTokens { id role team { id } } }' }) },
     auditEntries: { scope: 'org', permission: 'audit:read', call: async () => ({ query: '{ auditEntries { entries { id } nextCursor } }' }) },
     refusedRequests: { scope: 'org', permission: 'audit:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { refusedRequests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
@@ -128,6 +130,22 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
       call: async (fx) => {
         const team = await fx.prisma.team.create({ data: { orgId: fx.orgId, name: unique('team') } });
         return { query: 'mutation($id: ID!, $name: String!) { updateTeam(id: $id, input: { name: $name }) { id } }', variables: { id: team.id, name: unique('renamed') } };
+      },
+    },
+    createApiToken: {
+      scope: 'team',
+      permission: 'tokens:manage',
+      call: async (fx, team) => ({
+        query: 'mutation($teamId: ID!, $name: String!) { createApiToken(input: { name: $name, role: VIEWER, teamId: $teamId }) { token apiToken { id } } }',
+        variables: { teamId: fx.teams[team].id, name: unique('token') },
+      }),
+    },
+    revokeApiToken: {
+      scope: 'team',
+      permission: 'tokens:manage',
+      call: async (fx, team) => {
+        const row = await insertApiToken(fx.prisma, { orgId: fx.orgId, name: unique('token'), role: 'VIEWER', teamId: fx.teams[team].id, expiresAt: null, createdByUserId: null, token: generateApiToken() }, fx.keySecret);
+        return { query: 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', variables: { id: row.id } };
       },
     },
     revokeKey: {

@@ -98,3 +98,14 @@ export function highestRole(principal: Pick<Principal, 'grants'>): Role | null {
   for (const role of ROLES) if (principal.grants.some((g) => g.role === role)) return role;
   return null;
 }
+
+/**
+ * May the principal hand out `role` on `teamId` (null = the organization)? Only with a grant
+ * there (the organization's counts for every team) that carries `tokens:manage` and is at least
+ * as powerful as `role`: nobody mints a token stronger than themselves.
+ */
+export function canGrantRole(principal: Pick<Principal, 'grants'>, role: Role, teamId: string | null): boolean {
+  return principal.grants.some(
+    (g) => ROLE_PERMISSIONS[g.role].has('tokens:manage') && roleAtLeast(g.role, role) && (g.teamId === null || (teamId !== null && g.teamId === teamId)),
+  );
+}

@@ -12,3 +12,4 @@ import './spend.ts';
 import './request-log.ts';
 import './refused-requests.ts';
 import './audit.ts';
+import './api-tokens.ts';
