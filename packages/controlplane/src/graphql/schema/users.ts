@@ -126,6 +126,7 @@ builder.mutationFields((t) => ({
   }),
   enableUser: t.prismaField({
     type: 'User',
+    description: 'Enables a disabled user again: they sign in with their password (idempotent).',
     authScopes: { org: 'members:manage' },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_query, _root, args, ctx, info) => enableUser(ctx.prisma, ctx.principal.orgId, String(args.id), auditOf(ctx, info)),
