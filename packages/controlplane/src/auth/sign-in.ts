@@ -71,8 +71,10 @@ export async function signIn(deps: SignInDeps, input: { email: unknown; password
     );
     return { kind: 'locked', retryAfterSeconds: Math.max(1, Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000)) };
   }
+  // Awaited on every path (made once per process), so the first sign-in of either kind pays for it alike.
+  const dummy = await dummyPasswordHash(deps.auth.passwordHash);
   const usable = user !== null && user.passwordHash !== null && user.disabledAt === null;
-  const check = await verifyPassword(password, usable ? user.passwordHash! : await dummyPasswordHash(deps.auth.passwordHash), deps.auth.passwordHash);
+  const check = await verifyPassword(password, usable ? user.passwordHash! : dummy, deps.auth.passwordHash);
   if (usable && check.ok) {
     const session = await openSession(deps, user, origin, now, check.needsRehash ? await hashPassword(password, deps.auth.passwordHash) : null);
     return session === null ? { kind: 'refused' } : { kind: 'signed-in', session };
