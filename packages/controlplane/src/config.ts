@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
 import { createKeyring, parseSecretKey, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
+import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, passwordHashParams } from './auth/password-hash.ts';
+import { DEFAULT_OWNER_EMAIL, type AuthSettings } from './auth/auth-settings.ts';
 
 /** Everything the control plane reads from its environment, validated. */
 export interface ControlplaneConfig {
@@ -39,6 +41,10 @@ export interface ControlplaneConfig {
    * PROVIDER_URL_ALLOW_PRIVATE); link-local and cloud metadata addresses never.
    */
   providerUrlPolicy: UpstreamAddressPolicy;
+  /** Console sessions, password hashing and set-up links (SESSION_TTL_HOURS, PASSWORD_HASH_COST, RELAY_PUBLIC_URL). */
+  auth: AuthSettings;
+  /** Email of the owner user bootstrap creates on an empty database (RELAY_OWNER_EMAIL). */
+  ownerEmail: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -75,6 +81,9 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
   }
   const adminToken = read.secret('RELAY_ADMIN_TOKEN', { required: false, minLength: 32 });
+  const ownerEmail = read.string('RELAY_OWNER_EMAIL', DEFAULT_OWNER_EMAIL).toLowerCase();
+  if (!looksLikeEmail(ownerEmail)) read.problem('RELAY_OWNER_EMAIL', `expected an email address, got ${JSON.stringify(ownerEmail)}`);
+  const publicUrl = read.url('RELAY_PUBLIC_URL', ['http:', 'https:']);
   const config: ControlplaneConfig = {
     dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -95,9 +104,20 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       allowLoopback: read.boolean('PROVIDER_URL_ALLOW_LOOPBACK', false),
       allowPrivate: read.boolean('PROVIDER_URL_ALLOW_PRIVATE', false),
     }),
+    auth: {
+      sessionTtlMs: read.integer('SESSION_TTL_HOURS', 12, { min: 1, max: 24 * 30 }) * 3_600_000,
+      passwordHash: passwordHashParams(read.integer('PASSWORD_HASH_COST', DEFAULT_PASSWORD_HASH_COST, { min: MIN_PASSWORD_HASH_COST, max: MAX_PASSWORD_HASH_COST })),
+      publicUrl: publicUrl === null ? null : publicUrl.replace(/\/+$/, ''),
+    },
+    ownerEmail,
   };
   read.finish('control plane');
   return config;
+}
+
+/** A plausible email address: something@something, no spaces, at most 254 characters. */
+export function looksLikeEmail(value: string): boolean {
+  return value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value);
 }
 
 /** What `relay rotate-master-key` reads: where the data is, and the keys when they come from the environment. */
@@ -134,5 +154,33 @@ export function loadMasterKeyRotationConfig(env: Record<string, string | undefin
     read.problem('RELAY_MASTER_KEY_PREVIOUS', 'is set without RELAY_MASTER_KEY (the new key)');
   }
   read.finish('rotate-master-key');
+  return config;
+}
+
+/** What `relay setup-link <email>` reads: where the data is, the key secret, where the console is. */
+export interface SetupLinkCommandConfig {
+  dataDir: string;
+  /** Postgres URL; null = embedded PGlite under dataDir. */
+  databaseUrl: string | null;
+  /** RELAY_KEY_SECRET; null = the embedded secrets file's. */
+  keySecret: string | null;
+  /** RELAY_PUBLIC_URL, else the control plane's own address (CONTROLPLANE_HOST and CONTROLPLANE_PORT). */
+  consoleOrigin: string;
+}
+
+/** Reads the configuration of `relay setup-link`; throws one error naming every bad value (never a secret). */
+export function loadSetupLinkCommandConfig(env: Record<string, string | undefined>): SetupLinkCommandConfig {
+  const read = new EnvReader(env);
+  const host = read.string('CONTROLPLANE_HOST', '127.0.0.1');
+  const port = read.port('CONTROLPLANE_PORT', 4000);
+  const publicUrl = read.url('RELAY_PUBLIC_URL', ['http:', 'https:']);
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const config: SetupLinkCommandConfig = {
+    dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    keySecret: read.secret('RELAY_KEY_SECRET', { required: false, minLength: 32 }),
+    consoleOrigin: (publicUrl ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
+  };
+  read.finish('setup-link');
   return config;
 }

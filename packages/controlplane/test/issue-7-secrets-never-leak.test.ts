@@ -87,9 +87,11 @@ beforeAll(async () => {
   controlplaneUrl = (await relay.waitForLine(/Console:\s+(http:\/\/\S+)\/$/))[1]!;
   const [demoKey] = await relay.waitForLine(/^sk-relay-[0-9A-Za-z]{32,}$/);
   const [adminToken] = await relay.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
+  const [setupUrl] = await relay.waitForLine(/^http:\/\/\S+\/setup#token=(relay-setup-\S+)$/);
   secrets.demoKey = demoKey!;
   secrets.adminToken = adminToken!;
-  handedOver.add(demoKey!).add(adminToken!);
+  secrets.setupToken = setupUrl!.split('#token=')[1]!;
+  handedOver.add(demoKey!).add(adminToken!).add(setupUrl!);
   const stored = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string | null>;
   for (const name of ['keySecret', 'masterKey', 'internalToken'] as const) secrets[name] = stored[name]!;
 
@@ -124,6 +126,24 @@ beforeAll(async () => {
   await graphql('mutation($id: ID!) { revokeKey(id: $id) { id } }', { id: secrets.createdKey });
   await graphql('mutation($p: ID!) { updateProvider(id: $p, input: { baseUrl: "http://169.254.169.254/latest", credential: "sk-second-CANARY-abcdefghijklmnop" }) { id } }', { p: providerId });
   secrets.refusedCredential = 'sk-second-CANARY-abcdefghijklmnop';
+  // Console sign-in: the owner's set-up link, a wrong and a right password, GraphQL with the session.
+  secrets.ownerPassword = 'owner CANARY passphrase 0123456789';
+  const auth = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${controlplaneUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { text: await response.text(), cookie: /^relay_session=([0-9A-Za-z]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1] };
+  };
+  const setup = await auth('/auth/setup', { token: secrets.setupToken, password: secrets.ownerPassword });
+  secrets.sessionToken = setup.cookie!;
+  secrets.csrfToken = (JSON.parse(setup.text) as { csrfToken: string }).csrfToken;
+  answers.push((await auth('/auth/setup', { token: secrets.setupToken, password: secrets.ownerPassword })).text);
+  answers.push((await auth('/auth/sign-in', { email: 'owner@relay.local', password: `${secrets.ownerPassword}x` })).text);
+  answers.push((await auth('/auth/sign-in', { email: secrets.ownerPassword, password: secrets.ownerPassword })).text);
+  const cookieHeaders = { cookie: `relay_session=${secrets.sessionToken}`, 'x-csrf-token': secrets.csrfToken };
+  for (const csrf of [secrets.csrfToken, 'forged']) {
+    const response = await fetch(`${controlplaneUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...cookieHeaders, 'x-csrf-token': csrf }, body: JSON.stringify({ query: '{ users { email hasPassword } viewer { name } }' }) });
+    answers.push(await response.text());
+  }
+  answers.push((await auth('/auth/sign-out', {}, cookieHeaders)).text);
   answers.push(await (await fetch(`${dataplaneUrl}/metrics`)).text());
   answers.push(await (await fetch(`${dataplaneUrl}/healthz`)).text());
   answers.push(await (await fetch(`${controlplaneUrl}/healthz`)).text());

@@ -6,6 +6,7 @@ import { runDataplane } from '@proxystacks/dataplane/main';
 import { migrateAll } from '../runtime/migrate-all.ts';
 import { runControlplane } from '../runtime/run-controlplane.ts';
 import { runMasterKeyRotation } from '../runtime/rotate-master-key-command.ts';
+import { runSetupLinkCommand } from '../runtime/setup-link-command.ts';
 import { startRelay } from '../runtime/start-relay.ts';
 import { printStartBanner } from './start-banner.ts';
 
@@ -20,6 +21,9 @@ Commands:
                  Re-seal every stored provider credential under a new master key (one transaction).
                  Embedded: generates the key into the secrets file (stop \`relay start\` first).
                  External: new key in RELAY_MASTER_KEY, old one in RELAY_MASTER_KEY_PREVIOUS.
+  setup-link <email>
+                 A new one-time console set-up link for a user (sets their password); earlier
+                 unused links stop working. Embedded: stop \`relay start\` first.
 
 Configuration is read from environment variables; see README.md.`;
 
@@ -50,6 +54,9 @@ async function main(command: string | undefined): Promise<void> {
       );
       return;
     }
+    case 'setup-link':
+      process.stdout.write(`${(await runSetupLinkCommand(env, process.argv[3])).join('\n')}\n`);
+      return;
     case 'rotate-master-key':
       process.stdout.write(`${(await runMasterKeyRotation(env)).join('\n')}\n`);
       return;

@@ -6,7 +6,8 @@ import type { RunningRelay } from '../runtime/start-relay.ts';
 const ADMIN_TOKEN_SHOWN_CHARS = 6;
 
 /**
- * What `relay start` prints: where everything is, then the demo key and the admin token. A
+ * What `relay start` prints: where everything is, then the demo key, the admin token and how
+ * to sign in to the console (the owner's set-up link, see {@link ownerLines}). A
  * secret is printed whole only by the start that created it (each alone on its own line, easy
  * to copy); later starts print its first characters and a command that reads it from
  * secrets.json, because terminal scrollback, CI logs and `docker logs` keep whatever is printed.
@@ -31,7 +32,7 @@ export function printStartBanner(relay: RunningRelay): void {
     const shown = relay.adminToken.slice(0, ADMIN_TOKEN_PREFIX.length + ADMIN_TOKEN_SHOWN_CHARS);
     lines.push(`Admin token (console sign-in, GraphQL): ${shown}… (print it with: ${read('adminToken')})`);
   }
-  lines.push('');
+  lines.push(...ownerLines(relay.ownerSetup, relay.ownerEmail), '');
   if (relay.demoKey !== null) {
     const bearer = relay.created.demoKey ? `'Authorization: Bearer ${relay.demoKey}'` : `"Authorization: Bearer $(${read('demoKey')})"`;
     lines.push(
@@ -42,6 +43,22 @@ export function printStartBanner(relay: RunningRelay): void {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * How a person signs in to the console: the owner's set-up link, whole, only on the start that
+ * created it (it is single-use and only its hash is stored, so it cannot be shown again); then,
+ * and on every later start, how to get a fresh one.
+ */
+export function ownerLines(owner: RunningRelay['ownerSetup'], ownerEmail: string): string[] {
+  const email = owner?.email ?? ownerEmail;
+  const renew = `(a new set-up link: pnpm relay setup-link ${email})`;
+  if (owner === null) return [`Console sign-in: ${email} with its password ${renew}`];
+  return [
+    `Console sign-in: ${email}; open this set-up link to choose the password (shown this once, valid until ${owner.expiresAt.toISOString()}):`,
+    owner.setupUrl,
+    `Lost it? ${renew.slice(1, -1)}`,
+  ];
 }
 
 /** A POSIX shell word for `value`: single-quoted, embedded quotes closed and escaped. */

@@ -8,6 +8,9 @@ import { insertKey } from './keys.ts';
 import { insertPricingRule } from './pricing.ts';
 import { DEFAULT_TEAM_NAME } from './teams.ts';
 import { inTransaction } from './transaction.ts';
+import { DEFAULT_OWNER_EMAIL } from '../auth/auth-settings.ts';
+import { systemAudit, writeAudit } from '../audit/audit-trail.ts';
+import { issueSetupLink } from './setup-links.ts';
 
 /** Name of the organization the embedded default runs in. */
 export const DEFAULT_ORG_NAME = 'Default organization';
@@ -33,6 +36,15 @@ export interface BootstrapOptions {
   seedDemo: boolean;
   /** Demo key to seed with (embedded mode keeps it across restarts); absent = generate one. */
   demoKey?: string;
+  /** Email of the owner user made when the organization has no users (RELAY_OWNER_EMAIL); default owner@relay.local. */
+  ownerEmail?: string;
+}
+
+/** The owner user bootstrap made, and the token of their set-up link (shown once, never stored). */
+export interface OwnerSetup {
+  email: string;
+  setupToken: string;
+  expiresAt: Date;
 }
 
 /** What bootstrap created. Secrets are returned only when created by this call, else null. */
@@ -40,6 +52,8 @@ export interface BootstrapResult {
   orgId: string;
   adminToken: string | null;
   demoKey: string | null;
+  /** The owner user made by this call (the organization had no users), with their set-up link; else null. */
+  ownerSetup: OwnerSetup | null;
 }
 
 /**
@@ -65,9 +79,10 @@ export async function ensureBootstrap(prisma: PrismaClient, options: BootstrapOp
     }
     const environment = await ensureDefaultEnvironment(tx, org.id, team.id);
     const adminToken = await ensureAdminToken(tx, org.id, options);
+    const ownerSetup = await ensureOwnerUser(tx, org.id, options);
     const demoKey = options.seedDemo ? await seedDemo(tx, org.id, environment, options) : null;
     if (changed || demoKey !== null) await bumpConfigRevision(tx);
-    return { orgId: org.id, adminToken, demoKey };
+    return { orgId: org.id, adminToken, demoKey, ownerSetup };
   });
 }
 
@@ -85,6 +100,26 @@ async function ensureAdminToken(tx: Prisma.TransactionClient, orgId: string, opt
   const token = generateAdminToken();
   await insertApiToken(tx, { ...OWNER_TOKEN, orgId, name: 'Initial admin token', token }, options.keySecret);
   return token;
+}
+
+/**
+ * An organization without any user gets an owner (a fresh install, or the first start after
+ * the upgrade that introduced users) with a set-up link, so whoever started the relay can sign
+ * in to the console at once. Audited as SYSTEM.
+ */
+async function ensureOwnerUser(tx: Prisma.TransactionClient, orgId: string, options: BootstrapOptions): Promise<OwnerSetup | null> {
+  if ((await tx.user.count({ where: { orgId } })) > 0) return null;
+  const email = (options.ownerEmail ?? DEFAULT_OWNER_EMAIL).trim().toLowerCase();
+  // The email may belong to a user of another organization of a shared installation.
+  if ((await tx.user.count({ where: { email } })) > 0) return null;
+  const user = await tx.user.create({ data: { orgId, email, name: 'Owner' } });
+  const grant = await tx.roleGrant.create({ data: { orgId, userId: user.id, role: 'OWNER', teamId: null } });
+  const { token, link } = await issueSetupLink(tx, user.id, options.keySecret);
+  const audit = systemAudit(orgId, 'bootstrap', 'bootstrap');
+  await writeAudit(tx, audit, { objectType: 'User', objectId: user.id, before: null, after: user });
+  await writeAudit(tx, audit, { objectType: 'RoleGrant', objectId: grant.id, before: null, after: grant });
+  await writeAudit(tx, audit, { objectType: 'SetupLink', objectId: link.id, before: null, after: link });
+  return { email, setupToken: token, expiresAt: link.expiresAt };
 }
 
 /** Seeds the demo once; returns the demo key's secret, or null when the seed already existed. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { ProviderUrlGuard } from '../domain/provider-url-guard.ts';
 import type { ConfigChangeMark } from './config-change-batching.ts';
@@ -27,6 +28,8 @@ export interface GraphQLDeps {
   maxBodyBytes?: number;
   /** The config snapshot data planes are being served. */
   currentSnapshot(): { version: number; hash: string; createdAt: string };
+  /** Console sessions and set-up links; default DEFAULT_AUTH_SETTINGS. */
+  auth?: AuthSettings;
 }
 
 /** Where a request came from, for the audit trail. */
@@ -35,6 +38,11 @@ export interface RequestOrigin {
   requestId: string;
   /** The peer address of the HTTP connection. */
   clientAddress: string;
+  /**
+   * Where the console is, for set-up links: RELAY_PUBLIC_URL, else the origin the request was
+   * sent to. Absent outside HTTP requests.
+   */
+  consoleOrigin?: string;
 }
 
 /**

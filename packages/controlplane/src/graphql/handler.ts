@@ -1,6 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../auth/roles.ts';
+import { isHttpsRequest } from '../auth/session-cookie.ts';
 import { useAuthentication } from './authenticate-request.ts';
 import { buildSchema } from './build-schema.ts';
 import { useConfigChangeBatching, type ConfigChangeMark } from './config-change-batching.ts';
@@ -51,13 +52,27 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<{ re
       const principal = principals.get(request);
       // The auth plugin ends every request it did not attach a principal to; reaching here without one is a bug.
       if (!principal) throw new Error('GraphQL context built for an unauthenticated request');
-      const origin = { requestId: requestIds.get(request) ?? requestIdOf(request.headers.get('x-request-id')), clientAddress: req?.socket.remoteAddress ?? '' };
+      const origin = {
+        requestId: requestIds.get(request) ?? requestIdOf(request.headers.get('x-request-id')),
+        clientAddress: req?.socket.remoteAddress ?? '',
+        consoleOrigin: deps.auth?.publicUrl ?? requestOrigin(request),
+      };
       const configChange: ConfigChangeMark = { changed: false };
       // Resolvers' onConfigChanged only marks the operation; useConfigChangeBatching publishes once at its end.
       const operationDeps: GraphQLDeps = { ...deps, onConfigChanged: async () => void (configChange.changed = true) };
       return { deps: operationDeps, prisma: deps.prisma, principal, origin, configChange };
     },
   });
+}
+
+/**
+ * The origin a request was sent to, as the caller's browser sees it: the Host it used, and
+ * https when the request (or the proxy in front, per x-forwarded-proto) was encrypted.
+ */
+function requestOrigin(request: Request): string {
+  const url = new URL(request.url);
+  if (isHttpsRequest(request.headers.get('x-forwarded-proto'), url.protocol === 'https:')) url.protocol = 'https:';
+  return url.origin;
 }
 
 /** True for an InputError, or a GraphQL error wrapping one. */

@@ -4,7 +4,7 @@ import { createClickHouse, migrateClickHouse } from '../analytics/clickhouse.ts'
 import type { ControlplaneConfig } from '../config.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { ensureBootstrap } from '../domain/bootstrap.ts';
+import { ensureBootstrap, type OwnerSetup } from '../domain/bootstrap.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import { createKeyUsageSync } from '../domain/sync-key-usage.ts';
 import { createControlplane } from '../server.ts';
@@ -17,8 +17,8 @@ export interface ControlplaneServices {
   clickhouse: ClickHouse;
   publisher: SnapshotPublisher;
   keyUsageSync: ReturnType<typeof createKeyUsageSync>;
-  /** Plaintext secrets created by this start (null when they existed before). */
-  bootstrap: { adminToken: string | null; demoKey: string | null };
+  /** Plaintext secrets created by this start (null when they existed before), and the owner user it made. */
+  bootstrap: { adminToken: string | null; demoKey: string | null; ownerSetup: OwnerSetup | null };
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -60,6 +60,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
       adminToken: options.adminToken,
       masterKey: config.masterKey,
       seedDemo: options.seedDemo,
+      ownerEmail: config.ownerEmail,
       ...(options.demoKey === null ? {} : { demoKey: options.demoKey }),
     });
 

@@ -1,7 +1,8 @@
 import { loadControlplaneConfig } from '../config.ts';
 import { startControlplaneServices } from './controlplane-services.ts';
 import { createLogger } from './logger.ts';
-import { urlHost } from './start-relay.ts';
+import { ownerSetupOf, urlHost } from './start-relay.ts';
+import { ownerLines } from '../cli/start-banner.ts';
 
 /** A control plane in its own process (`relay controlplane`): no data plane, no demo seed. */
 export async function runControlplane(env: Record<string, string | undefined>): Promise<{ close(): Promise<void> }> {
@@ -24,5 +25,8 @@ export async function runControlplane(env: Record<string, string | undefined>): 
   } else if (services.bootstrap.adminToken !== null) {
     process.stdout.write('Admin token: the one set in RELAY_ADMIN_TOKEN (registered now)\n');
   }
+  // The owner's set-up link, once (the start that created the owner), as `relay start` prints it.
+  const owner = ownerSetupOf(services, config.auth.publicUrl ?? url);
+  if (owner !== null) process.stdout.write(`${ownerLines(owner, config.ownerEmail).join('\n')}\n`);
   return services;
 }

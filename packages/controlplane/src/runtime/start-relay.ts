@@ -8,6 +8,7 @@ import { startControlplaneServices, type ControlplaneServices } from './controlp
 import { startDataplaneChild, type DataplaneChild } from './dataplane-child-process.ts';
 import { embeddedSecretsPath, loadOrCreateEmbeddedSecrets, saveEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger } from './logger.ts';
+import { setupUrl } from '../domain/setup-links.ts';
 
 /** Options of {@link startRelay}; each overrides the matching environment variable. */
 export interface StartRelayOptions {
@@ -34,6 +35,13 @@ export interface RunningRelay {
   created: { adminToken: boolean; demoKey: boolean };
   /** The admin token came from RELAY_ADMIN_TOKEN: the operator has it, nothing prints it. */
   adminTokenFromEnv: boolean;
+  /**
+   * The owner user this start created (first start on a database without users) and the
+   * console link that sets their password: shown once, like the admin token; null otherwise.
+   */
+  ownerSetup: { email: string; setupUrl: string; expiresAt: Date } | null;
+  /** The owner email configured (RELAY_OWNER_EMAIL), for the banner's "new set-up link" hint. */
+  ownerEmail: string;
   /** Where the embedded secrets are kept (mode 0600), to read them again. */
   secretsFile: string;
   /** The parts, for tests and the CLI: the ClickHouse client, Prisma, the publisher. */
@@ -125,6 +133,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
         demoKey: secrets.demoKey === null && services.bootstrap.demoKey !== null,
       },
       adminTokenFromEnv: cpConfig.adminToken !== null,
+      ownerSetup: ownerSetupOf(services, cpConfig.auth.publicUrl ?? controlplaneUrl),
+      ownerEmail: cpConfig.ownerEmail,
       secretsFile: embeddedSecretsPath(dataDir),
       services,
       dataplanePid: () => child.pid(),
@@ -182,6 +192,12 @@ async function adoptOldEventSpool(dataDir: string, childDir: string): Promise<vo
   const target = join(childDir, 'event-spool');
   if ((await stat(old).catch(() => null)) === null || (await stat(target).catch(() => null)) !== null) return;
   await rename(old, target);
+}
+
+/** The owner bootstrap made, with their set-up link on the console at `consoleOrigin`. */
+export function ownerSetupOf(services: ControlplaneServices, consoleOrigin: string): RunningRelay['ownerSetup'] {
+  const owner = services.bootstrap.ownerSetup;
+  return owner === null ? null : { email: owner.email, setupUrl: setupUrl(consoleOrigin, owner.setupToken), expiresAt: owner.expiresAt };
 }
 
 /** The banner offers the demo key only while it works (an admin may have revoked it). */

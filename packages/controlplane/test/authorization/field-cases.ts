@@ -59,6 +59,14 @@ async function freshRoute(fx: Fixture): Promise<string> {
   return route.id;
 }
 
+/** A fresh user holding VIEWER on the organization, with one console session. */
+export async function freshUser(fx: Fixture): Promise<{ userId: string; grantId: string }> {
+  const user = await fx.prisma.user.create({ data: { orgId: fx.orgId, email: `${unique('user')}@example.com`, name: unique('user') } });
+  const grant = await fx.prisma.roleGrant.create({ data: { orgId: fx.orgId, userId: user.id, role: 'VIEWER', teamId: null } });
+  await fx.prisma.userSession.create({ data: { userId: user.id, tokenHash: unique('session-hash'), csrfHash: 'x', expiresAt: new Date(Date.now() + 3_600_000) } });
+  return { userId: user.id, grantId: grant.id };
+}
+
 const SPAN = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
 
 /**
@@ -81,6 +89,7 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     apiTokens: { scope: 'any', permission: 'tokens:manage', call: async () => ({ query: '{ apiTokens { id role team { id } } }' }) },
     auditEntries: { scope: 'org', permission: 'audit:read', call: async () => ({ query: '{ auditEntries { entries { id } nextCursor } }' }) },
     refusedRequests: { scope: 'org', permission: 'audit:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { refusedRequests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
+    users: { scope: 'org', permission: 'members:manage', call: async () => ({ query: '{ users { id email hasPassword grants { id role team { id } } } }' }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
   },
   Mutation: {
@@ -147,6 +156,52 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
         const row = await insertApiToken(fx.prisma, { orgId: fx.orgId, name: unique('token'), role: 'VIEWER', teamId: fx.teams[team].id, expiresAt: null, createdByUserId: null, token: generateApiToken() }, fx.keySecret);
         return { query: 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', variables: { id: row.id } };
       },
+    },
+    createUser: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx, team) => ({
+        query: 'mutation($email: String!, $teamId: ID!) { createUser(input: { email: $email, name: "New", role: ANALYST, teamId: $teamId }) { setupUrl setupExpiresAt user { id } } }',
+        variables: { email: `${unique('new')}@example.com`, teamId: fx.teams[team].id },
+      }),
+    },
+    createSetupLink: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { createSetupLink(userId: $id) { setupUrl expiresAt } }', variables: { id: (await freshUser(fx)).userId } }),
+    },
+    grantRole: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx, team) => ({
+        query: 'mutation($userId: ID!, $teamId: ID!) { grantRole(input: { userId: $userId, role: ADMIN, teamId: $teamId }) { id grants { role } } }',
+        variables: { userId: (await freshUser(fx)).userId, teamId: fx.teams[team].id },
+      }),
+    },
+    revokeRole: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { revokeRole(grantId: $id) { id } }', variables: { id: (await freshUser(fx)).grantId } }),
+    },
+    disableUser: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { disableUser(id: $id) { id disabledAt } }', variables: { id: (await freshUser(fx)).userId } }),
+    },
+    enableUser: {
+      scope: 'org',
+      permission: 'members:manage',
+      call: async (fx) => {
+        const { userId } = await freshUser(fx);
+        await fx.prisma.user.update({ where: { id: userId }, data: { disabledAt: new Date() } });
+        return { query: 'mutation($id: ID!) { enableUser(id: $id) { id } }', variables: { id: userId } };
+      },
+    },
+    signOutEverywhere: {
+      scope: 'org',
+      permission: 'members:manage',
+      // Someone else's sessions (your own need no permission: tested in issue-7-people-sessions).
+      call: async (fx) => ({ query: 'mutation($id: ID) { signOutEverywhere(userId: $id) }', variables: { id: (await freshUser(fx)).userId } }),
     },
     revokeKey: {
       scope: 'team',

@@ -25,8 +25,8 @@ export interface RelayProcess {
  * separate process, so these tests cover argument parsing, configuration from the environment,
  * the printed banner and graceful shutdown.
  */
-export function spawnRelay(command: string, env: Record<string, string>): RelayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, command], {
+export function spawnRelay(command: string, env: Record<string, string>, args: readonly string[] = []): RelayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, command, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,7 +79,7 @@ describe('ensureBootstrap', () => {
 
   it('is idempotent: a second call creates nothing and returns no secrets', async () => {
     const again = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: null, seedDemo: true, demoKey });
-    expect(again).toEqual({ orgId, adminToken: null, demoKey: null });
+    expect(again).toEqual({ orgId, adminToken: null, demoKey: null, ownerSetup: null });
     expect(await counts()).toEqual({ orgs: 1, teams: 1, adminTokens: 1, providers: 1, aliases: 1, routes: 1, pricingRules: 1, keys: 1 });
     expect(await readConfigRevision(db.prisma)).toBe(1n);
   });
@@ -87,7 +87,7 @@ describe('ensureBootstrap', () => {
   it('adds a configured admin token once, next to the existing one', async () => {
     const token = `relay-admin-${randomBytes(24).toString('hex')}`;
     const first = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: token, seedDemo: false });
-    expect(first).toEqual({ orgId, adminToken: token, demoKey: null });
+    expect(first).toEqual({ orgId, adminToken: token, demoKey: null, ownerSetup: null });
     const second = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: token, seedDemo: false });
     expect(second.adminToken).toBeNull();
     expect(await db.prisma.apiToken.count()).toBe(2);

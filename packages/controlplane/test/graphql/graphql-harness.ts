@@ -13,6 +13,9 @@ import { createDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { ensureBootstrap } from '../../src/domain/bootstrap.ts';
 import { createGraphQLHandler } from '../../src/graphql/handler.ts';
+import { DEFAULT_AUTH_SETTINGS, type AuthSettings } from '../../src/auth/auth-settings.ts';
+import { MIN_PASSWORD_HASH_COST, passwordHashParams } from '../../src/auth/password-hash.ts';
+import { handleAuth } from '../../src/auth/session-routes.ts';
 
 /** A GraphQL response as the test sees it: HTTP status and parsed body. */
 export interface GraphQLResponse<T> {
@@ -31,7 +34,13 @@ export interface GraphQLHarness {
   masterKey: SecretKey;
   orgId: string;
   adminToken: string;
+  /** The /graphql endpoint. */
   url: string;
+  /** Where /auth/* is served too (`${origin}/auth/sign-in`). */
+  origin: string;
+  auth: AuthSettings;
+  /** The owner user bootstrap created, with their set-up link's token. */
+  ownerSetup: { email: string; setupToken: string };
   /** How many times a mutation told the snapshot publisher the config changed. */
   configChanges(): number;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
@@ -49,6 +58,8 @@ export interface GraphQLHarnessOptions {
   logger?: Logger;
   maxBodyBytes?: number;
   currentSnapshot?: () => { version: number; hash: string; createdAt: string };
+  /** Console sessions and password hashing; default the defaults with the cheapest hash cost (2^14). */
+  auth?: AuthSettings;
 }
 
 /** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
@@ -72,6 +83,8 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
   const masterKey = generateSecretKey();
   const boot = await ensureBootstrap(db.prisma, { keySecret, masterKey, adminToken: null, seedDemo: false });
   if (boot.adminToken === null) throw new Error('bootstrap did not create an admin token');
+  if (boot.ownerSetup === null) throw new Error('bootstrap did not create an owner user');
+  const auth = options.auth ?? { ...DEFAULT_AUTH_SETTINGS, passwordHash: passwordHashParams(MIN_PASSWORD_HASH_COST) };
   const adminToken = boot.adminToken;
   let changes = 0;
   const yoga = createGraphQLHandler({
@@ -85,11 +98,17 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
       changes += 1;
     },
     currentSnapshot: options.currentSnapshot ?? (() => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' })),
+    auth,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
-  const server: Server = createServer(yoga);
+  // /auth/* as the control plane server routes it (src/server.ts), everything else to GraphQL.
+  const authDeps = { prisma: db.prisma, keySecret, auth, logger };
+  const server: Server = createServer((req, res) => {
+    void handleAuth(req, res, (req.url ?? '/').split('?')[0]!, authDeps).then((handled) => (handled ? undefined : yoga(req, res)));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${origin}/graphql`;
 
   async function gql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = adminToken) {
     const response = await fetch(url, {
@@ -108,6 +127,9 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     orgId: boot.orgId,
     adminToken,
     url,
+    origin,
+    auth,
+    ownerSetup: boot.ownerSetup,
     configChanges: () => changes,
     gql,
     ok: async <T>(query: string, variables: Record<string, unknown> = {}) => {

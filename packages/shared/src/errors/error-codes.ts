@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   forbidden: { status: 403, type: 'permission_error', retryable: false },
   /** The key's allow-list of aliases does not include the requested model. */
   model_not_allowed: { status: 403, type: 'permission_error', retryable: false },
+  /** A cookie-authenticated console request without its session's `x-csrf-token` (issue 7). */
+  csrf_token_invalid: { status: 403, type: 'permission_error', retryable: false },
+  /** Console sign-in refused while the account is locked after repeated failures; `retry-after` says until when. */
+  account_locked: { status: 429, type: 'rate_limit_error', retryable: true },
 
   // Limits and money.
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },

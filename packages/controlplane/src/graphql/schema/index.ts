@@ -13,3 +13,4 @@ import './request-log.ts';
 import './refused-requests.ts';
 import './audit.ts';
 import './api-tokens.ts';
+import './users.ts';
