@@ -69,12 +69,12 @@ export function RoutingPage(): JSX.Element {
             <section class="routing-section" aria-labelledby="aliases-title">
               <h2 id="aliases-title">Model aliases</h2>
               <Show when={canWrite()}>
-              <AddAliasForm
-                providers={data().providers}
-                busy={actions.createAlias.busy()}
-                error={actions.createAlias.error()}
-                onCreate={(input) => actions.createAlias.run({ input })}
-              />
+                <AddAliasForm
+                  providers={data().providers}
+                  busy={actions.createAlias.busy()}
+                  error={actions.createAlias.error()}
+                  onCreate={(input) => actions.createAlias.run({ input })}
+                />
               </Show>
               <ModelAliasesTable canWrite={canWrite()} aliases={data().modelAliases} onAddRoute={actions.askAddRoute} onRemoveRoute={actions.askRemoveRoute} />
             </section>
@@ -82,13 +82,13 @@ export function RoutingPage(): JSX.Element {
             <section class="routing-section" aria-labelledby="prices-title">
               <h2 id="prices-title">Prices</h2>
               <Show when={canWrite()}>
-              <AddPriceForm
-                providers={data().providers}
-                models={upstreamModels()}
-                busy={actions.createPrice.busy()}
-                error={actions.createPrice.error()}
-                onCreate={(input) => actions.createPrice.run({ input })}
-              />
+                <AddPriceForm
+                  providers={data().providers}
+                  models={upstreamModels()}
+                  busy={actions.createPrice.busy()}
+                  error={actions.createPrice.error()}
+                  onCreate={(input) => actions.createPrice.run({ input })}
+                />
               </Show>
               <PricingRulesTable rules={data().pricingRules} />
             </section>

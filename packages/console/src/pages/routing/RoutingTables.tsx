@@ -34,28 +34,28 @@ export function ProvidersTable(props: {
           header: 'Actions',
           cell: (p) => (
             <Show when={props.canWrite}>
-            <div class="row-actions">
-              <button
-                type="button"
-                class="button button-small"
-                onClick={() => props.onRotate(p)}
-                aria-label={`Rotate credential of ${p.name}`}
-                data-testid={`rotate-credential-${p.id}`}
-              >
-                {p.hasCredential ? 'Rotate credential' : 'Set credential'}
-              </button>
-              <Show when={p.hasCredential}>
+              <div class="row-actions">
                 <button
                   type="button"
-                  class="button button-small button-danger"
-                  onClick={() => props.onRemoveCredential(p)}
-                  aria-label={`Remove credential of ${p.name}`}
-                  data-testid={`remove-credential-${p.id}`}
+                  class="button button-small"
+                  onClick={() => props.onRotate(p)}
+                  aria-label={`Rotate credential of ${p.name}`}
+                  data-testid={`rotate-credential-${p.id}`}
                 >
-                  Remove credential
+                  {p.hasCredential ? 'Rotate credential' : 'Set credential'}
                 </button>
-              </Show>
-            </div>
+                <Show when={p.hasCredential}>
+                  <button
+                    type="button"
+                    class="button button-small button-danger"
+                    onClick={() => props.onRemoveCredential(p)}
+                    aria-label={`Remove credential of ${p.name}`}
+                    data-testid={`remove-credential-${p.id}`}
+                  >
+                    Remove credential
+                  </button>
+                </Show>
+              </div>
             </Show>
           ),
         },
@@ -96,15 +96,15 @@ export function ModelAliasesTable(props: {
                       </span>
                     </span>
                     <Show when={props.canWrite}>
-                    <button
-                      type="button"
-                      class="button button-small"
-                      onClick={() => props.onRemoveRoute(a, route)}
-                      aria-label={`Remove route ${route.provider.name} ${route.upstreamModel} from ${a.alias}`}
-                      data-testid={`remove-route-${route.id}`}
-                    >
-                      Remove
-                    </button>
+                      <button
+                        type="button"
+                        class="button button-small"
+                        onClick={() => props.onRemoveRoute(a, route)}
+                        aria-label={`Remove route ${route.provider.name} ${route.upstreamModel} from ${a.alias}`}
+                        data-testid={`remove-route-${route.id}`}
+                      >
+                        Remove
+                      </button>
                     </Show>
                   </li>
                 )}
@@ -118,15 +118,15 @@ export function ModelAliasesTable(props: {
           header: 'Actions',
           cell: (a) => (
             <Show when={props.canWrite}>
-            <button
-              type="button"
-              class="button button-small"
-              onClick={() => props.onAddRoute(a)}
-              aria-label={`Add route to ${a.alias}`}
-              data-testid={`add-route-${a.alias}`}
-            >
-              Add route
-            </button>
+              <button
+                type="button"
+                class="button button-small"
+                onClick={() => props.onAddRoute(a)}
+                aria-label={`Add route to ${a.alias}`}
+                data-testid={`add-route-${a.alias}`}
+              >
+                Add route
+              </button>
             </Show>
           ),
         },
