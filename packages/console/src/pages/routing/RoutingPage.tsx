@@ -95,28 +95,31 @@ export function RoutingPage(): JSX.Element {
           </>
         )}
       </Show>
-      <CredentialDialog
-        target={actions.rotating()}
-        busy={actions.rotateBusy()}
-        error={actions.rotateError()}
-        onRotate={(credential) => void actions.confirmRotate(credential)}
-        onCancel={actions.cancelRotate}
-      />
-      <AddRouteDialog
-        target={actions.addingRouteTo()}
-        providers={providers()}
-        busy={actions.addRouteBusy()}
-        error={actions.addRouteError()}
-        onAdd={(input) => void actions.confirmAddRoute(input)}
-        onCancel={actions.cancelAddRoute}
-      />
-      <PendingConfirmDialog
-        pending={actions.pending()}
-        busy={actions.pendingBusy()}
-        error={actions.pendingError()}
-        onConfirm={() => void actions.confirmPending()}
-        onCancel={actions.cancelPending}
-      />
+      {/* The write dialogs exist only for callers who may write: nothing to open for the rest. */}
+      <Show when={canWrite()}>
+        <CredentialDialog
+          target={actions.rotating()}
+          busy={actions.rotateBusy()}
+          error={actions.rotateError()}
+          onRotate={(credential) => void actions.confirmRotate(credential)}
+          onCancel={actions.cancelRotate}
+        />
+        <AddRouteDialog
+          target={actions.addingRouteTo()}
+          providers={providers()}
+          busy={actions.addRouteBusy()}
+          error={actions.addRouteError()}
+          onAdd={(input) => void actions.confirmAddRoute(input)}
+          onCancel={actions.cancelAddRoute}
+        />
+        <PendingConfirmDialog
+          pending={actions.pending()}
+          busy={actions.pendingBusy()}
+          error={actions.pendingError()}
+          onConfirm={() => void actions.confirmPending()}
+          onCancel={actions.cancelPending}
+        />
+      </Show>
     </section>
   );
 }

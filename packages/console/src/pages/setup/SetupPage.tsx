@@ -48,6 +48,10 @@ export function SetupPage(): JSX.Element {
     setPassword('');
     setRepeated('');
     setDone(true);
+    // Signing in rebuilds the client and the router tree (nothing cached survives a change of
+    // session), and the new router starts from the address bar: point it at the keys first,
+    // or it would mount this page again, now without its token.
+    window.history.replaceState(null, '', '/keys');
     session.signInWithSession(started.csrfToken);
   };
 
