@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
-import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotContent, type SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
+import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotInput, type SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane, type Dataplane } from '../src/app.ts';
 import { loadDataplaneConfig } from '../src/config.ts';
@@ -33,7 +33,7 @@ export interface Harness {
   eventFor(requestId: string): Promise<RequestEvent>;
   /** Chat completion requests the data plane is serving right now. */
   inFlight(): number;
-  applySnapshot(change: (content: Omit<ConfigSnapshotContent, 'schemaVersion'>) => void): void;
+  applySnapshot(change: (content: ConfigSnapshotInput) => void): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
   const upstream = await startMockUpstream();
   const activeKey = generateKey();
   const revokedKey = generateKey();
-  let content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
+  let content: ConfigSnapshotInput = {
     version: 1,
     createdAt: new Date().toISOString(),
     keys: [

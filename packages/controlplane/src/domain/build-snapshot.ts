@@ -24,12 +24,16 @@ export interface BuildSnapshotOptions {
  */
 export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshotOptions): Promise<ConfigSnapshot> {
   const now = new Date();
-  const [keys, providers, aliases, rules] = await prisma.$transaction(
+  const [keys, providers, aliases, rules, organizations, rateLimits, budgets, fundingAccounts] = await prisma.$transaction(
     [
       prisma.apiKey.findMany({ orderBy: { id: 'asc' }, include: { environment: { select: { name: true } } } }),
       prisma.provider.findMany({ orderBy: { id: 'asc' } }),
       prisma.modelAlias.findMany({ orderBy: { alias: 'asc' }, include: { routes: { orderBy: [{ priority: 'asc' }, { id: 'asc' }] } } }),
       prisma.pricingRule.findMany({ where: { effectiveFrom: { lte: now } }, orderBy: [{ version: 'desc' }] }),
+      prisma.organization.findMany({ orderBy: { id: 'asc' }, select: { id: true, timeZone: true, billingMode: true } }),
+      prisma.rateLimit.findMany({ orderBy: { id: 'asc' } }),
+      prisma.budget.findMany({ orderBy: { id: 'asc' } }),
+      prisma.ledgerAccount.findMany({ where: { kind: { in: ['ORGANIZATION', 'TEAM', 'PROJECT'] } }, orderBy: { id: 'asc' } }),
     ],
     { isolationLevel: 'RepeatableRead' },
   );
@@ -78,6 +82,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
       .map((a) => ({
         orgId: a.orgId,
         alias: a.alias,
+        reserveOutputTokens: a.reserveOutputTokens,
         deployments: a.routes.map((r) => {
           const rule = newestRule.get(`${r.providerId}\u0000${r.upstreamModel}`) ?? null;
           if (rule !== null) usedRules.set(rule.id, rule);
@@ -101,5 +106,33 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         outputMicrosPerMTok: Number(r.outputMicrosPerMTok),
         cachedInputMicrosPerMTok: r.cachedInputMicrosPerMTok === null ? null : Number(r.cachedInputMicrosPerMTok),
       })),
+    organizations: organizations.map((o) => ({ id: o.id, timeZone: o.timeZone, billingMode: o.billingMode === 'PREPAID' ? 'prepaid' : 'postpaid' })),
+    rateLimits: rateLimits.map((l) => ({
+      id: l.id,
+      orgId: l.orgId,
+      scope: l.scope.toLowerCase() as 'key' | 'team' | 'project',
+      scopeId: l.scopeId,
+      requestsPerMinute: l.requestsPerMinute,
+      tokensPerMinute: l.tokensPerMinute,
+      concurrentRequests: l.concurrentRequests,
+    })),
+    budgets: budgets.map((b) => ({
+      id: b.id,
+      orgId: b.orgId,
+      scope: b.scope.toLowerCase() as 'organization' | 'team' | 'project' | 'environment' | 'key',
+      scopeId: b.scopeId,
+      name: b.name,
+      period: b.period.toLowerCase() as 'day' | 'week' | 'month' | 'lifetime',
+      amountMicros: Number(b.amountMicros),
+      mode: b.mode === 'HARD' ? 'hard' : 'alert',
+      alertThresholdsPercent: [...b.alertThresholds].sort((x, y) => x - y),
+    })),
+    // Customer accounts fund requests; an organisation's own account has no scope id of its own.
+    fundingAccounts: fundingAccounts.map((a) => ({
+      id: a.id,
+      orgId: a.orgId,
+      scope: a.kind.toLowerCase() as 'organization' | 'team' | 'project',
+      scopeId: a.kind === 'ORGANIZATION' ? a.orgId : a.scopeId,
+    })),
   });
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, createSnapshot, parseSnapshot, type ConfigSnapshotContent } from './config-snapshot.ts';
+import { canonicalJson, createSnapshot, parseSnapshot, type ConfigSnapshotInput } from './config-snapshot.ts';
 import { openSnapshotCredential, sealSnapshotCredential, snapshotCredentialKey } from './snapshot-credentials.ts';
 
-const content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
+const content: ConfigSnapshotInput = {
   version: 3,
   createdAt: '2026-11-24T01:00:00.000Z',
   keys: [
@@ -22,7 +22,7 @@ const content: Omit<ConfigSnapshotContent, 'schemaVersion'> = {
 describe('config snapshot', () => {
   it('stamps a content hash that survives a JSON round trip', () => {
     const snapshot = createSnapshot(content);
-    expect(snapshot.schemaVersion).toBe(2);
+    expect(snapshot.schemaVersion).toBe(3);
     expect(snapshot.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(parseSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
   });

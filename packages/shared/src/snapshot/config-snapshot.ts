@@ -7,10 +7,15 @@ import { z } from 'zod';
  * atomically, keep the last one on disk, and stamp its version on every event. Runtime policy
  * (keys, routes, prices, later limits and budgets) lives here, never in process config.
  *
+ * Money and limits (schema 3, issue 8): each organisation's time zone and billing mode, the
+ * rate limits and budgets data planes admit requests against, and the prepaid funding accounts.
+ * They describe what to enforce; how much capacity a data plane may use right now comes from
+ * its leases (shared/src/quota), never from the snapshot.
+ *
  * Invariants (checked by assertConsistent): ids and key hashes are unique, every route has at
  * least one deployment, and every deployment points at a provider and pricing rule that exist.
  */
-export const SNAPSHOT_SCHEMA_VERSION = 2;
+export const SNAPSHOT_SCHEMA_VERSION = 3;
 
 /** Provider kinds the data plane has adapters for. */
 export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'mock'] as const;
@@ -75,6 +80,52 @@ const routeSchema = z.strictObject({
   orgId: z.string().min(1),
   alias: z.string().min(1),
   deployments: z.array(deploymentSchema).min(1),
+  /** Output tokens a request without max_tokens reserves against budgets; null = the data plane's default. */
+  reserveOutputTokens: z.int().min(1).nullable().default(null),
+});
+
+const organizationSchema = z.strictObject({
+  id: z.string().min(1),
+  /** IANA time zone that budget windows (day, ISO week, month) follow. */
+  timeZone: z.string().min(1),
+  /** prepaid: a funding account at or below zero stops requests like a hard budget. */
+  billingMode: z.enum(['postpaid', 'prepaid']),
+});
+
+const rateLimitSchema = z.strictObject({
+  id: z.string().min(1),
+  orgId: z.string().min(1),
+  scope: z.enum(['key', 'team', 'project']),
+  /** The key's, team's or project's id. */
+  scopeId: z.string().min(1),
+  /** null = no limit of that kind. Minutes are UTC clock minutes. */
+  requestsPerMinute: z.int().min(0).nullable(),
+  /** Input + output tokens per minute. */
+  tokensPerMinute: z.int().min(0).nullable(),
+  concurrentRequests: z.int().min(0).nullable(),
+});
+
+const budgetSchema = z.strictObject({
+  id: z.string().min(1),
+  orgId: z.string().min(1),
+  scope: z.enum(['organization', 'team', 'project', 'environment', 'key']),
+  /** The organisation's, team's, project's, environment's or key's id. */
+  scopeId: z.string().min(1),
+  name: z.string(),
+  period: z.enum(['day', 'week', 'month', 'lifetime']),
+  amountMicros: z.int().min(0),
+  /** hard: stops requests once spent; alert: records and notifies only. */
+  mode: z.enum(['hard', 'alert']),
+  alertThresholdsPercent: z.array(z.int().min(1).max(1000)),
+});
+
+const fundingAccountSchema = z.strictObject({
+  /** The ledger account's id. */
+  id: z.string().min(1),
+  orgId: z.string().min(1),
+  /** A request draws on its project's account if it has one, else its team's, else its organisation's. */
+  scope: z.enum(['organization', 'team', 'project']),
+  scopeId: z.string().min(1),
 });
 
 const pricingRuleSchema = z.strictObject({
@@ -94,6 +145,10 @@ const contentSchema = z.strictObject({
   providers: z.array(providerSchema),
   routes: z.array(routeSchema),
   pricingRules: z.array(pricingRuleSchema),
+  organizations: z.array(organizationSchema).default([]),
+  rateLimits: z.array(rateLimitSchema).default([]),
+  budgets: z.array(budgetSchema).default([]),
+  fundingAccounts: z.array(fundingAccountSchema).default([]),
 });
 
 const snapshotSchema = contentSchema.extend({ hash: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -103,12 +158,18 @@ export type SnapshotProvider = z.infer<typeof providerSchema>;
 export type SnapshotDeployment = z.infer<typeof deploymentSchema>;
 export type SnapshotRoute = z.infer<typeof routeSchema>;
 export type SnapshotPricingRule = z.infer<typeof pricingRuleSchema>;
+export type SnapshotOrganization = z.infer<typeof organizationSchema>;
+export type SnapshotRateLimit = z.infer<typeof rateLimitSchema>;
+export type SnapshotBudget = z.infer<typeof budgetSchema>;
+export type SnapshotFundingAccount = z.infer<typeof fundingAccountSchema>;
+/** What createSnapshot takes: the money and limits lists may be left out (empty). */
+export type ConfigSnapshotInput = Omit<z.input<typeof contentSchema>, 'schemaVersion'>;
 export type ConfigSnapshotContent = z.infer<typeof contentSchema>;
 /** A snapshot with its content hash. */
 export type ConfigSnapshot = z.infer<typeof snapshotSchema>;
 
 /** Builds a snapshot from its content: checks consistency and stamps the hash. */
-export function createSnapshot(content: Omit<ConfigSnapshotContent, 'schemaVersion'>): ConfigSnapshot {
+export function createSnapshot(content: ConfigSnapshotInput): ConfigSnapshot {
   const full: ConfigSnapshotContent = contentSchema.parse({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, ...content });
   assertConsistent(full);
   return { ...full, hash: hashSnapshotContent(full) };
@@ -139,6 +200,10 @@ export function assertConsistent(content: ConfigSnapshotContent): void {
   assertUnique(content.routes.map((r) => `${r.orgId}/${r.alias}`), 'route alias (per organisation)');
   assertUnique(content.pricingRules.map((r) => r.id), 'pricing rule id');
   assertUnique(content.routes.flatMap((r) => r.deployments.map((d) => d.id)), 'deployment id');
+  assertUnique(content.organizations.map((o) => o.id), 'organization id');
+  assertUnique(content.rateLimits.map((l) => `${l.scope}/${l.scopeId}`), 'rate limit scope');
+  assertUnique(content.budgets.map((b) => `${b.scope}/${b.scopeId}/${b.period}`), 'budget scope and period');
+  assertUnique(content.fundingAccounts.map((a) => `${a.scope}/${a.scopeId}`), 'funding account scope');
   const providerOrg = new Map(content.providers.map((p) => [p.id, p.orgId]));
   const rules = new Set(content.pricingRules.map((r) => r.id));
   for (const route of content.routes) {
