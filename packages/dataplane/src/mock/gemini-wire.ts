@@ -152,17 +152,20 @@ async function stream(res: ServerResponse, directives: MockDirectives, reply: Ge
       ...((last ? usage : partial) === undefined ? {} : { usageMetadata: last ? usage : partial }),
       ...base,
     };
-    if (!res.write(`data: ${JSON.stringify(event)}\r\n\r\n`) && !closed) {
-      stats.drainWaits++;
-      await drainedOrClosed(res);
-    }
+    if (!res.write(`data: ${JSON.stringify(event)}\r\n\r\n`)) await waitForDrain(res, stats);
   }
-  if (closed) {
-    stats.streamsAbandoned++;
-    return;
+  if (closed) stats.streamsAbandoned++;
+  else {
+    stats.streamsCompleted++;
+    res.end();
   }
-  stats.streamsCompleted++;
-  res.end();
+}
+
+/** A full socket: wait until it takes more or is gone (what the mock's stats count as backpressure). */
+async function waitForDrain(res: ServerResponse, stats: MockUpstreamStats): Promise<void> {
+  if (res.destroyed) return;
+  stats.drainWaits++;
+  await drainedOrClosed(res);
 }
 
 function fail(res: ServerResponse, status: number, message: string, details?: unknown[]): void {

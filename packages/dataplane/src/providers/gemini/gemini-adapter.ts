@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, request, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from '../provider-adapter.ts';
-import { readUpstreamBody } from '../read-upstream-body.ts';
-import { UPSTREAM_ERROR_BODY_MAX_BYTES } from '../openai-compatible.ts';
-import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from '../upstream-errors.ts';
+import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from '../post-upstream.ts';
 import type { CompiledDeployment } from '../../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../../upstream/origin-of-url.ts';
-import { isUpstreamAddressRefused } from '../../upstream/address-guarded-connector.ts';
 import { fromGeminiResponse } from './from-gemini-response.ts';
 import { geminiHttpError } from './gemini-errors.ts';
 import { translateGeminiStream } from './gemini-stream.ts';
@@ -49,33 +46,16 @@ export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdap
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' };
       if (deployment.provider.credential !== null) headers['x-goog-api-key'] = deployment.provider.credential;
 
-      let response: Awaited<ReturnType<typeof request>>;
-      try {
-        response = await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
-      } catch (err) {
-        if (call.signal.aborted) throw err;
-        if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(deployment, err.category);
-        throw upstreamTransportError(deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
-      }
-      if (response.statusCode >= 400) {
-        const read = await readUpstreamBody(response.body, UPSTREAM_ERROR_BODY_MAX_BYTES, response.headers['content-length']).catch(() => null);
-        throw geminiHttpError(deployment, response.statusCode, response.headers, read?.bytes.toString('utf8') ?? '');
-      }
+      const response = await postUpstream(call, url, headers, body, options);
+      if (response.statusCode >= 400) throw geminiHttpError(deployment, response.statusCode, response.headers, await readUpstreamErrorText(response));
       const meta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: deployment.upstreamModel };
       if (call.stream) {
         return { kind: 'stream', body: translateGeminiStream(response.body, { ...meta, maxEventBytes: options.maxBodyBytes }) };
       }
-      let read: Awaited<ReturnType<typeof readUpstreamBody>>;
-      try {
-        read = await readUpstreamBody(response.body, options.maxBodyBytes, response.headers['content-length']);
-      } catch (err) {
-        if (call.signal.aborted) throw err;
-        throw upstreamTransportError(deployment, err, err instanceof undiciErrors.BodyTimeoutError);
-      }
-      if (!read.complete) throw upstreamResponseTooLarge(deployment, 'answer', options.maxBodyBytes);
+      const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
       let parsed: GeminiResponse;
       try {
-        parsed = JSON.parse(read.bytes.toString('utf8')) as GeminiResponse;
+        parsed = JSON.parse(answer.toString('utf8')) as GeminiResponse;
       } catch {
         throw invalidAnswer(deployment);
       }
