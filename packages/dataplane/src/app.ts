@@ -12,6 +12,7 @@ import { Exchange } from './http/exchange.ts';
 import { checkRequestHead } from './http/request-head.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
+import { createGeminiAdapter } from './providers/gemini/gemini-adapter.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveHealth, serveModels } from './routes/models.ts';
@@ -138,6 +139,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
       const providers = createProviderRegistry([
         gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createGeminiAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
       ]);
       deps = {
         snapshots,

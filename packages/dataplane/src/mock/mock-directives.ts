@@ -9,6 +9,11 @@
  *   mock:cut-after=<n>    stream n words, then drop the connection without finishing
  *   mock:no-usage         report no usage (like providers that do not count tokens)
  *   mock:tool-call        call a tool (the first one offered) instead of answering in text
+ *   mock:tool-call=<n>    make n parallel calls (the offered tools in turn; Gemini wire)
+ *   mock:cached=<n>       report n cached prompt tokens (Gemini wire)
+ *   mock:reasoning=<n>    report n reasoning (thought) tokens (Gemini wire)
+ *   mock:error-after=<n>  stream n chunks, then the provider's in-stream error event (Gemini wire)
+ *   mock:echo             answer with what the mock received, as JSON text (Gemini wire)
  *
  * @example "Hello mock:words=50 mock:delay=20"
  */
@@ -20,6 +25,16 @@ export interface MockDirectives {
   cutAfter: number | null;
   noUsage: boolean;
   toolCall: boolean;
+  /** Parallel tool calls asked for with `mock:tool-call=<n>`; unset means one. */
+  toolCalls?: number;
+  /** Cached prompt tokens to report (`mock:cached`); unset means none. */
+  cachedTokens?: number;
+  /** Reasoning tokens to report (`mock:reasoning`); unset means none. */
+  reasoningTokens?: number;
+  /** Chunks streamed before an in-stream error event (`mock:error-after`). */
+  errorAfter?: number;
+  /** Answer with a summary of the request as received (`mock:echo`). */
+  echo?: boolean;
 }
 
 const DIRECTIVE = /\bmock:([a-z-]+)(?:=(\d+))?/g;
@@ -49,6 +64,19 @@ export function parseMockDirectives(text: string): MockDirectives {
         break;
       case 'tool-call':
         out.toolCall = true;
+        if (value !== null) out.toolCalls = Math.min(Math.max(value, 1), 16);
+        break;
+      case 'cached':
+        if (value !== null) out.cachedTokens = Math.min(value, 10_000_000);
+        break;
+      case 'reasoning':
+        if (value !== null) out.reasoningTokens = Math.min(value, 10_000_000);
+        break;
+      case 'error-after':
+        if (value !== null) out.errorAfter = value;
+        break;
+      case 'echo':
+        out.echo = true;
         break;
     }
   }

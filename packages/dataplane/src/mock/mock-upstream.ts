@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatCompletionRequest, ChatMessage, ChatUsage } from '@proxystacks/shared/openai/wire';
 import { estimatePromptTokens, estimateTextTokens, messageText } from '../metering/estimate-tokens.ts';
 import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock-directives.ts';
+import { geminiMethodOf, serveGeminiWire } from './gemini-wire.ts';
 
 /**
  * The built-in mock provider: a real HTTP server on loopback that speaks the OpenAI chat
@@ -64,6 +65,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpst
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 0, owned_by: 'relay-mock' }] });
   }
+  const gemini = req.method === 'POST' ? geminiMethodOf(path ?? '') : null;
+  if (gemini !== null) return serveGeminiWire(req, res, stats, gemini, await readAll(req));
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
     return json(res, 404, errorBody(`No route ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'));
   }

@@ -1,25 +1,17 @@
-import { Agent, request, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
 import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
-import { readUpstreamBody } from './read-upstream-body.ts';
-import { upstreamAddressRefused, upstreamHttpError, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
+import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from './post-upstream.ts';
+import { upstreamHttpError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../upstream/origin-of-url.ts';
-import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
 
 /** Where each OpenAI-wire provider type lives when its provider sets no base URL. */
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   openai: 'https://api.openai.com/v1',
   deepseek: 'https://api.deepseek.com/v1',
 };
-
-/**
- * How much of an upstream error body is read: enough for any real provider's error JSON. The
- * rest is never read (the connection is closed): a 300 MiB error body added 471 MB of memory
- * and stalled the process for 7.8 s when error bodies were read whole (issue 6).
- */
-export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
 
 export interface OpenAICompatibleOptions {
   /** Keep-alive connection pool shared by every upstream. */
@@ -57,38 +49,9 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' };
       if (deployment.provider.credential !== null) headers.authorization = `Bearer ${deployment.provider.credential}`;
 
-      let response: Awaited<ReturnType<typeof request>>;
-      try {
-        response = await request(`${baseUrl.replace(/\/+$/, '')}/chat/completions`, {
-          method: 'POST',
-          headers,
-          body,
-          dispatcher: options.dispatcher,
-          signal: call.signal,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        });
-      } catch (err) {
-        if (call.signal.aborted) throw err;
-        if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(deployment, err.category);
-        throw upstreamTransportError(deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
-      }
-      if (response.statusCode >= 400) {
-        // A cut-off error body is still worth its prefix: it usually holds the provider's code.
-        const read = await readUpstreamBody(response.body, UPSTREAM_ERROR_BODY_MAX_BYTES, response.headers['content-length']).catch(() => null);
-        throw upstreamHttpError(deployment, response.statusCode, read?.bytes.toString('utf8') ?? '');
-      }
-      if (!call.stream) {
-        let read: Awaited<ReturnType<typeof readUpstreamBody>>;
-        try {
-          read = await readUpstreamBody(response.body, options.maxBodyBytes, response.headers['content-length']);
-        } catch (err) {
-          if (call.signal.aborted) throw err;
-          throw upstreamTransportError(deployment, err, err instanceof undiciErrors.BodyTimeoutError);
-        }
-        if (!read.complete) throw upstreamResponseTooLarge(deployment, 'answer', options.maxBodyBytes);
-        return { kind: 'json', body: read.bytes };
-      }
+      const response = await postUpstream(call, `${baseUrl.replace(/\/+$/, '')}/chat/completions`, headers, body, options);
+      if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
+      if (!call.stream) return { kind: 'json', body: await readUpstreamAnswer(call, response, options.maxBodyBytes) };
       return { kind: 'stream', body: response.body };
     },
   };

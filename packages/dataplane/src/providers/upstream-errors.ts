@@ -10,7 +10,7 @@ import { KNOWN_UPSTREAM_CODES } from './known-upstream-codes.ts';
  * put organisation and account ids in it (the issue 6 leak). The code also goes to the event's
  * `upstream_error_code`.
  */
-export function upstreamHttpError(deployment: CompiledDeployment, status: number, bodyText: string): RelayError {
+export function upstreamHttpError(deployment: CompiledDeployment, status: number, bodyText: string, options: { retryAfterSeconds?: number } = {}): RelayError {
   const upstream = parseUpstreamError(bodyText);
   const statusCode = codeForStatus(status);
   const aboutRequest = statusCode === 'upstream_invalid_request';
@@ -26,6 +26,8 @@ export function upstreamHttpError(deployment: CompiledDeployment, status: number
     attempts: [attempt],
     ...(aboutRequest && upstream.param !== undefined ? { param: upstream.param } : {}),
     ...(upstream.code === undefined ? {} : { upstreamErrorCode: upstream.code }),
+    // What the upstream asked for (a 429's wait) reaches the client as its `retry-after`.
+    ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
   });
 }
 

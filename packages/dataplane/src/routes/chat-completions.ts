@@ -156,6 +156,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
     param: lastError.param,
     attempts: failures,
     ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
+    ...(lastError.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: lastError.retryAfterSeconds }),
   });
 }
 

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import type { Agent } from 'undici';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from '../provider-adapter.ts';
+import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from '../post-upstream.ts';
+import type { CompiledDeployment } from '../../snapshot/compiled-snapshot.ts';
+import { originOfUrl } from '../../upstream/origin-of-url.ts';
+import { fromGeminiResponse } from './from-gemini-response.ts';
+import { geminiHttpError } from './gemini-errors.ts';
+import { translateGeminiStream } from './gemini-stream.ts';
+import type { GeminiResponse } from './gemini-wire.ts';
+import { toGeminiRequest } from './to-gemini-request.ts';
+
+/** Google's Gemini API, for `gemini` providers without a base URL. */
+export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+
+export interface GeminiAdapterOptions {
+  /** Keep-alive connection pool shared by every upstream (with the address-guarded connector). */
+  dispatcher: Agent;
+  /** Headers and each idle gap in a body must come within this. */
+  timeoutMs: number;
+  /** Largest JSON answer (and largest stream event) accepted (UPSTREAM_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+}
+
+/**
+ * The adapter for Gemini's native API: `POST {base}/models/{model}:generateContent`, or
+ * `:streamGenerateContent?alt=sse` for streams. The OpenAI request is translated
+ * (to-gemini-request.ts) and the answer translated back to the OpenAI wire (JSON, or an SSE
+ * stream the relay handles like any other), so routing, metering and events stay provider-agnostic.
+ *
+ * The key goes in the `x-goog-api-key` header and never in the URL, where it would end up in
+ * proxy and access logs (ARCHITECTURE.md, traps); a base URL with a query string is refused.
+ * Reference: https://ai.google.dev/api/generate-content
+ */
+export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdapter {
+  const baseUrlOf = (deployment: CompiledDeployment): string => deployment.provider.baseUrl ?? GEMINI_DEFAULT_BASE_URL;
+  return {
+    types: ['gemini'],
+    originOf: (deployment) => originOfUrl(baseUrlOf(deployment)),
+    async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
+      const { deployment } = call;
+      const url = methodUrl(baseUrlOf(deployment), deployment, call.stream);
+      // Translation errors are the client's (400 with `param`) and are thrown before any upstream call.
+      const body = JSON.stringify(toGeminiRequest(call.request));
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' };
+      if (deployment.provider.credential !== null) headers['x-goog-api-key'] = deployment.provider.credential;
+
+      const response = await postUpstream(call, url, headers, body, options);
+      if (response.statusCode >= 400) throw geminiHttpError(deployment, response.statusCode, response.headers, await readUpstreamErrorText(response));
+      const meta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: deployment.upstreamModel };
+      if (call.stream) {
+        return { kind: 'stream', body: translateGeminiStream(response.body, { ...meta, maxEventBytes: options.maxBodyBytes }) };
+      }
+      const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
+      let parsed: GeminiResponse;
+      try {
+        parsed = JSON.parse(answer.toString('utf8')) as GeminiResponse;
+      } catch {
+        throw invalidAnswer(deployment);
+      }
+      if (typeof parsed !== 'object' || parsed === null) throw invalidAnswer(deployment);
+      return { kind: 'json', body: Buffer.from(JSON.stringify(fromGeminiResponse(parsed, meta))) };
+    },
+  };
+}
+
+/**
+ * `{base}/models/{model}:{method}`. The upstream model may be written `gemini-2.5-flash`,
+ * `models/gemini-2.5-flash` or `tunedModels/my-model`, as Google's SDKs accept.
+ */
+function methodUrl(baseUrl: string, deployment: CompiledDeployment, stream: boolean): string {
+  if (baseUrl.includes('?') || baseUrl.includes('#')) {
+    throw new RelayError('upstream_error', 'The Gemini provider for this model has a base URL with a query string; the API key belongs in the provider credential, never in the URL.', {
+      attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 0 }],
+    });
+  }
+  const model = deployment.upstreamModel;
+  const resource = model.startsWith('tunedModels/') ? `tunedModels/${encodeURIComponent(model.slice(12))}` : `models/${encodeURIComponent(model.replace(/^models\//, ''))}`;
+  return `${baseUrl.replace(/\/+$/, '')}/${resource}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
+}
+
+function invalidAnswer(deployment: CompiledDeployment): RelayError {
+  return new RelayError('upstream_error', 'The upstream provider answered with invalid JSON.', {
+    attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200 }],
+  });
+}

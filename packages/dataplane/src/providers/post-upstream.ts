@@ -1,0 +1,57 @@
+import { Agent, request, errors as undiciErrors } from 'undici';
+import type { UpstreamCall } from './provider-adapter.ts';
+import { readUpstreamBody } from './read-upstream-body.ts';
+import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
+import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
+
+/** An upstream's answer, headers in and body not yet read. */
+export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
+
+/** How every adapter reaches its upstream. */
+export interface PostUpstreamOptions {
+  /** Keep-alive pool shared by every upstream, behind the address-guarded connector. */
+  dispatcher: Agent;
+  /** Headers and each idle gap in a body must come within this. */
+  timeoutMs: number;
+}
+
+/**
+ * How much of an upstream error body is read: enough for any real provider's error JSON. The
+ * rest is never read (the connection is closed): a 300 MiB error body added 471 MB of memory
+ * and stalled the process for 7.8 s when error bodies were read whole (issue 6).
+ */
+export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/**
+ * POSTs a JSON body for `call`, whatever the provider's wire. A connection refused by the
+ * address policy, a transport failure or a header timeout becomes the matching RelayError; a
+ * client abort is rethrown as it is (the route sees `ex.aborted`).
+ */
+export async function postUpstream(call: UpstreamCall, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+  try {
+    return await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  } catch (err) {
+    if (call.signal.aborted) throw err;
+    if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
+    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
+  }
+}
+
+/** The text of an error answer, at most UPSTREAM_ERROR_BODY_MAX_BYTES: a cut-off body is still worth its prefix (it usually holds the code). */
+export async function readUpstreamErrorText(answer: UpstreamAnswer): Promise<string> {
+  const read = await readUpstreamBody(answer.body, UPSTREAM_ERROR_BODY_MAX_BYTES, answer.headers['content-length']).catch(() => null);
+  return read?.bytes.toString('utf8') ?? '';
+}
+
+/** A whole JSON answer, refused past `maxBodyBytes` (`upstream_response_too_large`); a body timeout or reset is a transport error. */
+export async function readUpstreamAnswer(call: UpstreamCall, answer: UpstreamAnswer, maxBodyBytes: number): Promise<Buffer> {
+  let read: Awaited<ReturnType<typeof readUpstreamBody>>;
+  try {
+    read = await readUpstreamBody(answer.body, maxBodyBytes, answer.headers['content-length']);
+  } catch (err) {
+    if (call.signal.aborted) throw err;
+    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.BodyTimeoutError);
+  }
+  if (!read.complete) throw upstreamResponseTooLarge(call.deployment, 'answer', maxBodyBytes);
+  return read.bytes;
+}
