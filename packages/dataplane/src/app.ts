@@ -13,6 +13,7 @@ import { checkRequestHead } from './http/request-head.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
 import { createGeminiAdapter } from './providers/gemini/gemini-adapter.ts';
+import { createAnthropicAdapter } from './providers/anthropic/anthropic-adapter.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveHealth, serveModels } from './routes/models.ts';
@@ -140,6 +141,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       const providers = createProviderRegistry([
         gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
         gateAdapter(createGeminiAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createAnthropicAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes, maxSseEventBytes: config.upstreamMaxSseEventBytes }), gate),
       ]);
       deps = {
         snapshots,

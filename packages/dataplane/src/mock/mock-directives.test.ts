@@ -14,6 +14,11 @@ describe('mock directives', () => {
     });
   });
 
+  it('reads the prompt-cache write count (Anthropic wire)', () => {
+    expect(parseMockDirectives('mock:cached=30 mock:cache-write=20')).toMatchObject({ cachedTokens: 30, cacheWriteTokens: 20 });
+    expect(parseMockDirectives('plain').cacheWriteTokens).toBeUndefined();
+  });
+
   it('keeps defaults and clamps or ignores out-of-range values', () => {
     expect(parseMockDirectives('plain text')).toMatchObject({ words: 12, failStatus: null, cutAfter: null });
     expect(parseMockDirectives('mock:words=0').words).toBe(1);

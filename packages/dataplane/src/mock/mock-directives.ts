@@ -9,11 +9,12 @@
  *   mock:cut-after=<n>    stream n words, then drop the connection without finishing
  *   mock:no-usage         report no usage (like providers that do not count tokens)
  *   mock:tool-call        call a tool (the first one offered) instead of answering in text
- *   mock:tool-call=<n>    make n parallel calls (the offered tools in turn; Gemini wire)
- *   mock:cached=<n>       report n cached prompt tokens (Gemini wire)
- *   mock:reasoning=<n>    report n reasoning (thought) tokens (Gemini wire)
- *   mock:error-after=<n>  stream n chunks, then the provider's in-stream error event (Gemini wire)
- *   mock:echo             answer with what the mock received, as JSON text (Gemini wire)
+ *   mock:tool-call=<n>    make n parallel calls (the offered tools in turn; Gemini and Anthropic wires)
+ *   mock:cached=<n>       report n cached prompt tokens (Gemini and Anthropic wires)
+ *   mock:cache-write=<n>  report n prompt tokens as written to the prompt cache (Anthropic wire)
+ *   mock:reasoning=<n>    report n reasoning (thought) tokens (Gemini and Anthropic wires)
+ *   mock:error-after=<n>  stream n chunks, then the provider's in-stream error event (Gemini and Anthropic wires)
+ *   mock:echo             answer with what the mock received, as JSON text (Gemini and Anthropic wires)
  *
  * @example "Hello mock:words=50 mock:delay=20"
  */
@@ -29,6 +30,8 @@ export interface MockDirectives {
   toolCalls?: number;
   /** Cached prompt tokens to report (`mock:cached`); unset means none. */
   cachedTokens?: number;
+  /** Prompt tokens to report as written to the prompt cache (`mock:cache-write`); unset means none. */
+  cacheWriteTokens?: number;
   /** Reasoning tokens to report (`mock:reasoning`); unset means none. */
   reasoningTokens?: number;
   /** Chunks streamed before an in-stream error event (`mock:error-after`). */
@@ -68,6 +71,9 @@ export function parseMockDirectives(text: string): MockDirectives {
         break;
       case 'cached':
         if (value !== null) out.cachedTokens = Math.min(value, 10_000_000);
+        break;
+      case 'cache-write':
+        if (value !== null) out.cacheWriteTokens = Math.min(value, 10_000_000);
         break;
       case 'reasoning':
         if (value !== null) out.reasoningTokens = Math.min(value, 10_000_000);

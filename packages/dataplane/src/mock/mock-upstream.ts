@@ -5,6 +5,7 @@ import type { ChatCompletionRequest, ChatMessage, ChatUsage } from '@proxystacks
 import { estimatePromptTokens, estimateTextTokens, messageText } from '../metering/estimate-tokens.ts';
 import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock-directives.ts';
 import { geminiMethodOf, serveGeminiWire } from './gemini-wire.ts';
+import { serveAnthropicMessages } from './anthropic-wire.ts';
 
 /**
  * The built-in mock provider: a real HTTP server on loopback that speaks the OpenAI chat
@@ -67,6 +68,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpst
   }
   const gemini = req.method === 'POST' ? geminiMethodOf(path ?? '') : null;
   if (gemini !== null) return serveGeminiWire(req, res, stats, gemini, await readAll(req));
+  if (req.method === 'POST' && path === '/v1/messages') return serveAnthropicMessages(req, res, await readAll(req), stats);
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
     return json(res, 404, errorBody(`No route ${req.method} ${path}`, 'invalid_request_error', 'unknown_url'));
   }
