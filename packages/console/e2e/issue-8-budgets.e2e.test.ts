@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs, pollUntil } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, newPage, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -42,7 +42,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: limits and budgets in the console', () 
     const { startRelay } = await import('@proxystacks/controlplane/runtime/start-relay');
     relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs() });
-    demo = (await adminGraphql<{ keys: DemoKey[] }>(relay, '{ keys { id name team { id name } project { id } environment { id } } }')).keys[0]!;
+    demo = (await ownerGraphql<{ keys: DemoKey[] }>(relay, '{ keys { id name team { id name } project { id } environment { id } } }')).keys[0]!;
     // Spend of the demo key today, as the ledger posts a request (funding −c, provider spend +c).
     await postRequestSpend(relay, demo, 300_000n);
   });
@@ -84,7 +84,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: limits and budgets in the console', () 
       expect(await row.getByTestId(`budget-resets-${budgetId}`).textContent()).toMatch(/^in (\d+h \d+m|\d+m|under a minute)$/);
 
       // The quota service records a crossed threshold: it shows in the history.
-      const budget = (await adminGraphql<{ budgets: Array<{ id: string; currentWindow: { start: string; end: string } }> }>(relay, '{ budgets(scope: KEY) { id currentWindow { start end } } }')).budgets[0]!;
+      const budget = (await ownerGraphql<{ budgets: Array<{ id: string; currentWindow: { start: string; end: string } }> }>(relay, '{ budgets(scope: KEY) { id currentWindow { start end } } }')).budgets[0]!;
       await relay.services.recordBudgetAlert(relay.services.db.prisma, {
         budgetId: budget.id,
         windowStart: Date.parse(budget.currentWindow.start),
@@ -101,7 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: limits and budgets in the console', () 
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'issue-8-key-limits.png'), fullPage: true });
 
       // What the page did is what the server has.
-      const saved = await adminGraphql<{ rateLimits: unknown[]; budgets: unknown[] }>(
+      const saved = await ownerGraphql<{ rateLimits: unknown[]; budgets: unknown[] }>(
         relay,
         'query($id: ID!) { rateLimits(scope: KEY, scopeId: $id) { requestsPerMinute tokensPerMinute concurrentRequests } budgets(scopeId: $id) { period amountMicros alertThresholds } }',
         { id: demo.id },
@@ -145,7 +145,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: limits and budgets in the console', () 
   });
 
   it('a viewer sees limits, usage and alerts without any form', async () => {
-    const created = await adminGraphql<{ createApiToken: { token: string } }>(relay, 'mutation { createApiToken(input: { name: "issue 8 viewer", role: VIEWER }) { token } }');
+    const created = await ownerGraphql<{ createApiToken: { token: string } }>(relay, 'mutation { createApiToken(input: { name: "issue 8 viewer", role: VIEWER }) { token } }');
     const { context, page } = await newPage(browser, pageErrors);
     try {
       await signIn(page, relay, created.createApiToken.token);
@@ -162,14 +162,6 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: limits and budgets in the console', () 
   });
 });
 
-async function newPage(browser: Browser, pageErrors: string[]): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return { context, page };
-}
-
 async function signIn(page: Page, relay: RunningRelay, token: string): Promise<void> {
   await page.goto(`${relay.controlplaneUrl}/sign-in`);
   await page.getByTestId('token-input').fill(token);
@@ -182,17 +174,6 @@ async function openKeyLimits(page: Page, keyId: string) {
   const panel = page.getByTestId('key-limits-panel');
   await panel.getByTestId(`limits-key-${keyId}-rate`).waitFor();
   return panel;
-}
-
-async function adminGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.adminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
 }
 
 /** A REQUEST posting of `costMicros` for the key, now, as the ledger writes one. */
