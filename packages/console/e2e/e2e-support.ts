@@ -1,6 +1,8 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
+import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 
 /** Chromium flags for a quiet, sandbox-free headless run in CI containers (ARCHITECTURE.md). */
 export function chromiumArgs(): string[] {
@@ -60,4 +62,25 @@ export async function pollUntil<T>(
     if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`Gave up waiting for ${what} after ${attempts} attempts`);
+}
+
+/** A fresh browser context and page (1400×900, 15 s default timeout), with page errors collected into `pageErrors`. */
+export async function newPage(browser: Browser, pageErrors: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { context, page };
+}
+
+/** A GraphQL call with the relay's admin (owner) token; throws on any error. */
+export async function ownerGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.adminToken}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
 }

@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, newPage, ownerGraphql } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -166,14 +166,6 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: signing in as each role in Chromium', (
   });
 });
 
-async function newPage(browser: Browser, pageErrors: string[]): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return { context, page };
-}
-
 /** Opens the set-up link on this relay (the token is in the fragment), sets the password twice, lands signed in. */
 async function completeSetup(page: Page, relay: RunningRelay, setupUrl: string): Promise<void> {
   const fragment = new URL(setupUrl).hash;
@@ -211,13 +203,3 @@ async function createUser(relay: RunningRelay, email: string, role: Role, teamId
   return data.createUser;
 }
 
-async function ownerGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.adminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}

@@ -14,6 +14,8 @@ const SECRET_FIELDS = new Set([
   'csrfHash',
   'secret',
   'token',
+  // Webhook URLs often carry the receiver's secret in their path (budget alert webhooks).
+  'webhookUrl',
 ]);
 
 /** What a secret field is replaced with: says a value was there (and changed or not) without showing it. */

@@ -30,6 +30,8 @@ export interface GraphQLDeps {
   currentSnapshot(): { version: number; hash: string; createdAt: string };
   /** Console sessions and set-up links; default DEFAULT_AUTH_SETTINGS. */
   auth?: AuthSettings;
+  /** The clock budget windows are read at (epoch ms); default Date.now. Tests pass a fake one. */
+  now?: () => number;
 }
 
 /** Where a request came from, for the audit trail. */

@@ -6,6 +6,8 @@ import { createDatabase, type Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { ensureBootstrap, type OwnerSetup } from '../domain/bootstrap.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../domain/snapshot-publisher.ts';
+import { createBudgetAlertRecorder, type BudgetAlertRecorder } from '../money/budget-alerts.ts';
+import { createBudgetWebhookDeliverer } from '../money/budget-webhook.ts';
 import { createKeyUsageSync } from '../domain/sync-key-usage.ts';
 import { createControlplane } from '../server.ts';
 
@@ -17,6 +19,8 @@ export interface ControlplaneServices {
   clickhouse: ClickHouse;
   publisher: SnapshotPublisher;
   keyUsageSync: ReturnType<typeof createKeyUsageSync>;
+  /** Records budget alerts (the quota service calls it) and hands their webhooks to the deliverer. */
+  recordBudgetAlert: BudgetAlertRecorder;
   /** Plaintext secrets created by this start (null when they existed before), and the owner user it made. */
   bootstrap: { adminToken: string | null; demoKey: string | null; ownerSetup: OwnerSetup | null };
   listen(port: number, host: string): Promise<number>;
@@ -77,6 +81,11 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     keyUsageSync.start();
     closers.unshift(async () => keyUsageSync.stop());
 
+    // Budget alert webhooks follow the provider base-URL policy; pending ones resume now.
+    const budgetWebhooks = createBudgetWebhookDeliverer({ prisma: db.prisma, policy: config.providerUrlPolicy, logger });
+    await budgetWebhooks.start();
+    closers.unshift(() => budgetWebhooks.stop());
+
     const server = createControlplane({
       config,
       db,
@@ -92,6 +101,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
       clickhouse,
       publisher,
       keyUsageSync,
+      recordBudgetAlert: createBudgetAlertRecorder(budgetWebhooks),
       bootstrap,
       listen: (port, host) => server.listen(port, host),
       close: () => closeAll(closers),

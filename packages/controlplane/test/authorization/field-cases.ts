@@ -67,6 +67,16 @@ export async function freshUser(fx: Fixture): Promise<{ userId: string; grantId:
   return { userId: user.id, grantId: grant.id };
 }
 
+/** A fresh DAY budget of 1.00 on a fresh project of `team`. */
+async function freshBudget(fx: Fixture, team: TeamSlot): Promise<string> {
+  const project = await freshProject(fx, team);
+  const budget = await fx.prisma.budget.create({ data: { orgId: fx.orgId, scope: 'PROJECT', scopeId: project.id, period: 'DAY', amountMicros: 1_000_000n } });
+  return budget.id;
+}
+
+/** Time zones the matrix alternates between, so every setOrganizationTimeZone call changes something. */
+const MATRIX_ZONES = ['Europe/Berlin', 'America/New_York'];
+
 const SPAN = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
 
 /**
@@ -90,6 +100,10 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     auditEntries: { scope: 'org', permission: 'audit:read', call: async () => ({ query: '{ auditEntries { entries { id } nextCursor } }' }) },
     refusedRequests: { scope: 'org', permission: 'audit:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { refusedRequests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
     users: { scope: 'org', permission: 'members:manage', call: async () => ({ query: '{ users { id email hasPassword grants { id role team { id } } } }' }) },
+    rateLimits: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ rateLimits { id scope scopeName requestsPerMinute } }' }) },
+    budgets: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ budgets { id scopeName currentWindow { start end } spentMicros remainingMicros percentUsed resetsAt } }' }) },
+    budgetAlerts: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ budgetAlerts { alerts { id webhookStatus } nextCursor } }' }) },
+    organization: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ organization { id name timeZone } }' }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
   },
   Mutation: {
@@ -242,6 +256,53 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
         query: 'mutation($providerId: ID!, $model: String!) { createPricingRule(input: { providerId: $providerId, model: $model, inputMicrosPerMTok: "1", outputMicrosPerMTok: "2" }) { id } }',
         variables: { providerId: fx.providerId, model: unique('model') },
       }),
+    },
+    setRateLimit: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({
+        query: 'mutation($id: ID!) { setRateLimit(input: { scope: KEY, scopeId: $id, requestsPerMinute: 60, tokensPerMinute: null, concurrentRequests: 4 }) { id } }',
+        variables: { id: await freshKey(fx, team) },
+      }),
+    },
+    removeRateLimit: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => {
+        const limit = await fx.prisma.rateLimit.create({ data: { orgId: fx.orgId, scope: 'KEY', scopeId: await freshKey(fx, team), requestsPerMinute: 10 } });
+        return { query: 'mutation($id: ID!) { removeRateLimit(id: $id) { id } }', variables: { id: limit.id } };
+      },
+    },
+    createBudget: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({
+        query: 'mutation($id: ID!) { createBudget(input: { scope: PROJECT, scopeId: $id, period: MONTH, amountMicros: "5000000", alertThresholds: [80, 50, 80] }) { id alertThresholds } }',
+        variables: { id: (await freshProject(fx, team)).id },
+      }),
+    },
+    updateBudget: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { updateBudget(id: $id, input: { amountMicros: "2000000", mode: ALERT }) { id } }', variables: { id: await freshBudget(fx, team) } }),
+    },
+    deleteBudget: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { deleteBudget(id: $id) }', variables: { id: await freshBudget(fx, team) } }),
+    },
+    setOrganizationTimeZone: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => {
+        const { timeZone } = await fx.prisma.organization.findUniqueOrThrow({ where: { id: fx.orgId } });
+        return { query: 'mutation($zone: String!) { setOrganizationTimeZone(timeZone: $zone) { timeZone } }', variables: { zone: MATRIX_ZONES.find((z) => z !== timeZone)! } };
+      },
+    },
+    setAliasReserveOutputTokens: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasReserveOutputTokens(aliasId: $id, reserveOutputTokens: 512) { id reserveOutputTokens } }', variables: { id: fx.aliasId } }),
     },
   },
 };

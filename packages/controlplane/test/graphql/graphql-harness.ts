@@ -16,6 +16,7 @@ import { createGraphQLHandler } from '../../src/graphql/handler.ts';
 import { DEFAULT_AUTH_SETTINGS, type AuthSettings } from '../../src/auth/auth-settings.ts';
 import { MIN_PASSWORD_HASH_COST, passwordHashParams } from '../../src/auth/password-hash.ts';
 import { handleAuth } from '../../src/auth/session-routes.ts';
+import { openTestDatabase, type TestDatabaseKind } from '../support/test-database.ts';
 
 /** A GraphQL response as the test sees it: HTTP status and parsed body. */
 export interface GraphQLResponse<T> {
@@ -60,6 +61,10 @@ export interface GraphQLHarnessOptions {
   currentSnapshot?: () => { version: number; hash: string; createdAt: string };
   /** Console sessions and password hashing; default the defaults with the cheapest hash cost (2^14). */
   auth?: AuthSettings;
+  /** The clock budget windows are read at; default Date.now. */
+  now?: () => number;
+  /** Default PGlite; 'postgres' needs TEST_DATABASE_URL (a fresh database is created and dropped). */
+  database?: TestDatabaseKind;
 }
 
 /** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
@@ -71,7 +76,8 @@ export const offlineResolver: HostResolver = async (hostName) => {
 export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): Promise<GraphQLHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'relay-graphql-test-'));
   const logger = options.logger ?? pino({ level: 'silent' });
-  const db = await createDatabase({ databaseUrl: null, pglitePath: join(dir, 'pglite') });
+  const testDb = options.database === 'postgres' ? await openTestDatabase('postgres') : null;
+  const db = await createDatabase({ databaseUrl: testDb?.url ?? null, pglitePath: join(dir, 'pglite') });
   await migrateDatabase(db, logger);
   const clickhouse = await createClickHouse({
     url: null,
@@ -100,6 +106,7 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     currentSnapshot: options.currentSnapshot ?? (() => ({ version: 7, hash: 'sha256:abc', createdAt: '2025-01-02T03:04:05.000Z' })),
     auth,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   // /auth/* as the control plane server routes it (src/server.ts), everything else to GraphQL.
   const authDeps = { prisma: db.prisma, keySecret, auth, logger };
@@ -141,6 +148,7 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await clickhouse.close();
       await db.close();
+      await testDb?.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { isIP, type LookupFunction } from 'node:net';
-import { buildConnector } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import { firstRefusedAddress, systemHostResolver, type HostResolver, type ResolvedAddress } from '@proxystacks/shared/net/host-resolver';
 import { classifyAddress, classifyHostName, describeCategory, judgeCategory, type AddressCategory, type UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 
@@ -96,6 +96,15 @@ export function createAddressGuardedConnector(options: AddressGuardOptions): bui
     if (refused !== null) throw new UpstreamAddressRefusedError(hostName, refused.category);
     return answers;
   }
+}
+
+/**
+ * A keep-alive pool whose every connection goes through {@link createAddressGuardedConnector}:
+ * for callers outside the data plane that dial admin-chosen URLs (the control plane's budget
+ * alert webhooks), so they get the same policy and rebinding check as provider traffic.
+ */
+export function createAddressGuardedAgent(options: AddressGuardOptions & { keepAliveTimeoutMs?: number }): Agent {
+  return new Agent({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000, connect: createAddressGuardedConnector(options) });
 }
 
 /**

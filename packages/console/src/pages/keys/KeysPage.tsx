@@ -5,6 +5,7 @@ import { useViewer } from '../../auth/use-viewer.ts';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { describeError } from '../../graphql/describe-error.ts';
+import { ScopeLimits } from '../limits/ScopeLimits.tsx';
 import { CreateKeyForm } from './CreateKeyForm.tsx';
 import { KeySecretPanel } from './KeySecretPanel.tsx';
 import { KeyStatusFilter } from './KeyStatusFilter.tsx';
@@ -12,7 +13,7 @@ import { KeysTable } from './KeysTable.tsx';
 import { RevokeKeyDialog } from './RevokeKeyDialog.tsx';
 import { RotateKeyDialog } from './RotateKeyDialog.tsx';
 import { createKeyActions } from './key-actions.ts';
-import { KeyAliasesQuery, KeysPageQuery, type ApiKeyStatus } from './keys.graphql.ts';
+import { KeyAliasesQuery, KeysPageQuery, type ApiKeyStatus, type KeyRow } from './keys.graphql.ts';
 
 // With no keys listed the cached result names no ApiKey, so a createKey would not invalidate it;
 // naming the type here makes every ApiKey mutation refetch the list.
@@ -22,6 +23,7 @@ const KEYS_CONTEXT = { additionalTypenames: ['ApiKey'] };
 export function KeysPage(): JSX.Element {
   const viewer = useViewer();
   const [status, setStatus] = createSignal<ApiKeyStatus | null>(null);
+  const [limitsOf, setLimitsOf] = createSignal<KeyRow | null>(null);
   const [keys, refetchKeys] = createQuery({
     query: KeysPageQuery,
     variables: () => ({ status: status() }),
@@ -70,7 +72,21 @@ export function KeysPage(): JSX.Element {
             onRevoke={actions.askRevoke}
             onRotate={actions.askRotate}
             onSetEnabled={(key, enabled) => void actions.setEnabled(key, enabled)}
+            onShowLimits={setLimitsOf}
           />
+        )}
+      </Show>
+      <Show when={limitsOf()} keyed>
+        {(key) => (
+          <section class="panel" aria-labelledby="key-limits-title" data-testid="key-limits-panel">
+            <div class="toolbar">
+              <h2 id="key-limits-title">Limits and budgets of {key.name}</h2>
+              <button type="button" class="button" onClick={() => setLimitsOf(null)}>
+                Close
+              </button>
+            </div>
+            <ScopeLimits scope="KEY" scopeId={key.id} teamId={key.team.id} />
+          </section>
         )}
       </Show>
       <RevokeKeyDialog

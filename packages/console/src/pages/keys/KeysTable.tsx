@@ -13,6 +13,8 @@ export interface KeysTableProps {
   onRevoke(key: KeyRow): void;
   onRotate(key: KeyRow): void;
   onSetEnabled(key: KeyRow, enabled: boolean): void;
+  /** Opens the key's rate limits, budgets and alert history. */
+  onShowLimits(key: KeyRow): void;
 }
 
 /** The keys table: where each key lives, its status, labels and allow-list, and the actions the viewer may take. */
@@ -54,6 +56,15 @@ export function KeysTable(props: KeysTableProps): JSX.Element {
       ),
     },
     { id: 'last-used', header: 'Last used', cell: (key) => <OptionalTime iso={key.lastUsedAt} empty="Never" /> },
+    {
+      id: 'limits',
+      header: 'Limits',
+      cell: (key) => (
+        <button type="button" class="button button-small" onClick={() => props.onShowLimits(key)} aria-label={`Limits and budgets of key ${key.name}`} data-testid={`key-limits-${key.id}`}>
+          Limits
+        </button>
+      ),
+    },
     {
       id: 'actions',
       header: 'Actions',

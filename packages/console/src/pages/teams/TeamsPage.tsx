@@ -6,7 +6,9 @@ import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { createSubmission } from '../../graphql/create-submission.ts';
 import { describeError, type ErrorDescription } from '../../graphql/describe-error.ts';
+import { LimitsDetails } from '../limits/LimitsDetails.tsx';
 import { AddEnvironmentForm } from './AddEnvironmentForm.tsx';
+import { OrganizationSettings } from './OrganizationSettings.tsx';
 import { checkDisplayName } from './tenancy-names.ts';
 import { CreateEnvironmentMutation, CreateProjectMutation, CreateTeamMutation, TeamTreeQuery, type TeamNode } from './teams.graphql.ts';
 
@@ -47,12 +49,14 @@ export function TeamsPage(): JSX.Element {
           <CreateProjectForm teams={writableTeams()} busy={createProject.busy()} error={createProject.error()} onCreate={(input) => createProject.run({ input })} />
         </Show>
       </div>
+      <OrganizationSettings />
       <ErrorBanner error={tree.error === undefined ? null : describeError(tree.error)} testId="teams-error" />
       <Show when={tree.data} fallback={<Show when={tree.error === undefined}><Loading label="Loading teams…" /></Show>}>
         <For each={teams()} fallback={<p class="muted">No teams you can see.</p>}>
           {(team) => (
             <section class="panel" aria-labelledby={`team-${team.id}`} data-testid={`team-${team.id}`}>
               <h2 id={`team-${team.id}`}>{team.name}</h2>
+              <LimitsDetails scope="TEAM" scopeId={team.id} teamId={team.id} summary={`Limits and budgets of ${team.name}`} />
               <table class="data-table">
                 <caption>Projects of {team.name}</caption>
                 <thead>
@@ -65,7 +69,10 @@ export function TeamsPage(): JSX.Element {
                   <For each={team.projects} fallback={<tr><td class="empty" colSpan={2}>No projects yet.</td></tr>}>
                     {(project) => (
                       <tr data-testid={`project-row-${project.id}`}>
-                        <td data-column="project">{project.name}</td>
+                        <td data-column="project">
+                          {project.name}
+                          <LimitsDetails scope="PROJECT" scopeId={project.id} teamId={team.id} />
+                        </td>
                         <td data-column="environments">
                           <ul class="chip-list">
                             <For each={project.environments}>{(env) => <li class="chip" data-testid={`environment-${env.id}`}>{env.name}</li>}</For>

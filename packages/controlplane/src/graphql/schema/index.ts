@@ -14,3 +14,8 @@ import './refused-requests.ts';
 import './audit.ts';
 import './api-tokens.ts';
 import './users.ts';
+import './money-enums.ts';
+import './organization.ts';
+import './rate-limits.ts';
+import './budgets.ts';
+import './budget-alerts.ts';

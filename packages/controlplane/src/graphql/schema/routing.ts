@@ -1,6 +1,7 @@
 import { addModelRoute, ALL_ENVIRONMENTS, createModelAlias, listModelAliases, removeModelRoute } from '../../domain/routing.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
+import { RESERVE_OUTPUT_TOKENS_RANGE, setAliasReserveOutputTokens } from '../../money/alias-output-reserve.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 
@@ -10,6 +11,10 @@ builder.prismaObject('ModelAlias', {
     id: t.exposeID('id'),
     alias: t.exposeString('alias'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    reserveOutputTokens: t.exposeInt('reserveOutputTokens', {
+      nullable: true,
+      description: "Output tokens a request without max_tokens reserves against budgets and token limits; null = the data plane's default.",
+    }),
     routes: t.relation('routes', {
       description: 'In the order the data plane tries them: priority, then heavier weight first.',
       query: { orderBy: [{ priority: 'asc' }, { weight: 'desc' }, { createdAt: 'asc' }] },
@@ -97,6 +102,17 @@ builder.mutationFields((t) => ({
       const alias = await removeModelRoute(ctx.prisma, ctx.principal.orgId, String(id), auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return alias;
+    },
+  }),
+  setAliasReserveOutputTokens: t.prismaField({
+    authScopes: { org: 'config:write' },
+    type: 'ModelAlias',
+    description: `Sets the output tokens a request to this alias without max_tokens reserves (${RESERVE_OUTPUT_TOKENS_RANGE.min}–${RESERVE_OUTPUT_TOKENS_RANGE.max}); null = the data plane's default.`,
+    args: { aliasId: t.arg.id({ required: true }), reserveOutputTokens: t.arg.int() },
+    resolve: async (query, _root, args, ctx, info) => {
+      await setAliasReserveOutputTokens(ctx.prisma, ctx.principal.orgId, String(args.aliasId), args.reserveOutputTokens ?? null, auditOf(ctx, info));
+      await ctx.deps.onConfigChanged();
+      return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: String(args.aliasId) } });
     },
   }),
 }));
