@@ -39,6 +39,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     providerUrls: { policy: config.providerUrlPolicy, resolve: systemHostResolver },
     maxBodyBytes: config.graphqlMaxBodyBytes,
     auth: config.auth,
+    analyticsRetention: config.analyticsRetention,
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { Principal } from '../auth/roles.ts';
@@ -30,6 +31,8 @@ export interface GraphQLDeps {
   currentSnapshot(): { version: number; hash: string; createdAt: string };
   /** Console sessions and set-up links; default DEFAULT_AUTH_SETTINGS. */
   auth?: AuthSettings;
+  /** Analytics TTLs: a rollup is read only for ranges it still holds; default keep forever. */
+  analyticsRetention?: AnalyticsRetentionDays;
 }
 
 /** Where a request came from, for the audit trail. */

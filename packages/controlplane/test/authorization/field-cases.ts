@@ -90,6 +90,8 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     auditEntries: { scope: 'org', permission: 'audit:read', call: async () => ({ query: '{ auditEntries { entries { id } nextCursor } }' }) },
     refusedRequests: { scope: 'org', permission: 'audit:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { refusedRequests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
     users: { scope: 'org', permission: 'members:manage', call: async () => ({ query: '{ users { id email hasPassword grants { id role team { id } } } }' }) },
+    timeSeries: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { timeSeries(from: $from, to: $to, bucket: DAY, groupBy: MODEL) { groups { key points { bucketStart requests } } } }', variables: SPAN }) },
+    topN: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { topN(from: $from, to: $to, by: KEY) { rows { key requests } totals { requests } } }', variables: SPAN }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
   },
   Mutation: {
