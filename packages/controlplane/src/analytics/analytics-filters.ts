@@ -1,4 +1,5 @@
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import { InputError } from '../domain/input-error.ts';
 import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
 
 /** Which requests count by outcome: HTTP status below 400, or 400 and above. */
@@ -90,5 +91,36 @@ export function scopedRangeWhere(time: string, range: ScopedRange, filters: Anal
       from: formatEventTime(range.from.getTime()),
       to: formatEventTime(range.to.getTime()),
     },
+  };
+}
+
+/** Filter values as an API receives them (GraphQL arguments, export query strings). */
+export interface FilterArgValues {
+  keyId?: string | number | null;
+  model?: string | null;
+  upstreamModel?: string | null;
+  providerId?: string | number | null;
+  statusCode?: number | null;
+  status?: RequestStatusFilter | null;
+  errorCode?: string | null;
+}
+
+/**
+ * The dimension filters of `args` (the scope ones go through eventScopeOf).
+ * @throws InputError on a status code outside 100–599.
+ */
+export function analyticsFiltersOf(args: FilterArgValues): AnalyticsFilters {
+  if (args.statusCode !== null && args.statusCode !== undefined && (args.statusCode < 100 || args.statusCode > 599)) {
+    throw new InputError('`statusCode` must be an HTTP status from 100 to 599.', 'BAD_USER_INPUT', 'statusCode');
+  }
+  const text = (value: string | number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
+  return {
+    keyId: text(args.keyId),
+    model: args.model ?? null,
+    upstreamModel: args.upstreamModel ?? null,
+    providerId: text(args.providerId),
+    statusCode: args.statusCode ?? null,
+    status: args.status ?? null,
+    errorCode: args.errorCode ?? null,
   };
 }

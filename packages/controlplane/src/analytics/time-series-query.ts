@@ -122,7 +122,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
  *   repeated hour at the end of summer time is two buckets, not one.
  * - DAY: the zone's local midnight (a DST day has 23 or 25 hours).
  */
-function bucketSeconds(bucket: TimeBucket, t: string): string {
+export function bucketSeconds(bucket: TimeBucket, t: string): string {
   switch (bucket) {
     case 'MINUTE':
       return `toUnixTimestamp(toStartOfMinute(${t}))`;

@@ -1,5 +1,4 @@
-import type { AnalyticsFilters, RequestStatusFilter } from '../../analytics/analytics-filters.ts';
-import { InputError } from '../../domain/input-error.ts';
+export { analyticsFiltersOf } from '../../analytics/analytics-filters.ts';
 import { builder } from '../builder.ts';
 import { RequestStatusFilterEnum } from './enums.ts';
 
@@ -26,33 +25,3 @@ export function analyticsFilterArgs(arg: ArgBuilder) {
   };
 }
 
-/** The filter argument values as the analytics queries take them. */
-export interface FilterArgValues {
-  keyId?: string | number | null;
-  model?: string | null;
-  upstreamModel?: string | null;
-  providerId?: string | number | null;
-  statusCode?: number | null;
-  status?: RequestStatusFilter | null;
-  errorCode?: string | null;
-}
-
-/**
- * The dimension filters of `args` (the scope ones go through eventScopeOf).
- * @throws InputError on a status code outside 100–599.
- */
-export function analyticsFiltersOf(args: FilterArgValues): AnalyticsFilters {
-  if (args.statusCode !== null && args.statusCode !== undefined && (args.statusCode < 100 || args.statusCode > 599)) {
-    throw new InputError('`statusCode` must be an HTTP status from 100 to 599.', 'BAD_USER_INPUT', 'statusCode');
-  }
-  const text = (value: string | number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
-  return {
-    keyId: text(args.keyId),
-    model: args.model ?? null,
-    upstreamModel: args.upstreamModel ?? null,
-    providerId: text(args.providerId),
-    statusCode: args.statusCode ?? null,
-    status: args.status ?? null,
-    errorCode: args.errorCode ?? null,
-  };
-}
