@@ -6,7 +6,8 @@ import { assertQueryRange } from '../../analytics/query-range.ts';
 import { assertTimeZone } from '../../analytics/time-zone.ts';
 import { loadScopeLabels, type ScopeLabels } from '../../domain/scope-labels.ts';
 import type { GraphQLContext } from '../context.ts';
-import { analyticsAuthScopes, eventScopeOf } from '../analytics-scope.ts';
+import { analyticsAuthScopes, eventScopeOf, type AnalyticsScopeArgs } from '../analytics-scope.ts';
+import type { FilterArgValues } from '../../analytics/analytics-filters.ts';
 import { builder } from '../builder.ts';
 import { analyticsFilterArgs, analyticsFiltersOf } from './analytics-args.ts';
 
@@ -160,17 +161,12 @@ builder.queryFields((t) => ({
       assertTimeZone(timeZone, 'timeZone');
       checkGroupLimit(args.groupLimit, 'groupLimit');
       const result = await queryTimeSeries(ctx.deps.clickhouse, {
-        orgId: ctx.principal.orgId,
-        scope: eventScopeOf(ctx, 'spend:read', args),
-        filters: analyticsFiltersOf(args),
-        from: args.from,
-        to: args.to,
+        ...aggregateScopeOf(ctx, args),
         bucket: args.bucket,
         timeZone,
         groupBy: args.groupBy ?? null,
         groupLimit: args.groupLimit ?? null,
         metrics: args.metrics ?? null,
-        ...(ctx.deps.analyticsRetention ? { retention: ctx.deps.analyticsRetention } : {}),
       });
       const labels = await labelsOf(ctx, args.groupBy ?? null, result.groups.map((group) => group.key));
       return {
@@ -200,16 +196,11 @@ builder.queryFields((t) => ({
       assertQueryRange(args.from, args.to);
       checkTopLimit(args.limit, 'limit');
       const result = await queryTop(ctx.deps.clickhouse, {
-        orgId: ctx.principal.orgId,
-        scope: eventScopeOf(ctx, 'spend:read', args),
-        filters: analyticsFiltersOf(args),
-        from: args.from,
-        to: args.to,
+        ...aggregateScopeOf(ctx, args),
         by: args.by,
         orderBy: args.orderBy ?? 'REQUESTS',
         limit: args.limit ?? null,
         metrics: args.metrics ?? null,
-        ...(ctx.deps.analyticsRetention ? { retention: ctx.deps.analyticsRetention } : {}),
       });
       const labels = await labelsOf(ctx, args.by, result.rows.map((row) => row.key));
       return {
@@ -223,6 +214,18 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+/** The tenant, scope, filters, range and retention of a spend:read aggregate field. */
+function aggregateScopeOf(ctx: GraphQLContext, args: AnalyticsScopeArgs & FilterArgValues & { from: Date; to: Date }) {
+  return {
+    orgId: ctx.principal.orgId,
+    scope: eventScopeOf(ctx, 'spend:read', args),
+    filters: analyticsFiltersOf(args),
+    from: args.from,
+    to: args.to,
+    ...(ctx.deps.analyticsRetention ? { retention: ctx.deps.analyticsRetention } : {}),
+  };
+}
 
 /** Names of the keys, teams or projects a grouped answer shows, in one Postgres round trip. */
 function labelsOf(ctx: GraphQLContext, dimension: AnalyticsDimension | null, keys: Array<string | null>): Promise<ScopeLabels> {
