@@ -5,6 +5,7 @@ import { createKeyring, parseSecretKey, type SecretKey, type SecretKeyring } fro
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, passwordHashParams } from './auth/password-hash.ts';
 import { DEFAULT_OWNER_EMAIL, type AuthSettings } from './auth/auth-settings.ts';
+import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
 
 /** Everything the control plane reads from its environment, validated. */
 export interface ControlplaneConfig {
@@ -45,6 +46,11 @@ export interface ControlplaneConfig {
   auth: AuthSettings;
   /** Email of the owner user bootstrap creates on an empty database (RELAY_OWNER_EMAIL). */
   ownerEmail: string;
+  /**
+   * Days kept of raw request events and of the minute and hour rollups (ANALYTICS_RAW_TTL_DAYS,
+   * ANALYTICS_MINUTE_ROLLUP_TTL_DAYS, ANALYTICS_HOUR_ROLLUP_TTL_DAYS); 0 = forever.
+   */
+  analyticsRetention: AnalyticsRetentionDays;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -110,6 +116,11 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       publicUrl: publicUrl === null ? null : publicUrl.replace(/\/+$/, ''),
     },
     ownerEmail,
+    analyticsRetention: {
+      rawEvents: read.integer('ANALYTICS_RAW_TTL_DAYS', 0, { min: 0, max: 36_500 }),
+      minuteRollup: read.integer('ANALYTICS_MINUTE_ROLLUP_TTL_DAYS', 31, { min: 0, max: 36_500 }),
+      hourRollup: read.integer('ANALYTICS_HOUR_ROLLUP_TTL_DAYS', 0, { min: 0, max: 36_500 }),
+    },
   };
   read.finish('control plane');
   return config;

@@ -9,6 +9,7 @@ import type { Database } from './db/client.ts';
 import type { SnapshotPublisher } from './domain/snapshot-publisher.ts';
 import { createGraphQLHandler, GRAPHQL_ENDPOINT } from './graphql/handler.ts';
 import { handleAuth } from './auth/session-routes.ts';
+import { handleExport } from './export/export-routes.ts';
 import { createBatchIdMemory } from './internal/batch-id-memory.ts';
 import { handleInternal, sendJson } from './internal/internal-api.ts';
 
@@ -27,7 +28,7 @@ export interface ControlplaneServerOptions {
 
 /**
  * The control plane's HTTP server: `/graphql` (admin API), `/auth/*` (console sign-in, cookie
- * sessions), `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
+ * sessions), `/export/*.csv` (analytics downloads), `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
  */
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
@@ -39,6 +40,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     providerUrls: { policy: config.providerUrlPolicy, resolve: systemHostResolver },
     maxBodyBytes: config.graphqlMaxBodyBytes,
     auth: config.auth,
+    analyticsRetention: config.analyticsRetention,
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>
@@ -54,6 +56,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
   });
   const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
+  const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
@@ -62,6 +65,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       if (path === GRAPHQL_ENDPOINT) return void (await yoga.requestListener(req, res));
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok', snapshot_version: publisher.current().version });
       if (await handleAuth(req, res, path, auth)) return;
+      if (await handleExport(req, res, path, exportDeps)) return;
       if (await handleInternal(req, res, path, internal)) return;
       await serveConsole(req, res, path, config.consoleDir);
     };

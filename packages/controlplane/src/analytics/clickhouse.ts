@@ -2,6 +2,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
 import { assertIdentifier, formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0002, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { requestIdIndexDDL, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
 
 /**
  * The analytics store: a ClickHouse server (`CLICKHOUSE_URL`) or chDB in-process. Both are
@@ -40,10 +41,18 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
-/** One analytics migration: a name recorded once applied, and the statements it runs, in order. */
+/**
+ * One analytics migration: a name recorded once applied, and the statements it runs, in order.
+ * A statement is SQL text, or SQL with the settings it must run with.
+ */
 interface ClickHouseMigration {
   name: string;
-  statements(database: string): string[];
+  statements(database: string): Array<string | MigrationStatement>;
+}
+
+interface MigrationStatement {
+  query: string;
+  settings: Record<string, string | number>;
 }
 
 /**
@@ -55,7 +64,31 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0001_request_events', statements: (database) => [requestEventsDDL(database)] },
   // On a table 0001 just created with every column these are no-ops (IF NOT EXISTS).
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
+  { name: '0003_request_rollups', statements: requestRollupsMigration },
 ];
+
+/**
+ * Issue 10: the minute and hour rollups with their views, filled once from the events already
+ * stored, and the request-id skip index. The cutoff is taken before the views exist: rows
+ * inserted before it are backfilled, rows after it arrive through the views (the migration runs
+ * before this control plane ingests; only a batch a data plane writes straight to ClickHouse
+ * while the views are being created could be missed by both paths).
+ * The backfill's fixed deduplication token makes a re-run after a failure between the backfill
+ * and the migration record a no-op, and replaces any token an earlier insert left on a chDB
+ * session (chDB keeps per-query settings for the session's later queries).
+ */
+function requestRollupsMigration(database: string): Array<string | MigrationStatement> {
+  const cutoff = formatEventTime(Date.now());
+  return [
+    rollupTableDDL(database, 'minute'),
+    rollupTableDDL(database, 'hour'),
+    rollupViewDDL(database, 'minute'),
+    rollupViewDDL(database, 'hour'),
+    { query: rollupBackfillSQL(database, 'minute', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-minute' } },
+    { query: rollupBackfillSQL(database, 'hour', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-hour' } },
+    ...requestIdIndexDDL(database),
+  ];
+}
 
 /** Creates the database and applies every migration not yet recorded in `<db>._relay_migrations`. */
 export async function migrateClickHouse(ch: ClickHouse, logger: Pick<Logger, 'info'>): Promise<{ applied: string[] }> {
@@ -69,7 +102,10 @@ export async function migrateClickHouse(ch: ClickHouse, logger: Pick<Logger, 'in
   const applied: string[] = [];
   for (const migration of MIGRATIONS) {
     if (done.has(migration.name)) continue;
-    for (const statement of migration.statements(db)) await ch.client.command({ query: statement });
+    for (const statement of migration.statements(db)) {
+      if (typeof statement === 'string') await ch.client.command({ query: statement });
+      else await ch.client.command({ query: statement.query, clickhouse_settings: statement.settings });
+    }
     await ch.client.insert({
       table: `${db}._relay_migrations`,
       values: [{ name: migration.name, applied_at: formatEventTime(Date.now()) }],

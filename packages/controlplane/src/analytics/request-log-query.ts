@@ -3,7 +3,10 @@ import { formatEventTime, REQUEST_EVENT_INSERT_COLUMNS, REQUEST_EVENTS_TABLE } f
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
 import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
+import { scopedRangeWhere, type AnalyticsFilters, type ScopedRange } from './analytics-filters.ts';
 import { assertQueryRange } from './query-range.ts';
+
+export type { RequestStatusFilter } from './analytics-filters.ts';
 
 /** Page sizes {@link listRequests} accepts; larger pages are refused, never clamped. */
 export const REQUEST_PAGE_LIMIT = { min: 1, max: 200, default: 50 } as const;
@@ -11,9 +14,6 @@ export const REQUEST_PAGE_LIMIT = { min: 1, max: 200, default: 50 } as const;
 /** The data plane's request ids: `req_` + 32 lowercase hex (dataplane `newRequestId`). */
 const REQUEST_ID_PATTERN = /^req_[0-9a-f]{32}$/;
 const EVENT_TIME_PATTERN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
-
-/** Which requests {@link listRequests} returns by outcome: HTTP status below 400, or 400 and above. */
-export type RequestStatusFilter = 'SUCCESS' | 'ERROR';
 
 /** Parameters of {@link findRequest}. */
 export interface FindRequestQuery {
@@ -24,25 +24,19 @@ export interface FindRequestQuery {
   scope: EventScope;
 }
 
-/** Parameters of {@link listRequests}; `[from, to)` is half-open. */
-export interface ListRequestsQuery {
-  /** '' for requests no organization owns (unknown keys; see refusedRequests). */
-  orgId: string;
-  /** Visible teams and the team / project / environment filters. */
-  scope: EventScope;
-  from: Date;
-  to: Date;
-  keyId?: string | null;
-  /** First 16 hex digits of the presented key's HMAC: one unknown key's requests. */
-  keyHashId?: string | null;
-  /** Model alias the client asked for. */
-  model?: string | null;
-  status?: RequestStatusFilter | null;
+/**
+ * Parameters of {@link listRequests}; `[from, to)` is half-open. The filters (key, unknown key,
+ * model alias, upstream model, provider, status code, outcome, error code) are the analytics ones.
+ */
+export interface ListRequestsQuery extends RequestLogRange {
   /** Page size, 1–200; 50 when absent. */
   limit?: number | null;
   /** `nextCursor` of the previous page: this page holds the requests that sort after it. */
   before?: string | null;
 }
+
+/** Which requests a log (page or CSV export) covers. */
+export interface RequestLogRange extends AnalyticsFilters, ScopedRange {}
 
 /** One page of requests, newest first; `nextCursor` is null on the last page. */
 export interface RequestPage {
@@ -67,9 +61,10 @@ export function isRequestId(id: string): boolean {
 
 /**
  * One request of `orgId` by its id (the `x-request-id` a client saw), or null when the org
- * has no such request. FINAL: a retried batch may still hold two copies of the row.
- * The sort key has no request_id prefix, so this scans the org's granules; at volumes where
- * that is slow, add a bloom_filter skip index on request_id.
+ * has no such request. The sort key has no request_id prefix: the `request_id_bloom` skip index
+ * (migration 0003) narrows the read to the few granules that may hold the id, instead of every
+ * granule of the org. No FINAL (it would merge the org's parts before the index helps): a retry
+ * not yet merged is an identical copy, and LIMIT 1 returns one of them.
  * @throws InputError when `requestId` is not shaped like a request id.
  */
 export async function findRequest(ch: ClickHouse, query: FindRequestQuery): Promise<RequestEvent | null> {
@@ -80,17 +75,22 @@ export async function findRequest(ch: ClickHouse, query: FindRequestQuery): Prom
   const rows = await select(
     ch,
     `SELECT ${COLUMNS}
-  FROM ${ch.database}.${REQUEST_EVENTS_TABLE} FINAL
-  WHERE ${['org_id = {orgId:String}', 'request_id = {requestId:String}', ...scope.conditions].join(' AND ')}
+  FROM ${ch.database}.${REQUEST_EVENTS_TABLE}
+  WHERE ${findRequestWhere(scope.conditions)}
   LIMIT 1`,
     { ...scope.params, orgId: query.orgId, requestId: query.requestId },
   );
   return rows[0] ?? null;
 }
 
+/** The WHERE clause of {@link findRequest} (also what the skip-index test EXPLAINs). */
+export function findRequestWhere(scopeConditionsSql: readonly string[]): string {
+  return ['org_id = {orgId:String}', 'request_id = {requestId:String}', ...scopeConditionsSql].join(' AND ');
+}
+
 /**
  * Requests of one org over `[from, to)` within `scope`, newest first, optionally narrowed by
- * key, model alias and outcome. Keyset pagination on (ts, request_id), both descending: a page starts strictly
+ * the analytics filters. Keyset pagination on (ts, request_id), both descending: a page starts strictly
  * after the cursor row, so rows sharing a timestamp are neither repeated nor skipped, and
  * requests arriving meanwhile do not shift later pages (offset paging would).
  * Every value is bound as a query parameter; only the database name, a checked identifier, is
@@ -101,35 +101,9 @@ export async function listRequests(ch: ClickHouse, query: ListRequestsQuery): Pr
   assertQueryRange(query.from, query.to);
   const limit = checkRequestLimit(query.limit, 'limit');
   const cursor = query.before === undefined || query.before === null ? null : decodeRequestCursor(query.before, 'before');
-  const scope = scopeConditions(query.scope);
-  const params: ScopeParams = {
-    ...scope.params,
-    orgId: query.orgId,
-    from: formatEventTime(query.from.getTime()),
-    to: formatEventTime(query.to.getTime()),
-    // One row past the page tells whether another page exists, without a count query.
-    limit: limit + 1,
-  };
-  const where = [
-    'org_id = {orgId:String}',
-    `ts >= {from:DateTime64(3, 'UTC')}`,
-    `ts < {to:DateTime64(3, 'UTC')}`,
-    ...scope.conditions,
-  ];
-  if (query.keyId !== undefined && query.keyId !== null) {
-    where.push('key_id = {keyId:String}');
-    params.keyId = query.keyId;
-  }
-  if (query.keyHashId !== undefined && query.keyHashId !== null) {
-    where.push('key_hash_id = {keyHashId:String}');
-    params.keyHashId = query.keyHashId;
-  }
-  if (query.model !== undefined && query.model !== null) {
-    where.push('alias = {model:String}');
-    params.model = query.model;
-  }
-  if (query.status === 'SUCCESS') where.push('status_code < 400');
-  if (query.status === 'ERROR') where.push('status_code >= 400');
+  const { where, params } = requestLogWhere(query);
+  // One row past the page tells whether another page exists, without a count query.
+  params.limit = limit + 1;
   if (cursor !== null) {
     where.push(
       `(ts < {cursorTs:DateTime64(3, 'UTC')} OR (ts = {cursorTs:DateTime64(3, 'UTC')} AND request_id < {cursorId:String}))`,
@@ -151,6 +125,18 @@ export async function listRequests(ch: ClickHouse, query: ListRequestsQuery): Pr
   const nextCursor = rows.length > limit && last !== undefined ? encodeRequestCursor({ ts: last.ts, requestId: last.request_id }) : null;
   return { events, nextCursor };
 }
+
+/**
+ * WHERE conditions and parameters of a request log over `query`: the tenant, `[from, to)`, the
+ * caller's scope and the filters, every value bound. Shared by the GraphQL pages and the CSV export.
+ */
+export function requestLogWhere(query: RequestLogRange): { where: string[]; params: ScopeParams } {
+  const { conditions, params } = scopedRangeWhere('ts', query, query);
+  return { where: conditions, params };
+}
+
+/** The columns of a request log row, in the order the shared decoder reads them. */
+export const REQUEST_LOG_COLUMNS = COLUMNS;
 
 /**
  * The page size to use: `limit`, or the default when absent.

@@ -13,7 +13,7 @@ export interface AnalyticsScopeArgs {
 }
 
 /** What an analytics field's authScopes answers (graphql/builder.ts scopes). */
-type AnalyticsAuthScope = { anyTeam: Permission } | { team: { permission: Permission; teamId: string | null } };
+export type AnalyticsAuthScope = { anyTeam: Permission } | { team: { permission: Permission; teamId: string | null } };
 
 /**
  * The authScopes of an analytics field, declared on the field rather than checked in its
@@ -26,7 +26,7 @@ type AnalyticsAuthScope = { anyTeam: Permission } | { team: { permission: Permis
  * answer); so a refusal never tells a team-scoped caller whether an id exists elsewhere.
  */
 export function analyticsAuthScopes(permission: Permission) {
-  return async (_root: unknown, args: AnalyticsScopeArgs, ctx: GraphQLContext): Promise<AnalyticsAuthScope> => {
+  return async (_root: unknown, args: AnalyticsScopeArgs, ctx: Pick<GraphQLContext, 'prisma' | 'principal'>): Promise<AnalyticsAuthScope> => {
     const { prisma, principal } = ctx;
     const lookups: Array<Promise<string | null>> = [];
     if (isGiven(args.teamId)) lookups.push(objectTeam.team(prisma, principal.orgId, String(args.teamId)));
@@ -41,7 +41,7 @@ export function analyticsAuthScopes(permission: Permission) {
 }
 
 /** The events a caller may see with `permission`, narrowed by the field's scope arguments. */
-export function eventScopeOf(ctx: GraphQLContext, permission: Permission, args: AnalyticsScopeArgs): EventScope {
+export function eventScopeOf(ctx: Pick<GraphQLContext, 'principal'>, permission: Permission, args: AnalyticsScopeArgs): EventScope {
   return {
     visibleTeams: teamsWith(ctx.principal, permission),
     teamId: isGiven(args.teamId) ? String(args.teamId) : null,

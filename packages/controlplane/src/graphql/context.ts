@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
+import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { Principal } from '../auth/roles.ts';
@@ -32,6 +33,8 @@ export interface GraphQLDeps {
   auth?: AuthSettings;
   /** The clock budget windows are read at (epoch ms); default Date.now. Tests pass a fake one. */
   now?: () => number;
+  /** Analytics TTLs: a rollup is read only for ranges it still holds; default keep forever. */
+  analyticsRetention?: AnalyticsRetentionDays;
 }
 
 /** Where a request came from, for the audit trail. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { applyAnalyticsRetention } from '../analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse } from '../analytics/clickhouse.ts';
 import type { ControlplaneConfig } from '../config.ts';
 import { createDatabase, type Database } from '../db/client.ts';
@@ -58,6 +59,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     });
     closers.unshift(() => clickhouse.close());
     await migrateClickHouse(clickhouse, logger);
+    await applyAnalyticsRetention(clickhouse, config.analyticsRetention, logger);
 
     const bootstrap = await ensureBootstrap(db.prisma, {
       keySecret: config.keySecret,

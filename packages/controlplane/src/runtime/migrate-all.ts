@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { applyAnalyticsRetention } from '../analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse } from '../analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../config.ts';
 import { createDatabase } from '../db/client.ts';
@@ -19,6 +20,7 @@ export async function migrateAll(env: Record<string, string | undefined>): Promi
     });
     try {
       const analytics = await migrateClickHouse(clickhouse, logger);
+      await applyAnalyticsRetention(clickhouse, config.analyticsRetention, logger);
       return { postgres: postgres.applied, clickhouse: analytics.applied };
     } finally {
       await clickhouse.close();

@@ -104,6 +104,8 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     budgets: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ budgets { id scopeName currentWindow { start end } spentMicros remainingMicros percentUsed resetsAt } }' }) },
     budgetAlerts: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ budgetAlerts { alerts { id webhookStatus } nextCursor } }' }) },
     organization: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ organization { id name timeZone } }' }) },
+    timeSeries: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { timeSeries(from: $from, to: $to, bucket: DAY, groupBy: MODEL) { groups { key points { bucketStart requests } } } }', variables: SPAN }) },
+    topN: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { topN(from: $from, to: $to, by: KEY) { rows { key requests } totals { requests } } }', variables: SPAN }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
   },
   Mutation: {

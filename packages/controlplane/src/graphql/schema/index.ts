@@ -10,6 +10,7 @@ import './routing.ts';
 import './pricing.ts';
 import './spend.ts';
 import './request-log.ts';
+import './analytics.ts';
 import './refused-requests.ts';
 import './audit.ts';
 import './api-tokens.ts';

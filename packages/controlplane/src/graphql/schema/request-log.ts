@@ -4,7 +4,7 @@ import { checkRequestLimit, decodeRequestCursor, findRequest, listRequests } fro
 import { loadScopeLabels, type ScopeLabels } from '../../domain/scope-labels.ts';
 import { analyticsAuthScopes, eventScopeOf } from '../analytics-scope.ts';
 import { builder } from '../builder.ts';
-import { RequestStatusFilterEnum } from './enums.ts';
+import { analyticsFilterArgs, analyticsFiltersOf } from './analytics-args.ts';
 
 /** One request as the request log shows it; the event's empty strings are nulls here. */
 export interface RequestLogEntryShape {
@@ -100,11 +100,6 @@ export const RequestLogPageRef = builder.objectRef<{ entries: RequestLogEntrySha
   }),
 });
 
-const SCOPE_ARGS_DESCRIPTION = {
-  environmentId: 'One project environment.',
-  environment: 'An environment name (`production`), across every project.',
-} as const;
-
 builder.queryFields((t) => ({
   request: t.field({
     authScopes: { anyTeam: 'requests:read' },
@@ -124,17 +119,11 @@ builder.queryFields((t) => ({
     authScopes: analyticsAuthScopes('requests:read'),
     type: RequestLogPageRef,
     description:
-      'Requests over [from, to), newest first, from ClickHouse: of the teams you may see, narrowed by the arguments. Naming a key, team, project or environment your role does not cover is `forbidden`.',
+      'Requests over [from, to), newest first, from ClickHouse: of the teams you may see, narrowed by the arguments (every analytics dimension). Naming a key, team, project or environment your role does not cover is `forbidden`.',
     args: {
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
-      keyId: t.arg.id(),
-      model: t.arg.string({ description: 'Model alias the client asked for.' }),
-      status: t.arg({ type: RequestStatusFilterEnum }),
-      teamId: t.arg.id(),
-      projectId: t.arg.id(),
-      environmentId: t.arg.id({ description: SCOPE_ARGS_DESCRIPTION.environmentId }),
-      environment: t.arg.string({ description: SCOPE_ARGS_DESCRIPTION.environment }),
+      ...analyticsFilterArgs(t.arg),
       first: t.arg.int({ description: 'Page size, 1–200 (default 50).' }),
       after: t.arg.string({ description: '`nextCursor` of the previous page.' }),
     },
@@ -148,9 +137,7 @@ builder.queryFields((t) => ({
         scope: eventScopeOf(ctx, 'requests:read', args),
         from: args.from,
         to: args.to,
-        keyId: args.keyId === null || args.keyId === undefined ? null : String(args.keyId),
-        model: args.model ?? null,
-        status: args.status ?? null,
+        ...analyticsFiltersOf(args),
         limit,
         before: args.after ?? null,
       });

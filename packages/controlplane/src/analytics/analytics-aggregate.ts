@@ -1,0 +1,75 @@
+import type { AnalyticsMetric } from './analytics-source.ts';
+import type { ClickHouse } from './clickhouse.ts';
+
+/** The measures of one group or bucket; null for metrics not asked for (or no values). */
+export interface AnalyticsAggregate {
+  requests: number;
+  errors: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  cachedTokens: number | null;
+  costMicros: bigint | null;
+  costSavedMicros: bigint | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  latencyP99Ms: number | null;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  ttftP99Ms: number | null;
+}
+
+/** A row as ClickHouse answers metricColumns(): 64-bit sums as strings, quantiles as arrays. */
+export interface RawAggregate {
+  requests: string;
+  errors?: string;
+  promptTokens?: string;
+  completionTokens?: string;
+  cachedTokens?: string;
+  costMicros?: string;
+  costSavedMicros?: string;
+  latencyMs?: Array<number | null>;
+  ttftMs?: Array<number | null>;
+}
+
+/** The one decoder of metricColumns() rows. */
+export function decodeAggregate(raw: RawAggregate): AnalyticsAggregate {
+  const count = (value: string | undefined): number | null => (value === undefined ? null : toSafeCount(value));
+  const micros = (value: string | undefined): bigint | null => (value === undefined ? null : BigInt(value));
+  const level = (values: Array<number | null> | undefined, i: number): number | null => {
+    const value = values?.[i];
+    // An empty sketch answers NaN (null in JSON).
+    return value === undefined || value === null || !Number.isFinite(Number(value)) ? null : Number(value);
+  };
+  return {
+    requests: toSafeCount(raw.requests),
+    errors: count(raw.errors),
+    promptTokens: count(raw.promptTokens),
+    completionTokens: count(raw.completionTokens),
+    cachedTokens: count(raw.cachedTokens),
+    costMicros: micros(raw.costMicros),
+    costSavedMicros: micros(raw.costSavedMicros),
+    latencyP50Ms: level(raw.latencyMs, 0),
+    latencyP95Ms: level(raw.latencyMs, 1),
+    latencyP99Ms: level(raw.latencyMs, 2),
+    ttftP50Ms: level(raw.ttftMs, 0),
+    ttftP95Ms: level(raw.ttftMs, 1),
+    ttftP99Ms: level(raw.ttftMs, 2),
+  };
+}
+
+/** The metrics to compute: the caller's list, or all. */
+export function metricSet(metrics: readonly AnalyticsMetric[] | null | undefined, all: readonly AnalyticsMetric[]): ReadonlySet<AnalyticsMetric> {
+  return new Set(metrics === null || metrics === undefined || metrics.length === 0 ? all : metrics);
+}
+
+function toSafeCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`Count out of safe integer range: ${value}`);
+  return n;
+}
+
+/** Runs `sql` with bound `params` and returns its rows (JSONEachRow). */
+export async function selectRows<T>(ch: ClickHouse, sql: string, params: Record<string, unknown>): Promise<T[]> {
+  const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}

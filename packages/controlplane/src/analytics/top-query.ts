@@ -1,0 +1,101 @@
+import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
+import { InputError } from '../domain/input-error.ts';
+import type { ClickHouse } from './clickhouse.ts';
+import { decodeAggregate, metricSet, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
+import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from './analytics-dimensions.ts';
+import { rollupCanFilter } from './analytics-filters.ts';
+import { ALL_METRICS, chooseSource, metricColumns, sourceWhere, type AggregateScope, type AnalyticsMetric, type AnalyticsSource } from './analytics-source.ts';
+import { assertQueryRange } from './query-range.ts';
+
+/** How top-N groups are ranked. */
+export type TopOrder = 'REQUESTS' | 'ERRORS' | 'COST' | 'TOKENS' | 'LATENCY_P95';
+
+/** Groups a top-N answer holds. */
+export const TOP_LIMIT = { min: 1, max: 100, default: 10 } as const;
+
+/** The ORDER BY of each ranking (ties by requests, then key, so the answer is stable), and the metrics it needs. */
+const ORDERS: Readonly<Record<TopOrder, { sql: string; needs: AnalyticsMetric }>> = {
+  REQUESTS: { sql: 'toUInt64(requests) DESC', needs: 'REQUESTS' },
+  ERRORS: { sql: 'toUInt64(errors) DESC', needs: 'ERRORS' },
+  COST: { sql: 'toInt64(costMicros) DESC', needs: 'COST' },
+  TOKENS: { sql: 'toUInt64(promptTokens) + toUInt64(completionTokens) DESC', needs: 'TOKENS' },
+  LATENCY_P95: { sql: 'latencyMs[2] DESC', needs: 'LATENCY' },
+};
+
+/** Parameters of {@link queryTop}; `[from, to)` is half-open. */
+export interface TopQuery extends AggregateScope {
+  by: AnalyticsDimension;
+  orderBy?: TopOrder | null;
+  limit?: number | null;
+  metrics?: readonly AnalyticsMetric[] | null;
+  retention?: AnalyticsRetentionDays;
+  forceSource?: AnalyticsSource;
+}
+
+/** One group of a top-N answer. */
+export interface TopRow extends AnalyticsAggregate {
+  key: string;
+}
+
+/** The top groups, the totals over everything in scope, and where they were read from. */
+export interface TopResult {
+  source: AnalyticsSource;
+  rows: TopRow[];
+  totals: AnalyticsAggregate;
+  /** True when more groups exist than `limit`. */
+  truncated: boolean;
+}
+
+/**
+ * The top `limit` keys, models, error codes… of one org over `[from, to)` within scope and
+ * filters, ranked by `orderBy` (default requests). From the hour or minute rollup when the range
+ * falls on its grain, else the raw events.
+ * @throws InputError on a bad range or limit.
+ */
+export async function queryTop(ch: ClickHouse, query: TopQuery): Promise<TopResult> {
+  assertQueryRange(query.from, query.to);
+  const limit = checkTopLimit(query.limit, 'limit');
+  const order = ORDERS[query.orderBy ?? 'REQUESTS'];
+  const source =
+    query.forceSource ??
+    chooseSource({ from: query.from, to: query.to, bucket: null, wholeHourZone: true, rollupCanFilter: rollupCanFilter(query.filters), ...(query.retention ? { retention: query.retention } : {}) });
+  const { from, where, params } = sourceWhere(ch.database, source, query);
+  const wanted = new Set(metricSet(query.metrics, ALL_METRICS));
+  wanted.add(order.needs);
+  const metrics = metricColumns(source, wanted);
+  const { column, skipEmpty } = DIMENSION_COLUMNS[query.by];
+  const key = dimensionKey(query.by);
+  const [grouped, totals] = await Promise.all([
+    selectRows<RawAggregate & { groupKey: string }>(
+      ch,
+      `SELECT ${key} AS groupKey, ${metrics}
+  FROM ${from}
+  WHERE ${where}${skipEmpty ? ` AND ${column} != ''` : ''}
+  GROUP BY groupKey
+  ORDER BY ${order.sql}, toUInt64(requests) DESC, groupKey ASC
+  LIMIT {limit:UInt32}`,
+      { ...params, limit: limit + 1 },
+    ),
+    selectRows<RawAggregate>(ch, `SELECT ${metrics}\n  FROM ${from}\n  WHERE ${where}`, params),
+  ]);
+  const total = totals[0];
+  if (total === undefined) throw new Error('ClickHouse returned no totals row');
+  return {
+    source,
+    rows: grouped.slice(0, limit).map((row) => ({ key: row.groupKey, ...decodeAggregate(row) })),
+    totals: decodeAggregate(total),
+    truncated: grouped.length > limit,
+  };
+}
+
+/**
+ * The top-N size to use: `limit`, or the default.
+ * @throws InputError naming `param` outside 1–100.
+ */
+export function checkTopLimit(limit: number | null | undefined, param: string): number {
+  if (limit === undefined || limit === null) return TOP_LIMIT.default;
+  if (!Number.isInteger(limit) || limit < TOP_LIMIT.min || limit > TOP_LIMIT.max) {
+    throw new InputError(`\`${param}\` must be a whole number from ${TOP_LIMIT.min} to ${TOP_LIMIT.max}.`, 'BAD_USER_INPUT', param);
+  }
+  return limit;
+}

@@ -1,0 +1,179 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
+import { QUANTILES_FUNCTION, QUANTILES_MERGE, ROLLUP_TABLES, rollupViewName, type RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
+import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
+import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
+import { loadControlplaneConfig } from '../src/config.ts';
+
+/**
+ * Issue 10: per-minute and per-hour rollups kept by materialized views, exact against the raw
+ * events (sums to the unit, quantile states merging to the raw sketch's answer), also when a batch
+ * is retried; filled once from the events stored before the migration; TTLs from the config.
+ */
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+const logger = { info: () => undefined };
+const DIMS = 'org_id, team_id, project_id, environment_id, environment, key_id, alias, provider_id, upstream_model, status_code, error_code';
+
+let dir: string;
+let ch: ClickHouse;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relay-rollups-'));
+  ch = await createClickHouse({ url: null, chdbPath: join(dir, 'chdb'), database: 'relay_rollups' });
+  await migrateClickHouse(ch, logger);
+}, 120_000);
+
+afterAll(async () => {
+  await ch?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A spread of events over two hours: several keys, models, teams, outcomes, latencies and first-token times. */
+function knownEvents(org: string, count: number): RequestEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    testRequestEvent({
+      org_id: org,
+      ts: formatEventTime(T0 + i * 37_000 + (i % 1000)),
+      team_id: `team-${i % 3}`,
+      project_id: `proj-${i % 3}`,
+      environment_id: `env-${i % 6}`,
+      environment: i % 2 === 0 ? 'production' : 'staging',
+      key_id: `key-${i % 5}`,
+      alias: i % 4 === 0 ? 'gpt-big' : 'gpt-small',
+      provider_id: `prov-${i % 2}`,
+      upstream_model: i % 4 === 0 ? 'big-1' : 'small-1',
+      status_code: i % 11 === 0 ? 502 : i % 13 === 0 ? 429 : 200,
+      error_code: i % 11 === 0 ? 'upstream_error' : i % 13 === 0 ? 'rate_limit_exceeded' : '',
+      prompt_tokens: 10 + (i % 97),
+      completion_tokens: 3 * (i % 31),
+      cached_tokens: i % 7,
+      cost_micros: 1_000 + i * 17,
+      latency_ms: 20 + ((i * 7919) % 3000),
+      ttft_ms: i % 3 === 0 ? null : 5 + ((i * 104729) % 800),
+    }),
+  );
+}
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await ch.client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+/** Every rollup row of `org`, re-aggregated per bucket and dimensions, as JSON strings sorted. */
+async function rollupAggregates(grain: RollupGrain, org: string): Promise<string[]> {
+  const out = await rows<Record<string, unknown>>(`
+    SELECT toString(bucket) AS b, ${DIMS}, toString(sum(requests)) AS requests, toString(sum(errors)) AS errors,
+      toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
+      toString(sum(cost_micros)) AS cost, toString(sum(cost_saved_micros)) AS saved,
+      ${QUANTILES_MERGE}(latency_ms_state) AS latency, ${QUANTILES_MERGE}(ttft_ms_state) AS ttft
+    FROM ${ch.database}.${ROLLUP_TABLES[grain]} WHERE org_id = '${org}'
+    GROUP BY b, ${DIMS}`);
+  return out.map((row) => JSON.stringify(row)).sort();
+}
+
+/** The same aggregates computed from the raw events (FINAL: one row per request). */
+async function rawAggregates(grain: RollupGrain, org: string): Promise<string[]> {
+  const bucket = grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
+  const out = await rows<Record<string, unknown>>(`
+    SELECT toString(${bucket}) AS b, ${DIMS}, toString(count()) AS requests, toString(countIf(status_code >= 400)) AS errors,
+      toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
+      toString(sum(cost_micros)) AS cost, '0' AS saved,
+      ${QUANTILES_FUNCTION}(latency_ms) AS latency, ${QUANTILES_FUNCTION.replace('quantilesDD', 'quantilesDDIf')}(assumeNotNull(ttft_ms), isNotNull(ttft_ms)) AS ttft
+    FROM ${ch.database}.request_events FINAL WHERE org_id = '${org}'
+    GROUP BY b, ${DIMS}`);
+  return out.map((row) => JSON.stringify(row)).sort();
+}
+
+describe('issue 10: rollups kept by materialized views', () => {
+  it('equal the raw aggregates exactly, per minute and per hour, across several batches', async () => {
+    const events = knownEvents('org-exact', 400);
+    for (let i = 0; i < events.length; i += 50) {
+      await insertRequestEvents(ch.client, ch.database, `batch-exact-${i}`, events.slice(i, i + 50));
+    }
+    for (const grain of ['minute', 'hour'] as const) {
+      const rollup = await rollupAggregates(grain, 'org-exact');
+      expect(rollup.length).toBeGreaterThan(10);
+      expect(rollup).toEqual(await rawAggregates(grain, 'org-exact'));
+    }
+    const [total] = await rows<{ requests: string; cost: string }>(
+      `SELECT toString(sum(requests)) AS requests, toString(sum(cost_micros)) AS cost FROM ${ch.database}.${ROLLUP_TABLES.hour} WHERE org_id = 'org-exact'`,
+    );
+    expect(total).toEqual({ requests: '400', cost: String(events.reduce((sum, e) => sum + e.cost_micros, 0)) });
+  });
+
+  it('does not double-count a retried batch (same batch id and events), in the raw table or either rollup', async () => {
+    const events = knownEvents('org-retry', 60);
+    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
+    // The answer was lost: the sender retries the same batch, twice.
+    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
+    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
+    // Another batch aggregating to the very same rollup rows (same minute, dimensions and
+    // measures, other request ids) is not a retry: it must count.
+    const twin = events.slice(0, 1).map((e) => ({ ...e, request_id: e.request_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }));
+    await insertRequestEvents(ch.client, ch.database, 'batch-twin', twin);
+    const [raw] = await rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${ch.database}.request_events WHERE org_id = 'org-retry'`);
+    expect(raw?.n).toBe('61');
+    for (const grain of ['minute', 'hour'] as const) {
+      const [rolled] = await rows<{ n: string }>(`SELECT toString(sum(requests)) AS n FROM ${ch.database}.${ROLLUP_TABLES[grain]} WHERE org_id = 'org-retry'`);
+      expect(rolled?.n, grain).toBe('61');
+      expect(await rollupAggregates(grain, 'org-retry')).toEqual(await rawAggregates(grain, 'org-retry'));
+    }
+  });
+
+  it('backfills the rollups once from the events stored before migration 0003', async () => {
+    const events = knownEvents('org-backfill', 120);
+    await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
+    // Back to the state before 0003 (rollups and views gone, migration unrecorded): the events
+    // above are now "old" events the views never saw.
+    for (const grain of ['minute', 'hour'] as const) {
+      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(grain)}` });
+      await ch.client.command({ query: `DROP TABLE ${ch.database}.${ROLLUP_TABLES[grain]}` });
+    }
+    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0003_request_rollups'` });
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0003_request_rollups']);
+    for (const grain of ['minute', 'hour'] as const) {
+      expect(await rollupAggregates(grain, 'org-backfill')).toEqual(await rawAggregates(grain, 'org-backfill'));
+      // Every org's events, not only this one's: the earlier tests' too.
+      const [all] = await rows<{ rolled: string; raw: string }>(
+        `SELECT (SELECT toString(sum(requests)) FROM ${ch.database}.${ROLLUP_TABLES[grain]}) AS rolled, (SELECT toString(count()) FROM ${ch.database}.request_events FINAL) AS raw`,
+      );
+      expect(all?.rolled).toBe(all?.raw);
+    }
+    // Running the migrations again does nothing (recorded), and new events flow through the views.
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual([]);
+    const later = knownEvents('org-backfill-later', 30);
+    await insertRequestEvents(ch.client, ch.database, 'batch-later', later);
+    expect(await rollupAggregates('hour', 'org-backfill-later')).toEqual(await rawAggregates('hour', 'org-backfill-later'));
+  });
+
+  it('applies the configured TTLs to the raw table and the rollups, and removes them at 0', async () => {
+    const config = loadControlplaneConfig({
+      RELAY_MASTER_KEY: 'a'.repeat(64),
+      RELAY_KEY_SECRET: 'k'.repeat(32),
+      RELAY_INTERNAL_TOKEN: 'i'.repeat(32),
+      ANALYTICS_RAW_TTL_DAYS: '90',
+      ANALYTICS_MINUTE_ROLLUP_TTL_DAYS: '7',
+      ANALYTICS_HOUR_ROLLUP_TTL_DAYS: '400',
+    });
+    expect(config.analyticsRetention).toEqual({ rawEvents: 90, minuteRollup: 7, hourRollup: 400 });
+    expect(() => loadControlplaneConfig({ RELAY_MASTER_KEY: 'a'.repeat(64), RELAY_KEY_SECRET: 'k'.repeat(32), RELAY_INTERNAL_TOKEN: 'i'.repeat(32), ANALYTICS_RAW_TTL_DAYS: '-1' })).toThrow(/ANALYTICS_RAW_TTL_DAYS/);
+
+    const ddl = async (table: string) => (await rows<{ statement: string }>(`SHOW CREATE TABLE ${ch.database}.${table}`))[0]!.statement;
+    expect(await applyAnalyticsRetention(ch, config.analyticsRetention, logger)).toEqual(['request_events', ROLLUP_TABLES.minute, ROLLUP_TABLES.hour]);
+    expect(await ddl('request_events')).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(90\)/);
+    expect(await ddl(ROLLUP_TABLES.minute)).toMatch(/TTL bucket \+ toIntervalDay\(7\)/);
+    expect(await ddl(ROLLUP_TABLES.hour)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
+    // Unchanged settings change nothing at the next start.
+    expect(await applyAnalyticsRetention(ch, config.analyticsRetention, logger)).toEqual([]);
+    // 0 = forever.
+    expect(await applyAnalyticsRetention(ch, { ...KEEP_FOREVER, hourRollup: 400 }, logger)).toEqual(['request_events', ROLLUP_TABLES.minute]);
+    expect(await ddl('request_events')).not.toMatch(/TTL/);
+    expect(await ddl(ROLLUP_TABLES.hour)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
+  });
+});
