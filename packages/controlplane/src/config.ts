@@ -45,6 +45,8 @@ export interface ControlplaneConfig {
   auth: AuthSettings;
   /** Email of the owner user bootstrap creates on an empty database (RELAY_OWNER_EMAIL). */
   ownerEmail: string;
+  /** How long a data plane's quota grant lasts without renewal (QUOTA_LEASE_TTL_MS): a dead instance's unused share returns after this. */
+  quotaLeaseTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -110,6 +112,7 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       publicUrl: publicUrl === null ? null : publicUrl.replace(/\/+$/, ''),
     },
     ownerEmail,
+    quotaLeaseTtlMs: read.integer('QUOTA_LEASE_TTL_MS', 30_000, { min: 1_000, max: 3_600_000 }),
   };
   read.finish('control plane');
   return config;
