@@ -117,17 +117,14 @@ export function createAdmission(options: AdmissionOptions) {
   async function reserve(claims: readonly Claim[]): Promise<void> {
     let short = tryReserve(claims);
     if (short.length === 0) return;
-    const shortfalls = short.map((claim) => {
-      const missing = Math.max(1, claim.amount - Math.max(0, available(claim.counter, leases.serverNow(), leases.expiryMarginMs())));
-      claim.counter.shortfall += missing;
-      return missing;
-    });
+    for (const claim of short) {
+      claim.counter.shortfall += Math.max(1, claim.amount - Math.max(0, available(claim.counter, leases.serverNow(), leases.expiryMarginMs())));
+    }
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([leases.nextRound(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.waitMs)))]);
     clearTimeout(timer);
     options.observer.waited(performance.now() - started);
-    short.forEach((claim, i) => (claim.counter.shortfall = Math.max(0, claim.counter.shortfall - shortfalls[i]!)));
     short = tryReserve(claims);
     if (short.length === 0) return;
     const refused = short.find((claim) => !fitsDegraded(claim));

@@ -64,18 +64,21 @@ export function createLeaseClient(options: LeaseClientOptions) {
     return Math.max(1, share, counter.kind === 'conc' ? 1 : counter.largestNeed);
   }
 
+  /** The counter's demand for this round; the shortfall of the requests waiting for it moves into it. */
   function demandOf(counter: LocalCounter, nowServer: number): CounterDemand {
     rollIfEnded(counter, nowServer);
     const lease = leaseSize(counter);
+    const shortfall = counter.shortfall;
+    counter.shortfall = 0;
     const left = Math.max(0, available(counter, nowServer, expiryMarginMs()));
     if (counter.kind === 'conc') {
       // Report the headroom kept as used and admit on nothing more until the answer: the control
       // plane may then shrink the grant to it without ever overdrawing this instance.
       const keep = Math.min(left, lease);
       counter.granted = counter.used + keep;
-      return { key: counter.key, windowStart: 0, used: counter.used + keep, want: Math.max(0, lease - keep) + counter.shortfall };
+      return { key: counter.key, windowStart: 0, used: counter.used + keep, want: Math.max(0, lease - keep) + shortfall };
     }
-    return { key: counter.key, windowStart: counter.windowStart ?? 0, used: counter.used, want: Math.max(0, lease - left) + counter.shortfall };
+    return { key: counter.key, windowStart: counter.windowStart ?? 0, used: counter.used, want: Math.max(0, lease - left) + shortfall };
   }
 
   async function round(): Promise<void> {
@@ -130,9 +133,10 @@ export function createLeaseClient(options: LeaseClientOptions) {
       return;
     }
     if (!reachable && Date.now() < retryAt) {
-      // Backing off: nobody waits for a round that will not happen now.
+      // Backing off: nobody waits for a round that will not happen now (nor asks for it later).
       const released = waiting;
       waiting = [];
+      for (const counter of counters.values()) counter.shortfall = 0;
       for (const resolve of released) resolve();
       return;
     }

@@ -27,7 +27,7 @@ export interface LocalCounter {
   liveInstances: number;
   /** Largest single reservation seen: a lease is never smaller (so one request never waits for two rounds). */
   largestNeed: number;
-  /** Shortfall of requests waiting for the next renewal. */
+  /** Shortfall of the requests waiting for the next renewal round (moved into that round's demand). */
   shortfall: number;
   /** Capacity admitted beyond the grant while the control plane is unreachable (budgets, balances). */
   degradedUsed: number;
@@ -76,7 +76,6 @@ export function applyGrant(counter: LocalCounter, grant: CounterGrant): void {
   counter.remainingOthers = Math.max(0, grant.remaining);
   counter.expiresAt = grant.expiresAt;
   counter.liveInstances = grant.liveInstances ?? counter.liveInstances;
-  counter.shortfall = 0;
 }
 
 /**

@@ -102,15 +102,19 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           return failStream(exchange, outcome, 'upstream_error', options);
         }
         if (forward !== null) out.push(forward);
+        if (options.outputCharge && outcome.contentEvents > options.outputCharge.outputReserved) {
+          // Output passed its reservation: what arrived so far goes out, the rest waits for the
+          // next step to be reserved. Streams carry about one token per content event, the same
+          // measure metering falls back on.
+          await flush(exchange, out);
+          out.length = 0;
+          const refusal = await options.outputCharge.extendOutput(outcome.contentEvents);
+          if (refusal !== null) return cutStream(exchange, outcome, refusal, options);
+        }
       }
       await flush(exchange, out);
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
       if (done !== null) await terminate(exchange, outcome, 'done', done, options);
-      else if (options.outputCharge && outcome.contentEvents > options.outputCharge.outputReserved) {
-        // Streams carry about one token per content event: the same measure metering falls back on.
-        const refusal = await options.outputCharge.extendOutput(outcome.contentEvents);
-        if (refusal !== null) return cutStream(exchange, outcome, refusal, options);
-      }
     }
   } catch (err) {
     // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
