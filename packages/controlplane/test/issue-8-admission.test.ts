@@ -213,7 +213,7 @@ describe.each(testDatabaseKinds())('issue 8: admission (%s)', (kind) => {
     expect(failed.status).toBeGreaterThanOrEqual(500);
     await eventOf(dp, failed.headers.get('x-request-id')!);
     const afterFailure = await keyInfo(t);
-    const figure = (info: KeyInfo, kind: string) => info.rate_limits.find((l) => l.kind === kind)!.used;
+    const figure = (info: KeyInfo, kind: string) => info.rate_limits.find((l) => l.kind === kind)!.used!;
     expect(figure(afterFailure, 'tokens_per_minute')).toBe(figure(before, 'tokens_per_minute'));
     expect(figure(afterFailure, 'concurrent_requests')).toBe(0);
     expect(afterFailure.budgets[0]!.spent_micros).toBe(before.budgets[0]!.spent_micros);
