@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { quotaLeaseRequestSchema } from '@proxystacks/shared/quota/lease-protocol';
+import { readLimitedBody } from '../internal/ingest-events.ts';
 import type { QuotaService } from './quota-service.ts';
 
 /** Largest renewal body taken: 10 000 counters of ~100 bytes. */
@@ -14,12 +15,8 @@ export const MAX_QUOTA_BODY_BYTES = 2 * 1024 * 1024;
  * database cannot answer (the data plane keeps its grants until they expire and retries).
  */
 export async function serveQuotaLease(req: IncomingMessage, res: ServerResponse, quota: QuotaService, logger: Pick<Logger, 'error'>): Promise<void> {
-  let body: Buffer;
-  try {
-    body = await readBody(req);
-  } catch (err) {
-    return sendError(res, err);
-  }
+  const body = await readLimitedBody(req, MAX_QUOTA_BODY_BYTES);
+  if (body === 'too large') return sendError(res, new RelayError('body_too_large', `Quota demand larger than ${MAX_QUOTA_BODY_BYTES} bytes.`));
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -41,24 +38,6 @@ export async function serveQuotaLease(req: IncomingMessage, res: ServerResponse,
   }
   const text = JSON.stringify(answer);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_QUOTA_BODY_BYTES) {
-        req.destroy();
-        reject(new RelayError('body_too_large', `Quota demand larger than ${MAX_QUOTA_BODY_BYTES} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
