@@ -51,6 +51,8 @@ export interface ControlplaneConfig {
    * ANALYTICS_MINUTE_ROLLUP_TTL_DAYS, ANALYTICS_HOUR_ROLLUP_TTL_DAYS); 0 = forever.
    */
   analyticsRetention: AnalyticsRetentionDays;
+  /** How long a data plane's quota grant lasts without renewal (QUOTA_LEASE_TTL_MS): a dead instance's unused share returns after this. */
+  quotaLeaseTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -121,6 +123,7 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       minuteRollup: read.integer('ANALYTICS_MINUTE_ROLLUP_TTL_DAYS', 31, { min: 0, max: 36_500 }),
       hourRollup: read.integer('ANALYTICS_HOUR_ROLLUP_TTL_DAYS', 0, { min: 0, max: 36_500 }),
     },
+    quotaLeaseTtlMs: read.integer('QUOTA_LEASE_TTL_MS', 30_000, { min: 1_000, max: 3_600_000 }),
   };
   read.finish('control plane');
   return config;

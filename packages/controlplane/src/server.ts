@@ -12,6 +12,8 @@ import { handleAuth } from './auth/session-routes.ts';
 import { handleExport } from './export/export-routes.ts';
 import { createBatchIdMemory } from './internal/batch-id-memory.ts';
 import { handleInternal, sendJson } from './internal/internal-api.ts';
+import { createQuotaAlertRecorder, type BudgetAlertRecorder } from './quota/budget-alert-recorder.ts';
+import { createQuotaService } from './quota/quota-service.ts';
 
 export interface ControlplaneServerOptions {
   config: ControlplaneConfig;
@@ -24,6 +26,8 @@ export interface ControlplaneServerOptions {
    * `relay start` child acknowledges each one); absent for a control plane alone.
    */
   awaitDataplane?: (version: number) => Promise<void>;
+  /** Records crossed budget thresholds; default inserts budget_alert rows only. */
+  recordBudgetAlerts?: BudgetAlertRecorder;
 }
 
 /**
@@ -54,7 +58,14 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       return { version: s.version, hash: s.hash, createdAt: s.createdAt };
     },
   });
-  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
+  const quota = createQuotaService({
+    prisma: options.db.prisma,
+    currentSnapshot: () => publisher.current(),
+    leaseTtlMs: config.quotaLeaseTtlMs,
+    recordAlerts: options.recordBudgetAlerts ?? createQuotaAlertRecorder(options.db.prisma),
+    logger,
+  });
+  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger, quota };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };
   const sockets = new Set<Socket>();

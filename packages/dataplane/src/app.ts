@@ -17,6 +17,9 @@ import { createAnthropicAdapter } from './providers/anthropic/anthropic-adapter.
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveHealth, serveModels } from './routes/models.ts';
+import { serveKeyInfo } from './routes/key-info.ts';
+import { createAdmission } from './quota/admission.ts';
+import { createLeaseClient } from './quota/lease-client.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { gateAdapter } from './upstream/gated-adapter.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
@@ -84,6 +87,22 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
 
   const bodyBudget = createBodyBudget(config.maxBufferedBodyBytes);
+  // Budget and rate-limit capacity is leased from the control plane the snapshots come from.
+  const leases = createLeaseClient({
+    controlplaneUrl: config.controlplaneUrl,
+    internalToken: config.internalToken,
+    dataplaneId: config.dataplaneId,
+    leaseFraction: config.quota.leaseFraction,
+    observer: metrics.quota,
+    logger,
+  });
+  const admission = createAdmission({
+    leases,
+    waitMs: config.quota.waitMs,
+    defaultReserveOutputTokens: config.quota.defaultReserveOutputTokens,
+    streamStepTokens: config.quota.streamStepTokens,
+    observer: metrics.quota,
+  });
 
   app.post('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
@@ -102,6 +121,10 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   app.get('/v1/models', (res, req) => {
     const ex = new Exchange(res, req);
     if (!refuseBadHead(ex, req)) serveModels(ex, snapshots, config.keySecret);
+  });
+  app.get('/v1/key', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (!refuseBadHead(ex, req)) void serveKeyInfo(ex, snapshots, config.keySecret, admission);
   });
   app.get('/healthz', (res, req) => {
     const ex = new Exchange(res, req);
@@ -154,7 +177,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         bodyBudget,
         dataplaneId: config.dataplaneId,
         logger,
+        admission,
       };
+      leases.start();
       return new Promise((resolve, reject) => {
         app.listen(host, port, (socket) => {
           if (socket === false) {
@@ -178,6 +203,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         for (const ex of inFlight) ex.forceClose();
         if (inFlight.size > 0) await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       }
+      await leases.stop();
       await mock?.close();
       await dispatcher.close().catch(() => undefined);
     },

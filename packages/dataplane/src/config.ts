@@ -63,6 +63,17 @@ export interface DataplaneConfig {
    * against the resolved address (UPSTREAM_ALLOW_LOOPBACK, UPSTREAM_ALLOW_PRIVATE).
    */
   upstreamAddressPolicy: UpstreamAddressPolicy;
+  /** Quota admission (issue 8): see dataplane/src/quota/admission.ts. */
+  quota: {
+    /** Longest a request waits for one lease renewal round when it does not fit the local grant (QUOTA_WAIT_MS). */
+    waitMs: number;
+    /** Output tokens reserved for a request without max_tokens on an alias without its own setting (DEFAULT_RESERVE_OUTPUT_TOKENS). */
+    defaultReserveOutputTokens: number;
+    /** A lease is this share of a counter's limit (QUOTA_LEASE_PERCENT ÷ 100); it bounds degraded overspend and parked capacity. */
+    leaseFraction: number;
+    /** Tokens a stream's reservation grows by each time its output passes it (QUOTA_STREAM_STEP_TOKENS). */
+    streamStepTokens: number;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -111,6 +122,12 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
       allowLoopback: read.boolean('UPSTREAM_ALLOW_LOOPBACK', false),
       allowPrivate: read.boolean('UPSTREAM_ALLOW_PRIVATE', false),
     }),
+    quota: {
+      waitMs: read.integer('QUOTA_WAIT_MS', 250, { min: 0, max: 60_000 }),
+      defaultReserveOutputTokens: read.integer('DEFAULT_RESERVE_OUTPUT_TOKENS', 4096, { min: 1, max: 10_000_000 }),
+      leaseFraction: read.integer('QUOTA_LEASE_PERCENT', 2, { min: 1, max: 100 }) / 100,
+      streamStepTokens: read.integer('QUOTA_STREAM_STEP_TOKENS', 256, { min: 1, max: 1_000_000 }),
+    },
   };
   if (config.maxBufferedBodyBytes < config.maxBodyBytes) {
     read.problem('MAX_BUFFERED_BODY_BYTES', `must be at least MAX_BODY_BYTES (${config.maxBodyBytes}), or a body at the cap could never be accepted`);

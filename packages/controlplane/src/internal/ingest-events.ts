@@ -101,7 +101,7 @@ function sendError(res: ServerResponse, err: unknown, headers: Record<string, st
 }
 
 /** The body, or 'too large' once the rest of an oversized body has been read and discarded. */
-function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
+export function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
   if (Number(req.headers['content-length'] ?? 0) > MAX_DISCARD_BYTES) {
     // Not worth reading: answer and let the connection close.
     req.resume();

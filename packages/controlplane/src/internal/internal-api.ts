@@ -7,6 +7,9 @@ import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { createPreviousTokenSnapshots } from './snapshot-for-token.ts';
+import { INTERNAL_QUOTA_PATH } from '@proxystacks/shared/quota/lease-protocol';
+import { serveQuotaLease } from '../quota/quota-endpoint.ts';
+import type { QuotaService } from '../quota/quota-service.ts';
 
 /** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
 export const INTERNAL_SNAPSHOT_PATH = '/internal/v1/snapshot';
@@ -21,6 +24,8 @@ export interface InternalApiDeps {
   /** Recent event batch ids with their content hash (409 on a conflicting reuse). */
   batches: BatchIdMemory;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** Hands out budget and rate-limit capacity (POST /internal/v1/quota); absent = no such path. */
+  quota?: QuotaService;
 }
 
 /**
@@ -30,10 +35,11 @@ export interface InternalApiDeps {
  * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
  * - POST /internal/v1/events   — a batch of request events from a data plane without its own
  *   ClickHouse access (see ingest-events.ts for what each answer tells the sender).
+ * - POST /internal/v1/quota    — lease renewal: budget and rate-limit capacity (quota/quota-service.ts).
  * Returns false when the path is not one of these.
  */
 export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
-  if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH) return false;
+  if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH && (path !== INTERNAL_QUOTA_PATH || deps.quota === undefined)) return false;
   const previous = deps.internalTokenPrevious ?? null;
   const tokenIndex = matchBearerToken(req.headers.authorization, previous === null ? [deps.internalToken] : [deps.internalToken, previous]);
   if (tokenIndex === -1) {
@@ -46,7 +52,8 @@ export async function handleInternal(req: IncomingMessage, res: ServerResponse, 
     return true;
   }
   if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
-  await ingestEvents(req, res, deps);
+  if (path === INTERNAL_QUOTA_PATH) await serveQuotaLease(req, res, deps.quota!, deps.logger);
+  else await ingestEvents(req, res, deps);
   return true;
 }
 

@@ -8,6 +8,7 @@ import { migrateDatabase } from '../db/migrate.ts';
 import { ensureBootstrap, type OwnerSetup } from '../domain/bootstrap.ts';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import { createBudgetAlertRecorder, type BudgetAlertRecorder } from '../money/budget-alerts.ts';
+import { createQuotaAlertRecorder } from '../quota/budget-alert-recorder.ts';
 import { createBudgetWebhookDeliverer } from '../money/budget-webhook.ts';
 import { createKeyUsageSync } from '../domain/sync-key-usage.ts';
 import { createControlplane } from '../server.ts';
@@ -88,7 +89,9 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     await budgetWebhooks.start();
     closers.unshift(() => budgetWebhooks.stop());
 
+    const recordBudgetAlert = createBudgetAlertRecorder(budgetWebhooks);
     const server = createControlplane({
+      recordBudgetAlerts: createQuotaAlertRecorder(db.prisma, recordBudgetAlert),
       config,
       db,
       clickhouse,
@@ -103,7 +106,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
       clickhouse,
       publisher,
       keyUsageSync,
-      recordBudgetAlert: createBudgetAlertRecorder(budgetWebhooks),
+      recordBudgetAlert,
       bootstrap,
       listen: (port, host) => server.listen(port, host),
       close: () => closeAll(closers),

@@ -25,6 +25,8 @@ export class Exchange {
   aborted = false;
   /** Close the connection after the answer (its framing cannot be trusted, e.g. conflicting Content-Length). */
   closeAfterAnswer = false;
+  /** Headers added to whatever answer goes out (the key's x-ratelimit-* headers); null = none. */
+  extraHeaders: Record<string, string> | null = null;
   /** True once the status line went out: later failures can only end the body. */
   headersSent = false;
   finished = false;
@@ -197,6 +199,8 @@ export class Exchange {
     this.#res.writeHeader('content-type', contentType);
     this.#res.writeHeader('x-request-id', this.requestId);
     for (const name in headers) this.#res.writeHeader(name, headers[name]!);
+    const extra = this.extraHeaders;
+    if (extra !== null) for (const name in extra) this.#res.writeHeader(name, extra[name]!);
   }
 
   /** Arrival to the last byte sent (or to now, while the response is still open). */

@@ -75,10 +75,12 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     },
   });
   const upstream = upstreamGateMetrics(registry, sources);
+  const quota = quotaMetrics(registry);
 
   return {
     registry,
     ...upstream,
+    ...quota,
     /** Records one finished request from its event; `knownAlias` says whether the alias exists. */
     observe(event: RequestEvent, knownAlias: boolean): void {
       const streamed = event.streamed ? 'true' : 'false';
@@ -154,6 +156,37 @@ function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
     /** Records one refusal by the upstream gate. */
     upstreamRejected(origin: string, reason: GateRejectReason): void {
       rejections.inc({ origin, reason });
+    },
+  };
+}
+
+/**
+ * Quota leases and admission (issue 8): requests admitted in degraded mode (control plane
+ * unreachable, grant spent or lapsed) by counter kind, renewal rounds and their failures, and the
+ * waits of requests that did not fit their instance's grant.
+ */
+function quotaMetrics(registry: Registry) {
+  const degraded = new Counter({
+    name: 'relay_quota_degraded_admissions_total',
+    help: 'Requests admitted beyond the leased grant while the control plane was unreachable, by counter kind (budget, balance, rpm, tpm, conc).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const renewals = new Counter({ name: 'relay_quota_renewals_total', help: 'Quota lease renewal rounds answered by the control plane.', registers: [registry] });
+  const renewFailures = new Counter({ name: 'relay_quota_renew_failures_total', help: 'Quota lease renewal rounds that failed (unreachable, error, timeout).', registers: [registry] });
+  const waits = new Histogram({
+    name: 'relay_quota_wait_seconds',
+    help: 'Time requests waited for a renewal round because their reservation did not fit the local grant.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return {
+    /** Observers for the lease client and admission (dataplane/src/quota). */
+    quota: {
+      degraded: (kind: string) => degraded.inc({ kind }),
+      renewed: () => renewals.inc(),
+      renewFailed: () => renewFailures.inc(),
+      waited: (waitedMs: number) => waits.observe(waitedMs / 1000),
     },
   };
 }

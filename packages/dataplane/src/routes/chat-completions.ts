@@ -21,6 +21,8 @@ import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
+import type { Admission, QuotaTicket } from '../quota/admission.ts';
+import { admissionPlan, type AdmissionPlan } from '../quota/admission-plan.ts';
 
 export interface ChatCompletionsDeps {
   snapshots: SnapshotStore;
@@ -35,6 +37,8 @@ export interface ChatCompletionsDeps {
   bodyBudget: BodyBudget;
   dataplaneId: string;
   logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
+  /** Rate limits, budgets and balances (quota/admission.ts). */
+  admission: Admission;
 }
 
 /**
@@ -46,6 +50,8 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
   const snapshot = deps.snapshots.current();
   const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
   const bodyLease = deps.bodyBudget.lease();
+  /** The request's quota reservations: settled with the event's final figures, on every path. */
+  const quota: { ticket: QuotaTicket | null } = { ticket: null };
   let recorded = false;
   /**
    * Records the request's one event: run by the exchange just before the answer's final bytes
@@ -58,6 +64,7 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
     record.latencyMs = ex.latencyMs();
     if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
     const event = buildRequestEvent(record, deps.dataplaneId);
+    quota.ticket?.settle(event.prompt_tokens + event.completion_tokens, event.cost_micros);
     deps.events.push(event);
     deps.metrics.observe(event, record.deployment !== null);
   };
@@ -66,9 +73,11 @@ export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDep
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
+    const plan = admissionPlan(snapshot, record.key);
+    ex.extraHeaders = deps.admission.headers(plan);
     const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
     record.streamed = request.stream === true;
-    await forward(ex, deps, snapshot, request, record, bodyLease);
+    await forward(ex, deps, snapshot, request, record, bodyLease, plan, quota);
   } catch (err) {
     fail(ex, record, err, deps.logger);
   } finally {
@@ -93,11 +102,28 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
   return validateChatRequest(parsed);
 }
 
-async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: CompiledSnapshot, request: ChatCompletionRequest, record: RequestRecord, bodyLease: BodyLease): Promise<void> {
+async function forward(
+  ex: Exchange,
+  deps: ChatCompletionsDeps,
+  snapshot: CompiledSnapshot,
+  request: ChatCompletionRequest,
+  record: RequestRecord,
+  bodyLease: BodyLease,
+  plan: AdmissionPlan,
+  quota: { ticket: QuotaTicket | null },
+): Promise<void> {
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
+  if (plan.counters.length > 0 || plan.noFunds) {
+    // Reserve before the first upstream attempt; the headers then show what is left after it.
+    try {
+      quota.ticket = await deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null);
+    } finally {
+      if (plan.hasRateLimits) ex.extraHeaders = deps.admission.headers(plan);
+    }
+  }
   const controller = new AbortController();
   ex.onAbort(() => controller.abort());
   const failures: AttemptError[] = [];
@@ -131,7 +157,7 @@ async function forward(ex: Exchange, deps: ChatCompletionsDeps, snapshot: Compil
     bodyLease.release();
     if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
     try {
-      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes);
+      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket);
     } catch (err) {
       if (!(err instanceof StreamFailedBeforeStart)) throw err;
       // The upstream said 200 and then broke off before sending anything: the client has
@@ -184,7 +210,14 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
   ex.sendJson(200, body);
 }
 
-async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstream: AsyncIterable<Uint8Array>, record: RequestRecord, maxEventBytes: number): Promise<void> {
+async function answerStream(
+  ex: Exchange,
+  request: ChatCompletionRequest,
+  upstream: AsyncIterable<Uint8Array>,
+  record: RequestRecord,
+  maxEventBytes: number,
+  ticket: QuotaTicket | null,
+): Promise<void> {
   const recordOutcome = async (outcome: StreamOutcome) => {
     record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
     record.streamEnd = outcome.end;
@@ -205,7 +238,14 @@ async function answerStream(ex: Exchange, request: ChatCompletionRequest, upstre
   };
   // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
   // when the stream ended without one (client gone) so the event still says what happened.
-  const outcome = await relaySse({ upstream, exchange: ex, clientWantsUsage: request.stream_options?.include_usage === true, maxEventBytes, beforeTerminal: recordOutcome });
+  const outcome = await relaySse({
+    upstream,
+    exchange: ex,
+    clientWantsUsage: request.stream_options?.include_usage === true,
+    maxEventBytes,
+    beforeTerminal: recordOutcome,
+    outputCharge: ticket,
+  });
   if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
 }
 

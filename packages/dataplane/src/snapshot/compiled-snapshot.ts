@@ -37,6 +37,8 @@ export interface CompiledRoute {
    * empty when the alias does not serve it. Precomputed so routing stays a map lookup.
    */
   readonly byEnvironment: ReadonlyMap<string, readonly CompiledDeployment[]>;
+  /** Output tokens a request without max_tokens reserves against limits and budgets; null = the data plane's default. */
+  readonly reserveOutputTokens?: number | null;
 }
 
 /** A key as the hot path uses it: the snapshot's key plus what it may call, precomputed. */
@@ -112,7 +114,7 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       .sort((a, b) => a.priority - b.priority);
     const byEnvironment = new Map<string, CompiledDeployment[]>();
     for (const environment of environmentsByOrg.get(route.orgId) ?? []) byEnvironment.set(environment, environmentDeployments(deployments, environment));
-    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment });
+    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens });
   }
   const aliasesByOrg = new Map<string, string[]>();
   for (const route of routes.values()) aliasesByOrg.set(route.orgId, [...(aliasesByOrg.get(route.orgId) ?? []), route.alias]);

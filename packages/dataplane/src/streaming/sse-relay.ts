@@ -33,6 +33,11 @@ export interface RelayOptions {
   beforeTerminal?: (outcome: StreamOutcome) => Promise<void> | void;
   /** Largest single event accepted (UPSTREAM_MAX_SSE_EVENT_BYTES): the stream ends with an error past it. */
   maxEventBytes: number;
+  /**
+   * Output charged as it arrives (issue 8): once the content events passed `outputReserved`,
+   * `extendOutput` reserves more; a refusal ends the stream with it as the terminal error event.
+   */
+  outputCharge?: { readonly outputReserved: number; extendOutput(outputTokens: number): Promise<RelayError | null> } | null;
 }
 
 /**
@@ -97,6 +102,15 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           return failStream(exchange, outcome, 'upstream_error', options);
         }
         if (forward !== null) out.push(forward);
+        if (options.outputCharge && outcome.contentEvents > options.outputCharge.outputReserved) {
+          // Output passed its reservation: what arrived so far goes out, the rest waits for the
+          // next step to be reserved. Streams carry about one token per content event, the same
+          // measure metering falls back on.
+          await flush(exchange, out);
+          out.length = 0;
+          const refusal = await options.outputCharge.extendOutput(outcome.contentEvents);
+          if (refusal !== null) return cutStream(exchange, outcome, refusal, options);
+        }
       }
       await flush(exchange, out);
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
@@ -195,7 +209,7 @@ function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
 async function terminate(
   exchange: Exchange,
   outcome: StreamOutcome,
-  end: 'done' | 'upstream_stream_interrupted' | 'upstream_response_too_large',
+  end: 'done' | ErrorCode,
   chunk: Uint8Array | string,
   options: RelayOptions,
 ): Promise<void> {
@@ -228,4 +242,16 @@ async function failStream(
   await terminate(exchange, outcome, errorCode, `data: ${JSON.stringify(error.body)}\n\n`, options);
   if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
   return { ...outcome, end: 'error', errorCode };
+}
+
+/**
+ * Ends a stream the gateway itself stops (its output passed what the budget or rate limit would
+ * cover): the refusal goes out as the terminal error event, never as a clean close, and the
+ * upstream is let go (leaving the loop destroys its body).
+ */
+async function cutStream(exchange: Exchange, outcome: StreamOutcome, refusal: RelayError, options: RelayOptions): Promise<StreamOutcome> {
+  const error = toOpenAIError(refusal, exchange.requestId);
+  await terminate(exchange, outcome, refusal.code, `data: ${JSON.stringify(error.body)}\n\n`, options);
+  if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
+  return { ...outcome, end: 'error', errorCode: refusal.code };
 }

@@ -76,6 +76,11 @@ const counterGrantSchema = z.strictObject({
   expiresAt: z.int(),
   /** False when the counter no longer exists (budget removed): stop enforcing it. */
   active: z.boolean(),
+  /**
+   * Instances holding a live lease on the counter (this one included): a data plane that loses
+   * the control plane falls back to limit ÷ this for rate limits (degraded mode).
+   */
+  liveInstances: z.int().min(1).optional(),
 });
 
 export const quotaLeaseResponseSchema = z.strictObject({
