@@ -1,6 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'vite';
+import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 
 /** Chromium flags for a quiet, sandbox-free headless run in CI containers (ARCHITECTURE.md). */
 export function chromiumArgs(): string[] {
@@ -60,4 +61,27 @@ export async function pollUntil<T>(
     if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`Gave up waiting for ${what} after ${attempts} attempts`);
+}
+
+/** Runs a GraphQL operation as the relay's owner token; throws on any GraphQL error. */
+export async function ownerGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.adminToken}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** Sends one non-streamed chat completion for `relay-mini` through the data plane with `secret`; answers the HTTP status. */
+export async function chatStatus(relay: RunningRelay, secret: string, content: string): Promise<number> {
+  const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ model: 'relay-mini', messages: [{ role: 'user', content }] }),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, ownerGraphql } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -209,15 +209,4 @@ async function createUser(relay: RunningRelay, email: string, role: Role, teamId
     { input: { email, name: email.split('@')[0], role, ...(teamId === null ? {} : { teamId }) } },
   );
   return data.createUser;
-}
-
-async function ownerGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.adminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
 }

@@ -1,6 +1,6 @@
 import { useSearchParams } from '@solidjs/router';
 import { createQuery } from '@urql/solid';
-import { For, Show, createSignal, on, createEffect, type JSX } from 'solid-js';
+import { For, Show, createMemo, createSignal, on, createEffect, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { ScopeFilterFields } from '../../components/ScopeFilterFields.tsx';
@@ -11,7 +11,7 @@ import { isTimeRangePresetId, timeRangeFor, type TimeRangePresetId } from '../..
 import { SpendTable } from './SpendTable.tsx';
 import { TimeRangePicker } from './TimeRangePicker.tsx';
 import { SCOPE_GROUPINGS, readScopeGrouping, scopeGroupingParam, type ScopeGroupBy } from './spend-grouping.ts';
-import { SpendPageQuery } from './spend.graphql.ts';
+import { SpendPageQuery, type SpendReport } from './spend.graphql.ts';
 
 const DEFAULT_PRESET: TimeRangePresetId = '24h';
 
@@ -37,6 +37,13 @@ export function SpendPage(): JSX.Element {
     pause: () => !scope.ready(),
     requestPolicy: 'cache-and-network',
   });
+
+  // @urql/solid reconciles each answer into the last one in place, and spend rows have no id to
+  // match on: after a filter change a row showed some figures of one group and some of another.
+  // A plain copy per answer (reading every field, so it follows each change) gives fresh rows.
+  const reports = createMemo((): { byKey: SpendReport; byModel: SpendReport; byScope: SpendReport } | undefined =>
+    spend.data === undefined ? undefined : JSON.parse(JSON.stringify(spend.data)),
+  );
 
   const refresh = (): void => {
     const next = timeRangeFor(preset(), now());
@@ -72,7 +79,7 @@ export function SpendPage(): JSX.Element {
         dollars, exact to the micro-dollar.
       </p>
       <ErrorBanner error={spend.error === undefined ? null : describeError(spend.error)} testId="spend-error" />
-      <Show when={spend.data} fallback={<Show when={spend.error === undefined}><Loading label="Loading spend…" /></Show>}>
+      <Show when={reports()} fallback={<Show when={spend.error === undefined}><Loading label="Loading spend…" /></Show>}>
         {(data) => (
           <>
             <SpendTable groupBy={shownGroupBy()} report={data().byScope} caption={`By ${groupLabel().toLowerCase()}`} testId="spend-by-scope" />
