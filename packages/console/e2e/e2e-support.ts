@@ -73,7 +73,7 @@ export async function newPage(browser: Browser, pageErrors: string[]): Promise<{
   return { context, page };
 }
 
-/** A GraphQL call with the relay's admin (owner) token; throws on any error. */
+/** Runs a GraphQL operation as the relay's owner token; throws on any GraphQL error. */
 export async function ownerGraphql<T>(relay: RunningRelay, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const response = await fetch(`${relay.controlplaneUrl}/graphql`, {
     method: 'POST',
@@ -83,4 +83,15 @@ export async function ownerGraphql<T>(relay: RunningRelay, query: string, variab
   const body = (await response.json()) as { data?: T; errors?: unknown };
   if (body.errors !== undefined || body.data === undefined) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+/** Sends one non-streamed chat completion for `relay-mini` through the data plane with `secret`; answers the HTTP status. */
+export async function chatStatus(relay: RunningRelay, secret: string, content: string): Promise<number> {
+  const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ model: 'relay-mini', messages: [{ role: 'user', content }] }),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { isWellFormedKey } from '@proxystacks/shared/keys/key-format';
-import { buildConsole, chromiumArgs, ownerGraphql, pollUntil } from './e2e-support.ts';
+import { buildConsole, chatStatus, chromiumArgs, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -165,13 +165,6 @@ async function createKey(page: Page, name: string | null): Promise<{ id: string;
   return { id, secret, row };
 }
 
-async function chat(relay: RunningRelay, secret: string): Promise<number> {
-  const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-    body: JSON.stringify({ model: 'relay-mini', messages: [{ role: 'user', content: 'Hello from issue 7.' }] }),
-  });
-  await response.arrayBuffer();
-  return response.status;
+function chat(relay: RunningRelay, secret: string): Promise<number> {
+  return chatStatus(relay, secret, 'Hello from issue 7.');
 }
-

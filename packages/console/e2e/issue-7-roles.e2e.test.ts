@@ -202,4 +202,3 @@ async function createUser(relay: RunningRelay, email: string, role: Role, teamId
   );
   return data.createUser;
 }
-

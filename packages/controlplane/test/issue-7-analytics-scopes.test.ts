@@ -234,6 +234,17 @@ describe('spend by team, project and environment', () => {
     expect((await spend('TEAM', { teamId: beta.teamId, projectId: alpha.projectId })).totals).toEqual({ requests: 0, costMicros: '0' });
   });
 
+  it('filters by environment name while grouping by key or by environment, whose rows also carry that name', async () => {
+    const byEnvironment = await spend('ENVIRONMENT', { environment: 'production' });
+    expect(byEnvironment.rows.map((r) => [r.environmentId, r.environment, r.requests])).toEqual([
+      [beta.prodId, 'production', 1],
+      [alpha.prodId, 'production', 2],
+    ]);
+    const byKey = await spend('KEY', { environment: 'staging' });
+    expect(byKey.rows.map((r) => [r.keyId, r.environment])).toEqual([[keys.alphaStaging.id, 'staging']]);
+    expect(byKey.totals).toEqual({ requests: 1, costMicros: '500' });
+  });
+
   it('binds filter values as parameters: a quote in a name matches nothing and breaks nothing', async () => {
     expect((await spend('TEAM', { environment: "production' OR 1=1 --" })).totals).toEqual({ requests: 0, costMicros: '0' });
   });

@@ -27,12 +27,16 @@ const GROUPINGS: Readonly<Record<SpendGroupBy, { column: string; skipEmpty: bool
   ENVIRONMENT: { column: 'environment_id', skipEmpty: true, carries: ['team_id', 'project_id', 'environment_id', 'environment'] },
 };
 
-/** Result aliases of the carried scope columns. */
-const SCOPE_ALIASES: Readonly<Record<ScopeColumn, 'teamId' | 'projectId' | 'environmentId' | 'environment'>> = {
+/**
+ * Result aliases of the carried scope columns. None may equal a column name: ClickHouse resolves
+ * an alias before a column everywhere in the query, so `any(environment) AS environment` turned
+ * the WHERE's `environment = …` into an aggregate and failed (ILLEGAL_AGGREGATION).
+ */
+const SCOPE_ALIASES: Readonly<Record<ScopeColumn, 'teamId' | 'projectId' | 'environmentId' | 'environmentName'>> = {
   team_id: 'teamId',
   project_id: 'projectId',
   environment_id: 'environmentId',
-  environment: 'environment',
+  environment: 'environmentName',
 };
 
 /**
@@ -114,7 +118,7 @@ interface RawAggregate {
   teamId?: string;
   projectId?: string;
   environmentId?: string;
-  environment?: string;
+  environmentName?: string;
   requests: number | string;
   errors: number | string;
   promptTokens: number | string;
@@ -187,7 +191,7 @@ function decodeAggregate(raw: RawAggregate, groupBy: SpendGroupBy | null): Spend
     teamId: scoped(raw.teamId),
     projectId: scoped(raw.projectId),
     environmentId: scoped(raw.environmentId),
-    environment: scoped(raw.environment),
+    environment: scoped(raw.environmentName),
     requests: toSafeNumber(raw.requests),
     errors: toSafeNumber(raw.errors),
     promptTokens: toSafeNumber(raw.promptTokens),

@@ -7,6 +7,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { describeError } from '../../graphql/describe-error.ts';
 import { ScopeLimits } from '../limits/ScopeLimits.tsx';
 import { CreateKeyForm } from './CreateKeyForm.tsx';
+import { EditKeyDialog } from './EditKeyDialog.tsx';
 import { KeySecretPanel } from './KeySecretPanel.tsx';
 import { KeyStatusFilter } from './KeyStatusFilter.tsx';
 import { KeysTable } from './KeysTable.tsx';
@@ -19,7 +20,7 @@ import { KeyAliasesQuery, KeysPageQuery, type ApiKeyStatus, type KeyRow } from '
 // naming the type here makes every ApiKey mutation refetch the list.
 const KEYS_CONTEXT = { additionalTypenames: ['ApiKey'] };
 
-/** Keys: list, create (secret shown once), disable/enable, rotate and revoke, as the viewer's role allows. */
+/** Keys: list, create (secret shown once), edit, disable/enable, rotate and revoke, as the viewer's role allows. */
 export function KeysPage(): JSX.Element {
   const viewer = useViewer();
   const [status, setStatus] = createSignal<ApiKeyStatus | null>(null);
@@ -36,6 +37,7 @@ export function KeysPage(): JSX.Element {
   const refresh = (): void => refetchKeys({ requestPolicy: 'network-only' });
   const actions = createKeyActions(refresh);
   const writableTeams = () => teamsWhere(viewer(), 'config:write', keys.data?.teams ?? []);
+  const aliasNames = (): string[] | null => (mayListAliases() ? (aliases.data?.modelAliases.map((a) => a.alias) ?? []) : null);
 
   return (
     <section class="page" aria-labelledby="keys-title">
@@ -47,7 +49,7 @@ export function KeysPage(): JSX.Element {
       <Show when={writableTeams().length > 0}>
         <CreateKeyForm
           teams={writableTeams()}
-          aliases={mayListAliases() ? (aliases.data?.modelAliases.map((a) => a.alias) ?? []) : null}
+          aliases={aliasNames()}
           busy={actions.createBusy()}
           error={actions.createError()}
           onCreate={actions.create}
@@ -69,6 +71,7 @@ export function KeysPage(): JSX.Element {
           <KeysTable
             keys={data().keys}
             canWrite={(teamId) => can(viewer(), 'config:write', teamId)}
+            onEdit={actions.askEdit}
             onRevoke={actions.askRevoke}
             onRotate={actions.askRotate}
             onSetEnabled={(key, enabled) => void actions.setEnabled(key, enabled)}
@@ -89,6 +92,14 @@ export function KeysPage(): JSX.Element {
           </section>
         )}
       </Show>
+      <EditKeyDialog
+        target={actions.editing()}
+        aliases={aliasNames()}
+        busy={actions.editBusy()}
+        error={actions.editError()}
+        onSave={(input) => void actions.confirmEdit(input)}
+        onCancel={actions.cancelEdit}
+      />
       <RevokeKeyDialog
         target={actions.revoking()}
         busy={actions.revokeBusy()}

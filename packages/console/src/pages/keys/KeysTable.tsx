@@ -10,6 +10,7 @@ export interface KeysTableProps {
   keys: readonly KeyRow[];
   /** Whether the viewer may change keys of this team (config:write there): no buttons otherwise. */
   canWrite(teamId: string): boolean;
+  onEdit(key: KeyRow): void;
   onRevoke(key: KeyRow): void;
   onRotate(key: KeyRow): void;
   onSetEnabled(key: KeyRow, enabled: boolean): void;
@@ -72,6 +73,9 @@ export function KeysTable(props: KeysTableProps): JSX.Element {
         <Show when={key.status !== 'REVOKED'} fallback={<OptionalTime iso={key.revokedAt} empty="" prefix="Revoked " />}>
           <Show when={props.canWrite(key.team.id)}>
             <div class="row-actions">
+              <button type="button" class="button button-small" onClick={() => props.onEdit(key)} aria-label={`Edit key ${key.name}`} data-testid={`edit-key-${key.id}`}>
+                Edit
+              </button>
               <Show
                 when={key.status === 'ACTIVE'}
                 fallback={

@@ -7,9 +7,11 @@ import {
   EnableKeyMutation,
   RevokeKeyMutation,
   RotateKeyMutation,
+  UpdateKeyMutation,
   type CreateKeyInput,
   type CreatedKeyData,
   type KeyRow,
+  type UpdateKeyInput,
 } from './keys.graphql.ts';
 
 /** A key's secret at the only moment it exists outside the caller's app: just created or rotated. */
@@ -39,13 +41,20 @@ export interface KeyActions {
   askRotate(key: KeyRow): void;
   cancelRotate(): void;
   confirmRotate(gracePeriodSeconds: number): Promise<void>;
+  editing: Accessor<KeyRow | null>;
+  editBusy: Accessor<boolean>;
+  editError: Accessor<ErrorDescription | null>;
+  askEdit(key: KeyRow): void;
+  cancelEdit(): void;
+  /** Saves the changed fields (null = nothing changed: the dialog just closes). */
+  confirmEdit(input: UpdateKeyInput | null): Promise<void>;
   /** The last disable/enable failure, for the banner above the table. */
   toggleError: Accessor<ErrorDescription | null>;
   setEnabled(key: KeyRow, enabled: boolean): Promise<void>;
 }
 
 /**
- * Create, revoke, rotate, disable and enable for the keys page. `refresh` runs after each
+ * Create, edit, revoke, rotate, disable and enable for the keys page. `refresh` runs after each
  * success so the list shows the server's view rather than a local guess.
  */
 export function createKeyActions(refresh: () => void): KeyActions {
@@ -54,9 +63,11 @@ export function createKeyActions(refresh: () => void): KeyActions {
   const rotate = createSubmission(RotateKeyMutation, 'The key was not rotated.', refresh);
   const disable = createSubmission(DisableKeyMutation, 'The key was not disabled.', refresh);
   const enable = createSubmission(EnableKeyMutation, 'The key was not enabled.', refresh);
+  const update = createSubmission(UpdateKeyMutation, 'The key was not changed.', refresh);
   const [shown, setShown] = createSignal<ShownSecret | null>(null);
   const [revoking, setRevoking] = createSignal<KeyRow | null>(null);
   const [rotating, setRotating] = createSignal<KeyRow | null>(null);
+  const [editing, setEditing] = createSignal<KeyRow | null>(null);
   const [toggleError, setToggleError] = createSignal<ErrorDescription | null>(null);
   const show = (data: CreatedKeyData, rotated: boolean): void => {
     setShown({ name: data.key.name, secret: data.secret, rotated });
@@ -101,6 +112,19 @@ export function createKeyActions(refresh: () => void): KeyActions {
       if (data === null) return;
       setRotating(null);
       show(data.rotateKey, true);
+    },
+    editing,
+    editBusy: update.busy,
+    editError: update.error,
+    askEdit(key) {
+      update.clearError();
+      setEditing(key);
+    },
+    cancelEdit: () => setEditing(null),
+    async confirmEdit(input) {
+      const key = editing();
+      if (key === null) return;
+      if (input === null || (await update.run({ id: key.id, input }))) setEditing(null);
     },
     toggleError,
     async setEnabled(key, enabled) {

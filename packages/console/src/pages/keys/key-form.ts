@@ -41,12 +41,12 @@ export const EXPIRY_CHOICES = [
   { id: '365d', label: 'In a year', days: 365 },
   { id: 'custom', label: 'On a date…', days: null },
 ] as const;
-export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number]['id'];
+/** An expiry choice; `keep` (offered when editing a key that expires) leaves the expiry as it is. */
+export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number]['id'] | 'keep';
 
-/** The create form's fields as typed. */
-export interface KeyDraft {
+/** The fields a key's settings are typed into, on the create form and in the edit dialog. */
+export interface KeySettingsDraft {
   name: string;
-  environmentId: string;
   expiry: ExpiryChoice;
   /** `YYYY-MM-DD` from a date input, used when expiry is `custom`: the key expires at the end of that local day. */
   expiryDate: string;
@@ -56,6 +56,11 @@ export interface KeyDraft {
   labels: readonly KeyLabel[];
 }
 
+/** The create form's fields as typed: the settings and where the key goes. */
+export interface KeyDraft extends KeySettingsDraft {
+  environmentId: string;
+}
+
 /** The server's label limits (control plane key-settings.ts). */
 export const LABEL_LIMITS = { maxLabels: 32, maxKeyChars: 64, maxValueChars: 256 } as const;
 const LABEL_KEY = /^[A-Za-z0-9_.-]+$/;
@@ -63,17 +68,33 @@ const LABEL_KEY = /^[A-Za-z0-9_.-]+$/;
 /** Which field a problem is about, for `aria-invalid` and the message. */
 export type KeyDraftField = 'name' | 'environment' | 'expiry' | 'labels';
 
+/** A failed check: the field to mark and the message to show next to the form. */
+export interface KeyDraftProblem {
+  ok: false;
+  field: KeyDraftField;
+  message: string;
+}
+
+/** Checked settings: `expiresAt` is an ISO instant, null for never, undefined for `keep`. */
+export interface CheckedKeySettings {
+  name: string;
+  expiresAt: string | null | undefined;
+  /** Sorted, without repeats; [] = every alias. */
+  allowedAliases: string[];
+  labels: KeyLabel[];
+}
+
 /**
- * Checks the draft and turns it into createKey's input. Rejects what the server would reject
- * (so the user learns before the round trip): no name, an expiry not in the future, a label key
- * outside A–Z a–z 0–9 _ . -, a repeated label key, too many or too long labels.
+ * Checks a key's settings as typed. Rejects what the server would reject (so the user learns
+ * before the round trip): no name, an expiry not in the future, a label key outside
+ * A–Z a–z 0–9 _ . -, a repeated label key, too many or too long labels.
  */
-export function checkKeyDraft(draft: KeyDraft, nowMs: number): { ok: true; input: CreateKeyInput } | { ok: false; field: KeyDraftField; message: string } {
+export function checkKeySettings(draft: KeySettingsDraft, nowMs: number): { ok: true; settings: CheckedKeySettings } | KeyDraftProblem {
   const name = draft.name.trim();
   if (name === '') return { ok: false, field: 'name', message: 'Give the key a name, such as the app that will use it.' };
   if (name.length > 200) return { ok: false, field: 'name', message: 'A key name has at most 200 characters.' };
 
-  let expiresAt: string | undefined;
+  let expiresAt: string | null | undefined = draft.expiry === 'keep' ? undefined : null;
   const choice = EXPIRY_CHOICES.find((c) => c.id === draft.expiry);
   if (choice?.days != null) {
     expiresAt = new Date(nowMs + choice.days * 86_400_000).toISOString();
@@ -85,9 +106,15 @@ export function checkKeyDraft(draft: KeyDraft, nowMs: number): { ok: true; input
     expiresAt = endOfDay.toISOString();
   }
 
+  const labels = checkLabels(draft.labels);
+  if (!Array.isArray(labels)) return labels;
+  return { ok: true, settings: { name, expiresAt, allowedAliases: [...new Set(draft.allowedAliases)].sort(), labels } };
+}
+
+function checkLabels(rows: readonly KeyLabel[]): KeyLabel[] | KeyDraftProblem {
   const labels: KeyLabel[] = [];
   const seen = new Set<string>();
-  for (const row of draft.labels) {
+  for (const row of rows) {
     const key = row.key.trim();
     if (key === '' && row.value.trim() === '') continue;
     if (key === '') return { ok: false, field: 'labels', message: 'Every label needs a key.' };
@@ -100,11 +127,18 @@ export function checkKeyDraft(draft: KeyDraft, nowMs: number): { ok: true; input
     labels.push({ key, value: row.value });
   }
   if (labels.length > LABEL_LIMITS.maxLabels) return { ok: false, field: 'labels', message: `A key has at most ${LABEL_LIMITS.maxLabels} labels.` };
+  return labels;
+}
 
+/** Checks the create form's draft ({@link checkKeySettings}) and turns it into createKey's input. */
+export function checkKeyDraft(draft: KeyDraft, nowMs: number): { ok: true; input: CreateKeyInput } | KeyDraftProblem {
+  const checked = checkKeySettings(draft, nowMs);
+  if (!checked.ok) return checked;
+  const { name, expiresAt, allowedAliases, labels } = checked.settings;
   const input: CreateKeyInput = { name };
   if (draft.environmentId !== '') input.environmentId = draft.environmentId;
-  if (expiresAt !== undefined) input.expiresAt = expiresAt;
-  if (draft.allowedAliases.length > 0) input.allowedAliases = [...new Set(draft.allowedAliases)].sort();
+  if (expiresAt != null) input.expiresAt = expiresAt;
+  if (allowedAliases.length > 0) input.allowedAliases = allowedAliases;
   if (labels.length > 0) input.labels = labels;
   return { ok: true, input };
 }

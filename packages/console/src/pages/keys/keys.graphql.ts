@@ -40,6 +40,18 @@ export interface CreateKeyInput {
   labels?: KeyLabel[];
 }
 
+/** What updateKey takes: omitted fields stay as they are; the alias list and labels replace the whole list. */
+export interface UpdateKeyInput {
+  name?: string;
+  expiresAt?: string;
+  /** true: the key never expires (not with expiresAt). */
+  clearExpiry?: boolean;
+  /** [] = every alias. */
+  allowedAliases?: string[];
+  /** [] removes every label. */
+  labels?: KeyLabel[];
+}
+
 const KEY_FIELDS = gql`
   fragment KeyFields on ApiKey {
     id
@@ -130,6 +142,16 @@ export const CreateKeyMutation = gql<{ createKey: CreatedKeyData }, { input: Cre
 export const RevokeKeyMutation = gql<{ revokeKey: KeyRow }, { id: string }>`
   mutation RevokeKey($id: ID!) {
     revokeKey(id: $id) {
+      ...KeyFields
+    }
+  }
+  ${KEY_FIELDS}
+`;
+
+/** Changes a key's name, expiry, alias allow-list or labels; data planes apply it with the next snapshot. */
+export const UpdateKeyMutation = gql<{ updateKey: KeyRow }, { id: string; input: UpdateKeyInput }>`
+  mutation UpdateKey($id: ID!, $input: UpdateKeyInput!) {
+    updateKey(id: $id, input: $input) {
       ...KeyFields
     }
   }

@@ -3,6 +3,8 @@ import { createQuery } from '@urql/solid';
 import { Show, createEffect, createSignal, on, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
+import { ScopeFilterFields } from '../../components/ScopeFilterFields.tsx';
+import { useScopeFilter } from '../../components/use-scope-filter.ts';
 import { describeError } from '../../graphql/describe-error.ts';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { isTimeRangePresetId, timeRangeFor, type TimeRangePresetId } from '../../lib/time-range.ts';
@@ -21,9 +23,9 @@ const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * The request log: one request by its id (what a support ticket quotes), and the recent
- * requests over a range, filtered by outcome, newest first, a page at a time. Range, outcome,
- * page size and the open request live in the URL (`?range=1h&status=ERROR&id=req_…`), so a
- * view can be shared.
+ * requests over a range, filtered by outcome, team, project and environment, newest first, a page
+ * at a time. Range, filters, page size and the open request live in the URL
+ * (`?range=1h&status=ERROR&env=staging&id=req_…`), so a view survives a reload and can be shared.
  */
 export function RequestsPage(): JSX.Element {
   const now = (): number => Date.now();
@@ -36,7 +38,8 @@ export function RequestsPage(): JSX.Element {
 
   const [range, setRange] = createSignal(timeRangeFor(preset(), now()));
   createEffect(on(preset, (id) => setRange(timeRangeFor(id, now())), { defer: true }));
-  const pages = createRequestPages(() => ({ ...range(), status: status(), first: pageSize() }));
+  const scope = useScopeFilter('requests:read');
+  const pages = createRequestPages(() => ({ ...range(), status: status(), ...scope.filter(), first: pageSize() }), scope.ready);
 
   const [detail, refetchDetail] = createQuery({
     query: RequestDetailQuery,
@@ -81,6 +84,7 @@ export function RequestsPage(): JSX.Element {
       <div class="toolbar">
         <TimeRangePicker value={preset()} onChange={(id) => setSearchParams({ range: id })} />
         <RequestStatusFilter value={status()} onChange={(value) => setSearchParams({ status: value ?? undefined })} />
+        <ScopeFilterFields teams={scope.teams()} value={scope.filter()} onChange={scope.setFilter} />
         <PageSizeSelect value={pageSize()} onChange={(size) => setSearchParams({ size: String(size) })} />
         <button type="button" class="button" onClick={refresh} disabled={pages.fetching()} data-testid="refresh-requests">
           {pages.fetching() ? 'Refreshing…' : 'Refresh'}

@@ -29,6 +29,11 @@ export function RequestsTable(props: { rows: readonly RequestRow[]; onOpen(reque
       ),
     },
     { id: 'key', header: 'Key', cell: (row) => <KeyCell row={row} /> },
+    {
+      id: 'scope',
+      header: 'Project / environment',
+      cell: (row) => (row.environment === null ? <span class="muted">—</span> : `${row.projectName ?? 'Unknown project'} / ${row.environment}`),
+    },
     { id: 'model', header: 'Model', cell: (row) => row.model },
     { id: 'status', header: 'Status', cell: (row) => <RequestOutcome statusCode={row.statusCode} errorCode={row.errorCode} /> },
     {

@@ -3,7 +3,7 @@ import { createEffect, createSignal, on, type Accessor } from 'solid-js';
 import { describeError, type ErrorDescription } from '../../graphql/describe-error.ts';
 import { RequestsPageQuery, type RequestRow, type RequestsVariables } from './requests.graphql.ts';
 
-/** The list's question without the cursor: which range, outcome and page size. */
+/** The list's question without the cursor: which range, outcome, scope and page size. */
 export type RequestListFilter = Omit<RequestsVariables, 'after'>;
 
 /** State and handlers of the recent-requests table. */
@@ -21,16 +21,17 @@ export interface RequestPages {
 }
 
 /**
- * The first page through `createQuery` (it follows `filter`), later pages appended by
+ * The first page through `createQuery` (it follows `filter`, once `ready`), later pages appended by
  * "Load more" with the previous page's cursor. Pages are kept only for the question they
  * answer: a new filter or a refetch of the first page drops them, and a page that arrives
  * after the filter changed is discarded.
  */
-export function createRequestPages(filter: Accessor<RequestListFilter>): RequestPages {
+export function createRequestPages(filter: Accessor<RequestListFilter>, ready: Accessor<boolean> = () => true): RequestPages {
   const client = useClient();
   const [first, refetchFirst] = createQuery({
     query: RequestsPageQuery,
     variables: () => ({ ...filter(), after: null }),
+    pause: () => !ready(),
     requestPolicy: 'cache-and-network',
   });
   const [more, setMore] = createSignal<{ rows: RequestRow[]; nextCursor: string | null } | null>(null);

@@ -10,6 +10,9 @@ export interface RequestRow {
   keyName: string | null;
   keyPrefix: string | null;
   model: string;
+  projectName: string | null;
+  /** The key's environment name (`production`); null when no key was recognised. */
+  environment: string | null;
   statusCode: number;
   errorCode: string | null;
   promptTokens: number;
@@ -43,6 +46,10 @@ export interface RequestsVariables {
   from: string;
   to: string;
   status: RequestStatusFilter | null;
+  teamId: string | null;
+  projectId: string | null;
+  /** An environment name, across projects. */
+  environment: string | null;
   first: number;
   after: string | null;
 }
@@ -60,6 +67,8 @@ const REQUEST_ROW_FIELDS = gql`
     keyName
     keyPrefix
     model
+    projectName
+    environment
     statusCode
     errorCode
     promptTokens
@@ -69,10 +78,19 @@ const REQUEST_ROW_FIELDS = gql`
   }
 `;
 
-/** Requests over a range, newest first, one page at a time. */
+/** Requests over a range, newest first, one page at a time, optionally of one team, project or environment. */
 export const RequestsPageQuery = gql<RequestsPageData, RequestsVariables>`
-  query RequestsPage($from: DateTime!, $to: DateTime!, $status: RequestStatusFilter, $first: Int, $after: String) {
-    requests(from: $from, to: $to, status: $status, first: $first, after: $after) {
+  query RequestsPage(
+    $from: DateTime!
+    $to: DateTime!
+    $status: RequestStatusFilter
+    $teamId: ID
+    $projectId: ID
+    $environment: String
+    $first: Int
+    $after: String
+  ) {
+    requests(from: $from, to: $to, status: $status, teamId: $teamId, projectId: $projectId, environment: $environment, first: $first, after: $after) {
       entries {
         ...RequestRowFields
       }

@@ -8,6 +8,8 @@ import type { ModelRouteInput, ProviderRow } from './routing.graphql.ts';
 /** Props of {@link AddAliasForm}. */
 export interface AddAliasFormProps {
   providers: readonly ProviderRow[];
+  /** Environment names a route may be limited to. */
+  environments: readonly string[];
   busy: boolean;
   error: ErrorDescription | null;
   /** Resolves true when the alias was created, so the form clears itself. */
@@ -67,6 +69,7 @@ export function AddAliasForm(props: AddAliasFormProps): JSX.Element {
         idPrefix="alias-route"
         draft={draft()}
         providers={props.providers}
+        environments={props.environments}
         invalidField={invalid()?.field === 'alias' ? null : ((invalid()?.field as keyof RouteDraft | undefined) ?? null)}
         onChange={(patch) => setDraft((d) => ({ ...d, ...patch }))}
       />

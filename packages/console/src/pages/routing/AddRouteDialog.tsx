@@ -11,6 +11,8 @@ export interface AddRouteDialogProps {
   /** The alias getting a route; null closes the dialog. */
   target: ModelAliasRow | null;
   providers: readonly ProviderRow[];
+  /** Environment names a route may be limited to. */
+  environments: readonly string[];
   busy: boolean;
   error: ErrorDescription | null;
   onAdd(input: ModelRouteInput): void;
@@ -54,6 +56,7 @@ export function AddRouteDialog(props: AddRouteDialogProps): JSX.Element {
         idPrefix="add-route"
         draft={draft()}
         providers={props.providers}
+        environments={props.environments}
         invalidField={invalid()?.field ?? null}
         onChange={(patch) => setDraft((d) => ({ ...d, ...patch }))}
       />

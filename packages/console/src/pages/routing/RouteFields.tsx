@@ -8,12 +8,14 @@ export interface RouteFieldsProps {
   idPrefix: string;
   draft: RouteDraft;
   providers: readonly ProviderRow[];
+  /** Environment names a route may be limited to (environmentNamesOf). */
+  environments: readonly string[];
   /** The field a failed check named, marked aria-invalid. */
   invalidField: keyof RouteDraft | null;
   onChange(patch: Partial<RouteDraft>): void;
 }
 
-/** Provider, upstream model, priority and weight of one route. */
+/** Provider, upstream model, priority, weight and environment of one route. */
 export function RouteFields(props: RouteFieldsProps): JSX.Element {
   const id = (field: string): string => `${props.idPrefix}-${field}`;
   return (
@@ -90,6 +92,29 @@ export function RouteFields(props: RouteFieldsProps): JSX.Element {
         />
         <span id={id('weight-help')} class="help">
           Share at equal priority
+        </span>
+      </div>
+      <div class="field">
+        <label for={id('environment')}>Environment</label>
+        <select
+          id={id('environment')}
+          onChange={(event) => props.onChange({ environment: event.currentTarget.value })}
+          aria-describedby={id('environment-help')}
+          data-testid={id('environment')}
+        >
+          <option value="" selected={props.draft.environment === ''}>
+            All environments
+          </option>
+          <For each={props.environments}>
+            {(name) => (
+              <option value={name} selected={name === props.draft.environment}>
+                {name} only
+              </option>
+            )}
+          </For>
+        </select>
+        <span id={id('environment-help')} class="help">
+          An environment with routes of its own uses only those
         </span>
       </div>
     </>

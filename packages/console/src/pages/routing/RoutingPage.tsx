@@ -5,6 +5,7 @@ import { Loading } from '../../components/Loading.tsx';
 import { describeError } from '../../graphql/describe-error.ts';
 import { can } from '../../auth/permissions.ts';
 import { useViewer } from '../../auth/use-viewer.ts';
+import { environmentNamesOf } from '../../lib/environment-names.ts';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { AddAliasForm } from './AddAliasForm.tsx';
 import { AddPriceForm } from './AddPriceForm.tsx';
@@ -12,6 +13,7 @@ import { AddProviderForm } from './AddProviderForm.tsx';
 import { AddRouteDialog } from './AddRouteDialog.tsx';
 import { CredentialDialog } from './CredentialDialog.tsx';
 import { PendingConfirmDialog } from './PendingConfirmDialog.tsx';
+import { ProviderEnvironmentsDialog } from './ProviderEnvironmentsDialog.tsx';
 import { ModelAliasesTable, PricingRulesTable, ProvidersTable } from './RoutingTables.tsx';
 import { createRoutingActions } from './routing-actions.ts';
 import { RoutingPageQuery } from './routing.graphql.ts';
@@ -29,6 +31,13 @@ export function RoutingPage(): JSX.Element {
   // Providers, aliases and prices are organization config: only an org grant with config:write changes them.
   const canWrite = (): boolean => can(viewer(), 'config:write', null);
   const providers = () => routing.data?.providers ?? [];
+  // Names of the visible projects' environments, and any a route or provider already uses.
+  const environments = (): string[] => {
+    const data = routing.data;
+    if (data === undefined) return environmentNamesOf([]);
+    const inUse = [...data.providers.flatMap((p) => p.enabledEnvironments), ...data.modelAliases.flatMap((a) => a.routes.flatMap((r) => (r.environment === null ? [] : [r.environment])))];
+    return environmentNamesOf(data.teams, inUse);
+  };
   const upstreamModels = () => [...new Set((routing.data?.modelAliases ?? []).flatMap((a) => a.routes.map((r) => r.upstreamModel)))].sort();
 
   return (
@@ -63,7 +72,13 @@ export function RoutingPage(): JSX.Element {
               <Show when={canWrite()}>
                 <AddProviderForm busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
               </Show>
-              <ProvidersTable canWrite={canWrite()} providers={data().providers} onRotate={actions.askRotate} onRemoveCredential={actions.askRemoveCredential} />
+              <ProvidersTable
+                canWrite={canWrite()}
+                providers={data().providers}
+                onRotate={actions.askRotate}
+                onRemoveCredential={actions.askRemoveCredential}
+                onEditEnvironments={actions.askLimit}
+              />
             </section>
 
             <section class="routing-section" aria-labelledby="aliases-title">
@@ -71,6 +86,7 @@ export function RoutingPage(): JSX.Element {
               <Show when={canWrite()}>
                 <AddAliasForm
                   providers={data().providers}
+                  environments={environments()}
                   busy={actions.createAlias.busy()}
                   error={actions.createAlias.error()}
                   onCreate={(input) => actions.createAlias.run({ input })}
@@ -107,10 +123,19 @@ export function RoutingPage(): JSX.Element {
         <AddRouteDialog
           target={actions.addingRouteTo()}
           providers={providers()}
+          environments={environments()}
           busy={actions.addRouteBusy()}
           error={actions.addRouteError()}
           onAdd={(input) => void actions.confirmAddRoute(input)}
           onCancel={actions.cancelAddRoute}
+        />
+        <ProviderEnvironmentsDialog
+          target={actions.limiting()}
+          environments={environments()}
+          busy={actions.limitBusy()}
+          error={actions.limitError()}
+          onSave={(names) => void actions.confirmLimit(names)}
+          onCancel={actions.cancelLimit}
         />
         <PendingConfirmDialog
           pending={actions.pending()}

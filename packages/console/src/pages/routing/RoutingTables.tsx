@@ -8,13 +8,14 @@ import type { ModelAliasRow, PricingRuleRow, ProviderRow } from './routing.graph
 /** A route of an alias, as the remove action names it. */
 export type RouteRow = ModelAliasRow['routes'][number];
 
-/** Providers with their type, endpoint, whether a credential is stored, and credential actions. */
+/** Providers with their type, endpoint, whether a credential is stored, the environments they serve, and their actions. */
 export function ProvidersTable(props: {
   providers: readonly ProviderRow[];
   /** Org config:write: without it the action buttons are not shown (the server would refuse them). */
   canWrite: boolean;
   onRotate(provider: ProviderRow): void;
   onRemoveCredential(provider: ProviderRow): void;
+  onEditEnvironments(provider: ProviderRow): void;
 }): JSX.Element {
   return (
     <DataTable
@@ -28,6 +29,15 @@ export function ProvidersTable(props: {
         { id: 'type', header: 'Type', cell: (p) => PROVIDER_TYPE_LABELS[p.type] },
         { id: 'base-url', header: 'Base URL', cell: (p) => (p.baseUrl === null ? <span class="muted">Default</span> : <code>{p.baseUrl}</code>) },
         { id: 'credential', header: 'Credential', cell: (p) => (p.hasCredential ? 'Stored (encrypted)' : <span class="muted">None</span>) },
+        {
+          id: 'environments',
+          header: 'Environments',
+          cell: (p) => (
+            <span data-testid={`provider-environments-${p.id}`}>
+              {p.enabledEnvironments.length === 0 ? <span class="muted">All</span> : p.enabledEnvironments.join(', ')}
+            </span>
+          ),
+        },
         { id: 'created', header: 'Created', cell: (p) => formatDateTime(p.createdAt) },
         {
           id: 'actions',
@@ -35,6 +45,15 @@ export function ProvidersTable(props: {
           cell: (p) => (
             <Show when={props.canWrite}>
               <div class="row-actions">
+                <button
+                  type="button"
+                  class="button button-small"
+                  onClick={() => props.onEditEnvironments(p)}
+                  aria-label={`Environments of ${p.name}`}
+                  data-testid={`edit-provider-environments-${p.id}`}
+                >
+                  Environments
+                </button>
                 <button
                   type="button"
                   class="button button-small"
@@ -93,6 +112,9 @@ export function ModelAliasesTable(props: {
                       {route.provider.name} → <code>{route.upstreamModel}</code>{' '}
                       <span class="muted">
                         (priority {route.priority}, weight {route.weight})
+                      </span>{' '}
+                      <span class={route.environment === null ? 'badge' : 'badge badge-environment'} data-testid={`environment-of-route-${route.id}`}>
+                        {route.environment ?? 'all environments'}
                       </span>
                     </span>
                     <Show when={props.canWrite}>

@@ -3,7 +3,7 @@ import { emptyRouteDraft, parseRouteDraft } from './route-draft.ts';
 
 describe('parseRouteDraft', () => {
   it('trims the model and parses priority and weight', () => {
-    const draft = { providerId: 'p1', upstreamModel: ' gpt-4o-mini ', priority: ' 10 ', weight: '3' };
+    const draft = { providerId: 'p1', upstreamModel: ' gpt-4o-mini ', priority: ' 10 ', weight: '3', environment: '' };
     expect(parseRouteDraft(draft)).toEqual({ ok: true, input: { providerId: 'p1', upstreamModel: 'gpt-4o-mini', priority: 10, weight: 3 } });
   });
 
@@ -11,6 +11,13 @@ describe('parseRouteDraft', () => {
     expect(parseRouteDraft({ ...emptyRouteDraft('p1'), upstreamModel: 'm' })).toEqual({
       ok: true,
       input: { providerId: 'p1', upstreamModel: 'm', priority: 0, weight: 1 },
+    });
+  });
+
+  it('sends the environment only for an environment-specific route', () => {
+    expect(parseRouteDraft({ ...emptyRouteDraft('p1'), upstreamModel: 'm', environment: 'staging' })).toEqual({
+      ok: true,
+      input: { providerId: 'p1', upstreamModel: 'm', priority: 0, weight: 1, environment: 'staging' },
     });
   });
 

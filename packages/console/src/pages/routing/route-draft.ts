@@ -6,11 +6,13 @@ export interface RouteDraft {
   upstreamModel: string;
   priority: string;
   weight: string;
+  /** The environment name the route serves; '' = every environment without routes of its own. */
+  environment: string;
 }
 
-/** A fresh draft with the server's defaults (priority 0, weight 1). */
+/** A fresh draft with the server's defaults (priority 0, weight 1, every environment). */
 export function emptyRouteDraft(providerId = ''): RouteDraft {
-  return { providerId, upstreamModel: '', priority: '0', weight: '1' };
+  return { providerId, upstreamModel: '', priority: '0', weight: '1', environment: '' };
 }
 
 /** The result of {@link parseRouteDraft}; `field` names the input to mark invalid. */
@@ -30,7 +32,9 @@ export function parseRouteDraft(draft: RouteDraft): RouteDraftParse {
   if (priority === null) return { ok: false, field: 'priority', message: 'Priority must be a whole number from 0 to 1000 (lower runs first).' };
   const weight = parseWhole(draft.weight, 1, 1000);
   if (weight === null) return { ok: false, field: 'weight', message: 'Weight must be a whole number from 1 to 1000.' };
-  return { ok: true, input: { providerId: draft.providerId, upstreamModel, priority, weight } };
+  const input: ModelRouteInput = { providerId: draft.providerId, upstreamModel, priority, weight };
+  if (draft.environment !== '') input.environment = draft.environment;
+  return { ok: true, input };
 }
 
 function parseWhole(text: string, min: number, max: number): number | null {

@@ -11,6 +11,7 @@ import {
   CreateProviderMutation,
   RemoveModelRouteMutation,
   SetProviderCredentialMutation,
+  SetProviderEnvironmentsMutation,
   type ModelAliasRow,
   type ModelRouteInput,
   type ProviderRow,
@@ -33,6 +34,13 @@ export interface RoutingActions {
   askRotate(provider: ProviderRow): void;
   cancelRotate(): void;
   confirmRotate(credential: string): Promise<void>;
+
+  limiting: Accessor<ProviderRow | null>;
+  limitBusy: Accessor<boolean>;
+  limitError: Accessor<ErrorDescription | null>;
+  askLimit(provider: ProviderRow): void;
+  cancelLimit(): void;
+  confirmLimit(enabledEnvironments: string[]): Promise<void>;
 
   addingRouteTo: Accessor<ModelAliasRow | null>;
   addRouteBusy: Accessor<boolean>;
@@ -59,10 +67,12 @@ export function createRoutingActions(refresh: () => void): RoutingActions {
   const createAlias = createSubmission(CreateModelAliasMutation, 'The alias was not added.', refresh);
   const createPrice = createSubmission(CreatePricingRuleMutation, 'The price was not added.', refresh);
   const setCredential = createSubmission(SetProviderCredentialMutation, 'The credential was not changed.', refresh);
+  const setEnvironments = createSubmission(SetProviderEnvironmentsMutation, 'The environments were not changed.', refresh);
   const addRoute = createSubmission(AddModelRouteMutation, 'The route was not added.', refresh);
   const removeRoute = createSubmission(RemoveModelRouteMutation, 'The route was not removed.', refresh);
 
   const [rotating, setRotating] = createSignal<ProviderRow | null>(null);
+  const [limiting, setLimiting] = createSignal<ProviderRow | null>(null);
   const [addingRouteTo, setAddingRouteTo] = createSignal<ModelAliasRow | null>(null);
   const [pending, setPending] = createSignal<PendingConfirmation | null>(null);
   // Rotation and removal share one mutation; each dialog shows only the error of its own attempt.
@@ -87,6 +97,20 @@ export function createRoutingActions(refresh: () => void): RoutingActions {
       setRotateError(null);
       if (await setCredential.run({ id: provider.id, credential })) setRotating(null);
       else setRotateError(setCredential.error());
+    },
+
+    limiting,
+    limitBusy: setEnvironments.busy,
+    limitError: setEnvironments.error,
+    askLimit(provider) {
+      setEnvironments.clearError();
+      setLimiting(provider);
+    },
+    cancelLimit: () => setLimiting(null),
+    async confirmLimit(enabledEnvironments) {
+      const provider = limiting();
+      if (provider === null) return;
+      if (await setEnvironments.run({ id: provider.id, enabledEnvironments })) setLimiting(null);
     },
 
     addingRouteTo,

@@ -9,6 +9,8 @@ export interface ProviderRow {
   type: ProviderType;
   baseUrl: string | null;
   hasCredential: boolean;
+  /** Environment names the provider serves; [] = every environment. */
+  enabledEnvironments: string[];
   createdAt: string;
 }
 
@@ -17,7 +19,15 @@ export interface ModelAliasRow {
   id: string;
   alias: string;
   createdAt: string;
-  routes: Array<{ id: string; upstreamModel: string; priority: number; weight: number; provider: { id: string; name: string } }>;
+  routes: Array<{
+    id: string;
+    upstreamModel: string;
+    priority: number;
+    weight: number;
+    /** The environment the route serves; null = every environment without routes of its own on this alias. */
+    environment: string | null;
+    provider: { id: string; name: string };
+  }>;
 }
 
 /** One version of a model's price; money fields are `Micros` strings per million tokens. */
@@ -32,13 +42,14 @@ export interface PricingRuleRow {
   provider: { id: string; name: string };
 }
 
-/** The configuration data planes run with: providers, aliases, prices and the snapshot version. */
+/** The configuration data planes run with: providers, aliases, prices, the snapshot version, and the environment names in use. */
 export const RoutingPageQuery = gql<
   {
     providers: ProviderRow[];
     modelAliases: ModelAliasRow[];
     pricingRules: PricingRuleRow[];
     configSnapshot: { version: number; hash: string; createdAt: string };
+    teams: Array<{ id: string; projects: Array<{ id: string; environments: Array<{ id: string; name: string }> }> }>;
   },
   Record<string, never>
 >`
@@ -49,6 +60,7 @@ export const RoutingPageQuery = gql<
       type
       baseUrl
       hasCredential
+      enabledEnvironments
       createdAt
     }
     modelAliases {
@@ -60,6 +72,7 @@ export const RoutingPageQuery = gql<
         upstreamModel
         priority
         weight
+        environment
         provider {
           id
           name
@@ -84,6 +97,16 @@ export const RoutingPageQuery = gql<
       hash
       createdAt
     }
+    teams {
+      id
+      projects {
+        id
+        environments {
+          id
+          name
+        }
+      }
+    }
   }
 `;
 
@@ -94,6 +117,7 @@ const PROVIDER_FIELDS = gql`
     type
     baseUrl
     hasCredential
+    enabledEnvironments
     createdAt
   }
 `;
@@ -104,6 +128,8 @@ export interface ModelRouteInput {
   upstreamModel: string;
   priority: number;
   weight: number;
+  /** Serve only this environment; omitted = every environment without routes of its own. */
+  environment?: string;
 }
 
 /** Creates a provider; the credential goes in and is never readable again. */
@@ -123,6 +149,16 @@ export const CreateProviderMutation = gql<
 export const SetProviderCredentialMutation = gql<{ updateProvider: ProviderRow }, { id: string; credential: string | null }>`
   mutation SetProviderCredential($id: ID!, $credential: String) {
     updateProvider(id: $id, input: { credential: $credential }) {
+      ...RoutingProviderFields
+    }
+  }
+  ${PROVIDER_FIELDS}
+`;
+
+/** Limits a provider to the named environments ([] = every environment); other fields stay as they are. */
+export const SetProviderEnvironmentsMutation = gql<{ updateProvider: ProviderRow }, { id: string; enabledEnvironments: string[] }>`
+  mutation SetProviderEnvironments($id: ID!, $enabledEnvironments: [String!]) {
+    updateProvider(id: $id, input: { enabledEnvironments: $enabledEnvironments }) {
       ...RoutingProviderFields
     }
   }

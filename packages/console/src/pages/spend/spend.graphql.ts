@@ -1,11 +1,18 @@
 import { gql } from '@urql/core';
+import type { ScopeGroupBy } from './spend-grouping.ts';
 
-/** One group of the spend report (a key or a model), or the totals over all groups. */
+/** One group of the spend report (a key, model, team, project or environment), or the totals over all groups. */
 export interface SpendRow {
   keyId: string | null;
   keyName: string | null;
   keyPrefix: string | null;
   model: string | null;
+  teamId: string | null;
+  teamName: string | null;
+  projectId: string | null;
+  projectName: string | null;
+  environmentId: string | null;
+  environment: string | null;
   requests: number;
   errors: number;
   promptTokens: number;
@@ -27,12 +34,28 @@ export interface SpendReport {
   truncated: boolean;
 }
 
+/** The page's question: a range, the scope filter (null = no filter), and the scope grouping of the third table. */
+export interface SpendPageVariables {
+  from: string;
+  to: string;
+  teamId: string | null;
+  projectId: string | null;
+  environment: string | null;
+  groupBy: ScopeGroupBy;
+}
+
 const SPEND_ROW_FIELDS = gql`
   fragment SpendRowFields on SpendRow {
     keyId
     keyName
     keyPrefix
     model
+    teamId
+    teamName
+    projectId
+    projectName
+    environmentId
+    environment
     requests
     errors
     promptTokens
@@ -44,31 +67,33 @@ const SPEND_ROW_FIELDS = gql`
   }
 `;
 
-/** Both groupings over the same range in one request, so the two tables always agree. */
-export const SpendPageQuery = gql<{ byKey: SpendReport; byModel: SpendReport }, { from: string; to: string }>`
-  query SpendPage($from: DateTime!, $to: DateTime!) {
-    byKey: spend(from: $from, to: $to, groupBy: KEY) {
-      from
-      to
-      totals {
-        ...SpendRowFields
-      }
-      rows {
-        ...SpendRowFields
-      }
-      truncated
+const SPEND_REPORT_FIELDS = gql`
+  fragment SpendReportFields on SpendReport {
+    from
+    to
+    totals {
+      ...SpendRowFields
     }
-    byModel: spend(from: $from, to: $to, groupBy: MODEL) {
-      from
-      to
-      totals {
-        ...SpendRowFields
-      }
-      rows {
-        ...SpendRowFields
-      }
-      truncated
+    rows {
+      ...SpendRowFields
     }
+    truncated
   }
   ${SPEND_ROW_FIELDS}
+`;
+
+/** The three groupings over the same range and filter in one request, so the tables always agree. */
+export const SpendPageQuery = gql<{ byKey: SpendReport; byModel: SpendReport; byScope: SpendReport }, SpendPageVariables>`
+  query SpendPage($from: DateTime!, $to: DateTime!, $teamId: ID, $projectId: ID, $environment: String, $groupBy: SpendGroupBy!) {
+    byKey: spend(from: $from, to: $to, groupBy: KEY, teamId: $teamId, projectId: $projectId, environment: $environment) {
+      ...SpendReportFields
+    }
+    byModel: spend(from: $from, to: $to, groupBy: MODEL, teamId: $teamId, projectId: $projectId, environment: $environment) {
+      ...SpendReportFields
+    }
+    byScope: spend(from: $from, to: $to, groupBy: $groupBy, teamId: $teamId, projectId: $projectId, environment: $environment) {
+      ...SpendReportFields
+    }
+  }
+  ${SPEND_REPORT_FIELDS}
 `;
