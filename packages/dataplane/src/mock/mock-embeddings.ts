@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { floatsToBase64 } from '../providers/vector-encoding.ts';
 import { parseMockDirectives, type MockDirectives } from './mock-directives.ts';
+import { errorBody, json } from './mock-upstream.ts';
 
 /** Length of the mock's vectors when the request names none (OpenAI's text-embedding-3-small has 1536; short keeps tests light). */
 export const MOCK_EMBEDDING_DIMENSIONS = 64;
@@ -83,11 +84,5 @@ function inputsOf(input: unknown): Array<string | number[]> | null {
 
 function error(res: ServerResponse, status: number, message: string, code: string, param: string | null): void {
   const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
-  json(res, status, { error: { message, type, code, param } });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  json(res, status, errorBody(message, type, code, param));
 }

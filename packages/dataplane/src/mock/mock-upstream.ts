@@ -229,11 +229,13 @@ function lastUserText(messages: readonly ChatMessage[]): string {
   return '';
 }
 
-function errorBody(message: string, type: string, code: string) {
-  return { error: { message, type, code, param: null } };
+/** An OpenAI-shaped error body. */
+export function errorBody(message: string, type: string, code: string, param: string | null = null) {
+  return { error: { message, type, code, param } };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** A whole JSON answer with its length. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -1,5 +1,4 @@
 import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
-import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { EmbeddingObject, EmbeddingRequest, EmbeddingResponse } from '@proxystacks/shared/openai/embeddings-wire';
 import { validateEmbeddingRequest } from '@proxystacks/shared/openai/validate-embeddings-request';
@@ -17,7 +16,7 @@ import { fallbackExhausted } from '../routing/fallback-exhausted.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
-import type { ChatCompletionsDeps } from './chat-completions.ts';
+import { fail, type ChatCompletionsDeps } from './chat-completions.ts';
 
 /** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
 export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger'>;
@@ -53,12 +52,7 @@ export async function serveEmbeddings(ex: Exchange, deps: EmbeddingsDeps): Promi
     const request = validateEmbeddingRequest(parseJsonBody(await ex.readBody(deps.maxBodyBytes, bodyLease)));
     await forward(ex, deps, snapshot, request, record, bodyLease);
   } catch (err) {
-    if (!isRelayError(err)) deps.logger.error({ requestId: ex.requestId, err }, 'unexpected error while serving embeddings');
-    const { status, body } = toOpenAIError(err, ex.requestId);
-    record.statusCode = ex.aborted ? 499 : status;
-    record.errorCode = body.error.code as RequestRecord['errorCode'];
-    if (isRelayError(err) && err.upstreamErrorCode !== undefined) record.upstreamErrorCode = err.upstreamErrorCode;
-    ex.sendError(err);
+    fail(ex, record, err, deps.logger);
   } finally {
     bodyLease.release();
     recordEvent();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Agent } from 'undici';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from '../provider-adapter.ts';
-import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from '../post-upstream.ts';
+import { postUpstream, readUpstreamAnswer, readUpstreamErrorText, type UpstreamAnswer, type UpstreamTarget } from '../post-upstream.ts';
 import type { CompiledDeployment } from '../../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../../upstream/origin-of-url.ts';
 import { fromGeminiResponse } from './from-gemini-response.ts';
@@ -53,14 +53,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdap
       if (call.stream) {
         return { kind: 'stream', body: translateGeminiStream(response.body, { ...meta, maxEventBytes: options.maxBodyBytes }) };
       }
-      const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
-      let parsed: GeminiResponse;
-      try {
-        parsed = JSON.parse(answer.toString('utf8')) as GeminiResponse;
-      } catch {
-        throw invalidAnswer(deployment);
-      }
-      if (typeof parsed !== 'object' || parsed === null) throw invalidAnswer(deployment);
+      const parsed = await readGeminiJson<GeminiResponse>(call, response, options.maxBodyBytes);
       return { kind: 'json', body: Buffer.from(JSON.stringify(fromGeminiResponse(parsed, meta))) };
     },
     /**
@@ -79,13 +72,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdap
       for (const batch of batches) {
         const response = await postUpstream(call, url, headers, JSON.stringify(batch), options);
         if (response.statusCode >= 400) throw geminiHttpError(deployment, response.statusCode, response.headers, await readUpstreamErrorText(response));
-        const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
-        let parsed: GeminiBatchEmbedResponse;
-        try {
-          parsed = JSON.parse(answer.toString('utf8')) as GeminiBatchEmbedResponse;
-        } catch {
-          throw invalidAnswer(deployment);
-        }
+        const parsed = await readGeminiJson<GeminiBatchEmbedResponse>(call, response, options.maxBodyBytes);
         vectors.push(...fromGeminiEmbedBatch(parsed, batch.requests.length, deployment));
         const counted = parsed?.usageMetadata?.promptTokenCount;
         promptTokens = promptTokens !== null && typeof counted === 'number' && Number.isSafeInteger(counted) && counted >= 0 ? promptTokens + counted : null;
@@ -116,6 +103,19 @@ export function geminiMethodUrl(baseUrl: string, deployment: CompiledDeployment,
 /** The model's resource name (`models/x`, `tunedModels/y`), each id passed through `encode` (URL-encoded in a URL, as is in a body). */
 export function geminiResource(model: string, encode: (id: string) => string = (id) => id): string {
   return model.startsWith('tunedModels/') ? `tunedModels/${encode(model.slice(12))}` : `models/${encode(model.replace(/^models\//, ''))}`;
+}
+
+/** A whole JSON answer, parsed; anything but a JSON object is the upstream's failure. */
+async function readGeminiJson<T extends object>(call: UpstreamTarget, response: UpstreamAnswer, maxBodyBytes: number): Promise<T> {
+  const answer = await readUpstreamAnswer(call, response, maxBodyBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.toString('utf8'));
+  } catch {
+    throw invalidAnswer(call.deployment);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalidAnswer(call.deployment);
+  return parsed as T;
 }
 
 function invalidAnswer(deployment: CompiledDeployment): RelayError {
