@@ -16,7 +16,8 @@ import { createGeminiAdapter } from './providers/gemini/gemini-adapter.ts';
 import { createAnthropicAdapter } from './providers/anthropic/anthropic-adapter.ts';
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
-import { serveHealth, serveModels } from './routes/models.ts';
+import { serveEmbeddings } from './routes/embeddings.ts';
+import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
@@ -118,6 +119,24 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         if (inFlight.size === 0) drained?.();
       });
   });
+  app.post('/v1/embeddings', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
+    inFlight.add(ex);
+    serveEmbeddings(ex, deps!)
+      .catch((err: unknown) => {
+        logger.error({ err, requestId: ex.requestId }, 'embeddings handler failed');
+        ex.sendError(err);
+      })
+      .finally(() => {
+        inFlight.delete(ex);
+        if (inFlight.size === 0) drained?.();
+      });
+  });
+  app.get('/v1/models/*', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (!refuseBadHead(ex, req)) serveModel(ex, snapshots, config.keySecret, req.getUrl());
+  });
   app.get('/v1/models', (res, req) => {
     const ex = new Exchange(res, req);
     if (!refuseBadHead(ex, req)) serveModels(ex, snapshots, config.keySecret);
@@ -138,6 +157,11 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     const ex = new Exchange(res, req);
     if (refuseBadHead(ex, req)) return;
     ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/chat/completions; use POST.`));
+  });
+  app.any('/v1/embeddings', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
+    ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/embeddings; use POST.`));
   });
   app.any('/*', (res, req) => {
     const ex = new Exchange(res, req);

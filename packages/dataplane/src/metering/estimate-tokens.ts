@@ -67,6 +67,11 @@ export async function estimateTextTokens(text: string): Promise<number> {
   return estimateTokensOf([text], await loadCounter());
 }
 
+/** Tokens of several texts together (embedding inputs): one bounded estimate over all of them, like estimatePromptTokens without the chat format. */
+export async function estimateTextsTokens(texts: readonly string[]): Promise<number> {
+  return estimateTokensOf(texts, await loadCounter());
+}
+
 async function loadCounter(): Promise<CountTokens> {
   const { countTokens } = await loadTokenizer();
   return (text) => countTokens(text, AS_PLAIN_TEXT);

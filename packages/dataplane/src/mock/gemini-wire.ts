@@ -40,34 +40,44 @@ export const MOCK_RETRY_DELAY = '16.2s';
 /** The key value the mock treats as wrong, answered as Gemini does: 400 with ErrorInfo reason API_KEY_INVALID. */
 export const MOCK_BAD_GEMINI_KEY = 'mock-invalid-gemini-key';
 
-export async function serveGeminiWire(req: IncomingMessage, res: ServerResponse, stats: MockUpstreamStats, method: GeminiMethod, bodyText: string): Promise<void> {
+/**
+ * Refuses a caller the way Gemini does (a `key=` in the URL, no `x-goog-api-key`, the wrong
+ * key) and answers it; true when it did. Every Gemini method of the mock checks this first.
+ */
+export function refuseGeminiCaller(req: IncomingMessage, res: ServerResponse): boolean {
   const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-  if (query.has('key')) return fail(res, 400, 'The mock refuses API keys in the URL: send x-goog-api-key.');
   const key = req.headers['x-goog-api-key'];
-  if (typeof key !== 'string' || key === '') return fail(res, 403, 'Method doesn\'t allow unregistered callers. Please use an API key (x-goog-api-key).');
-  if (key === MOCK_BAD_GEMINI_KEY) {
-    return fail(res, 400, 'API key not valid. Please pass a valid API key.', [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }]);
-  }
-  if (method.stream && query.get('alt') !== 'sse') return fail(res, 400, 'The mock streams only with alt=sse.');
+  if (query.has('key')) sendGeminiError(res, 400, 'The mock refuses API keys in the URL: send x-goog-api-key.');
+  else if (typeof key !== 'string' || key === '') sendGeminiError(res, 403, 'Method doesn\'t allow unregistered callers. Please use an API key (x-goog-api-key).');
+  else if (key === MOCK_BAD_GEMINI_KEY) {
+    sendGeminiError(res, 400, 'API key not valid. Please pass a valid API key.', [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }]);
+  } else return false;
+  return true;
+}
+
+export async function serveGeminiWire(req: IncomingMessage, res: ServerResponse, stats: MockUpstreamStats, method: GeminiMethod, bodyText: string): Promise<void> {
+  if (refuseGeminiCaller(req, res)) return;
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+  if (method.stream && query.get('alt') !== 'sse') return sendGeminiError(res, 400, 'The mock streams only with alt=sse.');
   let request: GeminiRequest;
   try {
     request = JSON.parse(bodyText) as GeminiRequest;
   } catch {
-    return fail(res, 400, 'Invalid JSON payload received.');
+    return sendGeminiError(res, 400, 'Invalid JSON payload received.');
   }
   const problem = typeof request === 'object' && request !== null ? geminiRequestProblem(request) : 'Invalid JSON payload received.';
-  if (problem !== null) return fail(res, 400, problem);
+  if (problem !== null) return sendGeminiError(res, 400, problem);
   const directives = parseMockDirectives(lastUserText(request));
   if (directives.ttfbMs > 0) await sleep(directives.ttfbMs);
   if (directives.failStatus !== null) {
     const details = directives.failStatus === 429 ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: MOCK_RETRY_DELAY }] : undefined;
-    return fail(res, directives.failStatus, `The mock provider was told to fail with ${directives.failStatus}.`, details);
+    return sendGeminiError(res, directives.failStatus, `The mock provider was told to fail with ${directives.failStatus}.`, details);
   }
   const reply = composeReply(request, directives);
   const usage = directives.noUsage ? undefined : await usageOf(request, reply, directives);
   const base = { modelVersion: method.model, responseId: randomBytes(8).toString('base64url') };
   if (!method.stream) {
-    return send(res, 200, { candidates: [{ index: 0, content: { role: 'model', parts: reply }, finishReason: 'STOP' }], ...(usage ? { usageMetadata: usage } : {}), ...base });
+    return sendGeminiJson(res, 200, { candidates: [{ index: 0, content: { role: 'model', parts: reply }, finishReason: 'STOP' }], ...(usage ? { usageMetadata: usage } : {}), ...base });
   }
   return stream(res, directives, reply, usage, base, stats);
 }
@@ -168,11 +178,12 @@ async function waitForDrain(res: ServerResponse, stats: MockUpstreamStats): Prom
   await drainedOrClosed(res);
 }
 
-function fail(res: ServerResponse, status: number, message: string, details?: unknown[]): void {
-  send(res, status, { error: { code: status, message, status: CANONICAL_STATUS[status] ?? 'UNKNOWN', ...(details === undefined ? {} : { details }) } });
+/** An error in Gemini's shape: `{"error":{"code","message","status","details"}}`. */
+export function sendGeminiError(res: ServerResponse, status: number, message: string, details?: unknown[]): void {
+  sendGeminiJson(res, status, { error: { code: status, message, status: CANONICAL_STATUS[status] ?? 'UNKNOWN', ...(details === undefined ? {} : { details }) } });
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function sendGeminiJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);

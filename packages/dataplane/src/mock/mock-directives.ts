@@ -15,6 +15,7 @@
  *   mock:reasoning=<n>    report n reasoning (thought) tokens (Gemini and Anthropic wires)
  *   mock:error-after=<n>  stream n chunks, then the provider's in-stream error event (Gemini and Anthropic wires)
  *   mock:echo             answer with what the mock received, as JSON text (Gemini and Anthropic wires)
+ *   mock:floats-only      embeddings: answer floats even when base64 is asked for (like upstreams that cannot encode)
  *
  * @example "Hello mock:words=50 mock:delay=20"
  */
@@ -38,6 +39,8 @@ export interface MockDirectives {
   errorAfter?: number;
   /** Answer with a summary of the request as received (`mock:echo`). */
   echo?: boolean;
+  /** Embeddings as floats whatever `encoding_format` says (`mock:floats-only`). */
+  floatsOnly?: boolean;
 }
 
 const DIRECTIVE = /\bmock:([a-z-]+)(?:=(\d+))?/g;
@@ -83,6 +86,9 @@ export function parseMockDirectives(text: string): MockDirectives {
         break;
       case 'echo':
         out.echo = true;
+        break;
+      case 'floats-only':
+        out.floatsOnly = true;
         break;
     }
   }

@@ -6,12 +6,15 @@ import { estimatePromptTokens, estimateTextTokens, messageText } from '../meteri
 import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock-directives.ts';
 import { geminiMethodOf, serveGeminiWire } from './gemini-wire.ts';
 import { serveAnthropicMessages } from './anthropic-wire.ts';
+import { geminiEmbedMethodOf, serveGeminiEmbed } from './gemini-embed-wire.ts';
+import { serveOpenAIEmbeddings } from './mock-embeddings.ts';
 
 /**
  * The built-in mock provider: a real HTTP server on loopback that speaks the OpenAI chat
  * completions wire format (JSON and SSE, `stream_options.include_usage`, usage with the
  * o200k token count of the prompt), streams word by word, and fails or slows down on request
- * (see mock-directives.ts). The data plane reaches it through the same OpenAI-compatible
+ * (see mock-directives.ts); it also makes embeddings on OpenAI's and Gemini's wires
+ * (mock-embeddings.ts). The data plane reaches it through the same OpenAI-compatible
  * adapter, keep-alive pool and SSE relay as any real provider, so the demo and the tests
  * exercise the real path; only the model is pretend.
  */
@@ -66,6 +69,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpst
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 0, owned_by: 'relay-mock' }] });
   }
+  if (req.method === 'POST' && path === '/v1/embeddings') return serveOpenAIEmbeddings(res, await readAll(req));
+  const geminiEmbed = req.method === 'POST' ? geminiEmbedMethodOf(path ?? '') : null;
+  if (geminiEmbed !== null) return serveGeminiEmbed(req, res, geminiEmbed, await readAll(req));
   const gemini = req.method === 'POST' ? geminiMethodOf(path ?? '') : null;
   if (gemini !== null) return serveGeminiWire(req, res, stats, gemini, await readAll(req));
   if (req.method === 'POST' && path === '/v1/messages') return serveAnthropicMessages(req, res, await readAll(req), stats);
@@ -223,11 +229,13 @@ function lastUserText(messages: readonly ChatMessage[]): string {
   return '';
 }
 
-function errorBody(message: string, type: string, code: string) {
-  return { error: { message, type, code, param: null } };
+/** An OpenAI-shaped error body. */
+export function errorBody(message: string, type: string, code: string, param: string | null = null) {
+  return { error: { message, type, code, param } };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** A whole JSON answer with its length. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -1,7 +1,9 @@
 import type { Agent } from 'undici';
 import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
-import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from './provider-adapter.ts';
+import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from './provider-adapter.ts';
+import { embeddingInputs } from './embedding-inputs.ts';
+import { readOpenAIEmbeddings } from './openai-embeddings.ts';
 import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from './post-upstream.ts';
 import { upstreamHttpError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
@@ -39,22 +41,40 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     originOf: (deployment) => originOfUrl(baseUrlOf(deployment)),
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const { deployment } = call;
-      const baseUrl = baseUrlOf(deployment);
-      if (baseUrl === null) {
-        throw new RelayError('upstream_error', 'The provider for this model has no base URL configured.', {
-          attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 0 }],
-        });
-      }
+      const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
       const body = JSON.stringify(upstreamBody(call));
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json' };
-      if (deployment.provider.credential !== null) headers.authorization = `Bearer ${deployment.provider.credential}`;
-
-      const response = await postUpstream(call, `${baseUrl.replace(/\/+$/, '')}/chat/completions`, headers, body, options);
+      const response = await postUpstream(call, `${baseUrl}/chat/completions`, headersFor(deployment, call.stream ? 'text/event-stream' : 'application/json'), body, options);
       if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
       if (!call.stream) return { kind: 'json', body: await readUpstreamAnswer(call, response, options.maxBodyBytes) };
       return { kind: 'stream', body: response.body };
     },
+    /** `POST {base}/embeddings`, the request as the client sent it with the upstream model. */
+    async embeddings(call: EmbeddingCall): Promise<UpstreamEmbeddings> {
+      const { deployment } = call;
+      const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
+      const body = JSON.stringify({ ...call.request, model: deployment.upstreamModel });
+      const response = await postUpstream(call, `${baseUrl}/embeddings`, headersFor(deployment, 'application/json'), body, options);
+      if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
+      const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
+      return readOpenAIEmbeddings(answer, deployment, embeddingInputs(call.request.input).length);
+    },
   };
+}
+
+/** The base URL without trailing slashes; a provider without one fails its attempt (and the next deployment is tried). */
+function requireBaseUrl(deployment: CompiledDeployment, baseUrl: string | null): string {
+  if (baseUrl === null) {
+    throw new RelayError('upstream_error', 'The provider for this model has no base URL configured.', {
+      attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 0 }],
+    });
+  }
+  return baseUrl.replace(/\/+$/, '');
+}
+
+function headersFor(deployment: CompiledDeployment, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+  if (deployment.provider.credential !== null) headers.authorization = `Bearer ${deployment.provider.credential}`;
+  return headers;
 }
 
 function upstreamBody(call: UpstreamCall): Record<string, unknown> {

@@ -4,6 +4,9 @@ import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
 
+/** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal'>;
+
 /** An upstream's answer, headers in and body not yet read. */
 export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
 
@@ -27,7 +30,7 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  * address policy, a transport failure or a header timeout becomes the matching RelayError; a
  * client abort is rethrown as it is (the route sees `ex.aborted`).
  */
-export async function postUpstream(call: UpstreamCall, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   try {
     return await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
@@ -44,7 +47,7 @@ export async function readUpstreamErrorText(answer: UpstreamAnswer): Promise<str
 }
 
 /** A whole JSON answer, refused past `maxBodyBytes` (`upstream_response_too_large`); a body timeout or reset is a transport error. */
-export async function readUpstreamAnswer(call: UpstreamCall, answer: UpstreamAnswer, maxBodyBytes: number): Promise<Buffer> {
+export async function readUpstreamAnswer(call: UpstreamTarget, answer: UpstreamAnswer, maxBodyBytes: number): Promise<Buffer> {
   let read: Awaited<ReturnType<typeof readUpstreamBody>>;
   try {
     read = await readUpstreamBody(answer.body, maxBodyBytes, answer.headers['content-length']);

@@ -1,5 +1,6 @@
 import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
+import type { EmbeddingRequest } from '@proxystacks/shared/openai/embeddings-wire';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 
 /** One call to one upstream deployment. */
@@ -18,6 +19,25 @@ export interface UpstreamCall {
   readonly waitForSlot?: boolean;
 }
 
+/** One embeddings call to one upstream deployment: like {@link UpstreamCall}, never streamed. */
+export interface EmbeddingCall extends Omit<UpstreamCall, 'request' | 'stream'> {
+  /** The client's request, already validated; `model` is still the alias. */
+  readonly request: EmbeddingRequest;
+}
+
+/**
+ * An upstream's embeddings, whatever its wire: one vector per input, in input order, as the
+ * upstream sent it (numbers, or base64 little-endian float32 when it encoded them). The route
+ * puts them in the encoding the client asked for.
+ */
+export interface UpstreamEmbeddings {
+  readonly vectors: ReadonlyArray<readonly number[] | string>;
+  /** The model the upstream says answered (else the deployment's upstream model). */
+  readonly model: string;
+  /** Input tokens the upstream counted; null when it did not say (Gemini), then they are estimated. */
+  readonly promptTokens: number | null;
+}
+
 /**
  * An upstream's answer in OpenAI wire format. Adapters for providers with their own formats
  * (Gemini, Anthropic) translate into this shape, so everything after the adapter (SSE relay,
@@ -34,6 +54,8 @@ export type UpstreamResponse =
 export interface ProviderAdapter {
   readonly types: readonly ProviderType[];
   chatCompletion(call: UpstreamCall): Promise<UpstreamResponse>;
+  /** Embeddings; absent on providers that have none (Anthropic), whose deployments are skipped for `/v1/embeddings`. */
+  embeddings?(call: EmbeddingCall): Promise<UpstreamEmbeddings>;
   /**
    * The origin (`scheme://host:port`, no credentials) a call to `deployment` goes to, which the
    * per-origin upstream gate counts against; null when it has none (the call then fails by itself).

@@ -8,7 +8,12 @@ import type { ProviderAdapter } from './provider-adapter.ts';
  */
 export interface ProviderRegistry {
   adapterFor(type: ProviderType): ProviderAdapter;
+  /** The adapter that makes embeddings for `type`, or null when that provider has none (Anthropic) or is not supported. */
+  embedderFor(type: ProviderType): EmbeddingAdapter | null;
 }
+
+/** An adapter that has embeddings. */
+export type EmbeddingAdapter = ProviderAdapter & Required<Pick<ProviderAdapter, 'embeddings'>>;
 
 export function createProviderRegistry(adapters: readonly ProviderAdapter[]): ProviderRegistry {
   const byType = new Map<ProviderType, ProviderAdapter>();
@@ -20,6 +25,10 @@ export function createProviderRegistry(adapters: readonly ProviderAdapter[]): Pr
         throw new RelayError('upstream_error', `Provider type '${type}' is not supported by this data plane yet.`);
       }
       return adapter;
+    },
+    embedderFor(type) {
+      const adapter = byType.get(type);
+      return adapter?.embeddings === undefined ? null : (adapter as EmbeddingAdapter);
     },
   };
 }

@@ -209,10 +209,27 @@ export function createAdmission(options: AdmissionOptions) {
      * @throws RelayError `rate_limit_exceeded` / `insufficient_quota` with retry-after.
      */
     async admit(plan: AdmissionPlan, request: ChatCompletionRequest, deployments: readonly CompiledDeployment[], aliasReserveOutputTokens: number | null): Promise<QuotaTicket | null> {
+      return this.admitTokens(
+        plan,
+        () => estimatePromptTokens(request.messages),
+        outputReservation(request, aliasReserveOutputTokens, options.defaultReserveOutputTokens),
+        deployments,
+      );
+    },
+    /**
+     * Reserves for a request whose input is `estimateInput()` tokens (asked only when a counter
+     * needs it) and whose output may reach `outputTokens` (0 for embeddings): all counters of
+     * `plan` or none. Chat completions and embeddings both admit through here.
+     */
+    async admitTokens(
+      plan: AdmissionPlan,
+      estimateInput: () => Promise<number>,
+      outputTokens: number,
+      deployments: readonly CompiledDeployment[],
+    ): Promise<QuotaTicket | null> {
       if (plan.noFunds) throw new RelayError('insufficient_quota', 'Your organization has no prepaid balance. Add funds to continue.');
       if (plan.counters.length === 0) return null;
-      const promptTokens = plan.needsEstimate ? await estimatePromptTokens(request.messages) : 0;
-      const outputTokens = outputReservation(request, aliasReserveOutputTokens, options.defaultReserveOutputTokens);
+      const promptTokens = plan.needsEstimate ? await estimateInput() : 0;
       const costMicros = plan.needsEstimate ? worstCaseCostMicros(deployments, promptTokens, outputTokens) : 0;
       const claims = plan.counters.map((planned) =>
         claimOf(planned, planned.kind === 'rpm' || planned.kind === 'conc' ? 1 : planned.kind === 'tpm' ? promptTokens + outputTokens : costMicros),

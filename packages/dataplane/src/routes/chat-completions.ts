@@ -259,7 +259,8 @@ function nonNegative(value: unknown): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? Math.min(value, 4_294_967_295) : 0;
 }
 
-function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Logger, 'error'>): void {
+/** Answers a failed request with its OpenAI error (inside the stream once headers went out) and notes it in the record; also used by the embeddings route. */
+export function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Logger, 'error'>): void {
   if (!isRelayError(err)) logger.error({ requestId: ex.requestId, err }, 'unexpected error while serving a request');
   const { status, body } = toOpenAIError(err, ex.requestId);
   record.statusCode = ex.aborted ? 499 : status;

@@ -1,6 +1,6 @@
 import { finished, Readable } from 'node:stream';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
-import type { ProviderAdapter, UpstreamCall, UpstreamResponse } from '../providers/provider-adapter.ts';
+import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from '../providers/provider-adapter.ts';
 import { OriginGateRejected, type GateRejectReason, type GateSlot, type OriginGate } from './origin-gate.ts';
 
 /**
@@ -24,13 +24,7 @@ export function gateAdapter(adapter: ProviderAdapter, gate: OriginGate): Provide
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const origin = originOf(call.deployment);
       if (origin === null) return adapter.chatCompletion(call);
-      let slot: GateSlot;
-      try {
-        slot = await gate.acquire(origin, call.orgId, call.signal, call.waitForSlot ?? true);
-      } catch (err) {
-        if (err instanceof OriginGateRejected) throw overloaded(call, err);
-        throw err;
-      }
+      const slot = await acquireSlot(gate, origin, call);
       let response: UpstreamResponse;
       try {
         response = await adapter.chatCompletion(call);
@@ -44,7 +38,32 @@ export function gateAdapter(adapter: ProviderAdapter, gate: OriginGate): Provide
       }
       return { kind: 'stream', body: releaseWhenDone(response.body, slot, call.signal) };
     },
+    ...(adapter.embeddings === undefined ? {} : { embeddings: gatedEmbeddings(adapter.embeddings.bind(adapter), originOf, gate) }),
   };
+}
+
+/** Embeddings hold their origin's slot until the whole answer is read (the adapter reads it before returning). */
+function gatedEmbeddings(embeddings: (call: EmbeddingCall) => Promise<UpstreamEmbeddings>, originOf: NonNullable<ProviderAdapter['originOf']>, gate: OriginGate) {
+  return async (call: EmbeddingCall): Promise<UpstreamEmbeddings> => {
+    const origin = originOf(call.deployment);
+    if (origin === null) return embeddings(call);
+    const slot = await acquireSlot(gate, origin, call);
+    try {
+      return await embeddings(call);
+    } finally {
+      slot.release();
+    }
+  };
+}
+
+/** A slot at `origin` for `call`; a refused wait becomes `upstream_overloaded`. */
+async function acquireSlot(gate: OriginGate, origin: string, call: UpstreamCall | EmbeddingCall): Promise<GateSlot> {
+  try {
+    return await gate.acquire(origin, call.orgId, call.signal, call.waitForSlot ?? true);
+  } catch (err) {
+    if (err instanceof OriginGateRejected) throw overloaded(call, err);
+    throw err;
+  }
 }
 
 const OVERLOADED_MESSAGES: Record<GateRejectReason, string> = {
@@ -53,7 +72,7 @@ const OVERLOADED_MESSAGES: Record<GateRejectReason, string> = {
   busy: 'The provider of this model is at its connection limit. Retry shortly.',
 };
 
-function overloaded(call: UpstreamCall, err: OriginGateRejected): RelayError {
+function overloaded(call: UpstreamCall | EmbeddingCall, err: OriginGateRejected): RelayError {
   const { deployment } = call;
   const message = OVERLOADED_MESSAGES[err.reason];
   return new RelayError('upstream_overloaded', message, {

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   unknown_url: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  /** The alias exists but none of its deployments can serve this kind of request (e.g. embeddings on an Anthropic model). */
+  model_not_supported: { status: 400, type: 'invalid_request_error', retryable: false },
   /** Internal ingest: a batch id seen before with different content (never silently dropped). */
   batch_id_conflict: { status: 409, type: 'invalid_request_error', retryable: false },
   // Shape limits that keep one request from stalling the event loop (issue 6). `array_above_max_length`

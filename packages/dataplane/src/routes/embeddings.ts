@@ -1,0 +1,158 @@
+import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
+import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
+import type { EmbeddingObject, EmbeddingRequest, EmbeddingResponse } from '@proxystacks/shared/openai/embeddings-wire';
+import { validateEmbeddingRequest } from '@proxystacks/shared/openai/validate-embeddings-request';
+import { authenticate } from '../auth/authenticate.ts';
+import type { BodyLease } from '../http/body-budget.ts';
+import type { Exchange } from '../http/exchange.ts';
+import { parseJsonBody } from '../http/parse-json-body.ts';
+import { estimateTextsTokens } from '../metering/estimate-tokens.ts';
+import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
+import { embeddingInputs } from '../providers/embedding-inputs.ts';
+import { invalidEmbeddingsAnswer } from '../providers/openai-embeddings.ts';
+import type { UpstreamEmbeddings } from '../providers/provider-adapter.ts';
+import { base64ToFloats, floatsToBase64 } from '../providers/vector-encoding.ts';
+import { fallbackExhausted } from '../routing/fallback-exhausted.ts';
+import { keyDeployments } from '../routing/key-deployments.ts';
+import { orderDeployments } from '../routing/order-deployments.ts';
+import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
+import type { QuotaTicket } from '../quota/admission.ts';
+import { admissionPlan, type AdmissionPlan } from '../quota/admission-plan.ts';
+import { fail, type ChatCompletionsDeps } from './chat-completions.ts';
+
+/** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
+export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission'>;
+
+/**
+ * `POST /v1/embeddings`, OpenAI-compatible: authenticate → read and validate the body →
+ * resolve the alias (the key's allow-list and environment, as for chat) → try the deployments
+ * that can embed, in order, with the chat route's fallback rules → answer in the encoding asked
+ * for → meter (input tokens, priced by the answering deployment's rule) → one event.
+ *
+ * The event has no column saying which endpoint was called: an embeddings event is one with
+ * zero completion tokens, no finish reason and `streamed` false.
+ */
+export async function serveEmbeddings(ex: Exchange, deps: EmbeddingsDeps): Promise<void> {
+  const snapshot = deps.snapshots.current();
+  const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
+  const bodyLease = deps.bodyBudget.lease();
+  /** Quota reservations (rate limits, budgets, balance): settled with the event's figures on every path. */
+  const quota: { ticket: QuotaTicket | null } = { ticket: null };
+  let recorded = false;
+  // Recorded just before the answer's last bytes go out (or at the end when the client left).
+  const recordEvent = () => {
+    if (recorded) return;
+    recorded = true;
+    record.latencyMs = ex.latencyMs();
+    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
+    const event = buildRequestEvent(record, deps.dataplaneId);
+    quota.ticket?.settle(event.prompt_tokens + event.completion_tokens, event.cost_micros);
+    deps.events.push(event);
+    deps.metrics.observe(event, record.deployment !== null);
+  };
+  ex.beforeFinalBytes(recordEvent);
+  try {
+    if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
+    record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
+    const plan = admissionPlan(snapshot, record.key);
+    ex.extraHeaders = deps.admission.headers(plan);
+    const request = validateEmbeddingRequest(parseJsonBody(await ex.readBody(deps.maxBodyBytes, bodyLease)));
+    await forward(ex, deps, snapshot, request, record, bodyLease, plan, quota);
+  } catch (err) {
+    fail(ex, record, err, deps.logger);
+  } finally {
+    bodyLease.release();
+    recordEvent();
+  }
+}
+
+async function forward(
+  ex: Exchange,
+  deps: EmbeddingsDeps,
+  snapshot: CompiledSnapshot,
+  request: EmbeddingRequest,
+  record: RequestRecord,
+  bodyLease: BodyLease,
+  plan: AdmissionPlan,
+  quota: { ticket: QuotaTicket | null },
+): Promise<void> {
+  const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
+  record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
+  // Deployments on providers without embeddings (Anthropic) are skipped, so a fallback never lands on one.
+  const capable = keyDeployments(record.key!, route, request.model).filter((d) => deps.providers.embedderFor(d.provider.type) !== null);
+  if (capable.length === 0) {
+    throw new RelayError('model_not_supported', `The model '${request.model}' does not support embeddings.`, { param: 'model' });
+  }
+  if (plan.counters.length > 0 || plan.noFunds) {
+    // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
+    try {
+      quota.ticket = await deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable);
+    } finally {
+      if (plan.hasRateLimits) ex.extraHeaders = deps.admission.headers(plan);
+    }
+  }
+  const controller = new AbortController();
+  ex.onAbort(() => controller.abort());
+  const failures: AttemptError[] = [];
+  let lastError: RelayError | null = null;
+  const deployments = orderDeployments({ deployments: capable });
+  for (const deployment of deployments) {
+    if (ex.aborted) break;
+    record.deployment = deployment;
+    record.attempts++;
+    let answer: UpstreamEmbeddings;
+    try {
+      answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({
+        deployment,
+        request,
+        signal: controller.signal,
+        orgId: record.key!.orgId,
+        // Only the last deployment queues for a busy origin; before it, the next one is tried.
+        waitForSlot: deployment === deployments.at(-1),
+      });
+    } catch (err) {
+      if (ex.aborted) break;
+      if (!isRelayError(err)) throw err;
+      failures.push(...err.attempts);
+      lastError = err;
+      if (!err.fallsBack) break;
+      continue;
+    }
+    bodyLease.release();
+    return await answerEmbeddings(ex, request, deployment, answer, record);
+  }
+  if (ex.aborted) return;
+  throw fallbackExhausted(lastError, failures);
+}
+
+/** The answer in OpenAI's shape and the client's encoding; usage from the provider, else estimated. */
+async function answerEmbeddings(ex: Exchange, request: EmbeddingRequest, deployment: CompiledDeployment, answer: UpstreamEmbeddings, record: RequestRecord): Promise<void> {
+  const base64 = request.encoding_format === 'base64';
+  const data: EmbeddingObject[] = answer.vectors.map((vector, index) => {
+    if (base64) return { object: 'embedding', index, embedding: typeof vector === 'string' ? vector : floatsToBase64(vector) };
+    const floats = typeof vector === 'string' ? base64ToFloats(vector) : (vector as number[]);
+    if (floats === null) throw invalidEmbeddingsAnswer(deployment, 'malformed vectors');
+    return { object: 'embedding', index, embedding: floats };
+  });
+  let promptTokens = answer.promptTokens;
+  record.usageSource = 'provider';
+  if (promptTokens === null) {
+    promptTokens = await estimateInputTokens(request);
+    record.usageSource = 'estimate';
+  }
+  record.usage = { promptTokens, completionTokens: 0, cachedTokens: 0 };
+  record.statusCode = 200;
+  const response: EmbeddingResponse = { object: 'list', data, model: answer.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+  ex.sendJson(200, JSON.stringify(response));
+}
+
+/** Text inputs through the project's tokenizer (o200k); token-id inputs are their own count. */
+async function estimateInputTokens(request: EmbeddingRequest): Promise<number> {
+  let tokens = 0;
+  const texts: string[] = [];
+  for (const input of embeddingInputs(request.input)) {
+    if (typeof input === 'string') texts.push(input);
+    else tokens += input.length;
+  }
+  return tokens + (texts.length === 0 ? 0 : await estimateTextsTokens(texts));
+}
