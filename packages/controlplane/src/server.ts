@@ -52,7 +52,15 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       return { version: s.version, hash: s.hash, createdAt: s.createdAt };
     },
   });
-  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger };
+  const internal = {
+    internalToken: config.internalToken,
+    internalTokenPrevious: config.internalTokenPrevious,
+    publisher,
+    clickhouse: options.clickhouse,
+    batches: createBatchIdMemory(),
+    logger,
+    prisma: options.db.prisma,
+  };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const sockets = new Set<Socket>();
 

@@ -2,6 +2,7 @@ import { matchBearerToken } from '@proxystacks/shared/crypto/constant-time';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
@@ -21,6 +22,8 @@ export interface InternalApiDeps {
   /** Recent event batch ids with their content hash (409 on a conflicting reuse). */
   batches: BatchIdMemory;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** Where ingested priced requests are debited; absent = events only (tests of the event path). */
+  prisma?: PrismaClient;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface InternalApiDeps {
  * token's key, see snapshot-for-token.ts):
  * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
  * - POST /internal/v1/events   — a batch of request events from a data plane without its own
- *   ClickHouse access (see ingest-events.ts for what each answer tells the sender).
+ *   ClickHouse access, debited to the ledger after the insert (see ingest-events.ts for what each
+ *   answer tells the sender); `?ledger=only` from a data plane that writes ClickHouse itself.
  * Returns false when the path is not one of these.
  */
 export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
