@@ -63,6 +63,7 @@ export async function postTransaction(tx: Prisma.TransactionClient, posting: Pos
   await tx.ledgerEntry.createMany({
     data: posting.entries.map((entry) => ({ transactionId: id, accountId: entry.accountId, amountMicros: entry.amountMicros, occurredAt: posting.occurredAt })),
   });
+  await checkBalancedNow(tx);
   const transaction = await tx.ledgerTransaction.findUniqueOrThrow({ where: { id }, include: { entries: { orderBy: { id: 'asc' } } } });
   return { transaction, created: true };
 }
@@ -84,4 +85,14 @@ function samePosting(existing: PostedTransaction, posting: Posting): boolean {
       .sort()
       .join(',');
   return canonical(existing.entries) === canonical(posting.entries);
+}
+
+/**
+ * Runs the database's balance check (a deferred constraint trigger) now, inside the caller's
+ * transaction, instead of at COMMIT. An unbalanced posting then fails as an ordinary statement,
+ * which every driver reports: pglite-prisma-adapter 0.7 swallows an error raised at COMMIT (its
+ * commit() resolves while PGlite rolled back), so a failure there would look like success.
+ */
+export async function checkBalancedNow(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRawUnsafe('SET CONSTRAINTS "ledger_entry_balanced" IMMEDIATE');
 }

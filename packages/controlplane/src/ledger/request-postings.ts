@@ -7,6 +7,7 @@ import { bumpConfigRevision } from '../domain/config-revision.ts';
 import { isUuid } from '../domain/input-schemas.ts';
 import { inTransaction } from '../domain/transaction.ts';
 import { ensureAccount } from './accounts.ts';
+import { checkBalancedNow } from './post-transaction.ts';
 
 /** Events handled per statement: keeps each INSERT well under Postgres' 65,535 bind parameters. */
 const CHUNK_EVENTS = 1_000;
@@ -104,6 +105,7 @@ async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestE
   await tx.ledgerEntry.createMany({
     data: inserted.flatMap((t) => (entriesById.get(t.id) ?? []).map((entry) => ({ ...entry, transactionId: t.id, occurredAt: t.occurredAt }))),
   });
+  await checkBalancedNow(tx);
   if (accounts.createdCustomerAccount()) await bumpConfigRevision(tx);
   result.posted = inserted.length;
   result.replayed += rows.length - inserted.length;
