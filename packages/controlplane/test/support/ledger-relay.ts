@@ -21,6 +21,8 @@ export interface DemoScope {
 export interface LedgerRelay {
   relay: RunningRelay;
   internalToken: string;
+  /** RELAY_KEY_SECRET of this relay (HMACs of keys and credit codes). */
+  keySecret: string;
   demo: DemoScope;
   /** A chat completion with the demo key; returns the x-request-id. */
   chat(options?: { stream?: boolean; key?: string }): Promise<string>;
@@ -37,13 +39,14 @@ export async function startLedgerRelay(kind: TestDatabaseKind): Promise<LedgerRe
   const database: TestDatabase = await openTestDatabase(kind);
   const relay = await startRelay({ dataDir, databaseUrl: database.url, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
   const path = embeddedSecretsPath(dataDir);
-  const { internalToken } = parseEmbeddedSecrets(await readFile(path, 'utf8'), path);
+  const { internalToken, keySecret } = parseEmbeddedSecrets(await readFile(path, 'utf8'), path);
   const key = await relay.services.db.prisma.apiKey.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
   const demo = { orgId: key.orgId, teamId: key.teamId, projectId: key.projectId, environmentId: key.environmentId, keyId: key.id };
   const ch = relay.services.clickhouse;
   return {
     relay,
     internalToken,
+    keySecret,
     demo,
     async chat(options = {}) {
       const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {

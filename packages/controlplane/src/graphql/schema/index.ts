@@ -14,3 +14,5 @@ import './refused-requests.ts';
 import './audit.ts';
 import './api-tokens.ts';
 import './users.ts';
+import './ledger.ts';
+import './billing.ts';
