@@ -92,6 +92,11 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     users: { scope: 'org', permission: 'members:manage', call: async () => ({ query: '{ users { id email hasPassword grants { id role team { id } } } }' }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
     ledgerAccounts: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ ledgerAccounts { id kind balanceMicros } }' }) },
+    ledgerReconciliation: {
+      scope: 'org',
+      permission: 'spend:read',
+      call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { ledgerReconciliation(from: $from, to: $to, period: DAY, scope: TEAM) { cellsCompared differences { scopeId } } }', variables: SPAN }),
+    },
     ledgerTransactions: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ ledgerTransactions { transactions { id entries { amountMicros } } nextCursor } }' }) },
   },
   Mutation: {

@@ -30,6 +30,13 @@ export interface LedgerRelay {
   pricedEvent(overrides?: Partial<RequestEvent>): RequestEvent;
   /** Waits until every one of `requestIds` is in ClickHouse. */
   waitForEvents(requestIds: readonly string[]): Promise<void>;
+  /** Where the relay keeps its data, and its Postgres URL (null: PGlite in dataDir): for `relay` commands run beside it. */
+  dataDir: string;
+  databaseUrl: string | null;
+  /** Stops the relay and keeps its data (the embedded stores are then free for a `relay` command). */
+  stop(): Promise<void>;
+  /** Starts it again on the same data after {@link stop}; `relay` is the new one. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,21 +44,22 @@ export interface LedgerRelay {
 export async function startLedgerRelay(kind: TestDatabaseKind): Promise<LedgerRelay> {
   const dataDir = await mkdtemp(join(tmpdir(), 'relay-ledger-'));
   const database: TestDatabase = await openTestDatabase(kind);
-  const relay = await startRelay({ dataDir, databaseUrl: database.url, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
+  const start = () => startRelay({ dataDir, databaseUrl: database.url, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
+  const relay = await start();
+  let running = true;
   const path = embeddedSecretsPath(dataDir);
   const { internalToken, keySecret } = parseEmbeddedSecrets(await readFile(path, 'utf8'), path);
   const key = await relay.services.db.prisma.apiKey.findFirstOrThrow({ orderBy: { createdAt: 'asc' } });
   const demo = { orgId: key.orgId, teamId: key.teamId, projectId: key.projectId, environmentId: key.environmentId, keyId: key.id };
-  const ch = relay.services.clickhouse;
-  return {
+  const handle: LedgerRelay = {
     relay,
     internalToken,
     keySecret,
     demo,
     async chat(options = {}) {
-      const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
+      const response = await fetch(`${handle.relay.dataplaneUrl}/v1/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key ?? relay.demoKey}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key ?? handle.relay.demoKey}` },
         body: JSON.stringify({ model: 'relay-mini', messages: [{ role: 'user', content: 'Count this once, please.' }], stream: options.stream === true }),
       });
       await response.text();
@@ -73,6 +81,7 @@ export async function startLedgerRelay(kind: TestDatabaseKind): Promise<LedgerRe
         ...overrides,
       }),
     async waitForEvents(requestIds) {
+      const ch = handle.relay.services.clickhouse;
       await eventually(async () => {
         const result = await ch.client.query({
           query: `SELECT count(DISTINCT request_id) AS n FROM ${ch.database}.request_events WHERE request_id IN {ids:Array(String)}`,
@@ -82,10 +91,21 @@ export async function startLedgerRelay(kind: TestDatabaseKind): Promise<LedgerRe
         return Number((await result.json<{ n: number | string }>())[0]?.n) === requestIds.length ? true : undefined;
       }, `${requestIds.length} events in ClickHouse`, 300);
     },
+    dataDir,
+    databaseUrl: database.url,
+    async stop() {
+      if (running) await handle.relay.close();
+      running = false;
+    },
+    async restart() {
+      handle.relay = await start();
+      running = true;
+    },
     async close() {
-      await relay.close();
+      await handle.stop();
       await database.cleanup();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return handle;
 }

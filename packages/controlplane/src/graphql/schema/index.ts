@@ -16,3 +16,4 @@ import './api-tokens.ts';
 import './users.ts';
 import './ledger.ts';
 import './billing.ts';
+import './reconciliation.ts';
