@@ -11,6 +11,7 @@ import { createGraphQLHandler, GRAPHQL_ENDPOINT } from './graphql/handler.ts';
 import { handleAuth } from './auth/session-routes.ts';
 import { createBatchIdMemory } from './internal/batch-id-memory.ts';
 import { handleInternal, sendJson } from './internal/internal-api.ts';
+import { exportLedgerCsv, LEDGER_CSV_PATH } from './ledger/ledger-csv-export.ts';
 
 export interface ControlplaneServerOptions {
   config: ControlplaneConfig;
@@ -26,8 +27,8 @@ export interface ControlplaneServerOptions {
 }
 
 /**
- * The control plane's HTTP server: `/graphql` (admin API), `/auth/*` (console sign-in, cookie
- * sessions), `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
+ * The control plane's HTTP server: `/graphql` (admin API), `/export/ledger.csv` (the ledger as
+ * CSV, same authentication), `/auth/*` (console sign-in, cookie sessions), `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
  */
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
@@ -68,6 +69,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     const path = (req.url ?? '/').split('?')[0]!;
     const handle = async () => {
       if (path === GRAPHQL_ENDPOINT) return void (await yoga.requestListener(req, res));
+      if (path === LEDGER_CSV_PATH) return exportLedgerCsv(req, res, { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth });
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok', snapshot_version: publisher.current().version });
       if (await handleAuth(req, res, path, auth)) return;
       if (await handleInternal(req, res, path, internal)) return;
