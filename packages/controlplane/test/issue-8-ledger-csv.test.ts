@@ -28,10 +28,10 @@ function parseCsv(text: string): string[][] {
 }
 
 /** The export as records keyed by column. */
-function records(text: string): Array<Record<string, string>> {
+function records(text: string): Array<Record<(typeof LEDGER_CSV_COLUMNS)[number], string>> {
   const [header, ...rows] = parseCsv(text);
   expect(header).toEqual([...LEDGER_CSV_COLUMNS]);
-  return rows.map((cells) => Object.fromEntries(header!.map((name, i) => [name, cells[i]!])));
+  return rows.map((cells) => Object.fromEntries(header!.map((name, i) => [name, cells[i]!])) as Record<(typeof LEDGER_CSV_COLUMNS)[number], string>);
 }
 
 /**
