@@ -68,7 +68,7 @@ describe.each(testDatabaseKinds())('ledger CSV export (%s)', (kind) => {
   it('exports every entry with its trace, amounts as micros and dollars, formulas defused', async () => {
     const requestId = await t.chat();
     await eventually(async () => ((await t.relay.services.db.prisma.ledgerTransaction.count({ where: { requestId } })) === 1 ? true : undefined), 'the request posting');
-    await graphql('mutation($input: TopUpInput!) { topUp(input: $input) { id } }', { input: { scope: 'PROJECT', scopeId: t.demo.projectId, amountMicros: '5000000', memo: MEMO, idempotencyKey: randomUUID() } });
+    await graphql('mutation($input: BalancePostingInput!) { topUp(input: $input) { id } }', { input: { scope: 'PROJECT', scopeId: t.demo.projectId, amountMicros: '5000000', memo: MEMO, idempotencyKey: randomUUID() } });
 
     const response = await exportCsv();
     expect(response.status).toBe(200);
@@ -126,7 +126,7 @@ describe.each(testDatabaseKinds())('ledger CSV export (%s)', (kind) => {
 
   it('shows a team-scoped reader only the accounts of their team and its projects', async () => {
     const other = await graphql<{ createTeam: { id: string } }>('mutation { createTeam(input: { name: "Other team" }) { id } }');
-    await graphql('mutation($input: TopUpInput!) { topUp(input: $input) { id } }', { input: { scope: 'TEAM', scopeId: other.createTeam.id, amountMicros: '42', idempotencyKey: randomUUID() } });
+    await graphql('mutation($input: BalancePostingInput!) { topUp(input: $input) { id } }', { input: { scope: 'TEAM', scopeId: other.createTeam.id, amountMicros: '42', idempotencyKey: randomUUID() } });
     const { createApiToken } = await graphql<{ createApiToken: { token: string } }>('mutation($teamId: ID!) { createApiToken(input: { name: "team reader", role: VIEWER, teamId: $teamId }) { token } }', { teamId: t.demo.teamId });
     const rows = records(await (await exportCsv('', { authorization: `Bearer ${createApiToken.token}` })).text());
     const visible = new Set(rows.map((r) => r.transaction_id));

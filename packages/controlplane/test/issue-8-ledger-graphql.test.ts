@@ -41,8 +41,8 @@ describe.each(testDatabaseKinds())('ledger over GraphQL (%s)', (kind) => {
     return data!;
   }
 
-  const topUp = (input: Record<string, unknown>) => gql<{ topUp: { id: string; entries: Array<{ accountId: string; amountMicros: string }> } }>(`mutation($input: TopUpInput!) { topUp(input: $input) { ${TX_FIELDS} } }`, { input });
-  const adjust = (input: Record<string, unknown>) => gql<{ adjustBalance: { id: string } }>(`mutation($input: AdjustBalanceInput!) { adjustBalance(input: $input) { ${TX_FIELDS} } }`, { input });
+  const topUp = (input: Record<string, unknown>) => gql<{ topUp: { id: string; entries: Array<{ accountId: string; amountMicros: string }> } }>(`mutation($input: BalancePostingInput!) { topUp(input: $input) { ${TX_FIELDS} } }`, { input });
+  const adjust = (input: Record<string, unknown>) => gql<{ adjustBalance: { id: string } }>(`mutation($input: BalancePostingInput!) { adjustBalance(input: $input) { ${TX_FIELDS} } }`, { input });
 
   async function accounts(): Promise<Array<{ id: string; kind: string; scopeId: string | null; balanceMicros: string }>> {
     return (await ok<{ ledgerAccounts: Array<{ id: string; kind: string; scopeId: string | null; balanceMicros: string }> }>('{ ledgerAccounts { id kind scopeId balanceMicros } }')).ledgerAccounts;

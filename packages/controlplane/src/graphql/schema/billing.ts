@@ -6,19 +6,16 @@ import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 import { accountScopeAuth, BillingModeEnum, LedgerScopeEnum, LedgerTransactionRef } from './ledger.ts';
 
-const ManualPostingInput = (name: string, amountDescription: string) =>
-  builder.inputType(name, {
-    fields: (t) => ({
-      scope: t.field({ type: LedgerScopeEnum, required: true }),
-      scopeId: t.id({ required: true, description: 'The organisation’s, team’s or project’s id.' }),
-      amountMicros: t.field({ type: 'Micros', required: true, description: amountDescription }),
-      memo: t.string({ description: 'Why (up to 500 characters); shown in the ledger.' }),
-      idempotencyKey: t.string({ required: true, description: 'Chosen by the client (8–200 printable characters, e.g. a UUID): sent again with the same input, the first posting is returned instead of posting twice.' }),
-    }),
-  });
-
-const TopUpInput = ManualPostingInput('TopUpInput', 'Money added, > 0.');
-const AdjustBalanceInput = ManualPostingInput('AdjustBalanceInput', 'Signed correction, ≠ 0: negative takes money away.');
+const BalancePostingInput = builder.inputType('BalancePostingInput', {
+  description: 'A top-up or an adjustment of a prepaid account.',
+  fields: (t) => ({
+    scope: t.field({ type: LedgerScopeEnum, required: true }),
+    scopeId: t.id({ required: true, description: 'The organisation’s, team’s or project’s id.' }),
+    amountMicros: t.field({ type: 'Micros', required: true, description: 'topUp: money added, > 0. adjustBalance: a signed correction, ≠ 0 (negative takes money away).' }),
+    memo: t.string({ description: 'Why (up to 500 characters); shown in the ledger.' }),
+    idempotencyKey: t.string({ required: true, description: 'Chosen by the client (8–200 printable characters, e.g. a UUID): sent again with the same input, the first posting is returned instead of posting twice.' }),
+  }),
+});
 
 const CreditCodeRef = builder.objectRef<CreditCode>('CreditCode').implement({
   description: 'A redeemable credit code; only its HMAC is stored, the code itself is shown once, when created.',
@@ -55,29 +52,28 @@ const RedeemCreditCodeInput = builder.inputType('RedeemCreditCodeInput', {
   }),
 });
 
+/** topUp and adjustBalance: the same input, scope check and audit, another posting. */
+function balancePostingMutation(name: 'topUp' | 'adjustBalance', post: typeof topUp, description: string): void {
+  builder.mutationField(name, (t) =>
+    t.field({
+      authScopes: (_root, { input }, ctx) => accountScopeAuth(ctx, input.scope, input.scopeId, 'billing:manage'),
+      type: LedgerTransactionRef,
+      description,
+      args: { input: t.arg({ type: BalancePostingInput, required: true }) },
+      resolve: async (_root, { input }, ctx, info) => {
+        const posted = await post(ctx.prisma, { ...input, scopeId: String(input.scopeId) }, auditOf(ctx, info));
+        // A first posting on a scope creates its account: a new funding account for data planes.
+        await ctx.deps.onConfigChanged();
+        return posted;
+      },
+    }),
+  );
+}
+
+balancePostingMutation('topUp', topUp, 'Adds money to the prepaid account of an organisation, team or project (created on first use). Idempotent by `idempotencyKey`; the same key with another input is `idempotency_key_reused`.');
+balancePostingMutation('adjustBalance', adjustBalance, 'Corrects a prepaid account by a signed amount (created on first use). Idempotent by `idempotencyKey` like topUp.');
+
 builder.mutationFields((t) => ({
-  topUp: t.field({
-    authScopes: (_root, { input }, ctx) => accountScopeAuth(ctx, input.scope, input.scopeId, 'billing:manage'),
-    type: LedgerTransactionRef,
-    description: 'Adds money to the prepaid account of an organisation, team or project (created on first use). Idempotent by `idempotencyKey`; the same key with another input is `idempotency_key_reused`.',
-    args: { input: t.arg({ type: TopUpInput, required: true }) },
-    resolve: async (_root, { input }, ctx, info) => {
-      const posted = await topUp(ctx.prisma, { ...input, scopeId: String(input.scopeId) }, auditOf(ctx, info));
-      await ctx.deps.onConfigChanged();
-      return posted;
-    },
-  }),
-  adjustBalance: t.field({
-    authScopes: (_root, { input }, ctx) => accountScopeAuth(ctx, input.scope, input.scopeId, 'billing:manage'),
-    type: LedgerTransactionRef,
-    description: 'Corrects a prepaid account by a signed amount (created on first use). Idempotent by `idempotencyKey` like topUp.',
-    args: { input: t.arg({ type: AdjustBalanceInput, required: true }) },
-    resolve: async (_root, { input }, ctx, info) => {
-      const posted = await adjustBalance(ctx.prisma, { ...input, scopeId: String(input.scopeId) }, auditOf(ctx, info));
-      await ctx.deps.onConfigChanged();
-      return posted;
-    },
-  }),
   createCreditCode: t.field({
     authScopes: { org: 'billing:manage' },
     type: CreatedCreditCodeRef,
