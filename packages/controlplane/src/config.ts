@@ -198,3 +198,32 @@ export function loadSetupLinkCommandConfig(env: Record<string, string | undefine
   read.finish('setup-link');
   return config;
 }
+
+/** What `relay reconcile` reads: where Postgres and ClickHouse are (no secrets needed). */
+export interface ReconcileCommandConfig {
+  dataDir: string;
+  /** Postgres URL; null = embedded PGlite under dataDir. */
+  databaseUrl: string | null;
+  /** ClickHouse HTTP URL; null = embedded chDB under dataDir. */
+  clickhouseUrl: string | null;
+  clickhouseDatabase: string;
+  logLevel: string;
+}
+
+/** Reads the configuration of `relay reconcile`; throws one error naming every bad value. */
+export function loadReconcileCommandConfig(env: Record<string, string | undefined>): ReconcileCommandConfig {
+  const read = new EnvReader(env);
+  const clickhouseDatabase = read.string('CLICKHOUSE_DATABASE', 'relay');
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
+    read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
+  }
+  const config: ReconcileCommandConfig = {
+    dataDir: resolve(read.string('RELAY_DATA_DIR', './.relay')),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
+    clickhouseDatabase,
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'warn'),
+  };
+  read.finish('reconcile');
+  return config;
+}

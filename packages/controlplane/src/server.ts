@@ -14,6 +14,7 @@ import { createBatchIdMemory } from './internal/batch-id-memory.ts';
 import { handleInternal, sendJson } from './internal/internal-api.ts';
 import { createQuotaAlertRecorder, type BudgetAlertRecorder } from './quota/budget-alert-recorder.ts';
 import { createQuotaService } from './quota/quota-service.ts';
+import { exportLedgerCsv, LEDGER_CSV_PATH } from './ledger/ledger-csv-export.ts';
 
 export interface ControlplaneServerOptions {
   config: ControlplaneConfig;
@@ -32,7 +33,8 @@ export interface ControlplaneServerOptions {
 
 /**
  * The control plane's HTTP server: `/graphql` (admin API), `/auth/*` (console sign-in, cookie
- * sessions), `/export/*.csv` (analytics downloads), `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
+ * sessions), `/export/*.csv` (analytics and ledger downloads, same authentication as /graphql),
+ * `/internal/v1/*` (data planes), `/healthz`, and the console at every other path.
  */
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
@@ -65,7 +67,16 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     recordAlerts: options.recordBudgetAlerts ?? createQuotaAlertRecorder(options.db.prisma),
     logger,
   });
-  const internal = { internalToken: config.internalToken, internalTokenPrevious: config.internalTokenPrevious, publisher, clickhouse: options.clickhouse, batches: createBatchIdMemory(), logger, quota };
+  const internal = {
+    internalToken: config.internalToken,
+    internalTokenPrevious: config.internalTokenPrevious,
+    publisher,
+    clickhouse: options.clickhouse,
+    batches: createBatchIdMemory(),
+    logger,
+    prisma: options.db.prisma,
+    quota,
+  };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };
   const sockets = new Set<Socket>();
@@ -74,6 +85,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     const path = (req.url ?? '/').split('?')[0]!;
     const handle = async () => {
       if (path === GRAPHQL_ENDPOINT) return void (await yoga.requestListener(req, res));
+      if (path === LEDGER_CSV_PATH) return exportLedgerCsv(req, res, { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth });
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok', snapshot_version: publisher.current().version });
       if (await handleAuth(req, res, path, auth)) return;
       if (await handleExport(req, res, path, exportDeps)) return;

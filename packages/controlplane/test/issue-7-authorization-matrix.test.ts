@@ -19,8 +19,8 @@ import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harn
  * checks the implementation's table as much as each field's declaration.
  */
 const ROLE_SPEC: Record<Role, readonly string[]> = {
-  OWNER: ['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage', 'members:manage'],
-  ADMIN: ['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage'],
+  OWNER: ['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage', 'members:manage', 'billing:manage'],
+  ADMIN: ['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage', 'billing:manage'],
   ANALYST: ['config:read', 'spend:read', 'requests:read', 'audit:read'],
   VIEWER: ['config:read', 'spend:read'],
 };

@@ -5,6 +5,7 @@ import { createDataplane } from './app.ts';
 import { loadDataplaneConfig } from './config.ts';
 import { createClickHouseSink } from './events/clickhouse-sink.ts';
 import { createControlplaneSink } from './events/controlplane-sink.ts';
+import { createLedgerTeeSink } from './events/ledger-tee-sink.ts';
 import { openEventPipeline } from './events/open-event-pipeline.ts';
 import { createDataplaneLogger } from './logger.ts';
 import { createSnapshotPoller } from './snapshot/snapshot-client.ts';
@@ -30,7 +31,8 @@ export interface RunningDataplane {
 /**
  * `relay dataplane`: a data plane in its own process. Snapshots come from CONTROLPLANE_URL
  * (kept on disk, so a restart serves even while the control plane is down); events go to
- * CLICKHOUSE_URL when set, else to the control plane's ingest endpoint.
+ * CLICKHOUSE_URL when set (and their priced requests to the control plane's ledger), else to the
+ * control plane's ingest endpoint.
  */
 export async function runDataplane(env: Record<string, string | undefined>, hooks: RunDataplaneHooks = {}): Promise<RunningDataplane> {
   const config = loadDataplaneConfig(env);
@@ -55,10 +57,11 @@ export async function runDataplane(env: Record<string, string | undefined>, hook
   await poller.start();
 
   const clickhouse = config.clickhouseUrl === null ? null : createClient({ url: config.clickhouseUrl });
+  const controlplane = { controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken };
   const sink =
     clickhouse === null
-      ? createControlplaneSink({ controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken })
-      : createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase });
+      ? createControlplaneSink(controlplane)
+      : createLedgerTeeSink({ store: createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase }), ledger: createControlplaneSink({ ...controlplane, ledgerOnly: true }) });
   const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
   const dataplane = createDataplane({ config, snapshots, events, logger });
   const port = await dataplane.listen(config.port, config.host);

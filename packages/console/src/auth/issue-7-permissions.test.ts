@@ -19,6 +19,11 @@ describe('can (console copy of the server rule)', () => {
     expect(can(orgWide('VIEWER'), 'spend:read', TEAM_A)).toBe(true);
     expect(can(orgWide('VIEWER'), 'audit:read', null)).toBe(false);
     expect(ROLE_PERMISSIONS.VIEWER.has('config:read')).toBe(true);
+    // Issue 8: money in (top-ups, adjustments, credit codes, billing mode) is for owners and admins.
+    expect(can(orgWide('OWNER'), 'billing:manage', null)).toBe(true);
+    expect(can(orgWide('ADMIN'), 'billing:manage', null)).toBe(true);
+    expect(can(orgWide('ANALYST'), 'billing:manage', TEAM_A)).toBe(false);
+    expect(can(orgWide('VIEWER'), 'billing:manage', TEAM_A)).toBe(false);
   });
 
   it('limits a team grant to its own team and never to org-level objects', () => {
@@ -28,6 +33,8 @@ describe('can (console copy of the server rule)', () => {
     expect(can(teamAdmin, 'config:write', null)).toBe(false);
     expect(canSomewhere(teamAdmin, 'config:write')).toBe(true);
     expect(canSomewhere(teamAdmin, 'members:manage')).toBe(false);
+    expect(can(teamAdmin, 'billing:manage', TEAM_A)).toBe(true);
+    expect(can(teamAdmin, 'billing:manage', null)).toBe(false);
   });
 
   it('hides everything while the viewer is unknown', () => {

@@ -6,6 +6,7 @@
 const SECRET_FIELDS = new Set([
   'hash',
   'previousHash',
+  'codeHash',
   'credentialSealed',
   'credential',
   'passwordHash',

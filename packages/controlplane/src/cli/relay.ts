@@ -6,6 +6,7 @@ import { runDataplane } from '@proxystacks/dataplane/main';
 import { migrateAll } from '../runtime/migrate-all.ts';
 import { runControlplane } from '../runtime/run-controlplane.ts';
 import { runMasterKeyRotation } from '../runtime/rotate-master-key-command.ts';
+import { runReconcileCommand } from '../runtime/reconcile-command.ts';
 import { runSetupLinkCommand } from '../runtime/setup-link-command.ts';
 import { startRelay } from '../runtime/start-relay.ts';
 import { printStartBanner } from './start-banner.ts';
@@ -24,6 +25,10 @@ Commands:
   setup-link <email>
                  A new one-time console set-up link for a user (sets their password); earlier
                  unused links stop working. Embedded: stop \`relay start\` first.
+  reconcile [--from <ISO>] [--to <ISO>] [--period hour|day] [--scope organization|team|project|key]
+                 Compare the ledger's request debits with ClickHouse's cost per period and scope
+                 (default: last 24 h, hourly, per organisation). Exit 0: none differ; 1: differences
+                 listed. Embedded: stop \`relay start\` first (or use the ledgerReconciliation query).
 
 Configuration is read from environment variables; see README.md.`;
 
@@ -57,6 +62,12 @@ async function main(command: string | undefined): Promise<void> {
     case 'setup-link':
       process.stdout.write(`${(await runSetupLinkCommand(env, process.argv[3])).join('\n')}\n`);
       return;
+    case 'reconcile': {
+      const { lines, differences } = await runReconcileCommand(env, process.argv.slice(3));
+      process.stdout.write(`${lines.join('\n')}\n`);
+      process.exitCode = differences === 0 ? 0 : 1;
+      return;
+    }
     case 'rotate-master-key':
       process.stdout.write(`${(await runMasterKeyRotation(env)).join('\n')}\n`);
       return;

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
 import { Prisma } from '../generated/prisma/client.ts';
 
 /** What kind of caller mistake an {@link InputError} reports; GraphQL shows it as `extensions.code`. */
-export type InputErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'forbidden';
+export type InputErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'forbidden' | Extract<ErrorCode, 'idempotency_key_reused'>;
 
 /** The one refusal every field gives a caller whose role or scope does not allow it (graphql/builder.ts). */
 export function forbidden(): InputError {

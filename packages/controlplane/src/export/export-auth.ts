@@ -14,7 +14,7 @@ export type ExportDeps = Pick<GraphQLDeps, 'prisma' | 'clickhouse' | 'keySecret'
  * bearer token, or session cookie plus CSRF header) and answers the refusal itself.
  * @returns the caller, or null when the response has been sent.
  */
-export async function authenticateExport(req: IncomingMessage, res: ServerResponse, deps: ExportDeps): Promise<Principal | null> {
+export async function authenticateExport(req: IncomingMessage, res: ServerResponse, deps: Pick<GraphQLDeps, 'prisma' | 'keySecret' | 'auth'>): Promise<Principal | null> {
   const header = (name: string): string | null => {
     const value = req.headers[name];
     return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);

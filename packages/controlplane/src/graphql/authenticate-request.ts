@@ -19,11 +19,8 @@ export const CSRF_REFUSED_BODY = JSON.stringify({
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /**
- * A Yoga plugin that answers 401 before any parsing or execution unless the request carries
- * an API token (`Authorization: Bearer …`) or a console session (the `relay_session` cookie
- * plus its CSRF token in `x-csrf-token`, on every request, GET included: 403
- * `csrf_token_invalid` without it). A bearer header wins over a cookie: a wrong token is
- * refused even when a session cookie is also there. The principal found is handed to the
+ * A Yoga plugin that answers 401 (or 403) before any parsing or execution unless the request
+ * authenticates ({@link authenticateRequest}). The principal found is handed to the
  * context through `principals`, keyed by the request object, so it is looked up once.
  * Introspection is therefore only for signed-in callers too.
  * The GraphiQL page itself (a GET asking for HTML) is let through: it is static and holds no

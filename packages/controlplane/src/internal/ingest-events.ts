@@ -7,6 +7,8 @@ import { isPermanentInsertError } from '@proxystacks/shared/events/insert-errors
 import { insertRequestEvents, requestEventsHash } from '@proxystacks/shared/events/insert-request-events';
 import { EventValidationError, validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { postRequestCharges } from '../ledger/request-postings.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
 
 /** Largest event batch body taken (a data plane's default batch of 500 events is ~300 kB). */
@@ -28,7 +30,15 @@ export interface IngestDeps {
   clickhouse: ClickHouse;
   batches: BatchIdMemory;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** Where priced requests are debited (ledger/request-postings.ts); absent = events only (tests of the event path). */
+  prisma?: PrismaClient;
 }
+
+/**
+ * `?ledger=only`: the sender wrote the batch to ClickHouse itself (a data plane with
+ * CLICKHOUSE_URL) and sends its priced events here only to be debited; nothing is inserted.
+ */
+const LEDGER_ONLY_PARAM = 'ledger';
 
 /**
  * POST /internal/v1/events. Answers, so a sender knows what to do with the batch:
@@ -37,7 +47,12 @@ export interface IngestDeps {
  *   (`param` names `events[i].field`), or a permanent ClickHouse error — move it aside;
  * - 409 the batch id was used before with different events — move it aside;
  * - 413 the body is over MAX_EVENTS_BODY_BYTES — move it aside;
- * - 503 the event store is unreachable or overloaded — keep the batch and retry it.
+ * - 503 the event store or the ledger is unreachable or overloaded — keep the batch and retry it.
+ * After the ClickHouse insert, the batch's priced requests are debited to the ledger in one
+ * database transaction (idempotent per request id); a failure there is a 503 too, and the retry
+ * inserts nothing twice (ClickHouse deduplicates by batch id, the ledger by request id). The
+ * batch id is remembered only once both are done.
+ * With `?ledger=only` the batch is only debited (see LEDGER_ONLY_PARAM).
  */
 export async function ingestEvents(req: IncomingMessage, res: ServerResponse, deps: IngestDeps): Promise<void> {
   const body = await readLimitedBody(req, MAX_EVENTS_BODY_BYTES);
@@ -59,6 +74,10 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
   } catch (err) {
     return sendError(res, err);
   }
+  if (new URL(req.url ?? '/', 'http://relay').searchParams.get(LEDGER_ONLY_PARAM) === 'only') {
+    if (!(await postToLedger(res, deps, batchId, events))) return;
+    return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
+  }
   const hash = requestEventsHash(events);
   const verdict = deps.batches.check(batchId, hash);
   if (verdict === 'conflict') {
@@ -78,9 +97,23 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
       deps.logger.error({ reason: (err as Error).message, events: events.length }, 'event batch insert failed');
       return sendError(res, new RelayError('not_ready', 'Event store unavailable; retry the batch.'));
     }
+    if (!(await postToLedger(res, deps, batchId, events))) return;
     deps.batches.remember(batchId, hash);
   }
   res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
+}
+
+/** Debits the batch's priced requests; false (after answering 503 "retry") when the ledger failed. */
+async function postToLedger(res: ServerResponse, deps: IngestDeps, batchId: string, events: RequestEvent[]): Promise<boolean> {
+  if (deps.prisma === undefined) return true;
+  try {
+    await postRequestCharges(deps.prisma, events, deps.logger);
+    return true;
+  } catch (err) {
+    deps.logger.error({ batchId, events: events.length, reason: (err as Error).message }, 'ledger postings of an event batch failed');
+    sendError(res, new RelayError('not_ready', 'Ledger unavailable; retry the batch.'));
+    return false;
+  }
 }
 
 function validateAt(event: unknown, index: number): RequestEvent {

@@ -2,6 +2,7 @@ import { matchBearerToken } from '@proxystacks/shared/crypto/constant-time';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
@@ -26,6 +27,8 @@ export interface InternalApiDeps {
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Hands out budget and rate-limit capacity (POST /internal/v1/quota); absent = no such path. */
   quota?: QuotaService;
+  /** Where ingested priced requests are debited; absent = events only (tests of the event path). */
+  prisma?: PrismaClient;
 }
 
 /**
@@ -34,7 +37,8 @@ export interface InternalApiDeps {
  * token's key, see snapshot-for-token.ts):
  * - GET  /internal/v1/snapshot — the current config snapshot; `If-None-Match: "<hash>"` → 304.
  * - POST /internal/v1/events   — a batch of request events from a data plane without its own
- *   ClickHouse access (see ingest-events.ts for what each answer tells the sender).
+ *   ClickHouse access, debited to the ledger after the insert (see ingest-events.ts for what each
+ *   answer tells the sender); `?ledger=only` from a data plane that writes ClickHouse itself.
  * - POST /internal/v1/quota    — lease renewal: budget and rate-limit capacity (quota/quota-service.ts).
  * Returns false when the path is not one of these.
  */

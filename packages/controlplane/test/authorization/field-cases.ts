@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateKey } from '@proxystacks/shared/keys/key-format';
+import { generateKey, hashKey } from '@proxystacks/shared/keys/key-format';
 import type { Permission } from '../../src/auth/roles.ts';
 import { generateApiToken, insertApiToken } from '../../src/domain/api-tokens.ts';
 import { insertKey } from '../../src/domain/keys.ts';
@@ -107,6 +107,13 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     timeSeries: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { timeSeries(from: $from, to: $to, bucket: DAY, groupBy: MODEL) { groups { key points { bucketStart requests } } } }', variables: SPAN }) },
     topN: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { topN(from: $from, to: $to, by: KEY) { rows { key requests } totals { requests } } }', variables: SPAN }) },
     request: { scope: 'any', permission: 'requests:read', call: async () => ({ query: '{ request(id: "req_00000000000000000000000000000000") { requestId } }' }) },
+    ledgerAccounts: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ ledgerAccounts { id kind balanceMicros } }' }) },
+    ledgerReconciliation: {
+      scope: 'org',
+      permission: 'spend:read',
+      call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { ledgerReconciliation(from: $from, to: $to, period: DAY, scope: TEAM) { cellsCompared differences { scopeId } } }', variables: SPAN }),
+    },
+    ledgerTransactions: { scope: 'any', permission: 'spend:read', call: async () => ({ query: '{ ledgerTransactions { transactions { id entries { amountMicros } } nextCursor } }' }) },
   },
   Mutation: {
     createTeam: { scope: 'org', permission: 'config:write', call: async () => ({ query: 'mutation($name: String!) { createTeam(input: { name: $name }) { id } }', variables: { name: unique('team') } }) },
@@ -251,6 +258,33 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
       }),
     },
     removeModelRoute: { scope: 'org', permission: 'config:write', call: async (fx) => ({ query: 'mutation($id: ID!) { removeModelRoute(id: $id) { id } }', variables: { id: await freshRoute(fx) } }) },
+    topUp: {
+      scope: 'team',
+      permission: 'billing:manage',
+      call: async (fx, team) => ({
+        query: 'mutation($scopeId: ID!, $key: String!) { topUp(input: { scope: TEAM, scopeId: $scopeId, amountMicros: "1000000", idempotencyKey: $key }) { id } }',
+        variables: { scopeId: fx.teams[team].id, key: unique('top-up') },
+      }),
+    },
+    adjustBalance: {
+      scope: 'team',
+      permission: 'billing:manage',
+      call: async (fx, team) => ({
+        query: 'mutation($scopeId: ID!, $key: String!) { adjustBalance(input: { scope: PROJECT, scopeId: $scopeId, amountMicros: "-5", memo: "correction", idempotencyKey: $key }) { id } }',
+        variables: { scopeId: fx.teams[team].projectId, key: unique('adjustment') },
+      }),
+    },
+    createCreditCode: { scope: 'org', permission: 'billing:manage', call: async () => ({ query: 'mutation { createCreditCode(input: { amountMicros: "2500000" }) { code creditCode { id } } }' }) },
+    redeemCreditCode: {
+      scope: 'team',
+      permission: 'billing:manage',
+      call: async (fx, team) => {
+        const code = `relay-credit-${randomUUID()}`;
+        await fx.prisma.creditCode.create({ data: { orgId: fx.orgId, codeHash: hashKey(code, fx.keySecret), prefix: code.slice(0, 19), amountMicros: 1000n } });
+        return { query: 'mutation($code: String!, $scopeId: ID!) { redeemCreditCode(input: { code: $code, scope: TEAM, scopeId: $scopeId }) { id } }', variables: { code, scopeId: fx.teams[team].id } };
+      },
+    },
+    setBillingMode: { scope: 'org', permission: 'billing:manage', call: async () => ({ query: 'mutation { setBillingMode(mode: POSTPAID) }' }) },
     createPricingRule: {
       scope: 'org',
       permission: 'config:write',

@@ -12,11 +12,13 @@ export const EVENTS_PATH = '/internal/v1/events';
 const PERMANENT_STATUSES = new Set([400, 409, 413, 422]);
 
 /**
- * Sends event batches to the control plane, which inserts them (used when the data plane has
- * no CLICKHOUSE_URL, e.g. next to an embedded chDB that only one process may open).
+ * Sends event batches to the control plane, which inserts them and debits their priced requests
+ * to the ledger (used when the data plane has no CLICKHOUSE_URL, e.g. next to an embedded chDB
+ * that only one process may open). `ledgerOnly`: the batch is in ClickHouse already (see
+ * ledger-tee-sink.ts); the control plane only debits it.
  */
-export function createControlplaneSink(options: { controlplaneUrl: string; internalToken: string; timeoutMs?: number }): EventSink {
-  const url = new URL(EVENTS_PATH, options.controlplaneUrl).toString();
+export function createControlplaneSink(options: { controlplaneUrl: string; internalToken: string; timeoutMs?: number; ledgerOnly?: boolean }): EventSink {
+  const url = new URL(`${EVENTS_PATH}${options.ledgerOnly === true ? '?ledger=only' : ''}`, options.controlplaneUrl).toString();
   return {
     async write(batchId, events) {
       const response = await fetch(url, {

@@ -28,6 +28,12 @@ export const PERMISSIONS = [
   'tokens:manage',
   /** Users, their role grants and set-up links. */
   'members:manage',
+  /**
+   * Money in: top-ups, balance adjustments and credit-code redemptions on a team's or project's
+   * prepaid account (a team grant: its own team's); the organisation's account, credit codes and
+   * the billing mode with an organisation grant.
+   */
+  'billing:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,7 +43,7 @@ export const ROLES = ['OWNER', 'ADMIN', 'ANALYST', 'VIEWER'] as const satisfies 
 /** Which permissions each role carries. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   OWNER: new Set(PERMISSIONS),
-  ADMIN: new Set(['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage']),
+  ADMIN: new Set(['config:read', 'spend:read', 'requests:read', 'audit:read', 'config:write', 'tokens:manage', 'billing:manage']),
   ANALYST: new Set(['config:read', 'spend:read', 'requests:read', 'audit:read']),
   VIEWER: new Set(['config:read', 'spend:read']),
 };

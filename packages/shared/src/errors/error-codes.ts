@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   // Limits and money.
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', retryable: true },
   insufficient_quota: { status: 429, type: 'insufficient_quota', retryable: false },
+  /** A ledger posting's idempotency key was used before for a different posting (issue 8). */
+  idempotency_key_reused: { status: 409, type: 'invalid_request_error', retryable: false },
 
   // The upstream provider. Each keeps the status class a client expects from OpenAI.
   upstream_invalid_request: { status: 400, type: 'invalid_request_error', retryable: false },

@@ -128,6 +128,11 @@ export function formatEventTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 23);
 }
 
+/** The instant an event time (`formatEventTime`'s `YYYY-MM-DD HH:MM:SS.mmm`, UTC) stands for. */
+export function parseEventTime(ts: string): Date {
+  return new Date(`${ts.replace(' ', 'T')}Z`);
+}
+
 /** ClickHouse database and table names we generate must be plain identifiers (no quoting games). */
 export function assertIdentifier(name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Not a valid ClickHouse identifier: ${name}`);

@@ -26,5 +26,5 @@ export const RequestStatusFilterEnum = builder.enumType('RequestStatusFilter', {
 });
 export const RoleEnum = builder.enumType(Role, {
   name: 'Role',
-  description: 'OWNER: everything, including users and roles. ADMIN: config and API tokens. ANALYST: reads spend, requests, config and the audit trail, never secrets. VIEWER: reads config and spend.',
+  description: 'OWNER: everything, including users and roles. ADMIN: config, API tokens and billing (top-ups, adjustments, credit codes). ANALYST: reads spend, requests, config and the audit trail, never secrets. VIEWER: reads config and spend.',
 });

@@ -20,3 +20,6 @@ import './organization.ts';
 import './rate-limits.ts';
 import './budgets.ts';
 import './budget-alerts.ts';
+import './ledger.ts';
+import './billing.ts';
+import './reconciliation.ts';

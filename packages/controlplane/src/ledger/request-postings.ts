@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { parseEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import type { LedgerAccount, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { bumpConfigRevision } from '../domain/config-revision.ts';
+import { isUuid } from '../domain/input-schemas.ts';
+import { inTransaction } from '../domain/transaction.ts';
+import { ensureAccount } from './accounts.ts';
+import { checkBalancedNow } from './post-transaction.ts';
+
+/** Events handled per statement: keeps each INSERT well under Postgres' 65,535 bind parameters. */
+const CHUNK_EVENTS = 1_000;
+
+/** What one batch did to the ledger. */
+export interface RequestChargeResult {
+  /** Requests debited now. */
+  posted: number;
+  /** Requests already in the ledger (a retried batch, a replayed event log): nothing posted. */
+  replayed: number;
+  /** Priced events that name no organisation of this database: logged, never posted. */
+  unknownOrg: number;
+}
+
+/** The idempotency key of a request's posting: a request is debited once, whatever batch brings it. */
+export function requestPostingKey(requestId: string): string {
+  return `request:${requestId}`;
+}
+
+/**
+ * Debits every priced request of a batch (cost_micros > 0; a free request posts nothing) to its
+ * funding account and credits the organisation's PROVIDER_SPEND account, in one database
+ * transaction: the batch is in the ledger entirely or not at all, so a failure is answered
+ * "retry" and the retry finds nothing half-done. Idempotent by `request:<request_id>`: requests
+ * already posted (a retried batch, a data plane replaying its event log after a restart, the
+ * same request in two batches) are skipped, found first in one indexed read and, against a
+ * concurrent poster, by INSERT … ON CONFLICT DO NOTHING.
+ *
+ * The funding account is the request's project's PROJECT account if one exists, else its
+ * team's TEAM account, else the organisation's ORGANIZATION account, which is created on first
+ * need (and the config revision bumped, so data planes see the new funding account).
+ */
+export async function postRequestCharges(
+  prisma: PrismaClient,
+  events: readonly RequestEvent[],
+  logger: Pick<Logger, 'warn'>,
+): Promise<RequestChargeResult> {
+  const byRequest = new Map<string, RequestEvent>();
+  for (const event of events) if (event.cost_micros > 0 && !byRequest.has(event.request_id)) byRequest.set(event.request_id, event);
+  const result: RequestChargeResult = { posted: 0, replayed: 0, unknownOrg: 0 };
+  if (byRequest.size === 0) return result;
+  const charged = [...byRequest.values()];
+  await inTransaction(prisma, async (tx) => {
+    for (let start = 0; start < charged.length; start += CHUNK_EVENTS) {
+      const chunk = await postChunk(tx, charged.slice(start, start + CHUNK_EVENTS));
+      result.posted += chunk.posted;
+      result.replayed += chunk.replayed;
+      result.unknownOrg += chunk.unknownOrg;
+    }
+  });
+  if (result.unknownOrg > 0) logger.warn({ events: result.unknownOrg }, 'priced request events of an unknown organisation were not posted to the ledger');
+  return result;
+}
+
+async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestEvent[]): Promise<RequestChargeResult> {
+  const posted = new Set(
+    (await tx.ledgerTransaction.findMany({ where: { idempotencyKey: { in: events.map((e) => requestPostingKey(e.request_id)) } }, select: { idempotencyKey: true } })).map((t) => t.idempotencyKey),
+  );
+  const fresh = events.filter((e) => !posted.has(requestPostingKey(e.request_id)));
+  const orgIds = [...new Set(fresh.map((e) => e.org_id).filter(isUuid))];
+  const knownOrgs = new Set((await tx.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } })).map((o) => o.id));
+  const postable = fresh.filter((e) => knownOrgs.has(e.org_id));
+  const result = { posted: 0, replayed: events.length - fresh.length, unknownOrg: fresh.length - postable.length };
+  if (postable.length === 0) return result;
+
+  const accounts = await loadAccounts(tx, postable);
+  const rows = [];
+  const entriesById = new Map<string, Array<{ accountId: string; amountMicros: bigint }>>();
+  for (const event of postable) {
+    const id = randomUUID();
+    const cost = BigInt(event.cost_micros);
+    const funding = await accounts.funding(event);
+    const spend = await accounts.providerSpend(event.org_id);
+    entriesById.set(id, [
+      { accountId: funding.id, amountMicros: -cost },
+      { accountId: spend.id, amountMicros: cost },
+    ]);
+    rows.push({
+      id,
+      orgId: event.org_id,
+      idempotencyKey: requestPostingKey(event.request_id),
+      kind: 'REQUEST',
+      occurredAt: parseEventTime(event.ts),
+      requestId: event.request_id,
+      pricingRuleId: event.pricing_rule_id === '' ? null : event.pricing_rule_id,
+      pricingRuleVersion: event.pricing_rule_id === '' ? null : event.pricing_rule_version,
+      teamId: event.team_id,
+      projectId: event.project_id,
+      environmentId: event.environment_id,
+      keyId: event.key_id,
+    });
+  }
+  // A concurrent poster may have taken some keys since the read above: only rows inserted here get entries.
+  const inserted = await tx.ledgerTransaction.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, occurredAt: true } });
+  await tx.ledgerEntry.createMany({
+    data: inserted.flatMap((t) => (entriesById.get(t.id) ?? []).map((entry) => ({ ...entry, transactionId: t.id, occurredAt: t.occurredAt }))),
+  });
+  await checkBalancedNow(tx);
+  if (accounts.createdCustomerAccount()) await bumpConfigRevision(tx);
+  result.posted = inserted.length;
+  result.replayed += rows.length - inserted.length;
+  return result;
+}
+
+/**
+ * The accounts a chunk posts to: existing customer accounts of its projects, teams and
+ * organisations read in one query; the organisation and PROVIDER_SPEND accounts created on first need.
+ */
+async function loadAccounts(tx: Prisma.TransactionClient, events: readonly RequestEvent[]) {
+  const orgIds = [...new Set(events.map((e) => e.org_id))];
+  const rows = await tx.ledgerAccount.findMany({
+    where: {
+      orgId: { in: orgIds },
+      OR: [
+        { kind: { in: ['ORGANIZATION', 'PROVIDER_SPEND'] } },
+        { kind: 'TEAM', scopeId: { in: [...new Set(events.map((e) => e.team_id).filter((id) => id !== ''))] } },
+        { kind: 'PROJECT', scopeId: { in: [...new Set(events.map((e) => e.project_id).filter((id) => id !== ''))] } },
+      ],
+    },
+  });
+  const byKey = new Map<string, LedgerAccount>(rows.map((a) => [`${a.orgId}/${a.kind}/${a.scopeId}`, a]));
+  let created = false;
+  const orgAccount = async (orgId: string, kind: 'ORGANIZATION' | 'PROVIDER_SPEND'): Promise<LedgerAccount> => {
+    const key = `${orgId}/${kind}/`;
+    const known = byKey.get(key);
+    if (known) return known;
+    const ensured = await ensureAccount(tx, orgId, kind, '');
+    if (ensured.created && kind === 'ORGANIZATION') created = true;
+    byKey.set(key, ensured.account);
+    return ensured.account;
+  };
+  return {
+    funding: async (event: RequestEvent): Promise<LedgerAccount> =>
+      (event.project_id === '' ? undefined : byKey.get(`${event.org_id}/PROJECT/${event.project_id}`)) ??
+      (event.team_id === '' ? undefined : byKey.get(`${event.org_id}/TEAM/${event.team_id}`)) ??
+      (await orgAccount(event.org_id, 'ORGANIZATION')),
+    providerSpend: (orgId: string) => orgAccount(orgId, 'PROVIDER_SPEND'),
+    createdCustomerAccount: () => created,
+  };
+}
