@@ -1,44 +1,29 @@
-import type { Logger } from 'pino';
 import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
-import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
 import { validateChatRequest } from '@proxystacks/shared/openai/validate-request';
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
-import { authenticate } from '../auth/authenticate.ts';
-import type { EventQueue } from '../events/event-queue.ts';
-import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
-import type { BodyBudget, BodyLease } from '../http/body-budget.ts';
+import type { BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { scanJsonShape } from '../http/scan-json-shape.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
-import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
+import type { RequestRecord } from '../metering/request-record.ts';
 import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
-import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
-import type { Admission, QuotaTicket } from '../quota/admission.ts';
-import { admissionPlan, type AdmissionPlan } from '../quota/admission-plan.ts';
+import type { QuotaTicket } from '../quota/admission.ts';
+import { serveMeteredRequest, type MeteredRequestDeps } from './metered-request.ts';
+import type { AdmissionPlan } from '../quota/admission-plan.ts';
 
-export interface ChatCompletionsDeps {
-  snapshots: SnapshotStore;
+export interface ChatCompletionsDeps extends MeteredRequestDeps {
   providers: ProviderRegistry;
-  events: EventQueue;
-  metrics: DataplaneMetrics;
-  keySecret: string;
   maxBodyBytes: number;
   /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
   upstreamMaxSseEventBytes: number;
-  /** Process-wide budget of request-body bytes buffered at once (MAX_BUFFERED_BODY_BYTES). */
-  bodyBudget: BodyBudget;
-  dataplaneId: string;
-  logger: Pick<Logger, 'error' | 'warn' | 'debug'>;
-  /** Rate limits, budgets and balances (quota/admission.ts). */
-  admission: Admission;
 }
 
 /**
@@ -47,43 +32,11 @@ export interface ChatCompletionsDeps {
  * including refusals and failures, ends in exactly one event.
  */
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
-  const snapshot = deps.snapshots.current();
-  const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
-  const bodyLease = deps.bodyBudget.lease();
-  /** The request's quota reservations: settled with the event's final figures, on every path. */
-  const quota: { ticket: QuotaTicket | null } = { ticket: null };
-  let recorded = false;
-  /**
-   * Records the request's one event: run by the exchange just before the answer's final bytes
-   * go out (so the event is in the event log before the client can see a complete answer), or
-   * at the end for a request that never got them (client gone).
-   */
-  const recordEvent = () => {
-    if (recorded) return;
-    recorded = true;
-    record.latencyMs = ex.latencyMs();
-    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
-    const event = buildRequestEvent(record, deps.dataplaneId);
-    quota.ticket?.settle(event.prompt_tokens + event.completion_tokens, event.cost_micros);
-    deps.events.push(event);
-    deps.metrics.observe(event, record.deployment !== null);
-  };
-  ex.beforeFinalBytes(recordEvent);
-  try {
-    if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
-    // Authenticate before reading the body: an unauthenticated client cannot make us buffer megabytes.
-    record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
-    const plan = admissionPlan(snapshot, record.key);
-    ex.extraHeaders = deps.admission.headers(plan);
+  await serveMeteredRequest(ex, deps, async ({ snapshot, record, bodyLease, plan, quota }) => {
     const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
     record.streamed = request.stream === true;
     await forward(ex, deps, snapshot, request, record, bodyLease, plan, quota);
-  } catch (err) {
-    fail(ex, record, err, deps.logger);
-  } finally {
-    bodyLease.release();
-    recordEvent();
-  }
+  });
 }
 
 function parseRequest(body: Buffer): ChatCompletionRequest {
@@ -259,19 +212,3 @@ function nonNegative(value: unknown): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? Math.min(value, 4_294_967_295) : 0;
 }
 
-/** Answers a failed request with its OpenAI error (inside the stream once headers went out) and notes it in the record; also used by the embeddings route. */
-export function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Logger, 'error'>): void {
-  if (!isRelayError(err)) logger.error({ requestId: ex.requestId, err }, 'unexpected error while serving a request');
-  const { status, body } = toOpenAIError(err, ex.requestId);
-  record.statusCode = ex.aborted ? 499 : status;
-  record.errorCode = body.error.code as RequestRecord['errorCode'];
-  if (isRelayError(err) && err.upstreamErrorCode !== undefined) record.upstreamErrorCode = err.upstreamErrorCode;
-  if (record.streamed && ex.headersSent) {
-    // Headers already went out: the failure can only be told inside the stream.
-    record.streamEnd = 'error';
-    ex.endWith(`data: ${JSON.stringify(body)}\n\n`);
-    return;
-  }
-  if (record.streamed) record.streamEnd = ex.aborted ? 'client_abort' : 'error';
-  ex.sendError(err);
-}

@@ -2,12 +2,11 @@ import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { EmbeddingObject, EmbeddingRequest, EmbeddingResponse } from '@proxystacks/shared/openai/embeddings-wire';
 import { validateEmbeddingRequest } from '@proxystacks/shared/openai/validate-embeddings-request';
-import { authenticate } from '../auth/authenticate.ts';
 import type { BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { parseJsonBody } from '../http/parse-json-body.ts';
 import { estimateTextsTokens } from '../metering/estimate-tokens.ts';
-import { buildRequestEvent, newRequestRecord, type RequestRecord } from '../metering/request-record.ts';
+import type { RequestRecord } from '../metering/request-record.ts';
 import { embeddingInputs } from '../providers/embedding-inputs.ts';
 import { invalidEmbeddingsAnswer } from '../providers/openai-embeddings.ts';
 import type { UpstreamEmbeddings } from '../providers/provider-adapter.ts';
@@ -17,8 +16,9 @@ import { keyDeployments } from '../routing/key-deployments.ts';
 import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { QuotaTicket } from '../quota/admission.ts';
-import { admissionPlan, type AdmissionPlan } from '../quota/admission-plan.ts';
-import { fail, type ChatCompletionsDeps } from './chat-completions.ts';
+import type { AdmissionPlan } from '../quota/admission-plan.ts';
+import type { ChatCompletionsDeps } from './chat-completions.ts';
+import { serveMeteredRequest } from './metered-request.ts';
 
 /** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
 export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission'>;
@@ -33,37 +33,10 @@ export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers'
  * zero completion tokens, no finish reason and `streamed` false.
  */
 export async function serveEmbeddings(ex: Exchange, deps: EmbeddingsDeps): Promise<void> {
-  const snapshot = deps.snapshots.current();
-  const record = newRequestRecord(ex.requestId, ex.arrivedAt, snapshot?.version ?? 0);
-  const bodyLease = deps.bodyBudget.lease();
-  /** Quota reservations (rate limits, budgets, balance): settled with the event's figures on every path. */
-  const quota: { ticket: QuotaTicket | null } = { ticket: null };
-  let recorded = false;
-  // Recorded just before the answer's last bytes go out (or at the end when the client left).
-  const recordEvent = () => {
-    if (recorded) return;
-    recorded = true;
-    record.latencyMs = ex.latencyMs();
-    if (record.statusCode === 0) record.statusCode = ex.aborted ? 499 : 500;
-    const event = buildRequestEvent(record, deps.dataplaneId);
-    quota.ticket?.settle(event.prompt_tokens + event.completion_tokens, event.cost_micros);
-    deps.events.push(event);
-    deps.metrics.observe(event, record.deployment !== null);
-  };
-  ex.beforeFinalBytes(recordEvent);
-  try {
-    if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
-    record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
-    const plan = admissionPlan(snapshot, record.key);
-    ex.extraHeaders = deps.admission.headers(plan);
+  await serveMeteredRequest(ex, deps, async ({ snapshot, record, bodyLease, plan, quota }) => {
     const request = validateEmbeddingRequest(parseJsonBody(await ex.readBody(deps.maxBodyBytes, bodyLease)));
     await forward(ex, deps, snapshot, request, record, bodyLease, plan, quota);
-  } catch (err) {
-    fail(ex, record, err, deps.logger);
-  } finally {
-    bodyLease.release();
-    recordEvent();
-  }
+  });
 }
 
 async function forward(
