@@ -16,7 +16,7 @@ import { orderDeployments } from '../routing/order-deployments.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
 import type { QuotaTicket } from '../quota/admission.ts';
-import { serveMeteredRequest, type MeteredRequestDeps } from './metered-request.ts';
+import { admitBeforeForwarding, serveMeteredRequest, type MeteredRequestDeps } from './metered-request.ts';
 import type { AdmissionPlan } from '../quota/admission-plan.ts';
 
 export interface ChatCompletionsDeps extends MeteredRequestDeps {
@@ -69,14 +69,7 @@ async function forward(
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
-  if (plan.counters.length > 0 || plan.noFunds) {
-    // Reserve before the first upstream attempt; the headers then show what is left after it.
-    try {
-      quota.ticket = await deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null);
-    } finally {
-      if (plan.hasRateLimits) ex.extraHeaders = deps.admission.headers(plan);
-    }
-  }
+  await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
   const controller = new AbortController();
   ex.onAbort(() => controller.abort());
   const failures: AttemptError[] = [];

@@ -18,7 +18,7 @@ import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../sna
 import type { QuotaTicket } from '../quota/admission.ts';
 import type { AdmissionPlan } from '../quota/admission-plan.ts';
 import type { ChatCompletionsDeps } from './chat-completions.ts';
-import { serveMeteredRequest } from './metered-request.ts';
+import { admitBeforeForwarding, serveMeteredRequest } from './metered-request.ts';
 
 /** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
 export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission'>;
@@ -56,14 +56,8 @@ async function forward(
   if (capable.length === 0) {
     throw new RelayError('model_not_supported', `The model '${request.model}' does not support embeddings.`, { param: 'model' });
   }
-  if (plan.counters.length > 0 || plan.noFunds) {
-    // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
-    try {
-      quota.ticket = await deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable);
-    } finally {
-      if (plan.hasRateLimits) ex.extraHeaders = deps.admission.headers(plan);
-    }
-  }
+  // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
+  await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
   const controller = new AbortController();
   ex.onAbort(() => controller.abort());
   const failures: AttemptError[] = [];

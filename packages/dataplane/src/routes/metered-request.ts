@@ -37,6 +37,20 @@ export interface MeteredRequest {
 }
 
 /**
+ * Reserves on the key's counters with `reserve` (all or nothing) when it has any, before the
+ * first upstream attempt; the rate-limit headers then show what is left after it, refused or not.
+ */
+export async function admitBeforeForwarding(ex: Exchange, admission: Admission, request: Pick<MeteredRequest, 'plan' | 'quota'>, reserve: () => Promise<QuotaTicket | null>): Promise<void> {
+  const { plan, quota } = request;
+  if (plan.counters.length === 0 && !plan.noFunds) return;
+  try {
+    quota.ticket = await reserve();
+  } finally {
+    if (plan.hasRateLimits) ex.extraHeaders = admission.headers(plan);
+  }
+}
+
+/**
  * The lifecycle every billable route shares (chat completions, embeddings): snapshot → record →
  * authenticate (before the body is read, so an unauthenticated client cannot make us buffer
  * megabytes) → rate-limit headers → the route's `work` → exactly one event, whatever happens.
