@@ -1,30 +1,12 @@
-import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
-import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
-import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
 import { validateChatRequest } from '@proxystacks/shared/openai/validate-request';
-import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
-import type { BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { scanJsonShape } from '../http/scan-json-shape.ts';
-import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
-import type { RequestRecord } from '../metering/request-record.ts';
-import type { UpstreamResponse } from '../providers/provider-adapter.ts';
-import type { ProviderRegistry } from '../providers/provider-registry.ts';
-import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
-import { keyDeployments } from '../routing/key-deployments.ts';
-import { orderDeployments } from '../routing/order-deployments.ts';
-import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
-import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
-import type { QuotaTicket } from '../quota/admission.ts';
-import { admitBeforeForwarding, serveMeteredRequest, type MeteredRequestDeps } from './metered-request.ts';
-import type { AdmissionPlan } from '../quota/admission-plan.ts';
+import { forwardChatCompletion, type ChatCompletionsDeps } from '../chat/forward-chat-completion.ts';
+import { serveMeteredRequest } from './metered-request.ts';
 
-export interface ChatCompletionsDeps extends MeteredRequestDeps {
-  providers: ProviderRegistry;
-  maxBodyBytes: number;
-  /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
-  upstreamMaxSseEventBytes: number;
-}
+export type { ChatCompletionsDeps } from '../chat/forward-chat-completion.ts';
 
 /**
  * `POST /v1/chat/completions`: authenticate → read and validate the body → resolve the alias →
@@ -32,10 +14,10 @@ export interface ChatCompletionsDeps extends MeteredRequestDeps {
  * including refusals and failures, ends in exactly one event.
  */
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
-  await serveMeteredRequest(ex, deps, async ({ snapshot, record, bodyLease, plan, quota }) => {
-    const request = parseRequest(await ex.readBody(deps.maxBodyBytes, bodyLease));
-    record.streamed = request.stream === true;
-    await forward(ex, deps, snapshot, request, record, bodyLease, plan, quota);
+  await serveMeteredRequest(ex, deps, async (metered) => {
+    const request = parseRequest(await ex.readBody(deps.maxBodyBytes, metered.bodyLease));
+    metered.record.streamed = request.stream === true;
+    await forwardChatCompletion(ex, deps, metered, request);
   });
 }
 
@@ -54,154 +36,3 @@ function parseRequest(body: Buffer): ChatCompletionRequest {
   }
   return validateChatRequest(parsed);
 }
-
-async function forward(
-  ex: Exchange,
-  deps: ChatCompletionsDeps,
-  snapshot: CompiledSnapshot,
-  request: ChatCompletionRequest,
-  record: RequestRecord,
-  bodyLease: BodyLease,
-  plan: AdmissionPlan,
-  quota: { ticket: QuotaTicket | null },
-): Promise<void> {
-  const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
-  // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
-  record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
-  const routable = keyDeployments(record.key!, route, request.model);
-  await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
-  const controller = new AbortController();
-  ex.onAbort(() => controller.abort());
-  const failures: AttemptError[] = [];
-  let lastError: RelayError | null = null;
-
-  const deployments = orderDeployments({ deployments: routable });
-  for (const deployment of deployments) {
-    if (ex.aborted) break;
-    record.deployment = deployment;
-    record.attempts++;
-    let response: UpstreamResponse;
-    try {
-      response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
-        deployment,
-        request,
-        stream: record.streamed,
-        signal: controller.signal,
-        orgId: record.key!.orgId,
-        // Only the last deployment queues for a busy origin; before it, the next one is tried.
-        waitForSlot: deployment === deployments.at(-1),
-      });
-    } catch (err) {
-      if (ex.aborted) break;
-      if (!isRelayError(err)) throw err;
-      failures.push(...err.attempts);
-      lastError = err;
-      if (!err.fallsBack) break;
-      continue; // Nothing reached the client yet: the next deployment may answer.
-    }
-    // The upstream has the request: its bytes no longer count against the body budget.
-    bodyLease.release();
-    if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record);
-    try {
-      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket);
-    } catch (err) {
-      if (!(err instanceof StreamFailedBeforeStart)) throw err;
-      // The upstream said 200 and then broke off before sending anything: the client has
-      // seen nothing yet, so this counts as a failed attempt like any other.
-      lastError =
-        err.code === 'upstream_response_too_large'
-          ? upstreamResponseTooLarge(deployment, 'stream event', deps.upstreamMaxSseEventBytes)
-          : new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
-              attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
-              ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
-            });
-      failures.push(...lastError.attempts);
-      if (!lastError.retryable) break;
-    }
-  }
-  if (ex.aborted) {
-    record.streamEnd = record.streamed ? 'client_abort' : '';
-    return;
-  }
-  if (lastError === null) throw new RelayError('upstream_error', 'No deployment could serve this model.');
-  throw new RelayError(lastError.code, lastError.message, {
-    param: lastError.param,
-    attempts: failures,
-    ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
-    ...(lastError.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: lastError.retryAfterSeconds }),
-  });
-}
-
-/** A JSON answer goes out byte for byte; it is parsed once, for its usage and finish reason. */
-async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: CompiledDeployment, body: Buffer, record: RequestRecord): Promise<void> {
-  let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
-  try {
-    completion = JSON.parse(body.toString('utf8')) as typeof completion;
-  } catch {
-    throw new RelayError('upstream_error', 'The upstream provider answered with invalid JSON.', {
-      attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200 }],
-    });
-  }
-  record.statusCode = 200;
-  record.finishReason = completion.choices?.[0]?.finish_reason ?? '';
-  if (completion.usage) {
-    record.usage = fromWireUsage(completion.usage);
-    record.usageSource = 'provider';
-  } else {
-    const text = (completion.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('');
-    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
-    record.usageSource = 'estimate';
-  }
-  // Usage is known first: the event is recorded (and logged) as the body goes out.
-  ex.sendJson(200, body);
-}
-
-async function answerStream(
-  ex: Exchange,
-  request: ChatCompletionRequest,
-  upstream: AsyncIterable<Uint8Array>,
-  record: RequestRecord,
-  maxEventBytes: number,
-  ticket: QuotaTicket | null,
-): Promise<void> {
-  const recordOutcome = async (outcome: StreamOutcome) => {
-    record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
-    record.streamEnd = outcome.end;
-    record.finishReason = outcome.finishReason;
-    record.ttftMs = outcome.ttftMs;
-    record.errorCode = outcome.errorCode;
-    record.upstreamErrorCode = outcome.upstreamErrorCode;
-    if (outcome.usage !== null) {
-      record.usage = fromWireUsage(outcome.usage);
-      record.usageSource = 'provider';
-    } else {
-      // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
-      // generated was still paid for upstream, so it is estimated rather than dropped. Streams
-      // carry about one token per content event.
-      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
-      record.usageSource = 'estimate';
-    }
-  };
-  // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
-  // when the stream ended without one (client gone) so the event still says what happened.
-  const outcome = await relaySse({
-    upstream,
-    exchange: ex,
-    clientWantsUsage: request.stream_options?.include_usage === true,
-    maxEventBytes,
-    beforeTerminal: recordOutcome,
-    outputCharge: ticket,
-  });
-  if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
-}
-
-function fromWireUsage(usage: ChatUsage): TokenUsage {
-  const prompt = nonNegative(usage.prompt_tokens);
-  const cached = Math.min(nonNegative(usage.prompt_tokens_details?.cached_tokens), prompt);
-  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached };
-}
-
-function nonNegative(value: unknown): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? Math.min(value, 4_294_967_295) : 0;
-}
-

@@ -5,6 +5,7 @@ import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { SSE_DONE } from '@proxystacks/shared/openai/wire';
 import type { StreamEnd } from '@proxystacks/shared/events/request-event';
 import type { Exchange } from '../http/exchange.ts';
+import type { SseRenderer } from '../chat/chat-surface.ts';
 import { eventData, SseEventTooLarge, SseScanner } from './sse-scanner.ts';
 
 /** What a relayed stream produced, for metering and the event. */
@@ -38,6 +39,12 @@ export interface RelayOptions {
    * `extendOutput` reserves more; a refusal ends the stream with it as the terminal error event.
    */
   outputCharge?: { readonly outputReserved: number; extendOutput(outputTokens: number): Promise<RelayError | null> } | null;
+  /**
+   * Re-renders the OpenAI chunks for another API surface (Responses, Anthropic Messages). It
+   * sees every event, usage chunk included (pass `clientWantsUsage: true` with it), and writes
+   * the closing bytes; absent, chunks go out as the upstream sent them.
+   */
+  renderer?: SseRenderer | null;
 }
 
 /**
@@ -101,7 +108,10 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           await flush(exchange, out);
           return failStream(exchange, outcome, 'upstream_error', options);
         }
-        if (forward !== null) out.push(forward);
+        if (forward !== null) {
+          const rendered = options.renderer ? options.renderer.event(forward) : forward;
+          if (rendered !== null) out.push(rendered);
+        }
         if (options.outputCharge && outcome.contentEvents > options.outputCharge.outputReserved) {
           // Output passed its reservation: what arrived so far goes out, the rest waits for the
           // next step to be reserved. Streams carry about one token per content event, the same
@@ -114,7 +124,7 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       }
       await flush(exchange, out);
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
-      if (done !== null) await terminate(exchange, outcome, 'done', done, options);
+      if (done !== null) await terminate(exchange, outcome, 'done', doneChunk(done, options), options);
     }
   } catch (err) {
     // What the upstream does after `[DONE]` does not matter: the client has its whole answer.
@@ -129,7 +139,7 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   // The upstream closed without `[DONE]`. With a finish reason the answer is complete and we
   // add the terminator it forgot; without one it was cut off.
   if (outcome.finishReason === '') return failStream(exchange, outcome, 'upstream_stream_interrupted', options);
-  await terminate(exchange, outcome, 'done', SSE_DONE, options);
+  await terminate(exchange, outcome, 'done', doneChunk(SSE_DONE, options), options);
   return finish(exchange, outcome);
 }
 
@@ -210,7 +220,7 @@ async function terminate(
   exchange: Exchange,
   outcome: StreamOutcome,
   end: 'done' | ErrorCode,
-  chunk: Uint8Array | string,
+  chunk: Uint8Array | string | ((outcome: StreamOutcome) => Uint8Array | string),
   options: RelayOptions,
 ): Promise<void> {
   outcome.end = end === 'done' ? 'done' : 'error';
@@ -220,7 +230,19 @@ async function terminate(
   if (!exchange.headersSent) {
     exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   }
-  exchange.endWith(chunk);
+  exchange.endWith(typeof chunk === 'function' ? chunk(outcome) : chunk);
+}
+
+/** The closing bytes of a complete stream: the upstream's `[DONE]`, or the renderer's own ending. */
+function doneChunk(done: Uint8Array | string, options: RelayOptions): Uint8Array | string | ((outcome: StreamOutcome) => Uint8Array | string) {
+  const renderer = options.renderer;
+  return renderer ? (outcome) => renderer.done(outcome) : done;
+}
+
+/** The closing error event: OpenAI-shaped, or in the renderer's wire. */
+function errorChunk(error: ReturnType<typeof toOpenAIError>, options: RelayOptions): (outcome: StreamOutcome) => Uint8Array | string {
+  const renderer = options.renderer;
+  return renderer ? (outcome) => renderer.error(error.body, outcome) : () => `data: ${JSON.stringify(error.body)}\n\n`;
 }
 
 /** Ends the stream with an OpenAI-shaped error event: never a silent clean close. */
@@ -239,7 +261,7 @@ async function failStream(
       : 'The upstream provider stopped the stream before it finished.';
   const errorCode = tooLarge ? code : 'upstream_stream_interrupted';
   const error = toOpenAIError(new RelayError(errorCode, message), exchange.requestId);
-  await terminate(exchange, outcome, errorCode, `data: ${JSON.stringify(error.body)}\n\n`, options);
+  await terminate(exchange, outcome, errorCode, errorChunk(error, options), options);
   if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
   return { ...outcome, end: 'error', errorCode };
 }
@@ -251,7 +273,7 @@ async function failStream(
  */
 async function cutStream(exchange: Exchange, outcome: StreamOutcome, refusal: RelayError, options: RelayOptions): Promise<StreamOutcome> {
   const error = toOpenAIError(refusal, exchange.requestId);
-  await terminate(exchange, outcome, refusal.code, `data: ${JSON.stringify(error.body)}\n\n`, options);
+  await terminate(exchange, outcome, refusal.code, errorChunk(error, options), options);
   if (exchange.aborted && !exchange.finished) return { ...outcome, end: 'client_abort' };
   return { ...outcome, end: 'error', errorCode: refusal.code };
 }
