@@ -1,15 +1,11 @@
 /**
  * The `relay` command (`pnpm relay <command>` from the repository root). The only module that
  * reads process.env and process.argv; everything below it takes configuration as arguments.
+ *
+ * Each command imports only what it runs, when it runs (issue 11): `relay dataplane` never
+ * loads the control plane (Prisma, GraphQL, PGlite), and `relay help` loads nothing, so a data
+ * plane starts small and the usage text prints at once.
  */
-import { runDataplane } from '@proxystacks/dataplane/main';
-import { migrateAll } from '../runtime/migrate-all.ts';
-import { runControlplane } from '../runtime/run-controlplane.ts';
-import { runMasterKeyRotation } from '../runtime/rotate-master-key-command.ts';
-import { runReconcileCommand } from '../runtime/reconcile-command.ts';
-import { runSetupLinkCommand } from '../runtime/setup-link-command.ts';
-import { startRelay } from '../runtime/start-relay.ts';
-import { printStartBanner } from './start-banner.ts';
 
 const USAGE = `Usage: pnpm relay <command>
 
@@ -40,18 +36,24 @@ async function main(command: string | undefined): Promise<void> {
   const env = process.env;
   switch (command) {
     case 'start': {
+      const [{ startRelay }, { printStartBanner }] = await Promise.all([import('../runtime/start-relay.ts'), import('./start-banner.ts')]);
       const relay = await startRelay({ env });
       printStartBanner(relay);
       closeOnSignal(relay);
       return;
     }
-    case 'dataplane':
+    case 'dataplane': {
+      const { runDataplane } = await import('@proxystacks/dataplane/main');
       closeOnSignal(await runDataplane(env));
       return;
-    case 'controlplane':
+    }
+    case 'controlplane': {
+      const { runControlplane } = await import('../runtime/run-controlplane.ts');
       closeOnSignal(await runControlplane(env));
       return;
+    }
     case 'migrate': {
+      const { migrateAll } = await import('../runtime/migrate-all.ts');
       const applied = await migrateAll(env);
       process.stdout.write(
         `Postgres migrations applied: ${applied.postgres.length ? applied.postgres.join(', ') : 'none (up to date)'}\n` +
@@ -59,18 +61,23 @@ async function main(command: string | undefined): Promise<void> {
       );
       return;
     }
-    case 'setup-link':
+    case 'setup-link': {
+      const { runSetupLinkCommand } = await import('../runtime/setup-link-command.ts');
       process.stdout.write(`${(await runSetupLinkCommand(env, process.argv[3])).join('\n')}\n`);
       return;
+    }
     case 'reconcile': {
+      const { runReconcileCommand } = await import('../runtime/reconcile-command.ts');
       const { lines, differences } = await runReconcileCommand(env, process.argv.slice(3));
       process.stdout.write(`${lines.join('\n')}\n`);
       process.exitCode = differences === 0 ? 0 : 1;
       return;
     }
-    case 'rotate-master-key':
+    case 'rotate-master-key': {
+      const { runMasterKeyRotation } = await import('../runtime/rotate-master-key-command.ts');
       process.stdout.write(`${(await runMasterKeyRotation(env)).join('\n')}\n`);
       return;
+    }
     case undefined:
     case 'help':
     case '--help':
