@@ -5,9 +5,14 @@ import { defineConfig } from 'vitest/config';
  * - unit: colocated `src/**\/*.test.ts`, pure functions, run in threads.
  * - integration: `packages/*\/test/**\/*.test.ts`, real servers on port 0, real Postgres/PGlite
  *   and real chDB. chDB allows one data directory per process, so every file runs in its own
- *   forked process (pool: 'forks', isolate: true).
+ *   forked process (pool: 'forks', isolate: true). Two files at a time even on a 2-core box
+ *   (vitest's default there is one): most of a file's time is spent waiting on servers, sockets
+ *   and child processes, and every file has its own ports, data directories and database, so
+ *   they cannot collide. RELAY_TEST_WORKERS overrides the count.
  * - e2e: the console in Chromium through playwright-core, same process rules.
  */
+const integrationWorkers = Number.parseInt(process.env.RELAY_TEST_WORKERS ?? '2', 10) || 2;
+
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +30,7 @@ export default defineConfig({
           environment: 'node',
           pool: 'forks',
           isolate: true,
+          maxWorkers: integrationWorkers,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },
