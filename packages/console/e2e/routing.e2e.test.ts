@@ -31,11 +31,13 @@ interface FakeUpstream {
   expectedCredential: string;
   /** The `model` of every authorised chat completion request, in order. */
   models: string[];
+  /** The `x-title` header of each of those requests ('' when absent): the provider's extra header. */
+  titles: string[];
   close(): Promise<void>;
 }
 
 async function startFakeUpstream(expectedCredential: string): Promise<FakeUpstream> {
-  const state = { expectedCredential, models: [] as string[] };
+  const state = { expectedCredential, models: [] as string[], titles: [] as string[] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -54,6 +56,7 @@ async function startFakeUpstream(expectedCredential: string): Promise<FakeUpstre
       }
       const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string };
       state.models.push(request.model);
+      state.titles.push(String(req.headers['x-title'] ?? ''));
       send(200, {
         id: 'chatcmpl-e2e',
         object: 'chat.completion',
@@ -75,6 +78,7 @@ async function startFakeUpstream(expectedCredential: string): Promise<FakeUpstre
       state.expectedCredential = value;
     },
     models: state.models,
+    titles: state.titles,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
@@ -133,6 +137,8 @@ describe.skipIf(!HAS_CHROMIUM)('routing page in Chromium', () => {
 
     await expectChatAnswered(relay);
     expect(upstream.models).toContain(UPSTREAM_MODEL);
+    // The OpenRouter preset's attribution header went along with the request.
+    expect(upstream.titles).toContain('ProxyStacks Relay');
 
     upstream.expectedCredential = ROTATED_CREDENTIAL;
     const refused = await callChat(relay);
@@ -187,6 +193,15 @@ async function addProvider(page: Page, upstream: FakeUpstream): Promise<string> 
   expect(await page.getByTestId('add-provider-error').textContent()).toContain('needs a base URL');
   expect(await page.getByTestId('provider-base-url-input').getAttribute('aria-invalid')).toBe('true');
   await form.screenshot({ path: join(SCREENSHOT_DIR, 'routing-00-provider-needs-base-url.png') });
+
+  // A preset fills type, base URL and headers; Azure's also asks for the API version.
+  await page.getByTestId('provider-preset-select').selectOption('azure-openai');
+  expect(await page.getByTestId('provider-api-version-input').inputValue()).toBe('2024-10-21');
+  await page.getByTestId('provider-preset-select').selectOption('openrouter');
+  expect(await page.getByTestId('provider-base-url-input').inputValue()).toBe('https://openrouter.ai/api/v1');
+  expect(await page.getByTestId('provider-headers-input').inputValue()).toContain('X-Title: ProxyStacks Relay');
+  expect(await page.getByTestId('provider-api-version-input').count()).toBe(0);
+  expect(await form.getByLabel('Name').inputValue()).toBe(PROVIDER_NAME);
 
   await page.getByTestId('provider-base-url-input').fill(`${upstream.url}/v1`);
   const credential = form.getByLabel('API key');

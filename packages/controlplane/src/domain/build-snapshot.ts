@@ -75,6 +75,8 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         baseUrl: p.baseUrl,
         credential: credential === null ? null : sealSnapshotCredential(credential, options.snapshotKey, p.id),
         environments: [...p.enabledEnvironments].sort(),
+        apiVersion: p.apiVersion,
+        extraHeaders: storedExtraHeaders(p.extraHeaders),
       };
     }),
     routes: aliases
@@ -135,4 +137,10 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
       scopeId: a.kind === 'ORGANIZATION' ? a.orgId : a.scopeId,
     })),
   });
+}
+
+/** The stored `extra_headers` JSON as a name → value map (validated on write; anything else is dropped). */
+function storedExtraHeaders(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

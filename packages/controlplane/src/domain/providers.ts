@@ -9,6 +9,36 @@ import { environmentNamesSchema, httpUrlSchema, isUuid, nameSchema } from './inp
 import { inTransaction } from './transaction.ts';
 import { afterNotInList, prismaPage, type ListPage } from './list-page.ts';
 import { assertProviderUrlAllowed, type ProviderUrlGuard } from './provider-url-guard.ts';
+import { extraHeaderProblem, MAX_EXTRA_HEADERS } from '@proxystacks/shared/providers/provider-presets';
+
+/** One non-secret header sent with every request to a provider. */
+export interface ExtraHeader {
+  name: string;
+  value: string;
+}
+
+/** Extra headers: valid names, no reserved ones (credentials, framing), no duplicates, at most MAX_EXTRA_HEADERS. */
+const extraHeadersSchema = z
+  .array(z.object({ name: z.string(), value: z.string() }))
+  .max(MAX_EXTRA_HEADERS, `must have at most ${MAX_EXTRA_HEADERS} headers`)
+  .superRefine((headers, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, header] of headers.entries()) {
+      const problem = extraHeaderProblem(header.name, header.value);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: [index] });
+      const lower = header.name.toLowerCase();
+      if (seen.has(lower)) ctx.addIssue({ code: 'custom', message: `'${header.name}' is listed twice`, path: [index] });
+      seen.add(lower);
+    }
+  });
+
+/** Azure's REST API versions look like `2024-10-21` or `2025-04-01-preview`. */
+const apiVersionSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must look like 2024-10-21 (or 2025-04-01-preview)');
+
+/** The stored JSON form of extra headers: one object, names as given. */
+function headersJson(headers: readonly ExtraHeader[]): Record<string, string> {
+  return Object.fromEntries(headers.map((h) => [h.name, h.value]));
+}
 
 /** Input of {@link createProvider}. The credential is write-only: nothing ever returns it. */
 export interface CreateProviderInput {
@@ -20,6 +50,10 @@ export interface CreateProviderInput {
   credential?: string | null;
   /** Environment names the provider may serve; empty or absent = every environment. */
   enabledEnvironments?: string[] | null;
+  /** AZURE_OPENAI only: the `api-version`; absent = the adapter's default. */
+  apiVersion?: string | null;
+  /** Non-secret headers for every request (e.g. OpenRouter's `X-Title`). */
+  extraHeaders?: ExtraHeader[] | null;
 }
 
 const createProviderSchema = z
@@ -34,10 +68,16 @@ const createProviderSchema = z
       .max(4096, 'must be at most 4096 characters')
       .nullish(),
     enabledEnvironments: environmentNamesSchema.nullish(),
+    apiVersion: apiVersionSchema.nullish(),
+    extraHeaders: extraHeadersSchema.nullish(),
   })
-  .refine((p) => p.type !== 'OPENAI_COMPATIBLE' || (p.baseUrl ?? null) !== null, {
-    message: 'is required for an OPENAI_COMPATIBLE provider',
+  .refine((p) => (p.type !== 'OPENAI_COMPATIBLE' && p.type !== 'AZURE_OPENAI') || (p.baseUrl ?? null) !== null, {
+    message: 'is required for OPENAI_COMPATIBLE and AZURE_OPENAI providers (Azure: https://<resource>.openai.azure.com)',
     path: ['baseUrl'],
+  })
+  .refine((p) => p.type === 'AZURE_OPENAI' || (p.apiVersion ?? null) === null, {
+    message: 'applies to AZURE_OPENAI providers only',
+    path: ['apiVersion'],
   });
 
 /** Sealing context of a provider's credential: a sealed value copied onto another provider fails to open. */
@@ -66,7 +106,17 @@ export async function createProvider(
     () =>
       inTransaction(prisma, async (tx) => {
         const provider = await tx.provider.create({
-          data: { id, orgId, name: parsed.name, type: parsed.type, baseUrl: parsed.baseUrl ?? null, credentialSealed, enabledEnvironments: parsed.enabledEnvironments ?? [] },
+          data: {
+            id,
+            orgId,
+            name: parsed.name,
+            type: parsed.type,
+            baseUrl: parsed.baseUrl ?? null,
+            credentialSealed,
+            enabledEnvironments: parsed.enabledEnvironments ?? [],
+            apiVersion: parsed.apiVersion ?? null,
+            extraHeaders: headersJson(parsed.extraHeaders ?? []),
+          },
         });
         await writeAudit(tx, audit, { objectType: 'Provider', objectId: id, before: null, after: provider });
         await bumpConfigRevision(tx);
@@ -88,6 +138,10 @@ export interface UpdateProviderInput {
   credential?: string | null;
   /** New environment list ([] = every environment); omitted or null = unchanged. */
   enabledEnvironments?: string[] | null;
+  /** AZURE_OPENAI only; null returns to the adapter's default. */
+  apiVersion?: string | null;
+  /** The new full list of extra headers ([] = none); omitted or null = unchanged. */
+  extraHeaders?: ExtraHeader[] | null;
 }
 
 const updateProviderSchema = z.object({
@@ -95,6 +149,8 @@ const updateProviderSchema = z.object({
   baseUrl: httpUrlSchema.nullish(),
   credential: z.string().trim().min(1, 'must not be empty (send null to remove it)').max(4096, 'must be at most 4096 characters').nullish(),
   enabledEnvironments: environmentNamesSchema.nullish(),
+  apiVersion: apiVersionSchema.nullish(),
+  extraHeaders: extraHeadersSchema.nullish(),
 });
 
 /**
@@ -121,10 +177,15 @@ export async function updateProvider(
         const existing = isUuid(id) ? await tx.provider.findFirst({ where: { id, orgId } }) : null;
         if (!existing) throw new InputError('No provider with this id in your organization.', 'NOT_FOUND', 'id');
         const baseUrl = parsed.baseUrl === undefined ? existing.baseUrl : parsed.baseUrl;
-        if (existing.type === 'OPENAI_COMPATIBLE' && baseUrl === null) {
-          throw new InputError('An OPENAI_COMPATIBLE provider needs a base URL.', 'BAD_USER_INPUT', 'baseUrl');
+        if ((existing.type === 'OPENAI_COMPATIBLE' || existing.type === 'AZURE_OPENAI') && baseUrl === null) {
+          throw new InputError(`An ${existing.type} provider needs a base URL.`, 'BAD_USER_INPUT', 'baseUrl');
+        }
+        if (existing.type !== 'AZURE_OPENAI' && parsed.apiVersion !== undefined && parsed.apiVersion !== null) {
+          throw new InputError('apiVersion applies to AZURE_OPENAI providers only.', 'BAD_USER_INPUT', 'apiVersion');
         }
         const data: Prisma.ProviderUpdateInput = { baseUrl };
+        if (parsed.apiVersion !== undefined) data.apiVersion = parsed.apiVersion;
+        if (parsed.extraHeaders !== undefined && parsed.extraHeaders !== null) data.extraHeaders = headersJson(parsed.extraHeaders);
         if (parsed.name !== undefined) data.name = parsed.name;
         if (parsed.enabledEnvironments !== undefined && parsed.enabledEnvironments !== null) data.enabledEnvironments = parsed.enabledEnvironments;
         if (parsed.credential !== undefined) {

@@ -92,6 +92,7 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     projects: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ projects { id environments { name } } }' }) },
     teams: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ teams { id } }' }) },
     providers: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ providers { id } }' }) },
+    providerPresets: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ providerPresets { id type baseUrl extraHeaders { name value } } }' }) },
     modelAliases: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ modelAliases { id } }' }) },
     pricingRules: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ pricingRules { id } }' }) },
     spend: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: MODEL) { totals { requests } } }', variables: SPAN }) },

@@ -64,8 +64,24 @@ export async function startMockUpstream(options: { host?: string; port?: number 
   };
 }
 
+/** Azure OpenAI's deployment-scoped paths: `/openai/deployments/{deployment}/{operation}`. */
+const AZURE_PATH = /^\/openai\/deployments\/[^/]+\/(chat\/completions|embeddings)$/;
+
 async function handle(req: IncomingMessage, res: ServerResponse, stats: MockUpstreamStats): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const [rawPath, query = ''] = (req.url ?? '/').split('?');
+  let path = rawPath;
+  // The Azure OpenAI wire is the OpenAI wire at another address, keyed by `api-key` and always
+  // carrying `api-version`: the mock serves it with the same handlers once both are checked.
+  const azure = AZURE_PATH.exec(path ?? '');
+  if (azure !== null) {
+    if (!new URLSearchParams(query).get('api-version')) {
+      return json(res, 404, { error: { code: '404', message: 'Resource not found' } });
+    }
+    if (req.headers.authorization !== undefined && req.headers['api-key'] === undefined) {
+      return json(res, 401, { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } });
+    }
+    path = `/v1/${azure[1]}`;
+  }
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'mock-1', object: 'model', created: 0, owned_by: 'relay-mock' }] });
   }

@@ -8,6 +8,7 @@ import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from './post-
 import { upstreamHttpError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../upstream/origin-of-url.ts';
+import { DEFAULT_AZURE_API_VERSION } from '@proxystacks/shared/providers/provider-presets';
 
 /** Where each OpenAI-wire provider type lives when its provider sets no base URL. */
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
@@ -28,7 +29,8 @@ export interface OpenAICompatibleOptions {
 
 /**
  * The adapter for every upstream that speaks OpenAI's chat completions wire format: OpenAI,
- * DeepSeek, vLLM, Ollama, LM Studio, Together, Groq… and the built-in mock. The request goes
+ * DeepSeek, Azure OpenAI, vLLM, Ollama, LM Studio, Together, Groq… and the built-in mock.
+ * Azure differs only in where a call goes and how it is authenticated (see {@link endpointOf}). The request goes
  * out as the client sent it, with `model` replaced by the upstream model and, for streams,
  * `stream_options.include_usage` switched on so usage is metered from the provider's own
  * count (the SSE relay strips the usage chunk again when the client did not ask for it).
@@ -37,13 +39,13 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   const baseUrlOf = (deployment: CompiledDeployment): string | null =>
     deployment.provider.baseUrl ?? (deployment.provider.type === 'mock' ? options.mockBaseUrl : (DEFAULT_BASE_URLS[deployment.provider.type] ?? null));
   return {
-    types: ['openai', 'openai_compatible', 'deepseek', 'mock'],
+    types: ['openai', 'openai_compatible', 'deepseek', 'azure_openai', 'mock'],
     originOf: (deployment) => originOfUrl(baseUrlOf(deployment)),
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const { deployment } = call;
       const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
       const body = JSON.stringify(upstreamBody(call));
-      const response = await postUpstream(call, `${baseUrl}/chat/completions`, headersFor(deployment, call.stream ? 'text/event-stream' : 'application/json'), body, options);
+      const response = await postUpstream(call, endpointOf(deployment, baseUrl, 'chat/completions'), headersFor(deployment, call.stream ? 'text/event-stream' : 'application/json'), body, options);
       if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
       if (!call.stream) return { kind: 'json', body: await readUpstreamAnswer(call, response, options.maxBodyBytes) };
       return { kind: 'stream', body: response.body };
@@ -53,7 +55,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       const { deployment } = call;
       const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
       const body = JSON.stringify({ ...call.request, model: deployment.upstreamModel });
-      const response = await postUpstream(call, `${baseUrl}/embeddings`, headersFor(deployment, 'application/json'), body, options);
+      const response = await postUpstream(call, endpointOf(deployment, baseUrl, 'embeddings'), headersFor(deployment, 'application/json'), body, options);
       if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
       const answer = await readUpstreamAnswer(call, response, options.maxBodyBytes);
       return readOpenAIEmbeddings(answer, deployment, embeddingInputs(call.request.input).length);
@@ -71,9 +73,25 @@ function requireBaseUrl(deployment: CompiledDeployment, baseUrl: string | null):
   return baseUrl.replace(/\/+$/, '');
 }
 
+/**
+ * Where an operation goes: `{base}/{operation}`, or for Azure OpenAI
+ * `{base}/openai/deployments/{deployment}/{operation}?api-version=…`, the deployment being the
+ * route's upstream model (Azure names deployments, not models).
+ */
+function endpointOf(deployment: CompiledDeployment, baseUrl: string, operation: 'chat/completions' | 'embeddings'): string {
+  if (deployment.provider.type !== 'azure_openai') return `${baseUrl}/${operation}`;
+  const apiVersion = encodeURIComponent(deployment.provider.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+  return `${baseUrl}/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}/${operation}?api-version=${apiVersion}`;
+}
+
+/** Azure takes its key in `api-key`; every other OpenAI-wire upstream as a bearer token. */
 function headersFor(deployment: CompiledDeployment, accept: string): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept };
-  if (deployment.provider.credential !== null) headers.authorization = `Bearer ${deployment.provider.credential}`;
+  const credential = deployment.provider.credential;
+  if (credential !== null) {
+    if (deployment.provider.type === 'azure_openai') headers['api-key'] = credential;
+    else headers.authorization = `Bearer ${credential}`;
+  }
   return headers;
 }
 

@@ -26,13 +26,15 @@ export interface PostUpstreamOptions {
 export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
 
 /**
- * POSTs a JSON body for `call`, whatever the provider's wire. A connection refused by the
+ * POSTs a JSON body for `call`, whatever the provider's wire, with the provider's extra headers
+ * (the adapter's own headers win; reserved names were refused when they were configured). A connection refused by the
  * address policy, a transport failure or a header timeout becomes the matching RelayError; a
  * client abort is rethrown as it is (the route sees `ex.aborted`).
  */
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+  const extra = call.deployment.provider.extraHeaders;
   try {
-    return await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);

@@ -12,6 +12,10 @@ export interface CompiledProvider {
   readonly credential: string | null;
   /** Environment names the provider may serve; empty = every environment. */
   readonly environments: readonly string[];
+  /** Azure OpenAI's `api-version` (null: the adapter's default). */
+  readonly apiVersion: string | null;
+  /** Headers added to every upstream request; null when there are none (the common case costs nothing). */
+  readonly extraHeaders: Readonly<Record<string, string>> | null;
 }
 
 /** One deployment behind an alias, with its provider and price resolved. */
@@ -89,6 +93,8 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       baseUrl: p.baseUrl,
       credential: p.credential === null ? null : openSnapshotCredential(p.credential, credentialKey, p.id),
       environments: p.environments,
+      apiVersion: p.apiVersion,
+      extraHeaders: Object.keys(p.extraHeaders).length === 0 ? null : Object.freeze({ ...p.extraHeaders }),
     });
   }
   const pricing = new Map(snapshot.pricingRules.map((r) => [r.id, r]));

@@ -18,7 +18,7 @@ import { z } from 'zod';
 export const SNAPSHOT_SCHEMA_VERSION = 3;
 
 /** Provider kinds the data plane has adapters for. */
-export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'mock'] as const;
+export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'azure_openai', 'mock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 const keySchema = z.strictObject({
@@ -57,6 +57,10 @@ const providerSchema = z.strictObject({
   credential: z.string().nullable(),
   /** Environment names the provider may serve; empty = every environment. */
   environments: z.array(z.string()),
+  /** Azure OpenAI's `api-version`; null = the adapter's default (and for every other type). */
+  apiVersion: z.string().nullable().default(null),
+  /** Non-secret headers sent with every request to this provider (e.g. OpenRouter's attribution). */
+  extraHeaders: z.record(z.string(), z.string()).default({}),
 });
 
 const deploymentSchema = z.strictObject({

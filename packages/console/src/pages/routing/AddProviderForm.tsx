@@ -1,8 +1,9 @@
-import { For, createSignal, type JSX } from 'solid-js';
+import { For, Show, createSignal, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
 import { PROVIDER_TYPES } from './provider-types.ts';
-import type { ProviderType } from './routing.graphql.ts';
+import type { ProviderHeader, ProviderPresetRow, ProviderType } from './routing.graphql.ts';
+import { formatHeaderLines, parseHeaderLines } from './header-lines.ts';
 
 /** What {@link AddProviderForm} submits; empty optional fields are null. */
 export interface NewProvider {
@@ -10,17 +11,22 @@ export interface NewProvider {
   type: ProviderType;
   baseUrl: string | null;
   credential: string | null;
+  /** Azure OpenAI only; null = the default. */
+  apiVersion: string | null;
+  extraHeaders: ProviderHeader[];
 }
 
 /** Props of {@link AddProviderForm}. */
 export interface AddProviderFormProps {
+  /** Vendors whose settings the form can fill in (Azure OpenAI, Groq, OpenRouter, Ollama, …). */
+  presets: readonly ProviderPresetRow[];
   busy: boolean;
   error: ErrorDescription | null;
   /** Resolves true when the provider was created, so the form clears itself. */
   onCreate(input: NewProvider): Promise<boolean>;
 }
 
-type Field = 'name' | 'baseUrl';
+type Field = 'name' | 'baseUrl' | 'extraHeaders';
 
 /**
  * Name, type, base URL and credential of a new upstream account. The credential is a password
@@ -32,23 +38,46 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
   const [type, setType] = createSignal<ProviderType>('OPENAI');
   const [baseUrl, setBaseUrl] = createSignal('');
   const [credential, setCredential] = createSignal('');
+  const [apiVersion, setApiVersion] = createSignal('');
+  const [headerLines, setHeaderLines] = createSignal('');
+  const [preset, setPreset] = createSignal<ProviderPresetRow | null>(null);
   const [check, setCheck] = createSignal<{ field: Field; error: ErrorDescription } | null>(null);
-  const baseUrlRequired = (): boolean => type() === 'OPENAI_COMPATIBLE';
+  const baseUrlRequired = (): boolean => type() === 'OPENAI_COMPATIBLE' || type() === 'AZURE_OPENAI';
+
+  /** A preset fills the form; every field stays editable and nothing of the preset itself is stored. */
+  const applyPreset = (id: string): void => {
+    const chosen = props.presets.find((p) => p.id === id) ?? null;
+    setPreset(chosen);
+    if (chosen === null) return;
+    setType(chosen.type);
+    setBaseUrl(chosen.baseUrl);
+    setApiVersion(chosen.apiVersion ?? '');
+    setHeaderLines(formatHeaderLines(chosen.extraHeaders));
+    if (name().trim() === '') setName(chosen.id);
+  };
 
   const submit = async (event: SubmitEvent): Promise<void> => {
     event.preventDefault();
+    const headers = parseHeaderLines(headerLines());
+    if (!headers.ok) {
+      setCheck({ field: 'extraHeaders', error: { message: headers.error, code: null } });
+      return;
+    }
     const input: NewProvider = {
       name: name().trim(),
       type: type(),
       baseUrl: baseUrl().trim() === '' ? null : baseUrl().trim(),
       credential: credential() === '' ? null : credential(),
+      apiVersion: type() === 'AZURE_OPENAI' && apiVersion().trim() !== '' ? apiVersion().trim() : null,
+      extraHeaders: headers.headers,
     };
     if (input.name === '') {
       setCheck({ field: 'name', error: { message: 'Give the provider a name, such as openai-prod.', code: null } });
       return;
     }
     if (baseUrlRequired() && input.baseUrl === null) {
-      setCheck({ field: 'baseUrl', error: { message: 'An OpenAI-compatible provider needs a base URL, such as http://vllm:8000/v1.', code: null } });
+      const example = type() === 'AZURE_OPENAI' ? 'https://my-resource.openai.azure.com' : 'http://vllm:8000/v1';
+      setCheck({ field: 'baseUrl', error: { message: `This provider type needs a base URL, such as ${example}.`, code: null } });
       return;
     }
     setCheck(null);
@@ -56,12 +85,35 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
       setName('');
       setBaseUrl('');
       setCredential('');
+      setApiVersion('');
+      setHeaderLines('');
+      setPreset(null);
     }
   };
 
   return (
     <form class="form form-inline" onSubmit={(event) => void submit(event)} novalidate aria-labelledby="add-provider-title" data-testid="add-provider-form">
       <h3 id="add-provider-title">Add provider</h3>
+      <div class="field">
+        <label for="provider-preset">Preset</label>
+        <select id="provider-preset" onChange={(event) => applyPreset(event.currentTarget.value)} aria-describedby="provider-preset-help" data-testid="provider-preset-select">
+          <option value="" selected={preset() === null}>
+            None
+          </option>
+          <For each={props.presets}>
+            {(option) => (
+              <option value={option.id} selected={preset()?.id === option.id}>
+                {option.label}
+              </option>
+            )}
+          </For>
+        </select>
+        <span id="provider-preset-help" class="help" data-testid="provider-preset-note">
+          {preset() === null
+            ? 'Fills type, base URL and headers for a known vendor.'
+            : `${preset()!.note}${preset()!.local ? ' Local address: the provider URL policy must allow private addresses.' : ''}`}
+        </span>
+      </div>
       <div class="field">
         <label for="provider-name">Name</label>
         <input
@@ -99,7 +151,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
           autocomplete="off"
           spellcheck={false}
           required={baseUrlRequired()}
-          placeholder={baseUrlRequired() ? 'http://vllm:8000/v1' : 'Default endpoint'}
+          placeholder={type() === 'AZURE_OPENAI' ? 'https://my-resource.openai.azure.com' : baseUrlRequired() ? 'http://vllm:8000/v1' : 'Default endpoint'}
           value={baseUrl()}
           onInput={(event) => setBaseUrl(event.currentTarget.value)}
           aria-invalid={check()?.field === 'baseUrl'}
@@ -107,9 +159,43 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
           data-testid="provider-base-url-input"
         />
         <span id="provider-base-url-help" class="help" data-testid="provider-base-url-help">
-          {baseUrlRequired()
-            ? 'Required: the server’s OpenAI-style root, ending before /chat/completions.'
-            : 'Leave empty for the provider’s standard endpoint.'}
+          {type() === 'AZURE_OPENAI'
+            ? 'Required: the resource endpoint. Routes name the Azure deployment as their upstream model.'
+            : baseUrlRequired()
+              ? 'Required: the server’s OpenAI-style root, ending before /chat/completions.'
+              : 'Leave empty for the provider’s standard endpoint.'}
+        </span>
+      </div>
+      <Show when={type() === 'AZURE_OPENAI'}>
+        <div class="field">
+          <label for="provider-api-version">API version</label>
+          <input
+            id="provider-api-version"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder="2024-10-21"
+            value={apiVersion()}
+            onInput={(event) => setApiVersion(event.currentTarget.value)}
+            data-testid="provider-api-version-input"
+          />
+        </div>
+      </Show>
+      <div class="field field-wide">
+        <label for="provider-headers">Extra headers</label>
+        <textarea
+          id="provider-headers"
+          rows={2}
+          spellcheck={false}
+          placeholder="X-Title: My app"
+          value={headerLines()}
+          onInput={(event) => setHeaderLines(event.currentTarget.value)}
+          aria-invalid={check()?.field === 'extraHeaders'}
+          aria-describedby="provider-headers-help"
+          data-testid="provider-headers-input"
+        />
+        <span id="provider-headers-help" class="help">
+          One “Name: value” per line, sent with every request. Not for secrets: they are shown here and in the audit trail.
         </span>
       </div>
       <div class="field">

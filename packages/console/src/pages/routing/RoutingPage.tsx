@@ -70,7 +70,7 @@ export function RoutingPage(): JSX.Element {
             <section class="routing-section" aria-labelledby="providers-title">
               <h2 id="providers-title">Providers</h2>
               <Show when={canWrite()}>
-                <AddProviderForm busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
+                <AddProviderForm presets={data().providerPresets} busy={actions.createProvider.busy()} error={actions.createProvider.error()} onCreate={(input) => actions.createProvider.run({ input })} />
               </Show>
               <ProvidersTable
                 canWrite={canWrite()}

@@ -7,6 +7,7 @@ export const PROVIDER_TYPES: readonly { type: ProviderType; label: string }[] = 
   { type: 'ANTHROPIC', label: 'Anthropic' },
   { type: 'GEMINI', label: 'Gemini' },
   { type: 'DEEPSEEK', label: 'DeepSeek' },
+  { type: 'AZURE_OPENAI', label: 'Azure OpenAI' },
   { type: 'MOCK', label: 'Mock (built-in test upstream)' },
 ];
 
@@ -17,5 +18,6 @@ export const PROVIDER_TYPE_LABELS: Record<ProviderType, string> = {
   DEEPSEEK: 'DeepSeek',
   GEMINI: 'Gemini',
   ANTHROPIC: 'Anthropic',
+  AZURE_OPENAI: 'Azure OpenAI',
   MOCK: 'Mock',
 };

@@ -1,6 +1,25 @@
 import { gql } from '@urql/core';
 
-export type ProviderType = 'OPENAI' | 'OPENAI_COMPATIBLE' | 'DEEPSEEK' | 'GEMINI' | 'ANTHROPIC' | 'MOCK';
+export type ProviderType = 'OPENAI' | 'OPENAI_COMPATIBLE' | 'DEEPSEEK' | 'GEMINI' | 'ANTHROPIC' | 'AZURE_OPENAI' | 'MOCK';
+
+/** A non-secret header sent with every request to a provider. */
+export interface ProviderHeader {
+  name: string;
+  value: string;
+}
+
+/** Ready-made settings for a well-known vendor, to fill the add-provider form. */
+export interface ProviderPresetRow {
+  id: string;
+  label: string;
+  type: ProviderType;
+  baseUrl: string;
+  needsCredential: boolean;
+  apiVersion: string | null;
+  extraHeaders: ProviderHeader[];
+  local: boolean;
+  note: string;
+}
 
 /** A provider; its credential is never readable, only whether one is set. */
 export interface ProviderRow {
@@ -48,12 +67,27 @@ export const RoutingPageQuery = gql<
     providers: ProviderRow[];
     modelAliases: ModelAliasRow[];
     pricingRules: PricingRuleRow[];
+    providerPresets: ProviderPresetRow[];
     configSnapshot: { version: number; hash: string; createdAt: string };
     teams: Array<{ id: string; projects: Array<{ id: string; environments: Array<{ id: string; name: string }> }> }>;
   },
   Record<string, never>
 >`
   query RoutingPage {
+    providerPresets {
+      id
+      label
+      type
+      baseUrl
+      needsCredential
+      apiVersion
+      extraHeaders {
+        name
+        value
+      }
+      local
+      note
+    }
     providers {
       id
       name
@@ -135,7 +169,7 @@ export interface ModelRouteInput {
 /** Creates a provider; the credential goes in and is never readable again. */
 export const CreateProviderMutation = gql<
   { createProvider: ProviderRow },
-  { input: { name: string; type: ProviderType; baseUrl: string | null; credential: string | null } }
+  { input: { name: string; type: ProviderType; baseUrl: string | null; credential: string | null; apiVersion: string | null; extraHeaders: ProviderHeader[] } }
 >`
   mutation CreateProvider($input: CreateProviderInput!) {
     createProvider(input: $input) {

@@ -4,6 +4,33 @@ import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 import { ProviderTypeEnum } from './enums.ts';
+import { PROVIDER_PRESETS, type ProviderPreset } from '@proxystacks/shared/providers/provider-presets';
+
+/** One extra header of a provider (non-secret configuration, shown as stored). */
+const ProviderHeader = builder.objectRef<{ name: string; value: string }>('ProviderHeader').implement({
+  description: 'A non-secret header sent with every request to a provider.',
+  fields: (t) => ({ name: t.exposeString('name'), value: t.exposeString('value') }),
+});
+
+const ProviderHeaderInput = builder.inputType('ProviderHeaderInput', {
+  description: 'A header sent with every upstream request. Not for secrets: values show in the console and the audit trail (put keys in `credential`).',
+  fields: (t) => ({ name: t.string({ required: true }), value: t.string({ required: true }) }),
+});
+
+const ProviderPresetRef = builder.objectRef<ProviderPreset>('ProviderPreset').implement({
+  description: 'Ready-made settings for a well-known OpenAI-compatible vendor or Azure OpenAI, to fill the provider form.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    label: t.exposeString('label'),
+    type: t.field({ type: ProviderTypeEnum, resolve: (preset) => preset.type.toUpperCase() as never }),
+    baseUrl: t.exposeString('baseUrl', { description: 'For Azure a pattern: replace <resource>.' }),
+    needsCredential: t.exposeBoolean('needsCredential'),
+    apiVersion: t.exposeString('apiVersion', { nullable: true }),
+    extraHeaders: t.field({ type: [ProviderHeader], resolve: (preset) => Object.entries(preset.extraHeaders).map(([name, value]) => ({ name, value })) }),
+    local: t.exposeBoolean('local', { description: 'Points at a local server: the provider base-URL policy must allow private addresses.' }),
+    note: t.exposeString('note'),
+  }),
+});
 
 builder.prismaObject('Provider', {
   description: 'An upstream account. Its credential is write-only: only whether one is set shows.',
@@ -14,6 +41,16 @@ builder.prismaObject('Provider', {
     baseUrl: t.exposeString('baseUrl', { nullable: true }),
     hasCredential: t.boolean({ resolve: (provider) => provider.credentialSealed !== null }),
     enabledEnvironments: t.exposeStringList('enabledEnvironments', { description: 'Environment names the provider may serve; empty = every environment.' }),
+    apiVersion: t.exposeString('apiVersion', { nullable: true, description: "AZURE_OPENAI's `api-version`; null = the default." }),
+    extraHeaders: t.field({
+      type: [ProviderHeader],
+      description: 'Non-secret headers sent with every upstream request.',
+      resolve: (provider) => {
+        const stored = provider.extraHeaders;
+        if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return [];
+        return Object.entries(stored).flatMap(([name, value]) => (typeof value === 'string' ? [{ name, value }] : []));
+      },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -25,6 +62,8 @@ const CreateProviderInput = builder.inputType('CreateProviderInput', {
     baseUrl: t.string({ description: "Omit for the adapter's default; required for OPENAI_COMPATIBLE." }),
     credential: t.string({ description: 'API key for the upstream. Stored encrypted; never returned.' }),
     enabledEnvironments: t.stringList({ description: 'Environment names (lower-case slugs) the provider may serve; omit or [] for every environment.' }),
+    apiVersion: t.string({ description: 'AZURE_OPENAI only: the `api-version` (default 2024-10-21).' }),
+    extraHeaders: t.field({ type: [ProviderHeaderInput], description: 'Non-secret headers for every upstream request (at most 16).' }),
   }),
 });
 
@@ -35,10 +74,18 @@ const UpdateProviderInput = builder.inputType('UpdateProviderInput', {
     baseUrl: t.string({ description: "null returns to the adapter's default." }),
     credential: t.string({ description: 'A new API key (rotation), or null to remove it. Stored encrypted; never returned.' }),
     enabledEnvironments: t.stringList({ description: 'The environments the provider may serve from now on; [] = every environment.' }),
+    apiVersion: t.string({ description: "AZURE_OPENAI only; null returns to the default." }),
+    extraHeaders: t.field({ type: [ProviderHeaderInput], description: 'The full new list of extra headers; [] removes them all.' }),
   }),
 });
 
 builder.queryFields((t) => ({
+  providerPresets: t.field({
+    authScopes: { anyTeam: 'config:read' },
+    type: [ProviderPresetRef],
+    description: 'Ready-made settings for Azure OpenAI and the OpenAI-compatible family (Groq, Together, Mistral, OpenRouter, vLLM, Ollama, LM Studio).',
+    resolve: () => [...PROVIDER_PRESETS],
+  }),
   providers: t.prismaField({
     authScopes: { anyTeam: 'config:read' },
     type: ['Provider'],
