@@ -14,6 +14,8 @@ const INIT = '20261124000000_init';
 const TENANCY = '20261128000000_tenancy_and_access';
 const MONEY = '20261128100000_money_and_limits';
 const PROVIDER_PRESETS = '20261128400000_provider_presets';
+/** Every migration, in order: the counts below follow this list. */
+const ALL = [INIT, TENANCY, MONEY, PROVIDER_PRESETS];
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {
@@ -60,8 +62,8 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
 
   it('applies every migration folder to an empty database, logging each', () => {
     expect(db.kind).toBe(kind);
-    expect(firstRun.applied).toEqual([INIT, TENANCY, MONEY, PROVIDER_PRESETS]);
-    expect(logger.lines).toEqual([INIT, TENANCY, MONEY, PROVIDER_PRESETS].map((name) => `info Applied Postgres migration ${name}`));
+    expect(firstRun.applied).toEqual(ALL);
+    expect(logger.lines).toEqual(ALL.map((name) => `info Applied Postgres migration ${name}`));
   });
 
   it('has exactly the columns, types, nullability, indexes, foreign keys and enums schema.prisma declares', async () => {
@@ -78,7 +80,7 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
       'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
     const expected = [];
-    for (const name of [INIT, TENANCY, MONEY, PROVIDER_PRESETS]) {
+    for (const name of ALL) {
       const sql = await readFile(join(MIGRATIONS_DIR, name, 'migration.sql'));
       expected.push({ migration_name: name, checksum: createHash('sha256').update(sql).digest('hex'), finished_at: expect.anything(), rolled_back_at: null, applied_steps_count: 1 });
     }
@@ -87,7 +89,7 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
 
   it('applies nothing the second time', async () => {
     await expect(migrateDatabase(db, recordingLogger())).resolves.toEqual({ applied: [] });
-    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 3 }]);
+    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: ALL.length }]);
   });
 
   it('refuses a migration edited after it was applied, naming it', async () => {
@@ -146,8 +148,8 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('Postgres migrators sta
     const dbs = await Promise.all([1, 2, 3].map(() => createDatabase({ databaseUrl: handle.url, pglitePath: handle.pglitePath })));
     try {
       const runs = await Promise.all(dbs.map((db) => migrateDatabase(db, recordingLogger())));
-      expect(runs.flatMap((run) => run.applied)).toEqual([INIT, TENANCY, MONEY, PROVIDER_PRESETS]);
-      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 3 }]);
+      expect(runs.flatMap((run) => run.applied)).toEqual(ALL);
+      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: ALL.length }]);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await handle.cleanup();
