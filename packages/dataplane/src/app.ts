@@ -8,7 +8,7 @@ import type { EventQueue } from './events/event-queue.ts';
 import { createDataplaneMetrics } from './metrics/dataplane-metrics.ts';
 import { serveMetrics } from './routes/metrics.ts';
 import { createBodyBudget } from './http/body-budget.ts';
-import { Exchange } from './http/exchange.ts';
+import { Exchange, type ExchangeOptions } from './http/exchange.ts';
 import { checkRequestHead } from './http/request-head.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
@@ -17,6 +17,8 @@ import { createAnthropicAdapter } from './providers/anthropic/anthropic-adapter.
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveEmbeddings } from './routes/embeddings.ts';
+import { serveCountTokens, serveMessages } from './routes/messages.ts';
+import { ANTHROPIC_ERROR_WIRE } from './inbound/anthropic-messages/anthropic-error-wire.ts';
 import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
@@ -133,6 +135,15 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         if (inFlight.size === 0) drained?.();
       });
   });
+  // Anthropic-compatible: Anthropic's SDKs send the key as `x-api-key` and read Anthropic-shaped errors.
+  const anthropicExchange: ExchangeOptions = { errorWire: ANTHROPIC_ERROR_WIRE, apiKeyHeader: 'x-api-key' };
+  app.post('/v1/messages', (res, req) => serveTracked(new Exchange(res, req, anthropicExchange), req, serveMessages, 'messages'));
+  app.post('/v1/messages/count_tokens', (res, req) => serveTracked(new Exchange(res, req, anthropicExchange), req, serveCountTokens, 'count_tokens'));
+  app.any('/v1/messages', (res, req) => {
+    const ex = new Exchange(res, req, anthropicExchange);
+    if (refuseBadHead(ex, req)) return;
+    ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/messages; use POST.`));
+  });
   app.get('/v1/models/*', (res, req) => {
     const ex = new Exchange(res, req);
     if (!refuseBadHead(ex, req)) serveModel(ex, snapshots, config.keySecret, req.getUrl());
@@ -169,6 +180,21 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     const target = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
     ex.sendError(new RelayError('unknown_url', `Unknown request URL: ${target.slice(0, 200)}.`));
   });
+
+  /** Serves a request counted as in flight (shutdown waits for it), answering a handler's unexpected failure. */
+  function serveTracked(ex: Exchange, req: uWS.HttpRequest, serve: (ex: Exchange, deps: ChatCompletionsDeps) => Promise<void>, what: string): void {
+    if (refuseBadHead(ex, req)) return;
+    inFlight.add(ex);
+    serve(ex, deps!)
+      .catch((err: unknown) => {
+        logger.error({ err, requestId: ex.requestId }, `${what} handler failed`);
+        ex.sendError(err);
+      })
+      .finally(() => {
+        inFlight.delete(ex);
+        if (inFlight.size === 0) drained?.();
+      });
+  }
 
   /** Answers a request whose head breaks the edge limits (request-head.ts); true when it did. */
   function refuseBadHead(ex: Exchange, req: uWS.HttpRequest): boolean {

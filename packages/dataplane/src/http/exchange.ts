@@ -2,9 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { RelayError, isRelayError } from '@proxystacks/shared/errors/relay-error';
-import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import type { BodyLease } from './body-budget.ts';
 import { createBodyCollector, overloaded, type BodyCollector } from './body-collector.ts';
+import { OPENAI_ERROR_WIRE, type ErrorWire } from './error-wire.ts';
+
+/** What a route's API changes about the exchange, decided before its handler returns. */
+export interface ExchangeOptions {
+  /** The shape of its errors (default OpenAI's). */
+  errorWire?: ErrorWire;
+  /**
+   * A header that also carries the API key, tried before `Authorization` (Anthropic's SDKs send
+   * `x-api-key`); its value is taken as `Bearer <value>`.
+   */
+  apiKeyHeader?: string;
+}
 
 /**
  * One HTTP request/response on the data plane, wrapping uWS's response with what uWS leaves
@@ -20,7 +31,10 @@ export class Exchange {
   readonly arrivedAt = Date.now();
   /** Monotonic arrival, for latencies. */
   readonly startedAt = performance.now();
+  /** The credential presented, as an Authorization header value (`Bearer …`). */
   readonly authorization: string;
+  /** How this request's errors are written (ExchangeOptions.errorWire). */
+  readonly errorWire: ErrorWire;
   readonly contentLength: number | null;
   aborted = false;
   /** Close the connection after the answer (its framing cannot be trusted, e.g. conflicting Content-Length). */
@@ -37,9 +51,11 @@ export class Exchange {
   #writableWaiter: (() => void) | null = null;
   #beforeFinalBytes: (() => void) | null = null;
 
-  constructor(res: HttpResponse, req: HttpRequest) {
+  constructor(res: HttpResponse, req: HttpRequest, options: ExchangeOptions = {}) {
     this.#res = res;
-    this.authorization = req.getHeader('authorization');
+    const apiKey = options.apiKeyHeader === undefined ? '' : req.getHeader(options.apiKeyHeader);
+    this.authorization = apiKey === '' ? req.getHeader('authorization') : `Bearer ${apiKey}`;
+    this.errorWire = options.errorWire ?? OPENAI_ERROR_WIRE;
     const length = req.getHeader('content-length');
     this.contentLength = /^\d+$/.test(length) ? Number(length) : null;
     res.onAborted(() => {
@@ -135,12 +151,13 @@ export class Exchange {
   }
 
   /**
-   * Answers with an OpenAI-shaped error. `x-should-retry` tells the OpenAI SDKs whether to
-   * retry, so their retries do not multiply the gateway's own fallbacks; `retry-after`, where
-   * the code table names one, tells them how long to wait.
+   * Answers with an error in the request's wire (OpenAI-shaped unless the route said otherwise).
+   * `x-should-retry` tells the OpenAI and Anthropic SDKs whether to retry, so their retries do
+   * not multiply the gateway's own fallbacks; `retry-after`, where the code table names one,
+   * tells them how long to wait.
    */
   sendError(err: unknown): void {
-    const { status, body, retryable, retryAfterSeconds } = toOpenAIError(err, this.requestId);
+    const { status, body, retryable, retryAfterSeconds } = this.errorWire.answer(err, this.requestId);
     const headers: Record<string, string> = { 'x-should-retry': retryable ? 'true' : 'false' };
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
     this.sendJson(status, JSON.stringify(body), headers);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AnthropicErrorType, AnthropicMessage, AnthropicStopReason, AnthropicStreamEvent, AnthropicToolUseBlock, AnthropicUsage } from '@proxystacks/shared/anthropic/messages-wire';
+import { ANTHROPIC_ERROR_TYPE_BY_STATUS, type AnthropicMessage, type AnthropicStopReason, type AnthropicStreamEvent, type AnthropicToolUseBlock, type AnthropicUsage } from '@proxystacks/shared/anthropic/messages-wire';
 import { estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { checkAnthropicRequest } from './anthropic-request-check.ts';
 import { mockReplyWords, parseMockDirectives, type MockDirectives } from './mock-directives.ts';
@@ -188,21 +188,8 @@ function lastUserText(request: MessagesRequest): string {
   return '';
 }
 
-const ERROR_TYPES: Record<number, AnthropicErrorType> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  402: 'billing_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  500: 'api_error',
-  504: 'timeout_error',
-  529: 'overloaded_error',
-};
-
 function failAsDirected(res: ServerResponse, status: number): void {
-  const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+  const type = ANTHROPIC_ERROR_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   const headers: Record<string, string> = status === 429 ? { 'retry-after': String(MOCK_ANTHROPIC_RETRY_AFTER_SECONDS) } : {};
   sendError(res, status, type, `The mock provider was told to fail with ${status}.`, headers);
 }

@@ -90,19 +90,20 @@ export async function serveMeteredRequest(ex: Exchange, deps: MeteredRequestDeps
 }
 
 /**
- * Answers a failure the way the client can still receive it: an OpenAI error body, or inside the
- * stream when the headers already went out. Records status and codes on the event.
+ * Answers a failure the way the client can still receive it: an error body in the request's wire
+ * (Exchange.errorWire), or inside the stream when the headers already went out. Records status and codes on the event.
  */
 export function fail(ex: Exchange, record: RequestRecord, err: unknown, logger: Pick<Logger, 'error'>): void {
   if (!isRelayError(err)) logger.error({ requestId: ex.requestId, err }, 'unexpected error while serving a request');
-  const { status, body } = toOpenAIError(err, ex.requestId);
-  record.statusCode = ex.aborted ? 499 : status;
+  const { body } = toOpenAIError(err, ex.requestId);
+  // The status the client is sent, in its wire (Anthropic's 529 for our 503).
+  record.statusCode = ex.aborted ? 499 : ex.errorWire.answer(err, ex.requestId).status;
   record.errorCode = body.error.code as RequestRecord['errorCode'];
   if (isRelayError(err) && err.upstreamErrorCode !== undefined) record.upstreamErrorCode = err.upstreamErrorCode;
   if (record.streamed && ex.headersSent) {
     // Headers already went out: the failure can only be told inside the stream.
     record.streamEnd = 'error';
-    ex.endWith(`data: ${JSON.stringify(body)}\n\n`);
+    ex.endWith(ex.errorWire.streamEvent(err, ex.requestId));
     return;
   }
   if (record.streamed) record.streamEnd = ex.aborted ? 'client_abort' : 'error';

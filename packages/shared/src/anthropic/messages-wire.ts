@@ -129,6 +129,20 @@ export type AnthropicErrorType =
   | 'api_error'
   | 'overloaded_error';
 
+/** Anthropic's error type for each HTTP status it answers with (https://docs.anthropic.com/en/api/errors). */
+export const ANTHROPIC_ERROR_TYPE_BY_STATUS: Readonly<Record<number, AnthropicErrorType>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
 /** An error body, also the payload of a mid-stream `error` event. */
 export interface AnthropicErrorBody {
   type: 'error';

@@ -51,19 +51,29 @@ export function validateChatRequest(body: unknown): ChatCompletionRequest {
   checkArrayLengths(body as Record<string, unknown>);
   const result = chatRequestSchema.safeParse(body);
   if (result.success) return result.data as ChatCompletionRequest;
-  const issue = result.error.issues[0]!;
-  const param = formatPath(issue.path);
-  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
-    throw new RelayError('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
-  }
-  if (issue.code === 'invalid_type') {
-    throw new RelayError('invalid_type', `Invalid type for '${param}': expected ${issue.expected}.`, { param });
-  }
-  throw new RelayError('invalid_value', `Invalid value for '${param}': ${issue.message}.`, { param });
+  throw validationError(body, result.error.issues[0]!);
 }
 
-/** Bounds the arrays zod will walk, so rejecting a hostile body costs little (see CHAT_REQUEST_LIMITS). */
-function checkArrayLengths(body: Record<string, unknown>): void {
+/**
+ * A zod issue on a request `body` as the RelayError OpenAI would answer with:
+ * `missing_required_parameter`, `invalid_type` or `invalid_value`, `param` the offending path.
+ */
+export function validationError(body: unknown, issue: z.core.$ZodIssue): RelayError {
+  const param = formatPath(issue.path);
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
+    return new RelayError('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
+  }
+  if (issue.code === 'invalid_type') {
+    return new RelayError('invalid_type', `Invalid type for '${param}': expected ${issue.expected}.`, { param });
+  }
+  return new RelayError('invalid_value', `Invalid value for '${param}': ${issue.message}.`, { param });
+}
+
+/**
+ * Bounds the arrays zod will walk, so rejecting a hostile body costs little (see CHAT_REQUEST_LIMITS).
+ * Anthropic Messages requests have the same `messages[].content` and `tools` arrays and share it.
+ */
+export function checkArrayLengths(body: Record<string, unknown>): void {
   const { messages, tools } = body;
   if (Array.isArray(tools)) tooLong('tools', tools.length, CHAT_REQUEST_LIMITS.maxTools);
   if (!Array.isArray(messages)) return;
