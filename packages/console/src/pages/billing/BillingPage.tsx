@@ -168,6 +168,7 @@ export function BillingPage(): JSX.Element {
         onFormChange={setForm}
         filter={filter()}
         onApply={applyFilter}
+        onRefresh={refresh}
         formError={formError()}
         pages={pages}
       />

@@ -36,6 +36,8 @@ export interface LedgerViewProps {
   /** The filter in force (what the table and the CSV link show). */
   filter: LedgerFilter;
   onApply(): void;
+  /** Reads the ledger and the balances again. */
+  onRefresh(): void;
   formError: ErrorDescription | null;
   pages: CursorPages<LedgerTransactionRow>;
 }
@@ -121,7 +123,7 @@ export function LedgerView(props: LedgerViewProps): JSX.Element {
         <button type="submit" class="button button-primary" data-testid="ledger-apply">
           Apply
         </button>
-        <button type="button" class="button" onClick={() => props.pages.refetch()} disabled={props.pages.fetching()} data-testid="ledger-refresh">
+        <button type="button" class="button" onClick={() => props.onRefresh()} disabled={props.pages.fetching()} data-testid="ledger-refresh">
           Refresh
         </button>
         <button type="button" class="button" onClick={() => void download()} disabled={downloading()} data-testid="ledger-csv">
