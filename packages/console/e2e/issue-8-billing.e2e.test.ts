@@ -160,6 +160,16 @@ describe.skipIf(!HAS_CHROMIUM)('issue 8: billing in the console', () => {
       await page.getByTestId(`ledger-request-${requestId}`).click();
       await page.getByTestId('request-detail').waitFor();
       expect(page.url()).toContain(`/requests?id=${requestId}`);
+
+      // The organization's settings on the teams page show its balance and link to its ledger.
+      const orgId = (await ownerGraphql<{ organization: { id: string } }>(relay, '{ organization { id } }')).organization.id;
+      await page.getByTestId('nav-teams').click();
+      await page.getByTestId(`limits-details-organization-${orgId}`).locator('summary').click();
+      const balance = page.getByTestId(`limits-organization-${orgId}-balance`);
+      await balance.filter({ hasText: formatMicros(8_750_000n + costMicros) }).waitFor();
+      await balance.getByRole('link', { name: 'ledger' }).click();
+      await page.getByTestId(`ledger-row-${posted.id}`).waitFor();
+      expect(await page.getByTestId('ledger-account').inputValue()).toBe(orgAccountId);
     } finally {
       await context.close();
     }

@@ -1,3 +1,4 @@
+import { useSearchParams } from '@solidjs/router';
 import { createQuery } from '@urql/solid';
 import { Show, createMemo, createSignal, type JSX } from 'solid-js';
 import { can, canSomewhere } from '../../auth/permissions.ts';
@@ -50,8 +51,11 @@ export function BillingPage(): JSX.Element {
   const [overview, refetchOverview] = createQuery({ query: BillingOverviewQuery, context: BILLING_CONTEXT, requestPolicy: 'cache-and-network' });
   const [tree] = createQuery({ query: TeamTreeQuery });
   const [pricing] = createQuery({ query: PricingRuleNamesQuery });
-  const [form, setForm] = createSignal<LedgerFilterForm>(EMPTY_LEDGER_FILTER);
-  const [filter, setFilter] = createSignal<LedgerFilter>({});
+  // `?account=<id>` (a scope's "ledger" link) opens the ledger on that account.
+  const [searchParams] = useSearchParams();
+  const linkedAccount = typeof searchParams.account === 'string' && searchParams.account !== '' ? searchParams.account : null;
+  const [form, setForm] = createSignal<LedgerFilterForm>(linkedAccount === null ? EMPTY_LEDGER_FILTER : { ...EMPTY_LEDGER_FILTER, accountId: linkedAccount });
+  const [filter, setFilter] = createSignal<LedgerFilter>(linkedAccount === null ? {} : { accountId: linkedAccount });
   const [formError, setFormError] = createSignal<ErrorDescription | null>(null);
   const pages = createCursorPages({
     query: LedgerTransactionsQuery,
