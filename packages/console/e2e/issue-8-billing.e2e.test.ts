@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { formatMicros } from '../src/lib/format-micros.ts';
-import { buildConsole, chromiumArgs, newPage, ownerGraphql, pollUntil } from './e2e-support.ts';
+import { newPage, ownerGraphql, pollUntil, startConsoleRig, type ConsoleRig } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -38,25 +37,20 @@ interface Transaction {
  * viewer read balances and the ledger without any write control.
  */
 describe.skipIf(!HAS_CHROMIUM)('issue 8: billing in the console', () => {
+  let rig: ConsoleRig;
   let relay: RunningRelay;
-  let dataDir: string;
   let browser: Browser;
   let orgAccountId: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await buildConsole(PACKAGE_DIR);
     await mkdir(SCREENSHOT_DIR, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), 'relay-issue8-billing-'));
-    const { startRelay } = await import('@proxystacks/controlplane/runtime/start-relay');
-    relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs() });
+    rig = await startConsoleRig(PACKAGE_DIR, 'issue8-billing', CHROMIUM_PATH);
+    ({ relay, browser } = rig);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   it('an admin tops up once per dialog opening, traces a request, redeems a code and switches the mode', async () => {
