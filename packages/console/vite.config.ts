@@ -9,7 +9,7 @@ const CONTROLPLANE_URL = 'http://127.0.0.1:4000';
 export default defineConfig({
   base: '/',
   plugins: [solid()],
-  server: { proxy: { '/graphql': CONTROLPLANE_URL } },
-  preview: { proxy: { '/graphql': CONTROLPLANE_URL } },
+  server: { proxy: { '/graphql': CONTROLPLANE_URL, '/export': CONTROLPLANE_URL } },
+  preview: { proxy: { '/graphql': CONTROLPLANE_URL, '/export': CONTROLPLANE_URL } },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true },
 });

@@ -1,6 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 
@@ -94,4 +95,34 @@ export async function chatStatus(relay: RunningRelay, secret: string, content: s
   });
   await response.arrayBuffer();
   return response.status;
+}
+
+/** A relay with the demo seed serving a fresh console build, and a Chromium to drive it. */
+export interface ConsoleRig {
+  relay: RunningRelay;
+  browser: Browser;
+  /** Closes the browser and the relay and removes the data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the console, starts a whole relay (PGlite, chDB, demo seed, ports 0) in a temporary
+ * directory named after `label`, and launches Chromium at `chromiumPath`: one per test file.
+ */
+export async function startConsoleRig(packageDir: string, label: string, chromiumPath: string): Promise<ConsoleRig> {
+  await buildConsole(packageDir);
+  const dataDir = await mkdtemp(join(tmpdir(), `relay-${label}-`));
+  // Imported here, not at the top, so a skipped file never loads chDB.
+  const { startRelay } = await import('@proxystacks/controlplane/runtime/start-relay');
+  const relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs() });
+  return {
+    relay,
+    browser,
+    async close() {
+      await browser.close();
+      await relay.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -18,12 +18,12 @@ type Role = 'OWNER' | 'ADMIN' | 'ANALYST' | 'VIEWER';
 
 /** What each role sees: navigation entries, and whether the write controls of each page are there. */
 const EXPECTED: Record<Role, { label: string; nav: string[]; createKey: boolean; routingWrite: boolean }> = {
-  OWNER: { label: 'Owner', nav: ['keys', 'teams', 'spend', 'requests', 'routing', 'users', 'tokens', 'audit'], createKey: true, routingWrite: true },
-  ADMIN: { label: 'Admin', nav: ['keys', 'teams', 'spend', 'requests', 'routing', 'tokens', 'audit'], createKey: true, routingWrite: true },
-  ANALYST: { label: 'Analyst', nav: ['keys', 'teams', 'spend', 'requests', 'routing', 'audit'], createKey: false, routingWrite: false },
-  VIEWER: { label: 'Viewer', nav: ['keys', 'teams', 'spend', 'routing'], createKey: false, routingWrite: false },
+  OWNER: { label: 'Owner', nav: ['keys', 'teams', 'spend', 'requests', 'billing', 'routing', 'users', 'tokens', 'audit'], createKey: true, routingWrite: true },
+  ADMIN: { label: 'Admin', nav: ['keys', 'teams', 'spend', 'requests', 'billing', 'routing', 'tokens', 'audit'], createKey: true, routingWrite: true },
+  ANALYST: { label: 'Analyst', nav: ['keys', 'teams', 'spend', 'requests', 'billing', 'routing', 'audit'], createKey: false, routingWrite: false },
+  VIEWER: { label: 'Viewer', nav: ['keys', 'teams', 'spend', 'billing', 'routing'], createKey: false, routingWrite: false },
 };
-const ALL_NAV = ['keys', 'teams', 'spend', 'requests', 'routing', 'users', 'tokens', 'audit'];
+const ALL_NAV = ['keys', 'teams', 'spend', 'requests', 'billing', 'routing', 'users', 'tokens', 'audit'];
 
 /**
  * Issue 7, people and roles in Chromium against a whole relay: the owner token creates a user
@@ -125,7 +125,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: signing in as each role in Chromium', (
     try {
       await completeSetup(page, relay, setupUrl);
       await expectHeader(page, 'team-admin@example.com', 'Admin', true);
-      await expectNav(page, ['keys', 'teams', 'spend', 'requests', 'tokens']);
+      await expectNav(page, ['keys', 'teams', 'spend', 'requests', 'billing', 'tokens']);
       const offered = await page.getByTestId('key-team-select').locator('option').allTextContents();
       expect(offered).toEqual([own.name]);
       expect(offered).not.toContain(other.createTeam.name);

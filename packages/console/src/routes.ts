@@ -34,6 +34,10 @@ export const routes: RouteDefinition[] = [
         component: lazy(() => import('./pages/requests/RequestsPage.tsx').then((m) => ({ default: m.RequestsPage }))),
       },
       {
+        path: '/billing',
+        component: lazy(() => import('./pages/billing/BillingPage.tsx').then((m) => ({ default: m.BillingPage }))),
+      },
+      {
         path: '/routing',
         component: lazy(() => import('./pages/routing/RoutingPage.tsx').then((m) => ({ default: m.RoutingPage }))),
       },

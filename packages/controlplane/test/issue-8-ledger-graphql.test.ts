@@ -182,6 +182,8 @@ describe.each(testDatabaseKinds())('ledger over GraphQL (%s)', (kind) => {
     await eventually(async () => (t.relay.services.publisher.current().organizations.find((o) => o.id === t.demo.orgId)?.billingMode === 'prepaid' ? true : undefined), 'prepaid in the snapshot');
     const entry = await t.relay.services.db.prisma.auditEntry.findFirstOrThrow({ where: { action: 'setBillingMode' } });
     expect(entry).toMatchObject({ objectType: 'Organization', objectId: t.demo.orgId, before: { billingMode: 'POSTPAID' }, after: { billingMode: 'PREPAID' } });
+    // The console reads the mode back from the organisation.
+    expect((await ok<{ organization: { billingMode: string } }>('{ organization { billingMode } }')).organization.billingMode).toBe('PREPAID');
     expect((await ok<{ setBillingMode: string }>('mutation { setBillingMode(mode: POSTPAID) }')).setBillingMode).toBe('POSTPAID');
     await eventually(async () => (t.relay.services.publisher.current().organizations.find((o) => o.id === t.demo.orgId)?.billingMode === 'postpaid' ? true : undefined), 'postpaid in the snapshot');
   });

@@ -15,6 +15,8 @@ const NAV_ITEMS: readonly { href: string; label: string; visible(viewer: Viewer 
   { href: '/teams', label: 'Teams', visible: (v) => canSomewhere(v, 'config:read') },
   { href: '/spend', label: 'Spend', visible: (v) => canSomewhere(v, 'spend:read') },
   { href: '/requests', label: 'Requests', visible: (v) => canSomewhere(v, 'requests:read') },
+  // Balances and the ledger are spend: readers see them; the write controls need billing:manage.
+  { href: '/billing', label: 'Billing', visible: (v) => canSomewhere(v, 'spend:read') },
   // Providers, aliases and prices are organization objects: a team-only grant cannot read them.
   { href: '/routing', label: 'Routing', visible: (v) => can(v, 'config:read', null) },
   { href: '/users', label: 'Users', visible: (v) => can(v, 'members:manage', null) },

@@ -1,3 +1,4 @@
+import { localRangeOf } from '../../lib/local-range.ts';
 import type { AuditFilter } from './audit.graphql.ts';
 
 /** Object types the audit trail records (Prisma model names), for the filter's choices. */
@@ -34,16 +35,10 @@ export function auditFilterOf(form: AuditFilterForm): { ok: true; filter: AuditF
   if (form.objectType.trim() !== '') filter.objectType = form.objectType.trim();
   if (form.action.trim() !== '') filter.action = form.action.trim();
   if (form.actor.trim() !== '') filter.actorId = form.actor.trim();
-  for (const edge of ['from', 'to'] as const) {
-    const value = form[edge].trim();
-    if (value === '') continue;
-    const at = new Date(value);
-    if (Number.isNaN(at.getTime())) return { ok: false, message: `The “${edge}” time is not a date and time.` };
-    filter[edge] = at.toISOString();
-  }
-  if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
-    return { ok: false, message: 'The range ends before it starts.' };
-  }
+  const range = localRangeOf(form.from, form.to);
+  if (!range.ok) return range;
+  if (range.from !== undefined) filter.from = range.from;
+  if (range.to !== undefined) filter.to = range.to;
   return { ok: true, filter };
 }
 

@@ -36,8 +36,8 @@ export function BudgetEditor(props: { budgets: readonly BudgetRow[]; busy: boole
   const existing = (): BudgetRow | undefined => props.budgets.find((b) => b.period === period());
   const submit = (event: SubmitEvent): void => {
     event.preventDefault();
-    const micros = parseDollarsToMicros(amount());
-    if (!micros.ok) return void setInvalid({ message: `Amount: ${micros.message.replace('a price', 'an amount').replace('A price', 'An amount')}`, code: null });
+    const micros = parseDollarsToMicros(amount(), 'amount');
+    if (!micros.ok) return void setInvalid({ message: `Amount: ${micros.message}`, code: null });
     if (micros.micros === '0') return void setInvalid({ message: 'Amount: must be more than zero.', code: null });
     const checked = parseThresholds(thresholds());
     if (!checked.ok) return void setInvalid({ message: checked.message, code: null });

@@ -1,6 +1,6 @@
 import { createQuery } from '@urql/solid';
 import { For, Show, createSignal, type JSX } from 'solid-js';
-import { can } from '../../auth/permissions.ts';
+import { can, canSomewhere } from '../../auth/permissions.ts';
 import { useViewer } from '../../auth/use-viewer.ts';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import { Loading } from '../../components/Loading.tsx';
@@ -8,6 +8,7 @@ import { Money } from '../../components/Money.tsx';
 import { createSubmission } from '../../graphql/create-submission.ts';
 import { describeError } from '../../graphql/describe-error.ts';
 import { formatDateTime } from '../../lib/format-date.ts';
+import { ScopeBalance } from '../billing/ScopeBalance.tsx';
 import { BudgetAlertsTable } from './BudgetAlertsTable.tsx';
 import { BudgetEditor, type BudgetDraft } from './BudgetEditor.tsx';
 import { BudgetUsageBar } from './BudgetUsageBar.tsx';
@@ -81,6 +82,12 @@ export function ScopeLimits(props: ScopeLimitsProps): JSX.Element {
                 onRemove={(id) => void removeLimit.run({ id })}
                 testId={`${testId}-rate`}
               />
+            </Show>
+            <Show when={props.scope !== 'KEY' && props.scope !== 'ENVIRONMENT' && canSomewhere(viewer(), 'spend:read')}>
+              <section class="limits-block">
+                <h3>Balance</h3>
+                <ScopeBalance scope={props.scope as 'ORGANIZATION' | 'TEAM' | 'PROJECT'} scopeId={props.scopeId} testId={`${testId}-balance`} />
+              </section>
             </Show>
             <section class="limits-block">
               <h3>Budgets</h3>

@@ -1,6 +1,7 @@
 import { setOrganizationTimeZone } from '../../money/organization-time-zone.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
+import { BillingModeEnum } from './ledger.ts';
 
 builder.prismaObject('Organization', {
   description: 'Your organization and its settings.',
@@ -8,6 +9,7 @@ builder.prismaObject('Organization', {
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone budget windows (days, ISO weeks, months) are aligned to; default UTC.' }),
+    billingMode: t.expose('billingMode', { type: BillingModeEnum, description: 'Whether balances stop requests (PREPAID) or only record spend (POSTPAID); changed by setBillingMode.' }),
   }),
 });
 
