@@ -7,6 +7,7 @@ import { generateApiToken, insertApiToken } from '../src/domain/api-tokens.ts';
 import { createDeploymentHealthStore, type DeploymentHealthStore } from '../src/health/deployment-health-store.ts';
 import type { Role } from '../src/generated/prisma/client.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { healthReport } from './support/deployment-health-report.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
 
 /**
@@ -22,25 +23,7 @@ const SUBSCRIPTION = `subscription($aliasId: ID) { deploymentHealthChanged(alias
 
 type Row = Record<string, unknown> & { deploymentId: string };
 
-function report(deploymentId: string, overrides: Partial<DeploymentHealthReport> = {}): DeploymentHealthReport {
-  return {
-    deploymentId,
-    providerId: 'p',
-    upstreamModel: 'm',
-    state: 'online',
-    breaker: 'closed',
-    recentAttempts: 0,
-    recentFailures: 0,
-    errorRatePpm: 0,
-    consecutiveFailures: 0,
-    latencyAvgMs: null,
-    ttftAvgMs: null,
-    lastErrorCode: '',
-    reopensAtMs: null,
-    observedAtMs: 1_800_000_000_000,
-    ...overrides,
-  };
-}
+const report = (deploymentId: string, overrides: Partial<DeploymentHealthReport> = {}) => healthReport(deploymentId, { observedAtMs: 1_800_000_000_000, ...overrides });
 
 /** An SSE subscription over real HTTP, read frame by frame. */
 async function subscribe(url: string, token: string, query: string, variables: Record<string, unknown>) {

@@ -2,26 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { DeploymentHealthReport } from '@proxystacks/shared/health/deployment-health';
 import { createDeploymentHealthStore } from './deployment-health-store.ts';
 import { mergeDeploymentReports } from './merge-deployment-health.ts';
+import { healthReport } from '../../test/support/deployment-health-report.ts';
 
-function report(overrides: Partial<DeploymentHealthReport> = {}): DeploymentHealthReport {
-  return {
-    deploymentId: 'd1',
-    providerId: 'p1',
-    upstreamModel: 'm1',
-    state: 'online',
-    breaker: 'closed',
-    recentAttempts: 0,
-    recentFailures: 0,
-    errorRatePpm: 0,
-    consecutiveFailures: 0,
-    latencyAvgMs: null,
-    ttftAvgMs: null,
-    lastErrorCode: '',
-    reopensAtMs: null,
-    observedAtMs: 1_000,
-    ...overrides,
-  };
-}
+const report = (overrides: Partial<DeploymentHealthReport> = {}) => healthReport('d1', overrides);
 
 describe('merging one deployment across data plane instances (issue 9)', () => {
   it('takes the worst state and breaker; online beats standby among the healthy', () => {

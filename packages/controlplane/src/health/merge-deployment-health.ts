@@ -1,28 +1,13 @@
 import type { BreakerState, DeploymentHealthReport, DeploymentState } from '@proxystacks/shared/health/deployment-health';
 
-/** One deployment's health as every live data plane instance together sees it. */
-export interface MergedDeploymentHealth {
-  readonly deploymentId: string;
-  readonly providerId: string;
-  readonly upstreamModel: string;
-  readonly state: DeploymentState;
-  readonly breaker: BreakerState;
-  readonly recentAttempts: number;
-  readonly recentFailures: number;
-  /** Recomputed from the summed counts, never averaged from the instances' own rates. */
-  readonly errorRatePpm: number;
-  /** The highest streak of any instance. */
-  readonly consecutiveFailures: number;
-  /** Averages weighted by each instance's recent attempts; null when no instance has one. */
-  readonly latencyAvgMs: number | null;
-  readonly ttftAvgMs: number | null;
-  /** The most recently observed failure's code across instances ('' when none). */
-  readonly lastErrorCode: string;
-  /** The earliest time an open breaker somewhere lets a probe through; null when none is open. */
-  readonly reopensAtMs: number | null;
-  /** The latest observation of any instance. */
-  readonly observedAtMs: number;
-  /** How many live instances reported this deployment. */
+/**
+ * One deployment's health as every live data plane instance together sees it: the report's
+ * fields, merged (worst state and breaker; summed counts with the rate recomputed from them,
+ * never averaged; averages weighted by recent attempts, null when no instance has one; the
+ * longest streak; the most recently observed error code; the earliest reopening; the latest
+ * observation), and how many live instances reported it.
+ */
+export interface MergedDeploymentHealth extends DeploymentHealthReport {
   readonly instanceCount: number;
 }
 

@@ -51,7 +51,10 @@ function msToDate(ms: number | null | undefined): Date | null {
   return ms === null || ms === undefined ? null : new Date(ms);
 }
 
-const FILTER_ARG_DESCRIPTIONS = { aliasId: 'Only the deployments of this alias.', providerId: 'Only the deployments on this provider.' };
+const filterArgs = builder.args((t) => ({
+  aliasId: t.id({ description: 'Only the deployments of this alias.' }),
+  providerId: t.id({ description: 'Only the deployments on this provider.' }),
+}));
 
 function filterOf(args: { aliasId?: string | number | null; providerId?: string | number | null }): DeploymentHealthFilter {
   return { aliasId: args.aliasId == null ? null : String(args.aliasId), providerId: args.providerId == null ? null : String(args.providerId) };
@@ -66,7 +69,7 @@ builder.queryFields((t) => ({
     authScopes: { anyTeam: 'config:read' },
     type: [DeploymentHealthRef],
     description: "Your organization's deployments with their health, by alias, in the order the data plane tries them.",
-    args: { aliasId: t.arg.id({ description: FILTER_ARG_DESCRIPTIONS.aliasId }), providerId: t.arg.id({ description: FILTER_ARG_DESCRIPTIONS.providerId }) },
+    args: filterArgs,
     resolve: (_root, args, ctx) => load(ctx, filterOf(args)),
   }),
 }));
@@ -76,7 +79,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { anyTeam: 'config:read' },
     type: [DeploymentHealthRef],
     description: 'The same list as `deploymentHealth`: at once, then again whenever one of its states changes (over SSE: `Accept: text/event-stream`).',
-    args: { aliasId: t.arg.id({ description: FILTER_ARG_DESCRIPTIONS.aliasId }), providerId: t.arg.id({ description: FILTER_ARG_DESCRIPTIONS.providerId }) },
+    args: filterArgs,
     subscribe: (_root, args, ctx) => watchDeploymentHealth(ctx.deps.deploymentHealth, () => load(ctx, filterOf(args))),
     resolve: (rows) => rows,
   }),
