@@ -5,6 +5,12 @@ import { DEPLOYMENT_HEALTH_PATH, type DeploymentHealthBatch, type DeploymentHeal
 /** Whatever knows each deployment's health (the circuit breakers' board); asked once per batch. */
 export interface DeploymentHealthSource {
   report(nowMs: number): readonly DeploymentHealthReport[];
+  /**
+   * Optional: calls `onStateChange` whenever a deployment changes state, so the reporter sends
+   * at once instead of at the next interval; returns the unsubscribe. A source without it is
+   * reported every interval only (or when someone calls the reporter's `nudge()`).
+   */
+  subscribe?(onStateChange: () => void): () => void;
 }
 
 /** A source with nothing to say: the data plane before it has a board. Its batches still tell the control plane it is alive. */
@@ -67,6 +73,7 @@ export function createHealthReporter(options: HealthReporterOptions): HealthRepo
   let interval: NodeJS.Timeout | null = null;
   let nudgeTimer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let unsubscribe: (() => void) | null = null;
 
   async function send(): Promise<boolean> {
     if (url === null) return false;
@@ -109,10 +116,11 @@ export function createHealthReporter(options: HealthReporterOptions): HealthRepo
     return current;
   }
 
-  return {
+  const reporter: HealthReporter = {
     instanceId,
     start() {
       if (url === null || interval !== null || stopped) return;
+      unsubscribe = options.source.subscribe?.(() => reporter.nudge()) ?? null;
       void kick();
       interval = setInterval(() => void kick(), options.intervalMs);
       interval.unref();
@@ -129,6 +137,7 @@ export function createHealthReporter(options: HealthReporterOptions): HealthRepo
     flush: () => kick(),
     async stop() {
       stopped = true;
+      unsubscribe?.();
       if (interval !== null) clearInterval(interval);
       if (nudgeTimer !== null) clearTimeout(nudgeTimer);
       interval = null;
@@ -137,6 +146,7 @@ export function createHealthReporter(options: HealthReporterOptions): HealthRepo
       await sending;
     },
   };
+  return reporter;
 }
 
 /** A short, secret-free reason: the HTTP status, or the network error's code. */

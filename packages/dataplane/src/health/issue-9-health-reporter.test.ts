@@ -121,6 +121,17 @@ describe('deployment health reporter (issue 9)', () => {
     await until(() => received.length === 2, 'the nudged batch');
   });
 
+  it("a source's state-change signal sends at once, and stop unsubscribes from it", async () => {
+    const listeners = new Set<() => void>();
+    const r = reporter({ source: { report: () => [REPORT], subscribe: (listener) => (listeners.add(listener), () => void listeners.delete(listener)) } });
+    r.start();
+    await until(() => received.length === 1, 'the first batch');
+    for (const listener of listeners) listener();
+    await until(() => received.length === 2, 'the batch after a state change');
+    await r.stop();
+    expect(listeners.size).toBe(0);
+  });
+
   it('nudges never block and never pile up while the control plane hangs', async () => {
     status = null;
     const r = reporter();
