@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs, pollUntil } from './e2e-support.ts';
+import { DEPLOYMENT_HEALTH_PATH, type DeploymentHealthReport } from '@proxystacks/shared/health/deployment-health';
+import { buildConsole, chromiumArgs, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -20,6 +21,11 @@ const UPSTREAM_MODEL = 'upstream-model-a';
 const FIRST_CREDENTIAL = 'sk-upstream-first-0123456789';
 const ROTATED_CREDENTIAL = 'sk-upstream-rotated-9876543210';
 const UPSTREAM_ANSWER = 'Hello from the fake upstream.';
+/**
+ * Well under the page's 15 s refresh of health figures: a badge that changes within this was
+ * pushed by the subscription (SSE), not picked up by the periodic refetch.
+ */
+const HEALTH_PUSHED_WITHIN_MS = 10_000;
 
 if (!HAS_CHROMIUM) {
   console.warn(`routing e2e skipped: ${CHROMIUM_PATH} does not exist (install it with: apt-get install -y chromium)`);
@@ -157,7 +163,53 @@ describe.skipIf(!HAS_CHROMIUM)('routing page in Chromium', () => {
     expect(html).not.toContain(ROTATED_CREDENTIAL);
     expect(pageErrors).toEqual([]);
   });
+
+  // Issue 9: batches are posted to the internal endpoint as a data plane would; `relay start`'s
+  // own data plane reports an empty board meanwhile, so the demo route starts Unknown.
+  it('shows each deployment\'s health as a badge: Unknown without a report, then reported states live, with figures and a tooltip', async () => {
+    const { modelAliases } = await ownerGraphql<{ modelAliases: Array<{ alias: string; routes: Array<{ id: string; upstreamModel: string; provider: { id: string } }> }> }>(
+      relay,
+      '{ modelAliases { alias routes { id upstreamModel provider { id } } } }',
+    );
+    const route = modelAliases.find((a) => a.alias === 'relay-mini')!.routes[0]!;
+    const base = { deploymentId: route.id, providerId: route.provider.id, upstreamModel: route.upstreamModel, ttftAvgMs: null, observedAtMs: Date.now() };
+    await page.goto(`${relay.controlplaneUrl}/routing`);
+    const badge = page.getByTestId(`health-of-route-${route.id}`);
+    const inState = (state: string) => page.locator(`[data-testid="health-of-route-${route.id}"][data-state="${state}"]`);
+    await inState('unknown').waitFor();
+    expect(await badge.locator('.badge').textContent()).toBe('Unknown');
+
+    await postHealth(relay, [
+      { ...base, state: 'down', breaker: 'open', recentAttempts: 8, recentFailures: 6, errorRatePpm: 750_000, consecutiveFailures: 6, latencyAvgMs: 2_345, lastErrorCode: 'upstream_timeout', reopensAtMs: Date.now() + 30_000 },
+    ]);
+    await inState('down').waitFor({ timeout: HEALTH_PUSHED_WITHIN_MS });
+    expect(await badge.locator('.badge').textContent()).toBe('Down');
+    expect(await badge.textContent()).toContain('75% errors · 2,345 ms');
+    const tooltip = (await badge.getAttribute('title')) ?? '';
+    expect(tooltip).toContain('Last error: upstream_timeout.');
+    expect(tooltip).toContain('Retried after');
+    // The tooltip's text is in the badge for screen readers too, not only on hover.
+    expect(await badge.locator('.visually-hidden').textContent()).toContain('Last error: upstream_timeout.');
+    await page.getByTestId('aliases-table').screenshot({ path: join(SCREENSHOT_DIR, 'routing-02-health-down.png') });
+
+    await postHealth(relay, [{ ...base, state: 'online', breaker: 'closed', recentAttempts: 20, recentFailures: 0, errorRatePpm: 0, consecutiveFailures: 0, latencyAvgMs: 410, lastErrorCode: '', reopensAtMs: null }]);
+    await inState('online').waitFor({ timeout: HEALTH_PUSHED_WITHIN_MS });
+    expect(await badge.textContent()).toContain('0% errors · 410 ms');
+    expect(pageErrors).toEqual([]);
+  });
 });
+
+/** Posts one data plane instance's health batch to the relay's internal endpoint, with its internal token. */
+async function postHealth(relay: RunningRelay, deployments: DeploymentHealthReport[]): Promise<void> {
+  const { loadOrCreateEmbeddedSecrets } = await import('@proxystacks/controlplane/runtime/embedded-secrets');
+  const { internalToken } = await loadOrCreateEmbeddedSecrets(dirname(relay.secretsFile));
+  const response = await fetch(`${relay.controlplaneUrl}${DEPLOYMENT_HEALTH_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${internalToken}` },
+    body: JSON.stringify({ instanceId: 'e2e-instance', sentAtMs: Date.now(), deployments }),
+  });
+  expect(response.status).toBe(204);
+}
 
 async function signInToRouting(page: Page, relay: RunningRelay): Promise<void> {
   await page.goto(`${relay.controlplaneUrl}/sign-in`);

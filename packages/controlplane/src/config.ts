@@ -53,6 +53,8 @@ export interface ControlplaneConfig {
   analyticsRetention: AnalyticsRetentionDays;
   /** How long a data plane's quota grant lasts without renewal (QUOTA_LEASE_TTL_MS): a dead instance's unused share returns after this. */
   quotaLeaseTtlMs: number;
+  /** The data planes' HEALTH_REPORT_INTERVAL_MS: an instance silent for 3 of these drops out of deployment health. */
+  healthReportIntervalMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -124,6 +126,7 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
       hourRollup: read.integer('ANALYTICS_HOUR_ROLLUP_TTL_DAYS', 0, { min: 0, max: 36_500 }),
     },
     quotaLeaseTtlMs: read.integer('QUOTA_LEASE_TTL_MS', 30_000, { min: 1_000, max: 3_600_000 }),
+    healthReportIntervalMs: read.integer('HEALTH_REPORT_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
   };
   read.finish('control plane');
   return config;

@@ -15,6 +15,7 @@ import { handleInternal, sendJson } from './internal/internal-api.ts';
 import { createQuotaAlertRecorder, type BudgetAlertRecorder } from './quota/budget-alert-recorder.ts';
 import { createQuotaService } from './quota/quota-service.ts';
 import { exportLedgerCsv, LEDGER_CSV_PATH } from './ledger/ledger-csv-export.ts';
+import { createDeploymentHealthStore } from './health/deployment-health-store.ts';
 
 export interface ControlplaneServerOptions {
   config: ControlplaneConfig;
@@ -38,6 +39,7 @@ export interface ControlplaneServerOptions {
  */
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
+  const deploymentHealth = createDeploymentHealthStore({ intervalMs: config.healthReportIntervalMs });
   const yoga = createGraphQLHandler({
     prisma: options.db.prisma,
     clickhouse: options.clickhouse,
@@ -47,6 +49,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     maxBodyBytes: config.graphqlMaxBodyBytes,
     auth: config.auth,
     analyticsRetention: config.analyticsRetention,
+    deploymentHealth,
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>
@@ -76,6 +79,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     logger,
     prisma: options.db.prisma,
     quota,
+    deploymentHealth,
   };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };
@@ -109,10 +113,14 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
         server.once('error', (err: NodeJS.ErrnoException) =>
           reject(err.code === 'EADDRINUSE' ? new Error(`The control plane could not listen on ${host}:${port}: the port is in use`) : err),
         );
-        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+        server.listen(port, host, () => {
+          deploymentHealth.start();
+          resolve((server.address() as AddressInfo).port);
+        });
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        deploymentHealth.stop();
         if (!server.listening) return resolve();
         server.close(() => resolve());
         // Idle keep-alive connections (browsers, data plane pollers) would hold close() open.

@@ -10,7 +10,7 @@ import { FIELD_CASES, type Call, type FieldCase, type Fixture, type TeamSlot } f
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
 
 /**
- * The authorization matrix (issue 7): every Query and Mutation field of the schema, called by
+ * The authorization matrix (issue 7): every Query, Mutation and Subscription field of the schema, called by
  * every role granted on the organization and on team A, aimed at team A (in scope) and team B
  * (out of scope). Each call is either allowed (no error at all) or refused with `forbidden`,
  * a null answer, and not one row changed anywhere in the database (audit trail included).
@@ -98,22 +98,49 @@ async function databaseDigest(): Promise<string> {
   return parts.join('\n');
 }
 
-async function run(call: Call, token: string) {
-  return h.gql(call.query, call.variables ?? {}, token);
+async function run(call: Call, token: string, type: OperationType = 'Query') {
+  return type === 'Subscription' ? firstEvent(call, token) : h.gql(call.query, call.variables ?? {}, token);
 }
 
-function schemaFields(type: 'Query' | 'Mutation'): string[] {
-  const object = type === 'Query' ? buildSchema().getQueryType() : buildSchema().getMutationType();
+type OperationType = 'Query' | 'Mutation' | 'Subscription';
+
+/** A subscription over SSE: the status and its first event (the answer a refusal would be). */
+async function firstEvent(call: Call, token: string): Promise<{ status: number; body: { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: Record<string, unknown> }> } }> {
+  const abort = new AbortController();
+  const response = await fetch(h.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: call.query, variables: call.variables ?? {} }),
+    signal: abort.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  try {
+    for (;;) {
+      const data = /event: next\ndata: (.*)\n\n/.exec(text)?.[1];
+      if (data !== undefined) return { status: response.status, body: JSON.parse(data) as never };
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`subscription ended without an event: ${text}`);
+      text += value;
+    }
+  } finally {
+    abort.abort();
+  }
+}
+
+function schemaFields(type: OperationType): string[] {
+  const schema = buildSchema();
+  const object = type === 'Query' ? schema.getQueryType() : type === 'Mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   return Object.keys(object?.getFields() ?? {}).sort();
 }
 
 describe('every field of the schema is in the matrix', () => {
-  it.each(['Query', 'Mutation'] as const)('%s fields and the case table match', (type) => {
+  it.each(['Query', 'Mutation', 'Subscription'] as const)('%s fields and the case table match', (type) => {
     expect(Object.keys(FIELD_CASES[type]).sort()).toEqual(schemaFields(type));
   });
 });
 
-describe.each(['Query', 'Mutation'] as const)('%s', (type) => {
+describe.each(['Query', 'Mutation', 'Subscription'] as const)('%s', (type) => {
   for (const name of Object.keys(FIELD_CASES[type]).sort()) {
     const field = FIELD_CASES[type][name]!;
     const targets: TeamSlot[] = field.scope === 'team' ? ['A', 'B'] : ['A'];
@@ -127,12 +154,12 @@ describe.each(['Query', 'Mutation'] as const)('%s', (type) => {
           const label = `${caller.label} → team ${target}`;
           expected.push(`${label}: ${allowed ? 'allowed' : 'forbidden'}`);
           if (allowed) {
-            const { status, body } = await run(call, caller.token);
+            const { status, body } = await run(call, caller.token, type);
             outcomes.push(`${label}: ${status === 200 && !body.errors ? 'allowed' : `error ${JSON.stringify(body.errors ?? status)}`}`);
             continue;
           }
           const before = await databaseDigest();
-          const { body } = await run(call, caller.token);
+          const { body } = await run(call, caller.token, type);
           // The field's answer is null: the whole data for a non-null field, the field for a nullable one.
           const answer = body.data === null || (body.data !== undefined && Object.values(body.data).every((v) => v === null));
           const refused = answer && body.errors?.length === 1 && body.errors[0]!.extensions?.code === 'forbidden';

@@ -23,6 +23,7 @@ import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
+import { createHealthReporter, EMPTY_DEPLOYMENT_HEALTH, type DeploymentHealthSource } from './health/health-reporter.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { gateAdapter } from './upstream/gated-adapter.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
@@ -35,6 +36,8 @@ export interface DataplaneOptions {
   logger: Logger;
   /** Resolves upstream host names before each new connection is checked; default the system resolver (tests pass a stub). */
   resolveUpstreamHost?: HostResolver;
+  /** What deployment health to report to the control plane; default none (an empty board). */
+  deploymentHealth?: DeploymentHealthSource;
 }
 
 export interface Dataplane {
@@ -97,6 +100,15 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     dataplaneId: config.dataplaneId,
     leaseFraction: config.quota.leaseFraction,
     observer: metrics.quota,
+    logger,
+  });
+  // Deployment health goes to the same control plane, every HEALTH_REPORT_INTERVAL_MS (issue 9).
+  const healthReporter = createHealthReporter({
+    controlplaneUrl: config.controlplaneUrl,
+    internalToken: config.internalToken,
+    dataplaneId: config.dataplaneId,
+    intervalMs: config.healthReportIntervalMs,
+    source: options.deploymentHealth ?? EMPTY_DEPLOYMENT_HEALTH,
     logger,
   });
   const admission = createAdmission({
@@ -230,6 +242,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         admission,
       };
       leases.start();
+      healthReporter.start();
       return new Promise((resolve, reject) => {
         app.listen(host, port, (socket) => {
           if (socket === false) {
@@ -254,6 +267,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         if (inFlight.size > 0) await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       }
       await leases.stop();
+      await healthReporter.stop();
       await mock?.close();
       await dispatcher.close().catch(() => undefined);
     },

@@ -45,6 +45,8 @@ export interface DataplaneConfig {
    */
   eventLogFsyncMs: number;
   snapshotPollIntervalMs: number;
+  /** How often deployment health is sent to the control plane (also sent at once on a state change). */
+  healthReportIntervalMs: number;
   /** On shutdown, how long requests in flight (long streams) may take to finish before they are cut. */
   shutdownGraceMs: number;
   /** Names this process in events (`dataplane_id`). */
@@ -111,6 +113,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     eventSpoolMaxBytes: read.integer('EVENT_SPOOL_MAX_BYTES', 1024 ** 3, { min: 0, max: 1024 ** 4 }),
     eventLogFsyncMs: read.integer('EVENT_LOG_FSYNC_MS', 200, { min: 0, max: 60_000 }),
     snapshotPollIntervalMs: read.integer('SNAPSHOT_POLL_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
+    healthReportIntervalMs: read.integer('HEALTH_REPORT_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

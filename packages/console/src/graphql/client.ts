@@ -31,6 +31,8 @@ export function createRelayClient(options: RelayClientOptions): Client {
     url: options.url,
     // POST only: a GET would put the query (and any mutation-looking text) into access logs.
     preferGetMethod: false,
+    // Subscriptions go over the same fetch (Yoga answers them as SSE), with the same credentials.
+    fetchSubscriptions: true,
     fetch: options.fetch,
     fetchOptions: { credentials: 'same-origin', headers },
     exchanges: [

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/roles.ts';
 import type { ProviderUrlGuard } from '../domain/provider-url-guard.ts';
 import type { ConfigChangeMark } from './config-change-batching.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { DeploymentHealthStore } from '../health/deployment-health-store.ts';
 
 /** What the GraphQL API needs from the rest of the control plane. */
 export interface GraphQLDeps {
@@ -35,6 +36,8 @@ export interface GraphQLDeps {
   now?: () => number;
   /** Analytics TTLs: a rollup is read only for ranges it still holds; default keep forever. */
   analyticsRetention?: AnalyticsRetentionDays;
+  /** What the data planes report about each deployment; absent = no reports (every state unknown). */
+  deploymentHealth?: DeploymentHealthStore;
 }
 
 /** Where a request came from, for the audit trail. */

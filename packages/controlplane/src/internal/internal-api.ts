@@ -11,6 +11,9 @@ import { createPreviousTokenSnapshots } from './snapshot-for-token.ts';
 import { INTERNAL_QUOTA_PATH } from '@proxystacks/shared/quota/lease-protocol';
 import { serveQuotaLease } from '../quota/quota-endpoint.ts';
 import type { QuotaService } from '../quota/quota-service.ts';
+import { DEPLOYMENT_HEALTH_PATH } from '@proxystacks/shared/health/deployment-health';
+import { serveDeploymentHealth } from '../health/deployment-health-endpoint.ts';
+import type { DeploymentHealthStore } from '../health/deployment-health-store.ts';
 
 /** Paths data planes call; they match the data plane's snapshot client and control plane sink. */
 export const INTERNAL_SNAPSHOT_PATH = '/internal/v1/snapshot';
@@ -29,6 +32,8 @@ export interface InternalApiDeps {
   quota?: QuotaService;
   /** Where ingested priced requests are debited; absent = events only (tests of the event path). */
   prisma?: PrismaClient;
+  /** Keeps the data planes' deployment health (POST DEPLOYMENT_HEALTH_PATH); absent = no such path. */
+  deploymentHealth?: DeploymentHealthStore;
 }
 
 /**
@@ -40,10 +45,13 @@ export interface InternalApiDeps {
  *   ClickHouse access, debited to the ledger after the insert (see ingest-events.ts for what each
  *   answer tells the sender); `?ledger=only` from a data plane that writes ClickHouse itself.
  * - POST /internal/v1/quota    — lease renewal: budget and rate-limit capacity (quota/quota-service.ts).
+ * - POST /internal/v1/deployment-health — a data plane instance's latest deployment health (health/).
  * Returns false when the path is not one of these.
  */
 export async function handleInternal(req: IncomingMessage, res: ServerResponse, path: string, deps: InternalApiDeps): Promise<boolean> {
-  if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH && (path !== INTERNAL_QUOTA_PATH || deps.quota === undefined)) return false;
+  if (path !== INTERNAL_SNAPSHOT_PATH && path !== INTERNAL_EVENTS_PATH && (path !== INTERNAL_QUOTA_PATH || deps.quota === undefined) && (path !== DEPLOYMENT_HEALTH_PATH || deps.deploymentHealth === undefined)) {
+    return false;
+  }
   const previous = deps.internalTokenPrevious ?? null;
   const tokenIndex = matchBearerToken(req.headers.authorization, previous === null ? [deps.internalToken] : [deps.internalToken, previous]);
   if (tokenIndex === -1) {
@@ -57,6 +65,7 @@ export async function handleInternal(req: IncomingMessage, res: ServerResponse, 
   }
   if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
   if (path === INTERNAL_QUOTA_PATH) await serveQuotaLease(req, res, deps.quota!, deps.logger);
+  else if (path === DEPLOYMENT_HEALTH_PATH) await serveDeploymentHealth(req, res, deps.deploymentHealth!);
   else await ingestEvents(req, res, deps);
   return true;
 }

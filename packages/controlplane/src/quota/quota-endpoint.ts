@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
-import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { quotaLeaseRequestSchema } from '@proxystacks/shared/quota/lease-protocol';
-import { readLimitedBody } from '../internal/ingest-events.ts';
+import { readValidatedBody, sendInternalError } from '../internal/read-validated-body.ts';
 import type { QuotaService } from './quota-service.ts';
 
 /** Largest renewal body taken: 10 000 counters of ~100 bytes. */
@@ -15,34 +14,15 @@ export const MAX_QUOTA_BODY_BYTES = 2 * 1024 * 1024;
  * database cannot answer (the data plane keeps its grants until they expire and retries).
  */
 export async function serveQuotaLease(req: IncomingMessage, res: ServerResponse, quota: QuotaService, logger: Pick<Logger, 'error'>): Promise<void> {
-  const body = await readLimitedBody(req, MAX_QUOTA_BODY_BYTES);
-  if (body === 'too large') return sendError(res, new RelayError('body_too_large', `Quota demand larger than ${MAX_QUOTA_BODY_BYTES} bytes.`));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return sendError(res, new RelayError('invalid_json', 'Body is not JSON.'));
-  }
-  const demand = quotaLeaseRequestSchema.safeParse(parsed);
-  if (!demand.success) {
-    const issue = demand.error.issues[0]!;
-    const param = issue.path.join('.');
-    return sendError(res, new RelayError('invalid_value', `Invalid quota demand: ${param === '' ? '' : `${param}: `}${issue.message}.`, { param: param || null }));
-  }
+  const demand = await readValidatedBody(req, res, { maxBytes: MAX_QUOTA_BODY_BYTES, schema: quotaLeaseRequestSchema, what: 'Quota demand', requestId: 'internal-quota' });
+  if (demand === null) return;
   let answer;
   try {
-    answer = await quota.lease(demand.data);
+    answer = await quota.lease(demand);
   } catch (err) {
     logger.error({ reason: (err as Error).message }, 'quota lease failed');
-    return sendError(res, new RelayError('not_ready', 'Quota service unavailable; keep the current grants and retry.'));
+    return sendInternalError(res, new RelayError('not_ready', 'Quota service unavailable; keep the current grants and retry.'), 'internal-quota');
   }
   const text = JSON.stringify(answer);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
-}
-
-function sendError(res: ServerResponse, err: unknown): void {
-  if (res.destroyed) return;
-  const { status, body } = toOpenAIError(err, 'internal-quota');
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }

@@ -80,11 +80,11 @@ const MATRIX_ZONES = ['Europe/Berlin', 'America/New_York'];
 const SPAN = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
 
 /**
- * Every Query and Mutation field of the schema, with what it requires. The matrix test fails
+ * Every Query, Mutation and Subscription field of the schema, with what it requires. The matrix test fails
  * when the printed schema has a field this table does not list (or the reverse), so a new
  * field cannot ship without its authorization being stated and checked.
  */
-export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>> = {
+export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<string, FieldCase>> = {
   Query: {
     viewer: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ viewer { id role } }' }) },
     configSnapshot: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ configSnapshot { version } }' }) },
@@ -94,6 +94,7 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
     providers: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ providers { id } }' }) },
     providerPresets: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ providerPresets { id type baseUrl extraHeaders { name value } } }' }) },
     modelAliases: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ modelAliases { id } }' }) },
+    deploymentHealth: { scope: 'any', permission: 'config:read', call: async (fx) => ({ query: 'query($aliasId: ID) { deploymentHealth(aliasId: $aliasId) { deploymentId state } }', variables: { aliasId: fx.aliasId } }) },
     pricingRules: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ pricingRules { id } }' }) },
     spend: { scope: 'any', permission: 'spend:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: MODEL) { totals { requests } } }', variables: SPAN }) },
     requests: { scope: 'any', permission: 'requests:read', call: async () => ({ query: 'query($from: DateTime!, $to: DateTime!) { requests(from: $from, to: $to) { entries { requestId } } }', variables: SPAN }) },
@@ -341,5 +342,9 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
       permission: 'config:write',
       call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasReserveOutputTokens(aliasId: $id, reserveOutputTokens: 512) { id reserveOutputTokens } }', variables: { id: fx.aliasId } }),
     },
+  },
+  // Subscriptions run over SSE (the matrix reads the first event); same rules as the query they mirror.
+  Subscription: {
+    deploymentHealthChanged: { scope: 'any', permission: 'config:read', call: async (fx) => ({ query: 'subscription($aliasId: ID) { deploymentHealthChanged(aliasId: $aliasId) { deploymentId state } }', variables: { aliasId: fx.aliasId } }) },
   },
 };

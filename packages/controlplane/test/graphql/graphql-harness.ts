@@ -17,6 +17,10 @@ import { DEFAULT_AUTH_SETTINGS, type AuthSettings } from '../../src/auth/auth-se
 import { MIN_PASSWORD_HASH_COST, passwordHashParams } from '../../src/auth/password-hash.ts';
 import { handleAuth } from '../../src/auth/session-routes.ts';
 import { openTestDatabase, type TestDatabaseKind } from '../support/test-database.ts';
+import type { DeploymentHealthStore } from '../../src/health/deployment-health-store.ts';
+import type { SnapshotPublisher } from '../../src/domain/snapshot-publisher.ts';
+import { createBatchIdMemory } from '../../src/internal/batch-id-memory.ts';
+import { handleInternal } from '../../src/internal/internal-api.ts';
 
 /** A GraphQL response as the test sees it: HTTP status and parsed body. */
 export interface GraphQLResponse<T> {
@@ -65,6 +69,11 @@ export interface GraphQLHarnessOptions {
   now?: () => number;
   /** Default PGlite; 'postgres' needs TEST_DATABASE_URL (a fresh database is created and dropped). */
   database?: TestDatabaseKind;
+  /**
+   * Deployment health: GraphQL reads `store`, and /internal/v1/* is served as the control plane
+   * does (internal token `internalToken`) for the paths that need no snapshots.
+   */
+  deploymentHealth?: { store: DeploymentHealthStore; internalToken: string };
 }
 
 /** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
@@ -107,11 +116,26 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     auth,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.deploymentHealth === undefined ? {} : { deploymentHealth: options.deploymentHealth.store }),
   });
+  const internal =
+    options.deploymentHealth === undefined
+      ? null
+      : {
+          internalToken: options.deploymentHealth.internalToken,
+          publisher: { current: () => { throw new Error('the GraphQL harness serves no snapshots'); } } as unknown as SnapshotPublisher,
+          clickhouse,
+          batches: createBatchIdMemory(),
+          logger,
+          deploymentHealth: options.deploymentHealth.store,
+        };
   // /auth/* as the control plane server routes it (src/server.ts), everything else to GraphQL.
   const authDeps = { prisma: db.prisma, keySecret, auth, logger };
   const server: Server = createServer((req, res) => {
-    void handleAuth(req, res, (req.url ?? '/').split('?')[0]!, authDeps).then((handled) => (handled ? undefined : yoga(req, res)));
+    const path = (req.url ?? '/').split('?')[0]!;
+    void handleAuth(req, res, path, authDeps)
+      .then(async (handled) => handled || (internal !== null && (await handleInternal(req, res, path, internal))))
+      .then((handled) => (handled ? undefined : yoga(req, res)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

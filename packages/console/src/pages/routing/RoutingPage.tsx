@@ -17,6 +17,7 @@ import { ProviderEnvironmentsDialog } from './ProviderEnvironmentsDialog.tsx';
 import { ModelAliasesTable, PricingRulesTable, ProvidersTable } from './RoutingTables.tsx';
 import { createRoutingActions } from './routing-actions.ts';
 import { RoutingPageQuery } from './routing.graphql.ts';
+import { useDeploymentHealth } from './use-deployment-health.ts';
 
 // With nothing listed yet the cached result names no Provider, ModelAlias or PricingRule, so a
 // create would not invalidate it; naming the types makes every such mutation refetch the page.
@@ -27,6 +28,7 @@ export function RoutingPage(): JSX.Element {
   const [routing, refetch] = createQuery({ query: RoutingPageQuery, context: ROUTING_CONTEXT, requestPolicy: 'cache-and-network' });
   const refresh = (): void => refetch({ requestPolicy: 'network-only' });
   const actions = createRoutingActions(refresh);
+  const healthOf = useDeploymentHealth();
   const viewer = useViewer();
   // Providers, aliases and prices are organization config: only an org grant with config:write changes them.
   const canWrite = (): boolean => can(viewer(), 'config:write', null);
@@ -92,7 +94,13 @@ export function RoutingPage(): JSX.Element {
                   onCreate={(input) => actions.createAlias.run({ input })}
                 />
               </Show>
-              <ModelAliasesTable canWrite={canWrite()} aliases={data().modelAliases} onAddRoute={actions.askAddRoute} onRemoveRoute={actions.askRemoveRoute} />
+              <ModelAliasesTable
+                canWrite={canWrite()}
+                aliases={data().modelAliases}
+                onAddRoute={actions.askAddRoute}
+                onRemoveRoute={actions.askRemoveRoute}
+                healthOf={healthOf}
+              />
             </section>
 
             <section class="routing-section" aria-labelledby="prices-title">

@@ -3,6 +3,8 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { PROVIDER_TYPE_LABELS } from './provider-types.ts';
+import { DeploymentHealthBadge } from './DeploymentHealthBadge.tsx';
+import type { DeploymentHealthRow } from './deployment-health.graphql.ts';
 import type { ModelAliasRow, PricingRuleRow, ProviderRow } from './routing.graphql.ts';
 
 /** A route of an alias, as the remove action names it. */
@@ -90,6 +92,8 @@ export function ModelAliasesTable(props: {
   canWrite: boolean;
   onAddRoute(alias: ModelAliasRow): void;
   onRemoveRoute(alias: ModelAliasRow, route: RouteRow): void;
+  /** Each route's health as the data planes report it (undefined = unknown). */
+  healthOf(routeId: string): DeploymentHealthRow | undefined;
 }): JSX.Element {
   return (
     <DataTable
@@ -115,7 +119,8 @@ export function ModelAliasesTable(props: {
                       </span>{' '}
                       <span class={route.environment === null ? 'badge' : 'badge badge-environment'} data-testid={`environment-of-route-${route.id}`}>
                         {route.environment ?? 'all environments'}
-                      </span>
+                      </span>{' '}
+                      <DeploymentHealthBadge health={props.healthOf(route.id)} testId={`health-of-route-${route.id}`} />
                     </span>
                     <Show when={props.canWrite}>
                       <button

@@ -7,6 +7,7 @@ import './projects.ts';
 import './keys.ts';
 import './providers.ts';
 import './routing.ts';
+import './deployment-health.ts';
 import './pricing.ts';
 import './spend.ts';
 import './request-log.ts';
