@@ -17,6 +17,7 @@ import { createAnthropicAdapter } from './providers/anthropic/anthropic-adapter.
 import { createProviderRegistry } from './providers/provider-registry.ts';
 import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-completions.ts';
 import { serveEmbeddings } from './routes/embeddings.ts';
+import { serveResponses } from './routes/responses.ts';
 import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
@@ -133,6 +134,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         if (inFlight.size === 0) drained?.();
       });
   });
+  servePost('/v1/responses', serveResponses, 'responses');
   app.get('/v1/models/*', (res, req) => {
     const ex = new Exchange(res, req);
     if (!refuseBadHead(ex, req)) serveModel(ex, snapshots, config.keySecret, req.getUrl());
@@ -163,12 +165,35 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     if (refuseBadHead(ex, req)) return;
     ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/embeddings; use POST.`));
   });
+  app.any('/v1/responses', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
+    ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/responses; use POST.`));
+  });
   app.any('/*', (res, req) => {
     const ex = new Exchange(res, req);
     if (refuseBadHead(ex, req)) return;
     const target = `${req.getMethod().toUpperCase()} ${req.getUrl()}`;
     ex.sendError(new RelayError('unknown_url', `Unknown request URL: ${target.slice(0, 200)}.`));
   });
+
+  /** A metered POST route: its exchange counted in flight (for a graceful close) until `serve` settles. */
+  function servePost(path: string, serve: (ex: Exchange, deps: ChatCompletionsDeps) => Promise<void>, name: string): void {
+    app.post(path, (res, req) => {
+      const ex = new Exchange(res, req);
+      if (refuseBadHead(ex, req)) return;
+      inFlight.add(ex);
+      serve(ex, deps!)
+        .catch((err: unknown) => {
+          logger.error({ err, requestId: ex.requestId }, `${name} handler failed`);
+          ex.sendError(err);
+        })
+        .finally(() => {
+          inFlight.delete(ex);
+          if (inFlight.size === 0) drained?.();
+        });
+    });
+  }
 
   /** Answers a request whose head breaks the edge limits (request-head.ts); true when it did. */
   function refuseBadHead(ex: Exchange, req: uWS.HttpRequest): boolean {
