@@ -2,14 +2,16 @@ import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
+import { sealSnapshotCredential, snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { mockReplyWords } from '../src/mock/mock-directives.ts';
-import { PRICES, anthropicMockProvider, singleRoute, startHarness, type Harness } from './dataplane-harness.ts';
+import { INTERNAL_TOKEN, PRICES, anthropicMockProvider, singleRoute, startHarness, type Harness } from './dataplane-harness.ts';
 
 /**
  * Issue 9: `POST /v1/responses` (OpenAI's Responses API) onto any upstream. The official OpenAI
  * SDK (`client.responses.create` / `.stream`) talks to a real data plane over loopback; the
- * answer comes from the mock provider on the OpenAI wire (`relay-mini`) and on the Anthropic
- * wire (`claude`), so the same Responses request works whichever provider an alias routes to.
+ * answer comes from the mock provider on the OpenAI wire (`relay-mini`), the Anthropic wire
+ * (`claude`) and the Gemini wire (`gem`), so the same Responses request works whichever
+ * provider an alias routes to.
  */
 let h: Harness;
 let client: OpenAI;
@@ -17,7 +19,16 @@ beforeAll(async () => {
   h = await startHarness();
   h.applySnapshot((content) => {
     content.providers.push(anthropicMockProvider(h, 'prov-anthropic'));
-    content.routes.push(singleRoute('claude', 'prov-anthropic', 'claude-mock-1'));
+    content.providers.push({
+      id: 'prov-gemini',
+      orgId: 'org-1',
+      name: 'Gemini (mock wire)',
+      type: 'gemini',
+      baseUrl: h.upstream.baseUrl.replace(/\/v1$/, '/v1beta'),
+      credential: sealSnapshotCredential('test-gemini-key', snapshotCredentialKey(INTERNAL_TOKEN), 'prov-gemini'),
+      environments: [],
+    });
+    content.routes.push(singleRoute('claude', 'prov-anthropic', 'claude-mock-1'), singleRoute('gem', 'prov-gemini', 'gemini-2.5-flash'));
   });
   client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
 }, 60_000);
@@ -28,6 +39,7 @@ afterAll(async () => {
 const WIRES = [
   { wire: 'OpenAI', model: 'relay-mini', upstreamModel: 'mock-1', providerType: 'mock' },
   { wire: 'Anthropic', model: 'claude', upstreamModel: 'claude-mock-1', providerType: 'anthropic' },
+  { wire: 'Gemini', model: 'gem', upstreamModel: 'gemini-2.5-flash', providerType: 'gemini' },
 ] as const;
 const TOOLS: OpenAI.Responses.FunctionTool[] = [
   { type: 'function', name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { query: { type: 'string' } } }, strict: false },
@@ -115,7 +127,7 @@ describe.each(WIRES)('the Responses API onto the $wire wire', ({ model, upstream
     expect(first.status).toBe('completed');
     const call = first.output[0]!;
     expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed', call_id: expect.any(String), id: expect.stringMatching(/^fc_/) });
-    expect(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments)).toEqual({ query: expect.any(String) });
+    expect(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments)).toMatchObject({ query: expect.any(String) });
     const followUp = await client.responses.create({
       model,
       tools: TOOLS,
@@ -140,7 +152,7 @@ describe.each(WIRES)('the Responses API onto the $wire wire', ({ model, upstream
     const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta);
     const done = events.find((e) => e.type === 'response.function_call_arguments.done')!;
     expect(done).toMatchObject({ name: 'get_time', arguments: deltas.join('') });
-    expect(JSON.parse(deltas.join(''))).toEqual({ query: expect.any(String) });
+    expect(JSON.parse(deltas.join(''))).toMatchObject({ query: expect.any(String) });
     expect(final.output).toHaveLength(1);
     expect(final.output[0]).toMatchObject({ type: 'function_call', id: expect.stringMatching(/^fc_/), status: 'completed', call_id: (added as { item: { call_id: string } }).item.call_id, name: 'get_time', arguments: deltas.join('') });
     expect(await h.eventFor(requestIdOf(final.id))).toMatchObject({ finish_reason: 'tool_calls', stream_end: 'done' });
@@ -185,6 +197,12 @@ describe('Anthropic-only checks (its mock echoes what it received)', () => {
         { role: 'user', content: [{ type: 'text', text: 'mock:echo' }, { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }] },
       ],
     });
+  });
+
+  it('names the Responses param when the upstream adapter refuses part of the request (an image type Anthropic does not take)', async () => {
+    const response = await post({ model: 'claude', input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_image', image_url: 'data:image/bmp;base64,Qk0=' }] }] });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_value', param: 'input[0].content[1].image_url' });
   });
 
   it('answers JSON mode (text.format json_schema and json_object) with text that parses', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateResponsesRequest } from '@proxystacks/shared/openai/validate-responses-request';
-import { toChatRequest } from './to-chat-request.ts';
+import { toResponsesParam } from './responses-param.ts';
+import { toChatRequest, type MessageSource } from './to-chat-request.ts';
 
 const translate = (body: Record<string, unknown>) => toChatRequest(validateResponsesRequest({ model: 'm', ...body }));
 
@@ -118,5 +119,37 @@ describe('validateResponsesRequest (issue 9)', () => {
 
   it('accepts what SDKs send as defaults: null previous_response_id, background false, store true', () => {
     expect(refusal({ previous_response_id: null, background: false, store: true, prompt: null })).toBeNull();
+  });
+});
+
+describe('toResponsesParam (issue 9: adapter refusals in the client’s terms)', () => {
+  const sources: MessageSource[] = [];
+  toChatRequest(
+    validateResponsesRequest({
+      model: 'm',
+      instructions: 'Be brief.',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_image', image_url: 'data:image/bmp;base64,Qk0=' }] },
+        { type: 'reasoning', id: 'rs_1' },
+        { type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' },
+        { type: 'function_call', call_id: 'c2', name: 'b', arguments: '[' },
+        { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+      ],
+    }),
+    sources,
+  );
+
+  it.each([
+    ['messages[0]', 'instructions'],
+    ['messages[1].content[1].image_url.url', 'input[0].content[1].image_url'],
+    ['messages[2].tool_calls[1].function.arguments', 'input[3].arguments'],
+    ['messages[3].tool_call_id', 'input[4].call_id'],
+    ['response_format.json_schema.schema', 'text.format.schema'],
+    ['response_format.type', 'text.format.type'],
+    ['tools[2].function.name', 'tools[2].name'],
+    ['max_completion_tokens', 'max_output_tokens'],
+    ['temperature', 'temperature'],
+  ])('%s → %s', (chatParam, responsesParam) => {
+    expect(toResponsesParam(chatParam, sources)).toBe(responsesParam);
   });
 });

@@ -1,6 +1,12 @@
 import type { ChatCompletionRequest, ChatContentPart, ChatMessage, ChatTool } from '@proxystacks/shared/openai/wire';
 import type { ResponseInputContent, ResponseInputItem, ResponsesRequest, ResponseTextFormat } from '@proxystacks/shared/openai/responses-wire';
 
+/** Where one chat message came from in the Responses request (`input[3]`, `instructions`), and each of its tool calls. */
+export interface MessageSource {
+  param: string;
+  toolCalls: string[];
+}
+
 /**
  * A validated Responses request as the chat completion every upstream adapter takes: the
  * Responses API is a chat at heart, so it gets the chat route's routing, fallback, admission
@@ -16,12 +22,22 @@ import type { ResponseInputContent, ResponseInputItem, ResponsesRequest, Respons
  *   `reasoning.effort` → `reasoning_effort`, `text.verbosity` → `verbosity`.
  * - `store`, `metadata`, `include`, `truncation` and `stream_options` stay here: Relay keeps no
  *   responses, echoes `metadata`, and never truncates.
+ *
+ * `sources` receives, per chat message, the Responses param it came from, so an upstream
+ * adapter's refusal of `messages[2]…` can name `input[3]…` (responses-param.ts).
  */
-export function toChatRequest(request: ResponsesRequest): ChatCompletionRequest {
+export function toChatRequest(request: ResponsesRequest, sources: MessageSource[] = []): ChatCompletionRequest {
   const messages: ChatMessage[] = [];
-  if (typeof request.instructions === 'string') messages.push({ role: 'system', content: request.instructions });
-  if (typeof request.input === 'string') messages.push({ role: 'user', content: request.input });
-  else for (const item of request.input) appendItem(messages, item);
+  if (typeof request.instructions === 'string') {
+    messages.push({ role: 'system', content: request.instructions });
+    sources.push({ param: 'instructions', toolCalls: [] });
+  }
+  if (typeof request.input === 'string') {
+    messages.push({ role: 'user', content: request.input });
+    sources.push({ param: 'input', toolCalls: [] });
+  } else {
+    request.input.forEach((item, i) => appendItem(messages, sources, item, `input[${i}]`));
+  }
 
   const chat: ChatCompletionRequest = { model: request.model, messages };
   if (request.stream === true) chat.stream = true;
@@ -44,35 +60,36 @@ export function toChatRequest(request: ResponsesRequest): ChatCompletionRequest 
   return chat;
 }
 
-function appendItem(messages: ChatMessage[], item: ResponseInputItem): void {
-  switch (item.type) {
-    case 'function_call': {
-      const call = { id: item.call_id, type: 'function' as const, function: { name: item.name, arguments: item.arguments } };
-      const last = messages.at(-1);
-      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
-      else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+function appendItem(messages: ChatMessage[], sources: MessageSource[], item: ResponseInputItem, param: string): void {
+  if (item.type === 'reasoning') return;
+  if (item.type === 'function_call') {
+    const call = { id: item.call_id, type: 'function' as const, function: { name: item.name, arguments: item.arguments } };
+    const last = messages.at(-1);
+    if (last?.role === 'assistant') {
+      (last.tool_calls ??= []).push(call);
+      sources.at(-1)!.toolCalls.push(param);
       return;
     }
+    messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+    sources.push({ param, toolCalls: [param] });
+    return;
+  }
+  sources.push({ param, toolCalls: [] });
+  messages.push(toChatMessage(item));
+}
+
+function toChatMessage(item: Exclude<ResponseInputItem, { type: 'function_call' | 'reasoning' }>): ChatMessage {
+  switch (item.type) {
     case 'function_call_output':
-      messages.push({
+      return {
         role: 'tool',
         tool_call_id: item.call_id,
         content: typeof item.output === 'string' ? item.output : item.output.map((part) => ({ type: 'text', text: part.text })),
-      });
-      return;
-    case 'reasoning':
-      return;
-    default: {
-      if (typeof item.content === 'string') {
-        messages.push({ role: item.role, content: item.content });
-        return;
-      }
-      if (item.role === 'assistant') {
-        messages.push(assistantMessage(item.content));
-        return;
-      }
-      messages.push({ role: item.role, content: item.content.map(toChatPart) });
-    }
+      };
+    default:
+      if (typeof item.content === 'string') return { role: item.role, content: item.content };
+      if (item.role === 'assistant') return assistantMessage(item.content);
+      return { role: item.role, content: item.content.map(toChatPart) };
   }
 }
 

@@ -6,7 +6,8 @@ import { forwardChatCompletion, type ChatCompletionsDeps } from '../chat/forward
 import { renderResponseJson } from '../responses/render-response-json.ts';
 import { responseContext } from '../responses/response-object.ts';
 import { ResponseStreamRenderer } from '../responses/response-stream-renderer.ts';
-import { toChatRequest } from '../responses/to-chat-request.ts';
+import { withResponsesParam } from '../responses/responses-param.ts';
+import { toChatRequest, type MessageSource } from '../responses/to-chat-request.ts';
 import { serveMeteredRequest } from './metered-request.ts';
 
 /**
@@ -29,6 +30,13 @@ export async function serveResponses(ex: Exchange, deps: ChatCompletionsDeps): P
       renderJson: (completion) => renderResponseJson(completion, context),
       streamRenderer: () => new ResponseStreamRenderer(context),
     };
-    await forwardChatCompletion(ex, deps, metered, toChatRequest(request), surface);
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest(request, sources);
+    try {
+      await forwardChatCompletion(ex, deps, metered, chat, surface);
+    } catch (err) {
+      // An adapter's refusal names the chat request's field: say it in the client's terms.
+      throw withResponsesParam(err, sources);
+    }
   });
 }
