@@ -19,6 +19,7 @@ import { serveChatCompletion, type ChatCompletionsDeps } from './routes/chat-com
 import { serveEmbeddings } from './routes/embeddings.ts';
 import { serveCountTokens, serveMessages } from './routes/messages.ts';
 import { ANTHROPIC_ERROR_WIRE } from './inbound/anthropic-messages/anthropic-error-wire.ts';
+import { serveResponses } from './routes/responses.ts';
 import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
@@ -119,34 +120,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     observer: metrics.quota,
   });
 
-  app.post('/v1/chat/completions', (res, req) => {
-    const ex = new Exchange(res, req);
-    if (refuseBadHead(ex, req)) return;
-    inFlight.add(ex);
-    serveChatCompletion(ex, deps!)
-      .catch((err: unknown) => {
-        logger.error({ err, requestId: ex.requestId }, 'chat completion handler failed');
-        ex.sendError(err);
-      })
-      .finally(() => {
-        inFlight.delete(ex);
-        if (inFlight.size === 0) drained?.();
-      });
-  });
-  app.post('/v1/embeddings', (res, req) => {
-    const ex = new Exchange(res, req);
-    if (refuseBadHead(ex, req)) return;
-    inFlight.add(ex);
-    serveEmbeddings(ex, deps!)
-      .catch((err: unknown) => {
-        logger.error({ err, requestId: ex.requestId }, 'embeddings handler failed');
-        ex.sendError(err);
-      })
-      .finally(() => {
-        inFlight.delete(ex);
-        if (inFlight.size === 0) drained?.();
-      });
-  });
+  app.post('/v1/chat/completions', (res, req) => serveTracked(new Exchange(res, req), req, serveChatCompletion, 'chat completion'));
+  app.post('/v1/embeddings', (res, req) => serveTracked(new Exchange(res, req), req, serveEmbeddings, 'embeddings'));
   // Anthropic-compatible: Anthropic's SDKs send the key as `x-api-key` and read Anthropic-shaped errors.
   const anthropicExchange: ExchangeOptions = { errorWire: ANTHROPIC_ERROR_WIRE, apiKeyHeader: 'x-api-key' };
   app.post('/v1/messages', (res, req) => serveTracked(new Exchange(res, req, anthropicExchange), req, serveMessages, 'messages'));
@@ -156,6 +131,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     if (refuseBadHead(ex, req)) return;
     ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/messages; use POST.`));
   });
+  app.post('/v1/responses', (res, req) => serveTracked(new Exchange(res, req), req, serveResponses, 'responses'));
   app.get('/v1/models/*', (res, req) => {
     const ex = new Exchange(res, req);
     if (!refuseBadHead(ex, req)) serveModel(ex, snapshots, config.keySecret, req.getUrl());
@@ -185,6 +161,11 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     const ex = new Exchange(res, req);
     if (refuseBadHead(ex, req)) return;
     ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/embeddings; use POST.`));
+  });
+  app.any('/v1/responses', (res, req) => {
+    const ex = new Exchange(res, req);
+    if (refuseBadHead(ex, req)) return;
+    ex.sendError(new RelayError('method_not_allowed', `Method ${req.getMethod().toUpperCase()} is not allowed on /v1/responses; use POST.`));
   });
   app.any('/*', (res, req) => {
     const ex = new Exchange(res, req);

@@ -4,7 +4,7 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import { createSnapshot, type ConfigSnapshot, type ConfigSnapshotInput, type SnapshotKey } from '@proxystacks/shared/snapshot/config-snapshot';
-import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
+import { sealSnapshotCredential, snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane, type Dataplane } from '../src/app.ts';
 import { loadDataplaneConfig } from '../src/config.ts';
 import type { EventSink } from '../src/events/event-sink.ts';
@@ -43,6 +43,20 @@ export interface Harness {
  */
 export function testKey(id: string, secret: string, fields: Partial<SnapshotKey> = {}): SnapshotKey {
   return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, ...fields };
+}
+
+/**
+ * An `anthropic` provider on the harness's own mock upstream (which speaks Anthropic's wire at
+ * `/v1/messages`), with a sealed key (`withKey`) or none, for tests that add it with applySnapshot.
+ */
+export function anthropicMockProvider(h: Pick<Harness, 'upstream'>, id: string, withKey = true): ConfigSnapshotInput['providers'][number] {
+  const credential = withKey ? sealSnapshotCredential('sk-ant-mock-key', snapshotCredentialKey(INTERNAL_TOKEN), id) : null;
+  return { id, orgId: 'org-1', name: `Anthropic (mock) ${id}`, type: 'anthropic', baseUrl: h.upstream.baseUrl, credential, environments: [] };
+}
+
+/** A route of org-1 from `alias` to one deployment of `providerId`, priced by rule-1. */
+export function singleRoute(alias: string, providerId: string, upstreamModel: string): ConfigSnapshotInput['routes'][number] {
+  return { orgId: 'org-1', alias, deployments: [{ id: `dep-${alias}`, providerId, upstreamModel, priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] };
 }
 
 /** Options of {@link startHarness} beyond the environment. */

@@ -2,10 +2,9 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
-import { sealSnapshotCredential, snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { mockReplyWords } from '../src/mock/mock-directives.ts';
 import { MOCK_ANTHROPIC_RETRY_AFTER_SECONDS } from '../src/mock/anthropic-wire.ts';
-import { INTERNAL_TOKEN, PRICES, postAndHangUpAfterFirstChunk, startHarness, type Harness } from './dataplane-harness.ts';
+import { PRICES, anthropicMockProvider, singleRoute, postAndHangUpAfterFirstChunk, startHarness, type Harness } from './dataplane-harness.ts';
 
 /**
  * Issue 9: an `anthropic` provider works end to end. The official OpenAI SDK talks to the data
@@ -18,15 +17,8 @@ let client: OpenAI;
 beforeAll(async () => {
   h = await startHarness();
   h.applySnapshot((content) => {
-    const credential = sealSnapshotCredential('sk-ant-mock-key', snapshotCredentialKey(INTERNAL_TOKEN), 'prov-anthropic');
-    content.providers.push(
-      { id: 'prov-anthropic', orgId: 'org-1', name: 'Anthropic (mock)', type: 'anthropic', baseUrl: h.upstream.baseUrl, credential, environments: [] },
-      { id: 'prov-anthropic-nokey', orgId: 'org-1', name: 'Anthropic without key', type: 'anthropic', baseUrl: h.upstream.baseUrl, credential: null, environments: [] },
-    );
-    content.routes.push(
-      { orgId: 'org-1', alias: 'claude', deployments: [{ id: 'dep-claude', providerId: 'prov-anthropic', upstreamModel: 'claude-mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
-      { orgId: 'org-1', alias: 'claude-nokey', deployments: [{ id: 'dep-claude-nokey', providerId: 'prov-anthropic-nokey', upstreamModel: 'claude-mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
-    );
+    content.providers.push(anthropicMockProvider(h, 'prov-anthropic'), anthropicMockProvider(h, 'prov-anthropic-nokey', false));
+    content.routes.push(singleRoute('claude', 'prov-anthropic', 'claude-mock-1'), singleRoute('claude-nokey', 'prov-anthropic-nokey', 'claude-mock-1'));
   });
   client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
 });

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   unknown_url: { status: 404, type: 'invalid_request_error', retryable: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retryable: false },
   model_not_found: { status: 404, type: 'invalid_request_error', retryable: false },
+  /** A request field the endpoint does not know (OpenAI's own code; /v1/responses translates every field, so none passes unseen). */
+  unknown_parameter: { status: 400, type: 'invalid_request_error', retryable: false },
   /** The alias exists but none of its deployments can serve this kind of request (e.g. embeddings on an Anthropic model). */
   model_not_supported: { status: 400, type: 'invalid_request_error', retryable: false },
   /** Internal ingest: a batch id seen before with different content (never silently dropped). */

@@ -1,5 +1,6 @@
 import { RelayError } from '../errors/relay-error.ts';
 import type { EmbeddingRequest } from './embeddings-wire.ts';
+import { invalidType, invalidValue, missingParameter } from './param-errors.ts';
 
 /** OpenAI's own limit on inputs per request (`array_above_max_length` past it). */
 export const EMBEDDING_MAX_INPUTS = 2_048;
@@ -17,7 +18,7 @@ export function validateEmbeddingRequest(body: unknown): EmbeddingRequest {
   }
   const request = body as Record<string, unknown>;
   const model = request.model;
-  if (model === undefined || model === null) throw missing('model');
+  if (model === undefined || model === null) throw missingParameter('model');
   if (typeof model !== 'string') throw invalidType('model', 'a string');
   if (model.length === 0 || model.length > 256) throw invalidValue('model', 'expected a model name of 1 to 256 characters');
   checkInput(request.input);
@@ -37,7 +38,7 @@ export function validateEmbeddingRequest(body: unknown): EmbeddingRequest {
 
 /** A string, an array of strings, an array of token ids, or an array of arrays of token ids; nothing empty. */
 function checkInput(input: unknown): void {
-  if (input === undefined || input === null) throw missing('input');
+  if (input === undefined || input === null) throw missingParameter('input');
   if (typeof input === 'string') {
     if (input.length === 0) throw invalidValue('input', 'expected a non-empty string');
     return;
@@ -69,16 +70,4 @@ function checkTokens(tokens: readonly unknown[], param: string): void {
     const token = tokens[i];
     if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 0) throw invalidType(`${param}[${i}]`, 'a non-negative integer token id');
   }
-}
-
-function missing(param: string): RelayError {
-  return new RelayError('missing_required_parameter', `Missing required parameter: '${param}'.`, { param });
-}
-
-function invalidType(param: string, expected: string): RelayError {
-  return new RelayError('invalid_type', `Invalid type for '${param}': expected ${expected}.`, { param });
-}
-
-function invalidValue(param: string, reason: string): RelayError {
-  return new RelayError('invalid_value', `Invalid value for '${param}': ${reason}.`, { param });
 }
