@@ -19,6 +19,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different worker counts run as separate groups, one after another.
+          sequence: { groupOrder: 0 },
           include: ['packages/*/src/**/*.test.ts'],
           environment: 'node',
         },
@@ -26,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['packages/*/test/**/*.test.ts'],
           environment: 'node',
           pool: 'forks',
@@ -38,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['packages/*/e2e/**/*.e2e.test.ts'],
           environment: 'node',
           pool: 'forks',
