@@ -63,7 +63,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps): JSX.Element {
       scales: { x: { time: true, range: () => [props.rangeMs.fromMs / 1000, props.rangeMs.toMs / 1000] } },
       axes: [
         { stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid } },
-        { stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, size: 64, values: (_u, ticks) => ticks.map((t) => props.formatY(t)) },
+        { stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, size: 84, values: (_u, ticks) => ticks.map((t) => props.formatY(t)) },
       ],
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },

@@ -33,7 +33,8 @@ export function LivePage(): JSX.Element {
   const variables = createMemo(() => ({ ...filter(), ...scope.filter() }));
   createEffect(on(variables, () => setFeed(emptyFeed<RequestRow>()), { defer: true }));
   const [tail] = createSubscription({ query: RequestTailSubscription, variables, pause: () => !scope.ready() }, (_previous, data) => {
-    setFeed((current) => receive(current, data.requestTail, paused(), CAPACITY));
+    const entry = data.requestTail;
+    if (entry !== null) setFeed((current) => receive(current, entry, paused(), CAPACITY));
     return data;
   });
   const [choices] = createQuery({

@@ -15,8 +15,9 @@ export interface RequestTailVariables {
 /**
  * Requests as the control plane ingests them, scoped like `requests` (server side: a viewer never
  * receives another team's request). Served over SSE; the client sends subscriptions through fetch.
+ * An item is null, with a `tail_overflow` error beside it, when the page fell behind and missed some.
  */
-export const RequestTailSubscription = gql<{ requestTail: RequestRow }, RequestTailVariables>`
+export const RequestTailSubscription = gql<{ requestTail: RequestRow | null }, RequestTailVariables>`
   subscription RequestTail($keyId: ID, $model: String, $errorCode: String, $status: RequestStatusFilter, $teamId: ID, $projectId: ID, $environment: String) {
     requestTail(keyId: $keyId, model: $model, errorCode: $errorCode, status: $status, teamId: $teamId, projectId: $projectId, environment: $environment) {
       ...RequestRowFields
