@@ -47,9 +47,11 @@ describe.skipIf(!HAS_CHROMIUM)('live requests page (issue 10)', () => {
     await page.getByTestId(`request-row-${ok}`).waitFor({ timeout: APPEAR_WITHIN_MS });
     console.info(`live: a request appeared ${Date.now() - sentAt} ms after it was sent`);
 
+    const failedAt = Date.now();
     const failed = await chat(relay, 'no-such-model');
     const failedRow = page.getByTestId(`request-row-${failed}`);
     await failedRow.waitFor({ timeout: APPEAR_WITHIN_MS });
+    console.info(`live: the next request appeared ${Date.now() - failedAt} ms after it was sent`);
     expect(await failedRow.getAttribute('class')).toContain('row-error');
     expect(await rows.count()).toBe(2);
 
