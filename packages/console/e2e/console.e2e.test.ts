@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { displayPrefix, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
-import { formatMicros } from '../src/lib/format-micros.ts';
+import { formatMicrosCents } from '../src/lib/format-micros.ts';
 import { buildConsole, pollUntil, chromiumArgs } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -203,7 +203,7 @@ async function expectSpendRow(page: Page, key: { id: string; name: string }, usa
     { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0 },
     DEMO_PRICES,
   );
-  expect(await cell('cost')).toBe(formatMicros(String(costMicros)));
+  expect(await cell('cost')).toBe(formatMicrosCents(String(costMicros)));
   expect(await page.getByTestId('spend-by-model').getByTestId('spend-model-row-relay-mini').count()).toBe(1);
   await page.screenshot({ path: join(SCREENSHOT_DIR, '05-spend.png'), fullPage: true });
 }

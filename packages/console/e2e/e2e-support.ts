@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
+
+/** Where Debian's `chromium` package puts the browser (ARCHITECTURE.md). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** False on a machine without Chromium: the browser tests skip (with a warning) rather than fail. */
+export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 
 /** Chromium flags for a quiet, sandbox-free headless run in CI containers (ARCHITECTURE.md). */
 export function chromiumArgs(): string[] {
@@ -105,6 +111,16 @@ export interface ConsoleRig {
   close(): Promise<void>;
 }
 
+/** A relay started in this process, a Chromium on it signed in as the owner, and how to stop both. */
+export interface ConsoleSession {
+  relay: RunningRelay;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors of the page, to assert empty. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
 /**
  * Builds the console, starts a whole relay (PGlite, chDB, demo seed, ports 0) in a temporary
  * directory named after `label`, and launches Chromium at `chromiumPath`: one per test file.
@@ -123,6 +139,43 @@ export async function startConsoleRig(packageDir: string, label: string, chromiu
       await browser.close();
       await relay.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Builds the console, starts a whole relay (PGlite + chDB, demo seed) on port 0 with `env`, opens
+ * Chromium at `viewport` and signs in with the admin token: the set-up of a console e2e file.
+ */
+export async function startConsoleSession(packageDir: string, options: { name: string; env?: Record<string, string>; viewport?: { width: number; height: number } }): Promise<ConsoleSession> {
+  await buildConsole(packageDir);
+  const dataDir = await mkdtemp(join(tmpdir(), `relay-${options.name}-`));
+  const userDataDir = await mkdtemp(join(tmpdir(), `relay-${options.name}-chromium-`));
+  // Imported here, not at the top, so a skipped run never loads chDB.
+  const { startRelay } = await import('@proxystacks/controlplane/runtime/start-relay');
+  const relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn', env: options.env });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    args: chromiumArgs(),
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${relay.controlplaneUrl}/sign-in`);
+  await page.getByTestId('token-input').fill(relay.adminToken);
+  await page.getByTestId('sign-in-button').click();
+  await page.getByTestId('viewer-name').filter({ hasText: /\S/ }).waitFor();
+  return {
+    relay,
+    context,
+    page,
+    pageErrors,
+    close: async () => {
+      await context.close();
+      await relay.close();
+      for (const dir of [dataDir, userDataDir]) await rm(dir, { recursive: true, force: true });
     },
   };
 }

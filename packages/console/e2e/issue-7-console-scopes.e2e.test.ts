@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { formatMicros } from '../src/lib/format-micros.ts';
+import { formatMicrosCents } from '../src/lib/format-micros.ts';
 import { formatCount } from '../src/lib/format-number.ts';
 import { buildConsole, chatStatus, chromiumArgs, ownerGraphql as graphql, pollUntil } from './e2e-support.ts';
 
@@ -335,7 +335,7 @@ async function expectSpendTable(page: Page, testId: string, group: string, answe
 }
 
 function figures(row: SpendRowFigures): { requests: string; cost: string } {
-  return { requests: formatCount(row.requests), cost: formatMicros(row.costMicros) };
+  return { requests: formatCount(row.requests), cost: formatMicrosCents(row.costMicros) };
 }
 
 async function shownFigures(table: Locator): Promise<{ rows: Record<string, { requests: string; cost: string }>; totals: { requests: string; cost: string } }> {
@@ -351,7 +351,7 @@ async function shownFigures(table: Locator): Promise<{ rows: Record<string, { re
   const foot = table.locator('tfoot');
   const totals =
     (await foot.count()) === 0
-      ? { requests: formatCount(0), cost: formatMicros('0') }
+      ? { requests: formatCount(0), cost: formatMicrosCents('0') }
       : { requests: (await foot.locator('[data-column="requests"]').textContent()) ?? '', cost: (await foot.locator('[data-column="cost"]').textContent()) ?? '' };
   return { rows: Object.fromEntries(rows) as Record<string, { requests: string; cost: string }>, totals };
 }

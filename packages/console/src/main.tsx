@@ -3,6 +3,8 @@ import { App } from './app.tsx';
 import { createSession } from './auth/session.ts';
 import { createSessionApi } from './auth/session-api.ts';
 import { createTokenStore } from './auth/token-store.ts';
+// Imported for its effect too: it paints the remembered (or the system's) theme before the first render.
+import './components/theme-store.ts';
 import './styles.css';
 
 /** `window.sessionStorage` itself throws when storage is blocked for the origin. */

@@ -1,7 +1,6 @@
 import type { RouteDefinition } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { RequireSession } from './auth/RequireSession.tsx';
-import { HomeRedirect } from './pages/HomeRedirect.tsx';
 
 /**
  * The route table. Pages load lazily, so the sign-in page does not ship the spend tables;
@@ -20,7 +19,10 @@ export const routes: RouteDefinition[] = [
     path: '/',
     component: RequireSession,
     children: [
-      { path: '/', component: HomeRedirect },
+      {
+        path: '/',
+        component: lazy(() => import('./pages/overview/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage }))),
+      },
       {
         path: '/keys',
         component: lazy(() => import('./pages/keys/KeysPage.tsx').then((m) => ({ default: m.KeysPage }))),
@@ -36,6 +38,10 @@ export const routes: RouteDefinition[] = [
       {
         path: '/billing',
         component: lazy(() => import('./pages/billing/BillingPage.tsx').then((m) => ({ default: m.BillingPage }))),
+      },
+      {
+        path: '/live',
+        component: lazy(() => import('./pages/live/LivePage.tsx').then((m) => ({ default: m.LivePage }))),
       },
       {
         path: '/routing',

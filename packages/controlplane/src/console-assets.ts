@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { createCompressedFileCache, negotiateEncoding } from './console-compression.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -10,7 +11,6 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.json': 'application/json',
-  '.map': 'application/json',
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
@@ -18,7 +18,10 @@ const TYPES: Record<string, string> = {
 /**
  * Serves the built console (packages/console/dist) as a single-page app: files by path,
  * `index.html` for every other GET so client-side routes survive a reload. Hashed assets are
- * cached for a year, index.html never (so a new build is picked up at once).
+ * cached for a year as immutable, index.html is revalidated every time (so a new build is picked
+ * up at once). Text is sent brotli- or gzip-compressed as the browser accepts, each file compressed
+ * once and kept. Source maps are never served: production builds make none, and a stray one
+ * would publish the source.
  */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse, path: string, consoleDir: string): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -33,6 +36,10 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, pa
     return;
   }
   const relative = normalize(decoded).replace(/^(\.\.(\/|\\|$))+/, '');
+  if (extname(relative) === '.map') {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    return;
+  }
   const file = join(consoleDir, relative);
   if (!file.startsWith(consoleDir + sep) && file !== consoleDir) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -64,15 +71,26 @@ function decodePath(path: string): string | null {
   }
 }
 
+const files = createCompressedFileCache();
+
 async function send(res: ServerResponse, req: IncomingMessage, file: string, immutable: boolean): Promise<void> {
-  const body = await readFile(file);
-  res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': body.length,
+  const extension = extname(file);
+  const { body, encoding, etag } = await files.read(file, extension, negotiateEncoding(req.headers['accept-encoding']));
+  const headers: Record<string, string | number> = {
+    'content-type': TYPES[extension] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    etag,
+    // Caches must key the body by the coding the browser asked for.
+    vary: 'Accept-Encoding',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
-  });
+  };
+  if (encoding !== 'identity') headers['content-encoding'] = encoding;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers).end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': body.length });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,6 +1,6 @@
-import { A, type RouteSectionProps } from '@solidjs/router';
+import { A, useLocation, type RouteSectionProps } from '@solidjs/router';
 import { createMutation } from '@urql/solid';
-import { For, Show, Suspense, createSignal, type JSX } from 'solid-js';
+import { For, Show, Suspense, createEffect, createSignal, type JSX } from 'solid-js';
 import { can, canSomewhere, isTeamScoped, roleLabel } from '../auth/permissions.ts';
 import { useSession } from '../auth/session-context.ts';
 import { useViewer } from '../auth/use-viewer.ts';
@@ -8,15 +8,19 @@ import { SignOutEverywhereMutation } from '../graphql/sign-out.graphql.ts';
 import type { Viewer } from '../graphql/viewer.graphql.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { Loading } from './Loading.tsx';
+import { ThemeToggle } from './ThemeToggle.tsx';
+import { pageTitle } from './page-title.ts';
 
 /** Navigation entries in display order, each shown only when the viewer may open the page. */
 const NAV_ITEMS: readonly { href: string; label: string; visible(viewer: Viewer | undefined): boolean }[] = [
+  { href: '/', label: 'Overview', visible: (v) => canSomewhere(v, 'requests:read') },
   { href: '/keys', label: 'Keys', visible: (v) => canSomewhere(v, 'config:read') },
   { href: '/teams', label: 'Teams', visible: (v) => canSomewhere(v, 'config:read') },
   { href: '/spend', label: 'Spend', visible: (v) => canSomewhere(v, 'spend:read') },
   { href: '/requests', label: 'Requests', visible: (v) => canSomewhere(v, 'requests:read') },
   // Balances and the ledger are spend: readers see them; the write controls need billing:manage.
   { href: '/billing', label: 'Billing', visible: (v) => canSomewhere(v, 'spend:read') },
+  { href: '/live', label: 'Live', visible: (v) => canSomewhere(v, 'requests:read') },
   // Providers, aliases and prices are organization objects: a team-only grant cannot read them.
   { href: '/routing', label: 'Routing', visible: (v) => can(v, 'config:read', null) },
   { href: '/users', label: 'Users', visible: (v) => can(v, 'members:manage', null) },
@@ -27,6 +31,10 @@ const NAV_ITEMS: readonly { href: string; label: string; visible(viewer: Viewer 
 /** The router's root: header with navigation, who is signed in and as what, then the page. */
 export function AppShell(props: RouteSectionProps): JSX.Element {
   const session = useSession();
+  const location = useLocation();
+  createEffect(() => {
+    document.title = pageTitle(location.pathname);
+  });
   return (
     <>
       <a class="skip-link" href="#main">
@@ -34,6 +42,7 @@ export function AppShell(props: RouteSectionProps): JSX.Element {
       </a>
       <header class="app-header">
         <span class="brand">ProxyStacks Relay</span>
+        <ThemeToggle />
         <Show when={session.signedIn()}>
           <SignedInHeader
             onSignOut={() => session.signOut('signed-out')}
@@ -64,7 +73,7 @@ function SignedInHeader(props: { onSignOut(): void; onSignedOutEverywhere(): voi
       <nav class="app-nav" aria-label="Main">
         <For each={NAV_ITEMS.filter((item) => item.visible(viewer()))}>
           {(item) => (
-            <A href={item.href} activeClass="active" data-testid={`nav-${item.href.slice(1)}`}>
+            <A href={item.href} end={item.href === '/'} activeClass="active" data-testid={`nav-${item.href.slice(1) || 'overview'}`}>
               {item.label}
             </A>
           )}

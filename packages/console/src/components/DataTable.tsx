@@ -20,6 +20,8 @@ export interface DataTableProps<T> {
   /** Shown in place of rows when there are none. */
   emptyText: string;
   rowTestId?: (row: T) => string;
+  /** A class per row, e.g. to highlight failures. */
+  rowClass?: (row: T) => string | undefined;
   testId?: string;
 }
 
@@ -53,7 +55,7 @@ export function DataTable<T>(props: DataTableProps<T>): JSX.Element {
             }
           >
             {(row) => (
-              <tr data-testid={props.rowTestId?.(row)}>
+              <tr data-testid={props.rowTestId?.(row)} class={props.rowClass?.(row)}>
                 <For each={props.columns}>
                   {(column) => (
                     <td class={alignClass(column)} data-column={column.id}>

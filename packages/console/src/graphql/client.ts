@@ -31,7 +31,8 @@ export function createRelayClient(options: RelayClientOptions): Client {
     url: options.url,
     // POST only: a GET would put the query (and any mutation-looking text) into access logs.
     preferGetMethod: false,
-    // Subscriptions go over the same fetch (Yoga answers them as SSE), with the same credentials.
+    // Subscriptions (the Live page's requestTail) go through fetch as Server-Sent Events, with the
+    // same headers as every other operation; no WebSocket server is needed.
     fetchSubscriptions: true,
     fetch: options.fetch,
     fetchOptions: { credentials: 'same-origin', headers },

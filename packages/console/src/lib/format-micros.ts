@@ -40,3 +40,23 @@ function groupThousands(digits: string): string {
   }
   return groups.join(',');
 }
+
+const MICROS_PER_CENT = 10_000n;
+
+/**
+ * Formats a micros amount rounded to the cent (half away from zero, the ledger's rule for
+ * display), for tables and tiles; {@link formatMicros} gives the exact value shown on hover.
+ * @example formatMicrosCents('1234567') === '$1.23'; formatMicrosCents('5000') === '$0.01'
+ * @throws RangeError when the value is not a decimal integer.
+ */
+export function formatMicrosCents(value: string | bigint): string {
+  const text = typeof value === 'bigint' ? value.toString() : value;
+  if (!INTEGER_STRING.test(text)) throw new RangeError(`Not a micros integer: ${JSON.stringify(text)}`);
+  const amount = BigInt(text);
+  const negative = amount < 0n;
+  const magnitude = negative ? -amount : amount;
+  const cents = (magnitude + MICROS_PER_CENT / 2n) / MICROS_PER_CENT;
+  const whole = (cents / 100n).toString();
+  const fraction = (cents % 100n).toString().padStart(2, '0');
+  return `${negative && cents !== 0n ? '-' : ''}$${groupThousands(whole)}.${fraction}`;
+}

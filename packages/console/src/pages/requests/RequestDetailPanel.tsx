@@ -1,15 +1,16 @@
-import { For, type JSX } from 'solid-js';
+import { For, Show, type JSX } from 'solid-js';
+import { CopyButton } from '../../components/CopyButton.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTimeSeconds } from '../../lib/format-date.ts';
 import { formatCount, formatLatencyMs } from '../../lib/format-number.ts';
 import { RequestOutcome } from './RequestOutcome.tsx';
-import type { RequestDetail } from './requests.graphql.ts';
+import type { ConfigNamesData, RequestDetail } from './requests.graphql.ts';
 
-/** One fact of the detail list: a label, and its value for a request. */
+/** One fact of the detail list: a label, and its value for a request (with the config's names when known). */
 interface Fact {
   id: string;
   label: string;
-  value: (request: RequestDetail) => JSX.Element;
+  value: (request: RequestDetail, names: ConfigNamesData | undefined) => JSX.Element;
 }
 
 /** A fresh node each time: a Solid JSX value is one DOM node, and reusing it would move it. */
@@ -32,9 +33,10 @@ const FACTS: readonly Fact[] = [
       r.keyId === null ? <span class="muted">No key (refused before authentication)</span> : `${r.keyName ?? 'Unknown key'} (${r.keyPrefix ?? r.keyId}${r.keyPrefix === null ? '' : '…'})`,
   },
   { id: 'model', label: 'Model', value: (r) => r.model },
-  { id: 'provider', label: 'Provider', value: (r) => (r.providerId === null ? none() : `${r.providerType ?? 'unknown'} (${r.providerId})`) },
+  { id: 'team', label: 'Team / project', value: (r) => (r.projectName === null ? none() : `${r.teamName ?? 'Unknown team'} / ${r.projectName} / ${r.environment ?? '—'}`) },
+  { id: 'provider', label: 'Provider', value: (r, names) => providerName(r, names) },
   { id: 'upstream-model', label: 'Upstream model', value: (r) => r.upstreamModel ?? none() },
-  { id: 'attempts', label: 'Attempts', value: (r) => formatCount(r.attempts) },
+  { id: 'attempts', label: 'Attempts', value: (r) => <Attempts request={r} /> },
   {
     id: 'tokens',
     label: 'Tokens',
@@ -45,7 +47,7 @@ const FACTS: readonly Fact[] = [
   {
     id: 'pricing-rule',
     label: 'Pricing rule',
-    value: (r) => (r.pricingRuleId === null ? <span class="muted">Not priced</span> : `${r.pricingRuleId}, version ${r.pricingRuleVersion ?? '—'}`),
+    value: (r, names) => pricingRuleName(r, names),
   },
   { id: 'latency', label: 'Latency', value: (r) => formatLatencyMs(r.latencyMs) },
   { id: 'ttft', label: 'Time to first token', value: (r) => formatLatencyMs(r.ttftMs) },
@@ -58,22 +60,73 @@ function optionalCode(code: string | null): JSX.Element {
   return code === null ? none() : <code>{code}</code>;
 }
 
+/** `Mock provider (mock)`; the id only when the viewer may not read providers (names come from organization config). */
+function providerName(r: RequestDetail, names: ConfigNamesData | undefined): JSX.Element {
+  if (r.providerId === null) return none();
+  const name = names?.providers.find((p) => p.id === r.providerId)?.name;
+  return name === undefined ? `${r.providerType ?? 'unknown'} (${r.providerId})` : `${name} (${r.providerType ?? 'unknown'})`;
+}
+
+/** `Mock provider / mock-1, version 1`, the rule's id when its name is not readable, or "Not priced". */
+function pricingRuleName(r: RequestDetail, names: ConfigNamesData | undefined): JSX.Element {
+  if (r.pricingRuleId === null) return <span class="muted">Not priced</span>;
+  const rule = names?.pricingRules.find((p) => p.id === r.pricingRuleId);
+  const label = rule === undefined ? r.pricingRuleId : `${rule.provider.name} / ${rule.model}`;
+  return `${label}, version ${r.pricingRuleVersion ?? rule?.version ?? '—'}`;
+}
+
+/**
+ * The attempts made. Events record how many attempts there were and the outcome of the last one
+ * (status, latency, error codes); earlier attempts' own outcomes are not recorded per request.
+ */
+function Attempts(props: { request: RequestDetail }): JSX.Element {
+  const r = props.request;
+  if (r.attempts === 0) {
+    return (
+      <span data-testid="detail-final-attempt">
+        None: the relay answered <RequestOutcome statusCode={r.statusCode} errorCode={r.errorCode} /> itself in {formatLatencyMs(r.latencyMs)}
+      </span>
+    );
+  }
+  return (
+    <ol class="attempts" data-testid="detail-attempt-list">
+      <Show when={r.attempts > 1}>
+        <li class="muted">
+          {formatCount(r.attempts - 1)} earlier {r.attempts === 2 ? 'attempt' : 'attempts'} failed over to the next deployment
+        </li>
+      </Show>
+      <li data-testid="detail-final-attempt">
+        Final attempt {r.attempts}: {r.upstreamModel ?? r.model}, <RequestOutcome statusCode={r.statusCode} errorCode={r.errorCode} />,{' '}
+        {formatLatencyMs(r.latencyMs)}
+        <Show when={r.upstreamErrorCode}>{(code) => <> (provider said <code>{code()}</code>)</>}</Show>
+      </li>
+    </ol>
+  );
+}
+
 /** Everything known about one request, as a definition list; each value has a test id. */
-export function RequestDetailPanel(props: { request: RequestDetail; onClose(): void }): JSX.Element {
+export function RequestDetailPanel(props: { request: RequestDetail; names: ConfigNamesData | undefined; onClose(): void }): JSX.Element {
+  const unpriced = (): boolean => props.request.pricingRuleId === null && props.request.statusCode < 400;
   return (
     <section class="panel" aria-labelledby="request-detail-title" data-testid="request-detail">
       <div class="panel-header">
         <h2 id="request-detail-title">Request detail</h2>
+        <CopyButton text={props.request.requestId} label="Copy request id" testId="copy-request-id" />
         <button type="button" class="button button-small" onClick={() => props.onClose()} data-testid="close-request-detail">
           Close
         </button>
       </div>
+      <Show when={unpriced()}>
+        <div class="banner banner-warning" role="status" data-testid="detail-unpriced">
+          No price for {props.request.upstreamModel ?? props.request.model}: this request is recorded at $0.00. Add a price on the Routing page.
+        </div>
+      </Show>
       <dl class="facts">
         <For each={FACTS}>
           {(fact) => (
             <>
               <dt>{fact.label}</dt>
-              <dd data-testid={`detail-${fact.id}`}>{fact.value(props.request)}</dd>
+              <dd data-testid={`detail-${fact.id}`}>{fact.value(props.request, props.names)}</dd>
             </>
           )}
         </For>

@@ -7,7 +7,7 @@ import { RequestOutcome } from './RequestOutcome.tsx';
 import type { RequestRow } from './requests.graphql.ts';
 
 /** Recent requests, newest first; a request id opens that request's detail. */
-export function RequestsTable(props: { rows: readonly RequestRow[]; onOpen(requestId: string): void }): JSX.Element {
+export function RequestsTable(props: { rows: readonly RequestRow[]; onOpen(requestId: string): void; caption?: string; emptyText?: string; testId?: string }): JSX.Element {
   const columns: Column<RequestRow>[] = [
     {
       id: 'time',
@@ -42,17 +42,30 @@ export function RequestsTable(props: { rows: readonly RequestRow[]; onOpen(reque
       align: 'end',
       cell: (row) => `${formatCount(row.promptTokens)} / ${formatCount(row.completionTokens)}`,
     },
-    { id: 'cost', header: 'Cost', align: 'end', cell: (row) => <Money micros={row.costMicros} /> },
+    {
+      id: 'cost',
+      header: 'Cost',
+      align: 'end',
+      cell: (row) =>
+        row.pricingRuleId === null && row.statusCode < 400 ? (
+          <span class="unpriced" title="No pricing rule priced this request: its cost is recorded as $0.00">
+            <Money micros={row.costMicros} /> <span class="badge badge-warning">no price</span>
+          </span>
+        ) : (
+          <Money micros={row.costMicros} />
+        ),
+    },
     { id: 'latency', header: 'Latency', align: 'end', cell: (row) => formatLatencyMs(row.latencyMs) },
   ];
   return (
     <DataTable
-      caption="Requests, newest first"
+      caption={props.caption ?? 'Requests, newest first'}
       columns={columns}
       rows={props.rows}
-      emptyText="No requests in this range."
+      emptyText={props.emptyText ?? 'No requests in this range.'}
       rowTestId={(row) => `request-row-${row.requestId}`}
-      testId="requests-table"
+      rowClass={(row) => (row.statusCode >= 400 ? 'row-error' : undefined)}
+      testId={props.testId ?? 'requests-table'}
     />
   );
 }

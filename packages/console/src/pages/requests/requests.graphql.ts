@@ -20,11 +20,14 @@ export interface RequestRow {
   /** `Micros` scalar: a decimal integer string. */
   costMicros: string;
   latencyMs: number;
+  /** Null when no pricing rule priced the request (its cost is then $0). */
+  pricingRuleId: string | null;
 }
 
 /** Everything the request log knows about one request. */
 export interface RequestDetail extends RequestRow {
   teamId: string | null;
+  teamName: string | null;
   providerId: string | null;
   providerType: string | null;
   upstreamModel: string | null;
@@ -46,6 +49,9 @@ export interface RequestsVariables {
   from: string;
   to: string;
   status: RequestStatusFilter | null;
+  keyId: string | null;
+  model: string | null;
+  errorCode: string | null;
   teamId: string | null;
   projectId: string | null;
   /** An environment name, across projects. */
@@ -59,7 +65,8 @@ export interface RequestsPageData {
   requests: { entries: RequestRow[]; nextCursor: string | null };
 }
 
-const REQUEST_ROW_FIELDS = gql`
+/** The fields of a request-log row, shared by the log, the detail and the live tail. */
+export const REQUEST_ROW_FIELDS = gql`
   fragment RequestRowFields on RequestLogEntry {
     requestId
     ts
@@ -75,6 +82,7 @@ const REQUEST_ROW_FIELDS = gql`
     completionTokens
     costMicros
     latencyMs
+    pricingRuleId
   }
 `;
 
@@ -84,13 +92,28 @@ export const RequestsPageQuery = gql<RequestsPageData, RequestsVariables>`
     $from: DateTime!
     $to: DateTime!
     $status: RequestStatusFilter
+    $keyId: ID
+    $model: String
+    $errorCode: String
     $teamId: ID
     $projectId: ID
     $environment: String
     $first: Int
     $after: String
   ) {
-    requests(from: $from, to: $to, status: $status, teamId: $teamId, projectId: $projectId, environment: $environment, first: $first, after: $after) {
+    requests(
+      from: $from
+      to: $to
+      status: $status
+      keyId: $keyId
+      model: $model
+      errorCode: $errorCode
+      teamId: $teamId
+      projectId: $projectId
+      environment: $environment
+      first: $first
+      after: $after
+    ) {
       entries {
         ...RequestRowFields
       }
@@ -106,6 +129,7 @@ export const RequestDetailQuery = gql<{ request: RequestDetail | null }, { id: s
     request(id: $id) {
       ...RequestRowFields
       teamId
+      teamName
       providerId
       providerType
       upstreamModel
@@ -113,7 +137,6 @@ export const RequestDetailQuery = gql<{ request: RequestDetail | null }, { id: s
       attempts
       cachedTokens
       usageSource
-      pricingRuleId
       pricingRuleVersion
       snapshotVersion
       ttftMs
@@ -123,4 +146,32 @@ export const RequestDetailQuery = gql<{ request: RequestDetail | null }, { id: s
     }
   }
   ${REQUEST_ROW_FIELDS}
+`;
+
+/** Names of the organization's providers and pricing rules, to show instead of ids (organization config readers only). */
+export interface ConfigNamesData {
+  providers: { id: string; name: string }[];
+  pricingRules: { id: string; model: string; version: number; provider: { name: string } }[];
+}
+
+export const ConfigNamesQuery = gql<ConfigNamesData, Record<string, never>>`
+  query ConfigNames {
+    providers { id name }
+    pricingRules { id model version provider { name } }
+  }
+`;
+
+/** The keys, models and error codes seen over a range, to offer as filter choices. */
+export interface FilterChoicesData {
+  keys: { rows: { key: string; label: string | null }[] };
+  models: { rows: { key: string }[] };
+  errors: { rows: { key: string }[] };
+}
+
+export const FilterChoicesQuery = gql<FilterChoicesData, { from: string; to: string; teamId: string | null; projectId: string | null; environment: string | null }>`
+  query FilterChoices($from: DateTime!, $to: DateTime!, $teamId: ID, $projectId: ID, $environment: String) {
+    keys: topN(by: KEY, from: $from, to: $to, limit: 100, metrics: [REQUESTS], teamId: $teamId, projectId: $projectId, environment: $environment) { rows { key label } }
+    models: topN(by: MODEL, from: $from, to: $to, limit: 100, metrics: [REQUESTS], teamId: $teamId, projectId: $projectId, environment: $environment) { rows { key } }
+    errors: topN(by: ERROR_CODE, from: $from, to: $to, limit: 100, metrics: [REQUESTS], teamId: $teamId, projectId: $projectId, environment: $environment) { rows { key } }
+  }
 `;

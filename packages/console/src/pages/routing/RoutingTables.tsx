@@ -175,9 +175,9 @@ export function PricingRulesTable(props: { rules: readonly PricingRuleRow[] }): 
         { id: 'provider', header: 'Provider', cell: (r) => r.provider.name },
         { id: 'model', header: 'Upstream model', cell: (r) => <code>{r.model}</code> },
         { id: 'version', header: 'Version', align: 'end', cell: (r) => r.version },
-        { id: 'input', header: 'Input', align: 'end', cell: (r) => <Money micros={r.inputMicrosPerMTok} /> },
-        { id: 'output', header: 'Output', align: 'end', cell: (r) => <Money micros={r.outputMicrosPerMTok} /> },
-        { id: 'cached', header: 'Cached input', align: 'end', cell: (r) => <Money micros={r.cachedInputMicrosPerMTok} /> },
+        { id: 'input', header: 'Input', align: 'end', cell: (r) => <Money micros={r.inputMicrosPerMTok} exact /> },
+        { id: 'output', header: 'Output', align: 'end', cell: (r) => <Money micros={r.outputMicrosPerMTok} exact /> },
+        { id: 'cached', header: 'Cached input', align: 'end', cell: (r) => <Money micros={r.cachedInputMicrosPerMTok} exact /> },
         { id: 'effective', header: 'Effective from', cell: (r) => formatDateTime(r.effectiveFrom) },
       ]}
     />

@@ -1,8 +1,8 @@
 import { For, type JSX } from 'solid-js';
 import { TIME_RANGE_PRESETS, type TimeRangePresetId } from '../../lib/time-range.ts';
 
-/** The range presets as a group of toggle buttons; the pressed one is the current range. */
-export function TimeRangePicker(props: { value: TimeRangePresetId; onChange(value: TimeRangePresetId): void }): JSX.Element {
+/** The range presets as a group of toggle buttons; the pressed one is the current range (none for a custom range). */
+export function TimeRangePicker(props: { value: TimeRangePresetId | null; onChange(value: TimeRangePresetId): void }): JSX.Element {
   return (
     <div class="segmented" role="group" aria-label="Time range">
       <For each={TIME_RANGE_PRESETS}>
