@@ -23,6 +23,8 @@ import { createAdmission } from './quota/admission.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { gateAdapter } from './upstream/gated-adapter.ts';
+import { createUpstreamResilience, resilienceOptions } from './routing/upstream-resilience.ts';
+import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
 
@@ -64,6 +66,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     trustedOrigins,
     ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
     onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
+    connectTimeoutMs: config.resilience.connectTimeoutMs,
   });
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
@@ -78,7 +81,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     inFlight: () => inFlight.size,
     events: () => events.stats(),
     upstreamOrigins: () => gate.load(),
+    resilience: () => resilience,
   });
+  const resilience = createUpstreamResilience(resilienceOptions(config, () => snapshotDeployments(snapshots.current())));
   const gate = createOriginGate({
     maxInFlightPerOrigin: config.upstreamMaxConnectionsPerOrigin,
     maxInFlightPerOrgPerOrigin: config.upstreamMaxConnectionsPerOrg,
@@ -202,6 +207,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         dataplaneId: config.dataplaneId,
         logger,
         admission,
+        resilience,
       };
       leases.start();
       return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import type { UpstreamCall } from './provider-adapter.ts';
 import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
+import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
 /** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
 export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal'>;
@@ -36,7 +37,9 @@ export async function postUpstream(call: UpstreamTarget, url: string, headers: R
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
-    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
+    if (err instanceof undiciErrors.ConnectTimeoutError) throw upstreamTimedOut(call.deployment, 'connect', null);
+    if (err instanceof undiciErrors.HeadersTimeoutError) throw upstreamTimedOut(call.deployment, 'first_token', options.timeoutMs);
+    throw upstreamTransportError(call.deployment, err, false);
   }
 }
 
@@ -53,7 +56,8 @@ export async function readUpstreamAnswer(call: UpstreamTarget, answer: UpstreamA
     read = await readUpstreamBody(answer.body, maxBodyBytes, answer.headers['content-length']);
   } catch (err) {
     if (call.signal.aborted) throw err;
-    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.BodyTimeoutError);
+    if (err instanceof undiciErrors.BodyTimeoutError) throw upstreamTimedOut(call.deployment, 'idle', null);
+    throw upstreamTransportError(call.deployment, err, false);
   }
   if (!read.complete) throw upstreamResponseTooLarge(call.deployment, 'answer', maxBodyBytes);
   return read.bytes;
