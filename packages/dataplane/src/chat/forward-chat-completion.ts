@@ -62,6 +62,7 @@ export async function forwardChatCompletion(
       signal: attempt.signal,
       orgId: record.key!.orgId,
       waitForSlot: attempt.waitForSlot,
+      headersTimeoutMs: attempt.headersTimeoutMs,
     });
     // The upstream has the request: its bytes no longer count against the body budget.
     bodyLease.release();

@@ -6,7 +6,7 @@ import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.
 import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
 /** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
-export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal'>;
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs'>;
 
 /** An upstream's answer, headers in and body not yet read. */
 export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
@@ -33,12 +33,12 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  */
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   try {
-    return await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
     if (err instanceof undiciErrors.ConnectTimeoutError) throw upstreamTimedOut(call.deployment, 'connect', null);
-    if (err instanceof undiciErrors.HeadersTimeoutError) throw upstreamTimedOut(call.deployment, 'first_token', options.timeoutMs);
+    if (err instanceof undiciErrors.HeadersTimeoutError) throw upstreamTimedOut(call.deployment, 'first_token', call.headersTimeoutMs ?? options.timeoutMs);
     throw upstreamTransportError(call.deployment, err, false);
   }
 }

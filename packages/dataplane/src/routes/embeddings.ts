@@ -68,6 +68,7 @@ async function forward(
       signal: attempt.signal,
       orgId: record.key!.orgId,
       waitForSlot: attempt.waitForSlot,
+      headersTimeoutMs: attempt.headersTimeoutMs,
     });
     attempt.firstToken();
     bodyLease.release();

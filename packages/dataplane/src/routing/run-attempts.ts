@@ -14,6 +14,8 @@ export interface AttemptContext {
   readonly signal: AbortSignal;
   /** Whether to queue for a busy origin: only the last attempt does; before it, the next one is tried. */
   readonly waitForSlot: boolean;
+  /** Response headers within this (the first-token limit), for the adapter call. */
+  readonly headersTimeoutMs: number;
   /** The first token reached the gateway (streams: first content event; JSON: the answer). */
   firstToken(): void;
 }
@@ -86,7 +88,7 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     current = controller;
     const startedAtMs = now();
     const timer = new AttemptTimer(controller, settings.firstTokenTimeoutMs, settings.totalTimeoutMs, now);
-    const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, firstToken: () => timer.firstToken() };
+    const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, firstToken: () => timer.firstToken() };
     let failure: unknown = null;
     try {
       await attempt(deployment, context);
