@@ -340,5 +340,10 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
       permission: 'config:write',
       call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasReserveOutputTokens(aliasId: $id, reserveOutputTokens: 512) { id reserveOutputTokens } }', variables: { id: fx.aliasId } }),
     },
+    setAliasRoutingStrategy: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasRoutingStrategy(aliasId: $id, routingStrategy: LOWEST_COST) { id routingStrategy } }', variables: { id: fx.aliasId } }),
+    },
   },
 };

@@ -13,6 +13,7 @@ import { expectedSchema, generatedSchemaText, SCHEMA_PATH, type SchemaShape } fr
 const INIT = '20261124000000_init';
 const TENANCY = '20261128000000_tenancy_and_access';
 const MONEY = '20261128100000_money_and_limits';
+const ROUTING_STRATEGY = '20261128300000_routing_strategy';
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {
@@ -59,8 +60,8 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
 
   it('applies every migration folder to an empty database, logging each', () => {
     expect(db.kind).toBe(kind);
-    expect(firstRun.applied).toEqual([INIT, TENANCY, MONEY]);
-    expect(logger.lines).toEqual([`info Applied Postgres migration ${INIT}`, `info Applied Postgres migration ${TENANCY}`, `info Applied Postgres migration ${MONEY}`]);
+    expect(firstRun.applied).toEqual([INIT, TENANCY, MONEY, ROUTING_STRATEGY]);
+    expect(logger.lines).toEqual([`info Applied Postgres migration ${INIT}`, `info Applied Postgres migration ${TENANCY}`, `info Applied Postgres migration ${MONEY}`, `info Applied Postgres migration ${ROUTING_STRATEGY}`]);
   });
 
   it('has exactly the columns, types, nullability, indexes, foreign keys and enums schema.prisma declares', async () => {
@@ -77,7 +78,7 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
       'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
     const expected = [];
-    for (const name of [INIT, TENANCY, MONEY]) {
+    for (const name of [INIT, TENANCY, MONEY, ROUTING_STRATEGY]) {
       const sql = await readFile(join(MIGRATIONS_DIR, name, 'migration.sql'));
       expected.push({ migration_name: name, checksum: createHash('sha256').update(sql).digest('hex'), finished_at: expect.anything(), rolled_back_at: null, applied_steps_count: 1 });
     }
@@ -86,7 +87,7 @@ describe.each(testDatabaseKinds())('Postgres layer on %s', (kind) => {
 
   it('applies nothing the second time', async () => {
     await expect(migrateDatabase(db, recordingLogger())).resolves.toEqual({ applied: [] });
-    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 3 }]);
+    expect(await db.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 4 }]);
   });
 
   it('refuses a migration edited after it was applied, naming it', async () => {
@@ -145,8 +146,8 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('Postgres migrators sta
     const dbs = await Promise.all([1, 2, 3].map(() => createDatabase({ databaseUrl: handle.url, pglitePath: handle.pglitePath })));
     try {
       const runs = await Promise.all(dbs.map((db) => migrateDatabase(db, recordingLogger())));
-      expect(runs.flatMap((run) => run.applied)).toEqual([INIT, TENANCY, MONEY]);
-      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 3 }]);
+      expect(runs.flatMap((run) => run.applied)).toEqual([INIT, TENANCY, MONEY, ROUTING_STRATEGY]);
+      expect(await dbs[0]!.query('SELECT count(*)::int AS count FROM "_prisma_migrations"')).toEqual([{ count: 4 }]);
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await handle.cleanup();
