@@ -31,38 +31,36 @@ export function upstreamTimedOut(deployment: CompiledDeployment, phase: TimeoutP
 /**
  * The first-token and total deadlines of one upstream attempt: when one passes, the attempt's
  * abort controller is aborted (undici tears the exchange down) and `phase` says which, so the
- * loop reports `upstream_timeout` instead of whatever the torn-down call threw. Two timers per
- * attempt; connect and idle limits are undici's (connector `timeout`, `bodyTimeout`).
+ * loop reports `upstream_timeout` instead of whatever the torn-down call threw. One timer per
+ * attempt: it fires at the first-token deadline and, if the first token came, re-arms for the
+ * rest of the total (marking the first token costs no clearTimeout). Connect and idle limits
+ * are undici's (connector `timeout`, `bodyTimeout`).
  */
 export class AttemptTimer {
   phase: TimeoutPhase | null = null;
   /** Epoch ms of the first content (streams) or the answer (JSON); null before. */
   firstTokenAtMs: number | null = null;
-  #firstToken: NodeJS.Timeout | null;
-  #total: NodeJS.Timeout;
+  #timer: NodeJS.Timeout;
+  readonly #startedAtMs: number;
 
   constructor(
-    controller: AbortController,
+    private readonly controller: AbortController,
     readonly firstTokenMs: number,
     readonly totalMs: number,
     private readonly now: () => number,
   ) {
-    this.#firstToken = setTimeout(() => this.#expire(controller, 'first_token'), firstTokenMs);
-    this.#total = setTimeout(() => this.#expire(controller, 'total'), totalMs);
+    this.#startedAtMs = now();
+    this.#timer = setTimeout(() => this.#firstTokenDue(), Math.min(firstTokenMs, totalMs));
   }
 
   /** The first token arrived: only the total limit is left. */
   firstToken(): void {
-    if (this.firstTokenAtMs !== null) return;
-    this.firstTokenAtMs = this.now();
-    if (this.#firstToken !== null) clearTimeout(this.#firstToken);
-    this.#firstToken = null;
+    if (this.firstTokenAtMs === null) this.firstTokenAtMs = this.now();
   }
 
   /** The attempt is over: no timer may fire any more. */
   stop(): void {
-    if (this.#firstToken !== null) clearTimeout(this.#firstToken);
-    clearTimeout(this.#total);
+    clearTimeout(this.#timer);
   }
 
   /** The limit of the phase that ran out. */
@@ -70,9 +68,16 @@ export class AttemptTimer {
     return this.phase === 'first_token' ? this.firstTokenMs : this.phase === 'total' ? this.totalMs : null;
   }
 
-  #expire(controller: AbortController, phase: TimeoutPhase): void {
+  #firstTokenDue(): void {
+    if (this.firstTokenAtMs === null) return this.#expire(this.totalMs <= this.firstTokenMs ? 'total' : 'first_token');
+    const leftMs = this.totalMs - (this.now() - this.#startedAtMs);
+    if (leftMs <= 0) return this.#expire('total');
+    this.#timer = setTimeout(() => this.#expire('total'), leftMs);
+  }
+
+  #expire(phase: TimeoutPhase): void {
     if (this.phase !== null) return;
     this.phase = phase;
-    controller.abort();
+    this.controller.abort();
   }
 }
