@@ -24,9 +24,11 @@ import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
-import { createHealthReporter, EMPTY_DEPLOYMENT_HEALTH, type DeploymentHealthSource } from './health/health-reporter.ts';
+import { createHealthReporter, type DeploymentHealthSource } from './health/health-reporter.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { gateAdapter } from './upstream/gated-adapter.ts';
+import { createUpstreamResilience, resilienceOptions } from './routing/upstream-resilience.ts';
+import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
 
@@ -37,7 +39,7 @@ export interface DataplaneOptions {
   logger: Logger;
   /** Resolves upstream host names before each new connection is checked; default the system resolver (tests pass a stub). */
   resolveUpstreamHost?: HostResolver;
-  /** What deployment health to report to the control plane; default none (an empty board). */
+  /** What deployment health to report to the control plane; default the circuit breakers' own board (tests may pass another). */
   deploymentHealth?: DeploymentHealthSource;
 }
 
@@ -70,6 +72,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     trustedOrigins,
     ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
     onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
+    connectTimeoutMs: config.resilience.connectTimeoutMs,
   });
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
@@ -84,7 +87,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     inFlight: () => inFlight.size,
     events: () => events.stats(),
     upstreamOrigins: () => gate.load(),
+    resilience: () => resilience,
   });
+  const resilience = createUpstreamResilience(resilienceOptions(config, () => snapshotDeployments(snapshots.current())));
   const gate = createOriginGate({
     maxInFlightPerOrigin: config.upstreamMaxConnectionsPerOrigin,
     maxInFlightPerOrgPerOrigin: config.upstreamMaxConnectionsPerOrg,
@@ -109,7 +114,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     internalToken: config.internalToken,
     dataplaneId: config.dataplaneId,
     intervalMs: config.healthReportIntervalMs,
-    source: options.deploymentHealth ?? EMPTY_DEPLOYMENT_HEALTH,
+    // The circuit breakers' board: its reports, and a send at once when a breaker opens or closes.
+    source: options.deploymentHealth ?? resilience.health,
     logger,
   });
   const admission = createAdmission({
@@ -221,6 +227,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         dataplaneId: config.dataplaneId,
         logger,
         admission,
+        resilience,
       };
       leases.start();
       healthReporter.start();

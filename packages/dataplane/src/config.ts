@@ -27,7 +27,10 @@ export interface DataplaneConfig {
   maxBodyBytes: number;
   /** Request-body bytes all requests together may buffer; past it, 503 `server_overloaded` with retry-after. */
   maxBufferedBodyBytes: number;
-  /** Upstream response headers must arrive within this; also the idle limit between stream chunks. */
+  /**
+   * Upstream response headers must arrive within this; also the idle limit between stream chunks
+   * (UPSTREAM_IDLE_TIMEOUT_MS, default UPSTREAM_TIMEOUT_MS).
+   */
   upstreamTimeoutMs: number;
   /** Largest upstream JSON answer accepted; a larger one is cut off and answered with a 502. */
   upstreamMaxBodyBytes: number;
@@ -65,6 +68,30 @@ export interface DataplaneConfig {
    * against the resolved address (UPSTREAM_ALLOW_LOOPBACK, UPSTREAM_ALLOW_PRIVATE).
    */
   upstreamAddressPolicy: UpstreamAddressPolicy;
+  /** Upstream resilience (issue 9): attempt deadlines, retries, retry budget, breakers (routing/upstream-resilience.ts). */
+  resilience: {
+    /** TCP (and TLS) connect to an upstream within this (UPSTREAM_CONNECT_TIMEOUT_MS). */
+    connectTimeoutMs: number;
+    /** JSON: response within this; stream: first content event within this (UPSTREAM_FIRST_TOKEN_TIMEOUT_MS). */
+    firstTokenTimeoutMs: number;
+    /** One whole attempt within this (UPSTREAM_TOTAL_TIMEOUT_MS). */
+    totalTimeoutMs: number;
+    /** Attempts beyond one per deployment (UPSTREAM_MAX_RETRIES). */
+    maxRetries: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    retryAfterMaxMs: number;
+    /** Retry tokens per first attempt (UPSTREAM_RETRY_BUDGET_PERCENT ÷ 100). */
+    retryBudgetRatio: number;
+    retryMinPerSecond: number;
+    breakerConsecutiveFailures: number;
+    /** Error rate that trips a breaker, parts per million (UPSTREAM_BREAKER_ERROR_PERCENT × 10 000). */
+    breakerErrorRatePpm: number;
+    breakerMinAttempts: number;
+    breakerWindowMs: number;
+    breakerEjectionMs: number;
+    breakerMaxEjectionMs: number;
+  };
   /** Quota admission (issue 8): see dataplane/src/quota/admission.ts. */
   quota: {
     /** Longest a request waits for one lease renewal round when it does not fit the local grant (QUOTA_WAIT_MS). */
@@ -92,6 +119,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
   if (upstreamMaxConnectionsPerOrg > upstreamMaxConnectionsPerOrigin) {
     read.problem('UPSTREAM_MAX_CONNECTIONS_PER_ORG', `must not exceed UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN (${upstreamMaxConnectionsPerOrigin}), got ${upstreamMaxConnectionsPerOrg}`);
   }
+  const upstreamTimeoutMs = read.integer('UPSTREAM_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 });
   const config: DataplaneConfig = {
     host: read.string('DATAPLANE_HOST', '127.0.0.1'),
     port: read.port('DATAPLANE_PORT', 8080),
@@ -104,7 +132,8 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     clickhouseDatabase,
     maxBodyBytes: read.integer('MAX_BODY_BYTES', 8 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
     maxBufferedBodyBytes: read.integer('MAX_BUFFERED_BODY_BYTES', 128 * 1024 * 1024, { min: 1024, max: 64 * 1024 ** 3 }),
-    upstreamTimeoutMs: read.integer('UPSTREAM_TIMEOUT_MS', 120_000, { min: 100, max: 3_600_000 }),
+    // Headers and idle gaps of every upstream exchange (undici's own timers): UPSTREAM_IDLE_TIMEOUT_MS, default UPSTREAM_TIMEOUT_MS.
+    upstreamTimeoutMs: read.integer('UPSTREAM_IDLE_TIMEOUT_MS', upstreamTimeoutMs, { min: 10, max: 3_600_000 }),
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3 }),
     upstreamMaxSseEventBytes: read.integer('UPSTREAM_MAX_SSE_EVENT_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
     eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
@@ -125,6 +154,23 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
       allowLoopback: read.boolean('UPSTREAM_ALLOW_LOOPBACK', false),
       allowPrivate: read.boolean('UPSTREAM_ALLOW_PRIVATE', false),
     }),
+    resilience: {
+      connectTimeoutMs: read.integer('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
+      firstTokenTimeoutMs: read.integer('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', upstreamTimeoutMs, { min: 10, max: 3_600_000 }),
+      totalTimeoutMs: read.integer('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, { min: 10, max: 24 * 3_600_000 }),
+      maxRetries: read.integer('UPSTREAM_MAX_RETRIES', 0, { min: 0, max: 10 }),
+      backoffBaseMs: read.integer('UPSTREAM_RETRY_BACKOFF_MS', 100, { min: 0, max: 60_000 }),
+      backoffMaxMs: read.integer('UPSTREAM_RETRY_BACKOFF_MAX_MS', 2_000, { min: 0, max: 600_000 }),
+      retryAfterMaxMs: read.integer('UPSTREAM_RETRY_AFTER_MAX_MS', 2_000, { min: 0, max: 600_000 }),
+      retryBudgetRatio: read.integer('UPSTREAM_RETRY_BUDGET_PERCENT', 20, { min: 0, max: 1_000 }) / 100,
+      retryMinPerSecond: read.integer('UPSTREAM_RETRY_MIN_PER_SECOND', 5, { min: 0, max: 100_000 }),
+      breakerConsecutiveFailures: read.integer('UPSTREAM_BREAKER_CONSECUTIVE_FAILURES', 5, { min: 1, max: 1_000_000 }),
+      breakerErrorRatePpm: read.integer('UPSTREAM_BREAKER_ERROR_PERCENT', 50, { min: 1, max: 100 }) * 10_000,
+      breakerMinAttempts: read.integer('UPSTREAM_BREAKER_MIN_ATTEMPTS', 20, { min: 1, max: 1_000_000 }),
+      breakerWindowMs: read.integer('UPSTREAM_BREAKER_WINDOW_MS', 60_000, { min: 100, max: 3_600_000 }),
+      breakerEjectionMs: read.integer('UPSTREAM_BREAKER_EJECTION_MS', 5_000, { min: 1, max: 3_600_000 }),
+      breakerMaxEjectionMs: read.integer('UPSTREAM_BREAKER_MAX_EJECTION_MS', 300_000, { min: 1, max: 24 * 3_600_000 }),
+    },
     quota: {
       waitMs: read.integer('QUOTA_WAIT_MS', 250, { min: 0, max: 60_000 }),
       defaultReserveOutputTokens: read.integer('DEFAULT_RESERVE_OUTPUT_TOKENS', 4096, { min: 1, max: 10_000_000 }),

@@ -98,7 +98,18 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     ],
     pricingRules: [{ id: 'rule-1', version: 3, ...PRICES }],
   };
-  const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', UPSTREAM_ALLOW_LOOPBACK: 'true', ...env });
+  const config = loadDataplaneConfig({
+    RELAY_KEY_SECRET: KEY_SECRET,
+    RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN,
+    DATAPLANE_PORT: '0',
+    LOG_LEVEL: 'silent',
+    UPSTREAM_ALLOW_LOOPBACK: 'true',
+    // Tests provoke upstream failures on purpose, many per deployment: breakers stay closed
+    // unless a test sets these (issue-9-routing-resilience.test.ts does).
+    UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000000',
+    UPSTREAM_BREAKER_MIN_ATTEMPTS: '1000000',
+    ...env,
+  });
   const logger = pino({ level: 'silent' });
   const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
   snapshots.apply(createSnapshot(content));

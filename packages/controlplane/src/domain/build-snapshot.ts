@@ -1,3 +1,4 @@
+import type { RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
 import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import { createSnapshot, type ConfigSnapshot, type ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { sealSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
@@ -85,6 +86,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         orgId: a.orgId,
         alias: a.alias,
         reserveOutputTokens: a.reserveOutputTokens,
+        strategy: a.routingStrategy as RoutingStrategy,
         deployments: a.routes.map((r) => {
           const rule = newestRule.get(`${r.providerId}\u0000${r.upstreamModel}`) ?? null;
           if (rule !== null) usedRules.set(rule.id, rule);

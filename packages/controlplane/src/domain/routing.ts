@@ -1,3 +1,4 @@
+import { DEFAULT_ROUTING_STRATEGY, ROUTING_STRATEGIES, type RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
 import { z } from 'zod';
 import type { ModelAlias, ModelRoute, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
@@ -35,6 +36,7 @@ const MAX_ROUTES_PER_ALIAS = 20;
 
 const createAliasSchema = z.object({
   alias: modelNameSchema,
+  routingStrategy: z.enum(ROUTING_STRATEGIES).nullish().transform((strategy) => strategy ?? DEFAULT_ROUTING_STRATEGY),
   routes: z.array(routeSchema).min(1, 'needs at least one route').max(MAX_ROUTES_PER_ALIAS, `may have at most ${MAX_ROUTES_PER_ALIAS} routes`),
 });
 
@@ -42,7 +44,7 @@ const createAliasSchema = z.object({
 export async function createModelAlias(
   prisma: PrismaClient,
   orgId: string,
-  input: { alias: string; routes: ModelRouteInput[] },
+  input: { alias: string; routes: ModelRouteInput[]; routingStrategy?: RoutingStrategy | null },
   audit: AuditContext,
 ): Promise<ModelAlias> {
   const parsed = parseInput(createAliasSchema, input);
@@ -50,7 +52,7 @@ export async function createModelAlias(
     () =>
       inTransaction(prisma, async (tx) => {
         await assertProvidersInOrg(tx, orgId, parsed.routes.map((r) => r.providerId));
-        const alias = await tx.modelAlias.create({ data: { orgId, alias: parsed.alias } });
+        const alias = await tx.modelAlias.create({ data: { orgId, alias: parsed.alias, routingStrategy: parsed.routingStrategy } });
         await tx.modelRoute.createMany({ data: parsed.routes.map((route) => routeData(alias.id, route)) });
         const routes = await tx.modelRoute.findMany({ where: { aliasId: alias.id }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] });
         await writeAudit(tx, audit, { objectType: 'ModelAlias', objectId: alias.id, before: null, after: { ...alias, routes } });

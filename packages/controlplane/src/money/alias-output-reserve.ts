@@ -1,9 +1,7 @@
 import type { ModelAlias, PrismaClient } from '../generated/prisma/client.ts';
-import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
-import { bumpConfigRevision } from '../domain/config-revision.ts';
+import type { AuditContext } from '../audit/audit-trail.ts';
 import { InputError } from '../domain/input-error.ts';
-import { isUuid } from '../domain/input-schemas.ts';
-import { inTransaction } from '../domain/transaction.ts';
+import { updateModelAlias } from '../domain/update-model-alias.ts';
 
 /** Bounds of an alias's output reservation: a few tokens to the largest context windows offered. */
 export const RESERVE_OUTPUT_TOKENS_RANGE = { min: 1, max: 2_000_000 } as const;
@@ -21,12 +19,5 @@ export async function setAliasReserveOutputTokens(prisma: PrismaClient, orgId: s
       'reserveOutputTokens',
     );
   }
-  return inTransaction(prisma, async (tx) => {
-    const before = isUuid(aliasId) ? await tx.modelAlias.findFirst({ where: { id: aliasId, orgId } }) : null;
-    if (!before) throw new InputError('No model alias with this id in your organization.', 'NOT_FOUND', 'aliasId');
-    const after = await tx.modelAlias.update({ where: { id: aliasId }, data: { reserveOutputTokens: tokens } });
-    await writeAudit(tx, audit, { objectType: 'ModelAlias', objectId: aliasId, before, after });
-    await bumpConfigRevision(tx);
-    return after;
-  });
+  return updateModelAlias(prisma, orgId, aliasId, { reserveOutputTokens: tokens }, audit);
 }

@@ -342,6 +342,11 @@ export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<s
       permission: 'config:write',
       call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasReserveOutputTokens(aliasId: $id, reserveOutputTokens: 512) { id reserveOutputTokens } }', variables: { id: fx.aliasId } }),
     },
+    setAliasRoutingStrategy: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasRoutingStrategy(aliasId: $id, routingStrategy: LOWEST_COST) { id routingStrategy } }', variables: { id: fx.aliasId } }),
+    },
   },
   // Subscriptions run over SSE (the matrix reads the first event); same rules as the query they mirror.
   Subscription: {

@@ -13,9 +13,10 @@ import { expectedSchema, generatedSchemaText, SCHEMA_PATH, type SchemaShape } fr
 const INIT = '20261124000000_init';
 const TENANCY = '20261128000000_tenancy_and_access';
 const MONEY = '20261128100000_money_and_limits';
+const ROUTING_STRATEGY = '20261128300000_routing_strategy';
 const PROVIDER_PRESETS = '20261128400000_provider_presets';
 /** Every migration, in order: the counts below follow this list. */
-const ALL = [INIT, TENANCY, MONEY, PROVIDER_PRESETS];
+const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS];
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {

@@ -1,15 +1,17 @@
-import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { Exchange } from '../http/exchange.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
 import type { RequestRecord } from '../metering/request-record.ts';
-import type { UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
-import { orderDeployments } from '../routing/order-deployments.ts';
+import { planRoute } from '../routing/plan-route.ts';
+import { runAttempts } from '../routing/run-attempts.ts';
+import type { UpstreamResilience } from '../routing/upstream-resilience.ts';
+import { outputReservation } from '../quota/worst-case-cost.ts';
 import { routeKey, type CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
 import type { QuotaTicket } from '../quota/admission.ts';
@@ -22,6 +24,8 @@ export interface ChatCompletionsDeps extends MeteredRequestDeps {
   maxBodyBytes: number;
   /** Largest single SSE event relayed from an upstream (UPSTREAM_MAX_SSE_EVENT_BYTES). */
   upstreamMaxSseEventBytes: number;
+  /** Breakers, retry budget and attempt limits (routing/upstream-resilience.ts). */
+  resilience: UpstreamResilience;
 }
 
 /**
@@ -29,6 +33,8 @@ export interface ChatCompletionsDeps extends MeteredRequestDeps {
  * order → answer through `surface` (JSON or SSE). Shared by every inbound API that is a chat at
  * heart (chat completions, Responses, Anthropic Messages), so each gets the same fallback,
  * admission, metering and failure rules. `request` is in OpenAI chat form; `model` is the alias.
+ * The deployments are ordered by the alias's strategy and tried by runAttempts (breakers, retry
+ * budget, per-attempt deadlines).
  */
 export async function forwardChatCompletion(
   ex: Exchange,
@@ -42,66 +48,42 @@ export async function forwardChatCompletion(
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
-  const controller = new AbortController();
-  ex.onAbort(() => controller.abort());
-  const failures: AttemptError[] = [];
-  let lastError: RelayError | null = null;
+  const { resilience } = deps;
+  const deployments = await planRoute(route!, routable, resilience, record.streamed, async () => ({
+    promptTokens: await estimatePromptTokens(request.messages),
+    outputTokens: outputReservation(request, route!.reserveOutputTokens ?? null, resilience.attempts.defaultOutputTokens),
+  }));
 
-  const deployments = orderDeployments({ deployments: routable });
-  for (const deployment of deployments) {
-    if (ex.aborted) break;
-    record.deployment = deployment;
-    record.attempts++;
-    let response: UpstreamResponse;
-    try {
-      response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
-        deployment,
-        request,
-        stream: record.streamed,
-        signal: controller.signal,
-        orgId: record.key!.orgId,
-        // Only the last deployment queues for a busy origin; before it, the next one is tried.
-        waitForSlot: deployment === deployments.at(-1),
-      });
-    } catch (err) {
-      if (ex.aborted) break;
-      if (!isRelayError(err)) throw err;
-      failures.push(...err.attempts);
-      lastError = err;
-      if (!err.fallsBack) break;
-      continue; // Nothing reached the client yet: the next deployment may answer.
-    }
+  await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
+    const response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
+      deployment,
+      request,
+      stream: record.streamed,
+      signal: attempt.signal,
+      orgId: record.key!.orgId,
+      waitForSlot: attempt.waitForSlot,
+      headersTimeoutMs: attempt.headersTimeoutMs,
+    });
     // The upstream has the request: its bytes no longer count against the body budget.
     bodyLease.release();
-    if (response.kind === 'json') return await answerJson(ex, request, deployment, response.body, record, surface);
+    if (response.kind === 'json') {
+      attempt.firstToken();
+      return await answerJson(ex, request, deployment, response.body, record, surface);
+    }
     try {
-      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket, surface);
+      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket, surface, attempt.firstToken);
     } catch (err) {
       if (!(err instanceof StreamFailedBeforeStart)) throw err;
-      // The upstream said 200 and then broke off before sending anything: the client has
-      // seen nothing yet, so this counts as a failed attempt like any other.
-      lastError =
-        err.code === 'upstream_response_too_large'
-          ? upstreamResponseTooLarge(deployment, 'stream event', deps.upstreamMaxSseEventBytes)
-          : new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
-              attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
-              ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
-            });
-      failures.push(...lastError.attempts);
-      if (!lastError.retryable) break;
+      // The upstream said 200 and then broke off before its first content: the client has seen
+      // nothing yet (the role-only chunk is held back), so this is a failed attempt like any other.
+      if (err.code === 'upstream_response_too_large') throw upstreamResponseTooLarge(deployment, 'stream event', deps.upstreamMaxSseEventBytes);
+      throw new RelayError('upstream_error', 'The upstream provider ended the stream before sending anything.', {
+        attempts: [{ providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, code: 'upstream_error', upstreamStatus: 200, ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}) }],
+        ...(err.upstreamErrorCode ? { upstreamErrorCode: err.upstreamErrorCode } : {}),
+      });
     }
-  }
-  if (ex.aborted) {
-    record.streamEnd = record.streamed ? 'client_abort' : '';
-    return;
-  }
-  if (lastError === null) throw new RelayError('upstream_error', 'No deployment could serve this model.');
-  throw new RelayError(lastError.code, lastError.message, {
-    param: lastError.param,
-    attempts: failures,
-    ...(lastError.upstreamErrorCode === undefined ? {} : { upstreamErrorCode: lastError.upstreamErrorCode }),
-    ...(lastError.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: lastError.retryAfterSeconds }),
   });
+  if (ex.aborted && record.streamEnd === '') record.streamEnd = record.streamed ? 'client_abort' : '';
 }
 
 /**
@@ -139,6 +121,7 @@ async function answerStream(
   maxEventBytes: number,
   ticket: QuotaTicket | null,
   surface: ChatSurface,
+  onFirstContent: () => void,
 ): Promise<void> {
   const recordOutcome = async (outcome: StreamOutcome) => {
     record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
@@ -170,6 +153,7 @@ async function answerStream(
     beforeTerminal: recordOutcome,
     outputCharge: ticket,
     renderer,
+    onFirstContent,
   });
   if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
 }

@@ -18,6 +18,11 @@ export interface RequestRecord extends PresentedKeyTrace {
   /** The deployment of the last attempt; null when no upstream was tried. */
   deployment: CompiledDeployment | null;
   attempts: number;
+  /**
+   * Every upstream attempt in order (routing/run-attempts.ts): the event keeps their count and
+   * the last one; the whole list goes to the log when an attempt failed.
+   */
+  attemptLog: UpstreamAttempt[];
   statusCode: number;
   errorCode: ErrorCode | '';
   upstreamErrorCode: string;
@@ -31,6 +36,18 @@ export interface RequestRecord extends PresentedKeyTrace {
   snapshotVersion: number;
 }
 
+/** One upstream attempt of a request: where it went, what came back, how long it took. */
+export interface UpstreamAttempt {
+  readonly deploymentId: string;
+  readonly providerId: string;
+  readonly upstreamModel: string;
+  /** The upstream's HTTP status; 0 when it never answered (refused, timed out). */
+  readonly status: number;
+  readonly latencyMs: number;
+  /** '' when the attempt answered. */
+  readonly errorCode: ErrorCode | '';
+}
+
 export function newRequestRecord(requestId: string, arrivedAt: number, snapshotVersion: number): RequestRecord {
   return {
     requestId,
@@ -41,6 +58,7 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     alias: '',
     deployment: null,
     attempts: 0,
+    attemptLog: [],
     statusCode: 0,
     errorCode: '',
     upstreamErrorCode: '',

@@ -3,6 +3,8 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
 import type { EventQueueStats } from '../events/event-queue.ts';
+import type { UpstreamResilience } from '../routing/upstream-resilience.ts';
+import { upstreamHealthMetrics } from './upstream-health-metrics.ts';
 
 /** What the metrics read at scrape time rather than on every request. */
 export interface MetricsSources {
@@ -11,6 +13,8 @@ export interface MetricsSources {
   events(): EventQueueStats;
   /** Per-origin load of the upstream gate (origins come from the snapshot: a bounded label). */
   upstreamOrigins?(): readonly OriginLoad[];
+  /** Breakers and retry budget (issue 9). */
+  resilience?(): UpstreamResilience;
 }
 
 /**
@@ -75,6 +79,7 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     },
   });
   const upstream = upstreamGateMetrics(registry, sources);
+  upstreamHealthMetrics(registry, () => sources.resilience?.() ?? null);
   const quota = quotaMetrics(registry);
 
   return {

@@ -3,9 +3,10 @@ import type { UpstreamCall } from './provider-adapter.ts';
 import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
+import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
 /** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
-export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal'>;
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs'>;
 
 /** An upstream's answer, headers in and body not yet read. */
 export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
@@ -34,11 +35,13 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
   try {
-    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
-    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.HeadersTimeoutError);
+    if (err instanceof undiciErrors.ConnectTimeoutError) throw upstreamTimedOut(call.deployment, 'connect', null);
+    if (err instanceof undiciErrors.HeadersTimeoutError) throw upstreamTimedOut(call.deployment, 'first_token', call.headersTimeoutMs ?? options.timeoutMs);
+    throw upstreamTransportError(call.deployment, err, false);
   }
 }
 
@@ -55,7 +58,8 @@ export async function readUpstreamAnswer(call: UpstreamTarget, answer: UpstreamA
     read = await readUpstreamBody(answer.body, maxBodyBytes, answer.headers['content-length']);
   } catch (err) {
     if (call.signal.aborted) throw err;
-    throw upstreamTransportError(call.deployment, err, err instanceof undiciErrors.BodyTimeoutError);
+    if (err instanceof undiciErrors.BodyTimeoutError) throw upstreamTimedOut(call.deployment, 'idle', null);
+    throw upstreamTransportError(call.deployment, err, false);
   }
   if (!read.complete) throw upstreamResponseTooLarge(call.deployment, 'answer', maxBodyBytes);
   return read.bytes;

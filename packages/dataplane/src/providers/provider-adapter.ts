@@ -17,6 +17,11 @@ export interface UpstreamCall {
    * another deployment to try: it fails at once (`upstream_overloaded`) and the fallback runs.
    */
   readonly waitForSlot?: boolean;
+  /**
+   * Response headers must come within this (the attempt's first-token limit); absent = the
+   * adapter's own timeout, which also bounds each idle gap in the body.
+   */
+  readonly headersTimeoutMs?: number;
 }
 
 /** One embeddings call to one upstream deployment: like {@link UpstreamCall}, never streamed. */

@@ -1,4 +1,4 @@
-import { RelayError, isRelayError, type AttemptError } from '@proxystacks/shared/errors/relay-error';
+import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { EmbeddingObject, EmbeddingRequest, EmbeddingResponse } from '@proxystacks/shared/openai/embeddings-wire';
 import { validateEmbeddingRequest } from '@proxystacks/shared/openai/validate-embeddings-request';
@@ -11,9 +11,9 @@ import { embeddingInputs } from '../providers/embedding-inputs.ts';
 import { invalidEmbeddingsAnswer } from '../providers/openai-embeddings.ts';
 import type { UpstreamEmbeddings } from '../providers/provider-adapter.ts';
 import { base64ToFloats, floatsToBase64 } from '../providers/vector-encoding.ts';
-import { fallbackExhausted } from '../routing/fallback-exhausted.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
-import { orderDeployments } from '../routing/order-deployments.ts';
+import { planRoute } from '../routing/plan-route.ts';
+import { runAttempts } from '../routing/run-attempts.ts';
 import { routeKey, type CompiledDeployment, type CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
 import type { QuotaTicket } from '../quota/admission.ts';
 import type { AdmissionPlan } from '../quota/admission-plan.ts';
@@ -21,12 +21,13 @@ import type { ChatCompletionsDeps } from './chat-completions.ts';
 import { admitBeforeForwarding, serveMeteredRequest } from './metered-request.ts';
 
 /** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
-export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission'>;
+export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission' | 'resilience'>;
 
 /**
  * `POST /v1/embeddings`, OpenAI-compatible: authenticate → read and validate the body →
  * resolve the alias (the key's allow-list and environment, as for chat) → try the deployments
- * that can embed, in order, with the chat route's fallback rules → answer in the encoding asked
+ * that can embed, in the alias's strategy order, through the chat route's attempt loop
+ * (breakers, retry budget, deadlines) → answer in the encoding asked
  * for → meter (input tokens, priced by the answering deployment's rule) → one event.
  *
  * The event has no column saying which endpoint was called: an embeddings event is one with
@@ -58,38 +59,21 @@ async function forward(
   }
   // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
-  const controller = new AbortController();
-  ex.onAbort(() => controller.abort());
-  const failures: AttemptError[] = [];
-  let lastError: RelayError | null = null;
-  const deployments = orderDeployments({ deployments: capable });
-  for (const deployment of deployments) {
-    if (ex.aborted) break;
-    record.deployment = deployment;
-    record.attempts++;
-    let answer: UpstreamEmbeddings;
-    try {
-      answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({
-        deployment,
-        request,
-        signal: controller.signal,
-        orgId: record.key!.orgId,
-        // Only the last deployment queues for a busy origin; before it, the next one is tried.
-        waitForSlot: deployment === deployments.at(-1),
-      });
-    } catch (err) {
-      if (ex.aborted) break;
-      if (!isRelayError(err)) throw err;
-      failures.push(...err.attempts);
-      lastError = err;
-      if (!err.fallsBack) break;
-      continue;
-    }
+  const { resilience } = deps;
+  const deployments = await planRoute(route!, capable, resilience, false, async () => ({ promptTokens: await estimateInputTokens(request), outputTokens: 0 }));
+  await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
+    const answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({
+      deployment,
+      request,
+      signal: attempt.signal,
+      orgId: record.key!.orgId,
+      waitForSlot: attempt.waitForSlot,
+      headersTimeoutMs: attempt.headersTimeoutMs,
+    });
+    attempt.firstToken();
     bodyLease.release();
-    return await answerEmbeddings(ex, request, deployment, answer, record);
-  }
-  if (ex.aborted) return;
-  throw fallbackExhausted(lastError, failures);
+    await answerEmbeddings(ex, request, deployment, answer, record);
+  });
 }
 
 /** The answer in OpenAI's shape and the client's encoding; usage from the provider, else estimated. */

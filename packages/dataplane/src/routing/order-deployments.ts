@@ -19,7 +19,8 @@ export function orderDeployments(route: { readonly deployments: readonly Compile
   return ordered;
 }
 
-function weightedShuffle(group: CompiledDeployment[], random: () => number): CompiledDeployment[] {
+/** A weighted random order of `group` (weight 0 = last); `group` is not changed. */
+export function weightedShuffle(group: readonly CompiledDeployment[], random: () => number): CompiledDeployment[] {
   const pool = [...group];
   const out: CompiledDeployment[] = [];
   while (pool.length > 0) {

@@ -1,6 +1,7 @@
 import type { ConfigSnapshot, ProviderType, SnapshotKey, SnapshotPricingRule } from '@proxystacks/shared/snapshot/config-snapshot';
 import { openSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
+import type { RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
 import { environmentDeployments } from '../routing/environment-deployments.ts';
 
 /** A provider as the hot path uses it: credential opened once per snapshot, not per request. */
@@ -43,6 +44,8 @@ export interface CompiledRoute {
   readonly byEnvironment: ReadonlyMap<string, readonly CompiledDeployment[]>;
   /** Output tokens a request without max_tokens reserves against limits and budgets; null = the data plane's default. */
   readonly reserveOutputTokens?: number | null;
+  /** How each request orders the deployments (routing/plan-deployments.ts); absent = 'fallback'. */
+  readonly strategy?: RoutingStrategy;
 }
 
 /** A key as the hot path uses it: the snapshot's key plus what it may call, precomputed. */
@@ -120,7 +123,7 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       .sort((a, b) => a.priority - b.priority);
     const byEnvironment = new Map<string, CompiledDeployment[]>();
     for (const environment of environmentsByOrg.get(route.orgId) ?? []) byEnvironment.set(environment, environmentDeployments(deployments, environment));
-    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens });
+    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens, strategy: route.strategy });
   }
   const aliasesByOrg = new Map<string, string[]>();
   for (const route of routes.values()) aliasesByOrg.set(route.orgId, [...(aliasesByOrg.get(route.orgId) ?? []), route.alias]);
@@ -164,4 +167,10 @@ export function routeDeployments(route: CompiledRoute, environment: string): rea
 /** The route map's key: organisation and alias (NUL cannot occur in either). */
 export function routeKey(orgId: string, alias: string): string {
   return `${orgId}\u0000${alias}`;
+}
+
+/** Every deployment of every route in `snapshot` (none before the first snapshot): what health reports cover. */
+export function* snapshotDeployments(snapshot: CompiledSnapshot | null): Iterable<CompiledDeployment> {
+  if (snapshot === null) return;
+  for (const route of snapshot.routes.values()) yield* route.deployments;
 }

@@ -45,7 +45,15 @@ export interface RelayOptions {
    * the closing bytes; absent, chunks go out as the upstream sent them.
    */
   renderer?: SseRenderer | null;
+  /** Called once, when the first generated content (or tool call) arrives: the attempt's first-token deadline stops. */
+  onFirstContent?: () => void;
 }
+
+/**
+ * Most bytes held back before the first content: the role-only chunk and the odd empty one are
+ * far below it; an upstream that sends more without content is relayed as it comes.
+ */
+const HOLD_MAX_BYTES = 16 * 1024;
 
 /**
  * Thrown when an upstream stream failed before a single byte reached the client: nothing is
@@ -90,22 +98,28 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   const scanner = new SseScanner({ maxEventBytes: options.maxEventBytes });
   const outcome: StreamOutcome = { end: 'done', usage: null, finishReason: '', contentEvents: 0, ttftMs: null, errorCode: '', upstreamErrorCode: '' };
   let sawDone = false;
+  // What came before the first content (the role-only chunk): held back, so a stream that dies
+  // before its first token has sent the client nothing and can still fail over. Null once the
+  // stream is committed (first content, finish, [DONE], or HOLD_MAX_BYTES held).
+  let held: Buffer[] | null = [];
   try {
     for await (const chunk of options.upstream) {
       // After `[DONE]` the client is answered; the loop only lets the upstream body end by
       // itself (breaking out would destroy it with an AbortError, costly on every stream).
       if (sawDone) continue;
-      const out: Buffer[] = [];
+      const out: Buffer[] = held ?? [];
       let done: Buffer | null = null;
       for (const event of scanner.push(chunk)) {
-        const forward = inspect(event, outcome, options.clientWantsUsage, exchange);
+        const forward = inspect(event, outcome, options.clientWantsUsage, exchange, options.onFirstContent);
         if (forward === 'done') {
           sawDone = true;
           done = event;
           break;
         }
         if (forward === 'upstream-error') {
-          await flush(exchange, out);
+          // Before any content, held bytes are dropped: nothing reached the client, the next
+          // deployment may answer. Content already in this chunk commits the stream.
+          if (held === null || outcome.contentEvents > 0 || outcome.finishReason !== '') await flush(exchange, out);
           return failStream(exchange, outcome, 'upstream_error', options);
         }
         if (forward !== null) {
@@ -116,11 +130,19 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           // Output passed its reservation: what arrived so far goes out, the rest waits for the
           // next step to be reserved. Streams carry about one token per content event, the same
           // measure metering falls back on.
+          held = null;
           await flush(exchange, out);
           out.length = 0;
           const refusal = await options.outputCharge.extendOutput(outcome.contentEvents);
           if (refusal !== null) return cutStream(exchange, outcome, refusal, options);
         }
+      }
+      if (held !== null) {
+        if (done === null && outcome.contentEvents === 0 && outcome.finishReason === '' && byteLength(out) < HOLD_MAX_BYTES) {
+          held = out;
+          continue;
+        }
+        held = null;
       }
       await flush(exchange, out);
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
@@ -147,13 +169,16 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
  * Looks at one event: returns the bytes to forward (usually the event itself), null to drop
  * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
  */
-function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolean, exchange: Exchange): Buffer | null | 'done' | 'upstream-error' {
+function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolean, exchange: Exchange, onFirstContent: (() => void) | undefined): Buffer | null | 'done' | 'upstream-error' {
   // `[DONE]` is the whole payload of its event, so a short event is the only candidate.
   if (event.length < 24 && event.indexOf(DONE) !== -1) return 'done';
   const contentAt = event.indexOf(CONTENT);
   if ((contentAt !== -1 && event.indexOf(EMPTY_CONTENT, contentAt) !== contentAt) || (contentAt === -1 && event.indexOf(TOOL_CALLS) !== -1)) {
     outcome.contentEvents++;
-    if (outcome.ttftMs === null) outcome.ttftMs = exchange.elapsedMs();
+    if (outcome.ttftMs === null) {
+      outcome.ttftMs = exchange.elapsedMs();
+      onFirstContent?.();
+    }
   }
   const usageAt = event.indexOf(USAGE);
   const hasUsage = usageAt !== -1 && event.indexOf(USAGE_NULL, usageAt) !== usageAt && event.indexOf(USAGE_NULL_SPACED, usageAt) !== usageAt;
@@ -196,6 +221,12 @@ function withoutNullUsage(event: Buffer, usageAt: number): Buffer {
   const at = event.indexOf(COMMA_USAGE_NULL, usageAt - 1);
   if (at !== usageAt - 1) return event;
   return Buffer.concat([event.subarray(0, at), event.subarray(at + COMMA_USAGE_NULL.length)]);
+}
+
+function byteLength(parts: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
 }
 
 async function flush(exchange: Exchange, parts: Buffer[]): Promise<void> {

@@ -36,6 +36,8 @@ export interface AddressGuardOptions {
   trustedOrigins?: ReadonlySet<string>;
   /** Called once per refused connection, for the log. */
   onRefused?: (error: UpstreamAddressRefusedError) => void;
+  /** TCP/TLS connect limit (UPSTREAM_CONNECT_TIMEOUT_MS); undici's default (10 s) when absent. */
+  connectTimeoutMs?: number;
 }
 
 /** The origin key of an undici connect request, as {@link AddressGuardOptions.trustedOrigins} holds them. */
@@ -61,7 +63,7 @@ export function createAddressGuardedConnector(options: AddressGuardOptions): bui
   const resolve = options.resolve ?? systemHostResolver;
   /** Latest checked answers per host name; every entry passed the policy. */
   const checked = new Map<string, readonly ResolvedAddress[]>();
-  const connect = buildConnector({ lookup: checkedLookup(checked) });
+  const connect = buildConnector({ lookup: checkedLookup(checked), ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }) });
 
   return function connectChecked(connectOptions, callback) {
     if (options.trustedOrigins?.has(connectOriginOf(connectOptions))) return connect(connectOptions, callback);

@@ -79,6 +79,9 @@ export const ERROR_CODES = {
   // metadata, link-local or not-allowed private/loopback address, issue 7). The same deployment
   // will refuse again, so no client retry; the next deployment, elsewhere, may still answer.
   upstream_address_refused: { status: 502, type: 'api_error', retryable: false, fallsBack: true },
+  // Every deployment of the alias has its circuit breaker open (issue 9): answered at once, without
+  // waiting for a dead provider's timeout; `retry-after` says when the first one lets a probe through.
+  upstream_unavailable: { status: 503, type: 'api_error', retryable: true, retryAfterSeconds: 1 },
 
   // The gateway itself.
   not_ready: { status: 503, type: 'api_error', retryable: true },

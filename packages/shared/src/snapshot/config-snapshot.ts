@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_ROUTING_STRATEGY, ROUTING_STRATEGIES } from '../routing/routing-strategy.ts';
 
 /**
  * The config snapshot: everything a data plane needs to decide a request without a database.
@@ -86,6 +87,8 @@ const routeSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1),
   /** Output tokens a request without max_tokens reserves against budgets; null = the data plane's default. */
   reserveOutputTokens: z.int().min(1).nullable().default(null),
+  /** How the deployments are ordered per request (routing/routing-strategy.ts); older snapshots have none: 'fallback'. */
+  strategy: z.enum(ROUTING_STRATEGIES).default(DEFAULT_ROUTING_STRATEGY),
 });
 
 const organizationSchema = z.strictObject({

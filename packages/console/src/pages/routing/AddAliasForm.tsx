@@ -1,9 +1,9 @@
-import { createEffect, createSignal, type JSX } from 'solid-js';
+import { createEffect, createSignal, For, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
 import { RouteFields } from './RouteFields.tsx';
 import { emptyRouteDraft, keepOrFirstProvider, parseRouteDraft, type RouteDraft } from './route-draft.ts';
-import type { ModelRouteInput, ProviderRow } from './routing.graphql.ts';
+import { ROUTING_STRATEGY_LABELS, type NewAlias, type ProviderRow, type RoutingStrategy } from './routing.graphql.ts';
 
 /** Props of {@link AddAliasForm}. */
 export interface AddAliasFormProps {
@@ -13,12 +13,13 @@ export interface AddAliasFormProps {
   busy: boolean;
   error: ErrorDescription | null;
   /** Resolves true when the alias was created, so the form clears itself. */
-  onCreate(input: { alias: string; routes: ModelRouteInput[] }): Promise<boolean>;
+  onCreate(input: NewAlias): Promise<boolean>;
 }
 
 /** A new alias (the `model` apps send) with its first route; more routes are added per alias. */
 export function AddAliasForm(props: AddAliasFormProps): JSX.Element {
   const [alias, setAlias] = createSignal('');
+  const [strategy, setStrategy] = createSignal<RoutingStrategy>('FALLBACK');
   const [draft, setDraft] = createSignal<RouteDraft>(emptyRouteDraft());
   const [invalid, setInvalid] = createSignal<{ field: 'alias' | keyof RouteDraft; error: ErrorDescription } | null>(null);
 
@@ -40,8 +41,9 @@ export function AddAliasForm(props: AddAliasFormProps): JSX.Element {
       return;
     }
     setInvalid(null);
-    if (await props.onCreate({ alias: name, routes: [route.input] })) {
+    if (await props.onCreate({ alias: name, routes: [route.input], routingStrategy: strategy() })) {
       setAlias('');
+      setStrategy('FALLBACK');
       setDraft((d) => emptyRouteDraft(d.providerId));
     }
   };
@@ -64,6 +66,18 @@ export function AddAliasForm(props: AddAliasFormProps): JSX.Element {
           aria-invalid={invalid()?.field === 'alias'}
           data-testid="alias-name-input"
         />
+      </div>
+      <div class="field">
+        <label for="alias-strategy">Routing strategy</label>
+        <select id="alias-strategy" onChange={(event) => setStrategy(event.currentTarget.value as RoutingStrategy)} data-testid="alias-strategy">
+          <For each={Object.entries(ROUTING_STRATEGY_LABELS) as Array<[RoutingStrategy, string]>}>
+            {([value, label]) => (
+              <option value={value} selected={strategy() === value}>
+                {label}
+              </option>
+            )}
+          </For>
+        </select>
       </div>
       <RouteFields
         idPrefix="alias-route"

@@ -5,7 +5,7 @@ import { formatDateTime } from '../../lib/format-date.ts';
 import { PROVIDER_TYPE_LABELS } from './provider-types.ts';
 import { DeploymentHealthBadge } from './DeploymentHealthBadge.tsx';
 import type { DeploymentHealthRow } from './deployment-health.graphql.ts';
-import type { ModelAliasRow, PricingRuleRow, ProviderRow } from './routing.graphql.ts';
+import { ROUTING_STRATEGY_LABELS, type ModelAliasRow, type PricingRuleRow, type ProviderRow } from './routing.graphql.ts';
 
 /** A route of an alias, as the remove action names it. */
 export type RouteRow = ModelAliasRow['routes'][number];
@@ -104,9 +104,10 @@ export function ModelAliasesTable(props: {
       emptyText="No model aliases configured. Add one above."
       columns={[
         { id: 'alias', header: 'Alias (the model apps send)', cell: (a) => <code>{a.alias}</code> },
+        { id: 'strategy', header: 'Strategy', cell: (a) => <span data-testid={`strategy-of-${a.alias}`}>{ROUTING_STRATEGY_LABELS[a.routingStrategy]}</span> },
         {
           id: 'routes',
-          header: 'Routes, in the order tried',
+          header: 'Routes, by priority',
           cell: (a) => (
             <ol class="route-list">
               <For each={a.routes} fallback={<li class="muted">No routes</li>}>

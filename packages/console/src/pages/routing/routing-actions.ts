@@ -7,6 +7,7 @@ import { createSubmission, type Submission } from '../../graphql/create-submissi
 import {
   AddModelRouteMutation,
   CreateModelAliasMutation,
+  type NewAlias,
   CreatePricingRuleMutation,
   CreateProviderMutation,
   RemoveModelRouteMutation,
@@ -25,7 +26,7 @@ export type PendingConfirmation =
 /** Mutations, dialog targets and handlers of the routing page. */
 export interface RoutingActions {
   createProvider: Submission<{ input: NewProvider }>;
-  createAlias: Submission<{ input: { alias: string; routes: ModelRouteInput[] } }>;
+  createAlias: Submission<{ input: NewAlias }>;
   createPrice: Submission<{ input: NewPrice }>;
 
   rotating: Accessor<ProviderRow | null>;

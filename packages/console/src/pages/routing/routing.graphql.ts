@@ -33,10 +33,29 @@ export interface ProviderRow {
   createdAt: string;
 }
 
+/** How data planes order an alias's routes per request (the server's RoutingStrategy enum). */
+export type RoutingStrategy = 'FALLBACK' | 'WEIGHTED' | 'LEAST_LATENCY' | 'LOWEST_COST';
+
+/** What the console calls each strategy, in the order the select offers them. */
+export const ROUTING_STRATEGY_LABELS: Record<RoutingStrategy, string> = {
+  FALLBACK: 'Fallback (priority, then weight)',
+  WEIGHTED: 'Weighted (split by weight)',
+  LEAST_LATENCY: 'Least latency',
+  LOWEST_COST: 'Lowest cost',
+};
+
+/** A new alias as the add-alias form sends it. */
+export interface NewAlias {
+  alias: string;
+  routes: ModelRouteInput[];
+  routingStrategy: RoutingStrategy;
+}
+
 /** An alias apps send as `model`, and the provider routes behind it. */
 export interface ModelAliasRow {
   id: string;
   alias: string;
+  routingStrategy: RoutingStrategy;
   createdAt: string;
   routes: Array<{
     id: string;
@@ -100,6 +119,7 @@ export const RoutingPageQuery = gql<
     modelAliases {
       id
       alias
+      routingStrategy
       createdAt
       routes {
         id
@@ -202,7 +222,7 @@ export const SetProviderEnvironmentsMutation = gql<{ updateProvider: ProviderRow
 /** Creates an alias with its first routes. */
 export const CreateModelAliasMutation = gql<
   { createModelAlias: { id: string; alias: string } },
-  { input: { alias: string; routes: ModelRouteInput[] } }
+  { input: NewAlias }
 >`
   mutation CreateModelAlias($input: CreateModelAliasInput!) {
     createModelAlias(input: $input) {

@@ -2,8 +2,24 @@ import { addModelRoute, ALL_ENVIRONMENTS, createModelAlias, listModelAliases, re
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { RESERVE_OUTPUT_TOKENS_RANGE, setAliasReserveOutputTokens } from '../../money/alias-output-reserve.ts';
+import type { RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
+import { updateModelAlias } from '../../domain/update-model-alias.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
+
+const RoutingStrategyEnum = builder.enumType('RoutingStrategy', {
+  description: 'How data planes order an alias’s routes for each request; a route whose circuit breaker is open is skipped whatever the strategy.',
+  values: {
+    FALLBACK: { description: 'By priority, lowest first; within a priority, a weighted random order (the default).' },
+    WEIGHTED: { description: 'One weighted random order over every route, priorities ignored.' },
+    LEAST_LATENCY: { description: 'Fastest first by moving average: time to first token for streams, whole-answer latency otherwise; unmeasured routes are tried first.' },
+    LOWEST_COST: { description: 'Cheapest first for the request’s estimated tokens under each route’s pricing rule; unpriced routes last.' },
+  } as const,
+});
+
+/** The GraphQL enum value of a stored strategy, and back. */
+const strategyToGraphql = (strategy: string) => strategy.toUpperCase() as 'FALLBACK' | 'WEIGHTED' | 'LEAST_LATENCY' | 'LOWEST_COST';
+const strategyFromGraphql = (value: string): RoutingStrategy => value.toLowerCase() as RoutingStrategy;
 
 builder.prismaObject('ModelAlias', {
   description: 'A model name apps send, resolved to one or more provider routes.',
@@ -15,8 +31,14 @@ builder.prismaObject('ModelAlias', {
       nullable: true,
       description: "Output tokens a request without max_tokens reserves against budgets and token limits; null = the data plane's default.",
     }),
+    routingStrategy: t.field({
+      type: RoutingStrategyEnum,
+      description: 'How data planes order the routes for each request.',
+      select: { routingStrategy: true },
+      resolve: (alias) => strategyToGraphql(alias.routingStrategy),
+    }),
     routes: t.relation('routes', {
-      description: 'In the order the data plane tries them: priority, then heavier weight first.',
+      description: 'By priority, then heavier weight first: the order the FALLBACK strategy tries them in.',
       query: { orderBy: [{ priority: 'asc' }, { weight: 'desc' }, { createdAt: 'asc' }] },
     }),
   }),
@@ -53,6 +75,7 @@ const CreateModelAliasInput = builder.inputType('CreateModelAliasInput', {
   fields: (t) => ({
     alias: t.string({ required: true }),
     routes: t.field({ type: [ModelRouteInput], required: true }),
+    routingStrategy: t.field({ type: RoutingStrategyEnum, description: 'Default FALLBACK.' }),
   }),
 });
 
@@ -75,7 +98,11 @@ builder.mutationFields((t) => ({
       const alias = await createModelAlias(
         ctx.prisma,
         ctx.principal.orgId,
-        { alias: input.alias, routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })) },
+        {
+          alias: input.alias,
+          routes: input.routes.map((route) => ({ ...route, providerId: String(route.providerId) })),
+          routingStrategy: input.routingStrategy ? strategyFromGraphql(input.routingStrategy) : null,
+        },
         auditOf(ctx, info),
       );
       await ctx.deps.onConfigChanged();
@@ -102,6 +129,17 @@ builder.mutationFields((t) => ({
       const alias = await removeModelRoute(ctx.prisma, ctx.principal.orgId, String(id), auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return alias;
+    },
+  }),
+  setAliasRoutingStrategy: t.prismaField({
+    authScopes: { org: 'config:write' },
+    type: 'ModelAlias',
+    description: 'Sets how data planes order this alias’s routes for each request.',
+    args: { aliasId: t.arg.id({ required: true }), routingStrategy: t.arg({ type: RoutingStrategyEnum, required: true }) },
+    resolve: async (query, _root, args, ctx, info) => {
+      await updateModelAlias(ctx.prisma, ctx.principal.orgId, String(args.aliasId), { routingStrategy: strategyFromGraphql(args.routingStrategy) }, auditOf(ctx, info));
+      await ctx.deps.onConfigChanged();
+      return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: String(args.aliasId) } });
     },
   }),
   setAliasReserveOutputTokens: t.prismaField({
