@@ -25,10 +25,6 @@ export interface AnalyticsFilters {
   errorCode?: string | null;
 }
 
-/** Filters a rollup can answer: all but keyHashId (refused keys are not a rollup dimension). */
-export function rollupCanFilter(filters: AnalyticsFilters): boolean {
-  return filters.keyHashId === undefined || filters.keyHashId === null;
-}
 
 /** Equality filters: filter field, column, parameter type. */
 const EQUALS: ReadonlyArray<[keyof AnalyticsFilters, string, string]> = [
@@ -40,6 +36,16 @@ const EQUALS: ReadonlyArray<[keyof AnalyticsFilters, string, string]> = [
   ['statusCode', 'status_code', 'UInt16'],
   ['errorCode', 'error_code', 'String'],
 ];
+
+/**
+ * The columns `filters` read: a rollup answers only if it keeps them all (none keeps
+ * key_hash_id: refused keys are not a rollup dimension).
+ */
+export function filterColumns(filters: AnalyticsFilters): string[] {
+  const columns = EQUALS.filter(([field]) => filters[field] !== undefined && filters[field] !== null).map(([, column]) => column);
+  if (filters.status === 'SUCCESS' || filters.status === 'ERROR') columns.push('status_code');
+  return columns;
+}
 
 /**
  * WHERE conditions (ANDed by the caller) and bound parameters for `filters`; parameter names

@@ -16,6 +16,16 @@ export interface EventScope {
 /** Parameter values a scoped query binds. */
 export type ScopeParams = Record<string, string | number | string[]>;
 
+/** The columns `scope`'s conditions read (a rollup must keep them to answer). */
+export function scopeColumns(scope: EventScope): string[] {
+  const columns: string[] = [];
+  if (scope.visibleTeams !== 'all' || (scope.teamId ?? null) !== null) columns.push('team_id');
+  if ((scope.projectId ?? null) !== null) columns.push('project_id');
+  if ((scope.environmentId ?? null) !== null) columns.push('environment_id');
+  if ((scope.environment ?? null) !== null) columns.push('environment');
+  return columns;
+}
+
 /**
  * WHERE conditions (ANDed by the caller) and their parameters for `scope`. A team-limited caller
  * never sees events without a team (refused before a key was recognised): those belong to the
