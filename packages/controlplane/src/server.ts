@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { systemHostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { ClickHouse } from './analytics/clickhouse.ts';
+import { createRequestTail } from './analytics/request-tail.ts';
 import type { ControlplaneConfig } from './config.ts';
 import { serveConsole } from './console-assets.ts';
 import type { Database } from './db/client.ts';
@@ -38,7 +39,10 @@ export interface ControlplaneServerOptions {
  */
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
+  // Events reach the tail from this process's ingest endpoint (internal-api.ts).
+  const requestTail = createRequestTail();
   const yoga = createGraphQLHandler({
+    requestTail,
     prisma: options.db.prisma,
     clickhouse: options.clickhouse,
     keySecret: config.keySecret,
@@ -76,6 +80,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     logger,
     prisma: options.db.prisma,
     quota,
+    tail: requestTail,
   };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };

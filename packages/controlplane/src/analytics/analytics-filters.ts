@@ -1,3 +1,4 @@
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { InputError } from '../domain/input-error.ts';
 import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
@@ -63,6 +64,21 @@ export function filterConditions(filters: AnalyticsFilters): { conditions: strin
   if (filters.status === 'SUCCESS') conditions.push('status_code < 400');
   if (filters.status === 'ERROR') conditions.push('status_code >= 400');
   return { conditions, params };
+}
+
+/**
+ * Whether `event` passes `filters`: filterConditions evaluated in memory (the live tail matches
+ * events before they are queried), from the same table of fields and columns.
+ */
+export function eventMatchesFilters(event: RequestEvent, filters: AnalyticsFilters): boolean {
+  for (const [field, column] of EQUALS) {
+    const value = filters[field];
+    if (value === undefined || value === null) continue;
+    if (String(event[column as keyof RequestEvent]) !== String(value)) return false;
+  }
+  if (filters.status === 'SUCCESS' && event.status_code >= 400) return false;
+  if (filters.status === 'ERROR' && event.status_code < 400) return false;
+  return true;
 }
 
 /** The tenant, the caller's scope and a half-open time range: what every analytics query is bound to. */

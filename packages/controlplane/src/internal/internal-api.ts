@@ -6,6 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
+import type { RequestTail } from '../analytics/request-tail.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { createPreviousTokenSnapshots } from './snapshot-for-token.ts';
 import { INTERNAL_QUOTA_PATH } from '@proxystacks/shared/quota/lease-protocol';
@@ -29,6 +30,8 @@ export interface InternalApiDeps {
   quota?: QuotaService;
   /** Where ingested priced requests are debited; absent = events only (tests of the event path). */
   prisma?: PrismaClient;
+  /** Where ingested events are published for the live tail; absent = no tail. */
+  tail?: RequestTail;
 }
 
 /**
