@@ -8,9 +8,11 @@ import { buildSchema } from '../src/graphql/build-schema.ts';
 import type { Role } from '../src/generated/prisma/client.ts';
 import { FIELD_CASES, type Call, type FieldCase, type Fixture, type TeamSlot } from './authorization/field-cases.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { subscribeOverSse } from './support/sse-subscription.ts';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 
 /**
- * The authorization matrix (issue 7): every Query and Mutation field of the schema, called by
+ * The authorization matrix (issue 7): every Query, Mutation and Subscription field of the schema, called by
  * every role granted on the organization and on team A, aimed at team A (in scope) and team B
  * (out of scope). Each call is either allowed (no error at all) or refused with `forbidden`,
  * a null answer, and not one row changed anywhere in the database (audit trail included).
@@ -99,21 +101,39 @@ async function databaseDigest(): Promise<string> {
 }
 
 async function run(call: Call, token: string) {
+  if (call.query.startsWith('subscription')) return runSubscription(call, token);
   return h.gql(call.query, call.variables ?? {}, token);
 }
 
-function schemaFields(type: 'Query' | 'Mutation'): string[] {
-  const object = type === 'Query' ? buildSchema().getQueryType() : buildSchema().getMutationType();
+/**
+ * A subscription's first result over SSE: a refused one answers its error at once; an allowed
+ * one stays open, so an event of the team it aims at is published and must arrive.
+ */
+async function runSubscription(call: Call, token: string) {
+  const tail = await subscribeOverSse<Record<string, unknown>>(h.url, token, call.query, call.variables ?? {});
+  try {
+    const teamId = String(call.variables?.teamId);
+    h.requestTail.publish([testRequestEvent({ org_id: h.orgId, team_id: teamId, request_id: `req_${randomUUID().replaceAll('-', '')}` })]);
+    const body = (await tail.next()) ?? {};
+    return { status: tail.status, body: { ...body, data: body.data ?? null } };
+  } finally {
+    tail.close();
+  }
+}
+
+function schemaFields(type: 'Query' | 'Mutation' | 'Subscription'): string[] {
+  const schema = buildSchema();
+  const object = type === 'Query' ? schema.getQueryType() : type === 'Mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   return Object.keys(object?.getFields() ?? {}).sort();
 }
 
 describe('every field of the schema is in the matrix', () => {
-  it.each(['Query', 'Mutation'] as const)('%s fields and the case table match', (type) => {
+  it.each(['Query', 'Mutation', 'Subscription'] as const)('%s fields and the case table match', (type) => {
     expect(Object.keys(FIELD_CASES[type]).sort()).toEqual(schemaFields(type));
   });
 });
 
-describe.each(['Query', 'Mutation'] as const)('%s', (type) => {
+describe.each(['Query', 'Mutation', 'Subscription'] as const)('%s', (type) => {
   for (const name of Object.keys(FIELD_CASES[type]).sort()) {
     const field = FIELD_CASES[type][name]!;
     const targets: TeamSlot[] = field.scope === 'team' ? ['A', 'B'] : ['A'];

@@ -26,7 +26,7 @@ export interface Call {
 }
 
 /**
- * What one Query or Mutation field requires, as this test (not the implementation) states it:
+ * What one Query, Mutation or Subscription field requires, as this test (not the implementation) states it:
  * - `org`: the permission granted on the organization;
  * - `team`: the permission on the team owning the target (an organization grant counts too);
  * - `any`: the permission anywhere (lists, which then filter by team).
@@ -84,7 +84,7 @@ const SPAN = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
  * when the printed schema has a field this table does not list (or the reverse), so a new
  * field cannot ship without its authorization being stated and checked.
  */
-export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>> = {
+export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<string, FieldCase>> = {
   Query: {
     viewer: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ viewer { id role } }' }) },
     configSnapshot: { scope: 'any', permission: 'config:read', call: async () => ({ query: '{ configSnapshot { version } }' }) },
@@ -339,6 +339,14 @@ export const FIELD_CASES: Record<'Query' | 'Mutation', Record<string, FieldCase>
       scope: 'org',
       permission: 'config:write',
       call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasReserveOutputTokens(aliasId: $id, reserveOutputTokens: 512) { id reserveOutputTokens } }', variables: { id: fx.aliasId } }),
+    },
+  },
+  Subscription: {
+    // Aimed at a team (like `requests` with teamId): a caller limited to team A is refused team B's tail.
+    requestTail: {
+      scope: 'team',
+      permission: 'requests:read',
+      call: async (fx, team) => ({ query: 'subscription($teamId: ID) { requestTail(teamId: $teamId) { requestId teamId } }', variables: { teamId: fx.teams[team].id } }),
     },
   },
 };
