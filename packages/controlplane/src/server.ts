@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { systemHostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { ClickHouse } from './analytics/clickhouse.ts';
+import { createRequestTail } from './analytics/request-tail.ts';
 import type { ControlplaneConfig } from './config.ts';
 import { serveConsole } from './console-assets.ts';
 import type { Database } from './db/client.ts';
@@ -40,7 +41,10 @@ export interface ControlplaneServerOptions {
 export function createControlplane(options: ControlplaneServerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
   const { config, publisher, logger } = options;
   const deploymentHealth = createDeploymentHealthStore({ intervalMs: config.healthReportIntervalMs });
+  // Events reach the tail from this process's ingest endpoint (internal-api.ts).
+  const requestTail = createRequestTail();
   const yoga = createGraphQLHandler({
+    requestTail,
     prisma: options.db.prisma,
     clickhouse: options.clickhouse,
     keySecret: config.keySecret,
@@ -80,6 +84,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     prisma: options.db.prisma,
     quota,
     deploymentHealth,
+    tail: requestTail,
   };
   const auth = { prisma: options.db.prisma, keySecret: config.keySecret, auth: config.auth, logger };
   const exportDeps = { ...auth, clickhouse: options.clickhouse, analyticsRetention: config.analyticsRetention };

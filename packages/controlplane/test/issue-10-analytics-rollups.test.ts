@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { QUANTILES_FUNCTION, QUANTILES_MERGE, ROLLUP_TABLES, rollupViewName, type RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, percentilesFromStates, ROLLUPS, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
@@ -19,7 +19,6 @@ import { loadControlplaneConfig } from '../src/config.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const logger = { info: () => undefined };
-const DIMS = 'org_id, team_id, project_id, environment_id, environment, key_id, alias, provider_id, upstream_model, status_code, error_code';
 
 let dir: string;
 let ch: ClickHouse;
@@ -65,28 +64,32 @@ async function rows<T>(query: string): Promise<T[]> {
   return (await ch.client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
-/** Every rollup row of `org`, re-aggregated per bucket and dimensions, as JSON strings sorted. */
-async function rollupAggregates(grain: RollupGrain, org: string): Promise<string[]> {
+/** Every row of `rollup` for `org`, re-aggregated per bucket and dimensions, as JSON strings sorted. */
+async function rollupAggregates(rollup: RollupSpec, org: string): Promise<string[]> {
+  const dims = rollup.dimensions.join(', ');
+  const percentiles = `, ${percentilesFromStates('latency_ms')} AS latency, ${percentilesFromStates('ttft_ms')} AS ttft`;
   const out = await rows<Record<string, unknown>>(`
-    SELECT toString(bucket) AS b, ${DIMS}, toString(sum(requests)) AS requests, toString(sum(errors)) AS errors,
+    SELECT toString(bucket) AS b, ${dims}, toString(sum(requests)) AS requests, toString(sum(errors)) AS errors,
       toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
       toString(sum(cost_micros)) AS cost, toString(sum(cost_saved_micros)) AS saved,
-      ${QUANTILES_MERGE}(latency_ms_state) AS latency, ${QUANTILES_MERGE}(ttft_ms_state) AS ttft
-    FROM ${ch.database}.${ROLLUP_TABLES[grain]} WHERE org_id = '${org}'
-    GROUP BY b, ${DIMS}`);
+      toString(sum(latency_ms_sum)) AS latencySum, toString(sum(ttft_ms_sum)) AS ttftSum, toString(sum(ttft_count)) AS ttftCount${percentiles}
+    FROM ${ch.database}.${rollup.table} WHERE org_id = '${org}'
+    GROUP BY b, ${dims}`);
   return out.map((row) => JSON.stringify(row)).sort();
 }
 
 /** The same aggregates computed from the raw events (FINAL: one row per request). */
-async function rawAggregates(grain: RollupGrain, org: string): Promise<string[]> {
-  const bucket = grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
+async function rawAggregates(rollup: RollupSpec, org: string): Promise<string[]> {
+  const bucket = rollup.grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
+  const dims = rollup.dimensions.join(', ');
+  const percentiles = `, ${percentilesFromEvents('latency_ms')} AS latency, ${percentilesFromEvents('ttft_ms')} AS ttft`;
   const out = await rows<Record<string, unknown>>(`
-    SELECT toString(${bucket}) AS b, ${DIMS}, toString(count()) AS requests, toString(countIf(status_code >= 400)) AS errors,
+    SELECT toString(${bucket}) AS b, ${dims}, toString(count()) AS requests, toString(countIf(status_code >= 400)) AS errors,
       toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
       toString(sum(cost_micros)) AS cost, '0' AS saved,
-      ${QUANTILES_FUNCTION}(latency_ms) AS latency, ${QUANTILES_FUNCTION.replace('quantilesDD', 'quantilesDDIf')}(assumeNotNull(ttft_ms), isNotNull(ttft_ms)) AS ttft
+      toString(sum(latency_ms)) AS latencySum, toString(sum(assumeNotNull(ttft_ms))) AS ttftSum, toString(countIf(isNotNull(ttft_ms))) AS ttftCount${percentiles}
     FROM ${ch.database}.request_events FINAL WHERE org_id = '${org}'
-    GROUP BY b, ${DIMS}`);
+    GROUP BY b, ${dims}`);
   return out.map((row) => JSON.stringify(row)).sort();
 }
 
@@ -96,15 +99,15 @@ describe('issue 10: rollups kept by materialized views', () => {
     for (let i = 0; i < events.length; i += 50) {
       await insertRequestEvents(ch.client, ch.database, `batch-exact-${i}`, events.slice(i, i + 50));
     }
-    for (const grain of ['minute', 'hour'] as const) {
-      const rollup = await rollupAggregates(grain, 'org-exact');
-      expect(rollup.length).toBeGreaterThan(10);
-      expect(rollup).toEqual(await rawAggregates(grain, 'org-exact'));
+    for (const rollup of ROLLUPS) {
+      const aggregates = await rollupAggregates(rollup, 'org-exact');
+      expect(aggregates.length, rollup.table).toBeGreaterThan(10);
+      expect(aggregates, rollup.table).toEqual(await rawAggregates(rollup, 'org-exact'));
+      const [total] = await rows<{ requests: string; cost: string }>(
+        `SELECT toString(sum(requests)) AS requests, toString(sum(cost_micros)) AS cost FROM ${ch.database}.${rollup.table} WHERE org_id = 'org-exact'`,
+      );
+      expect(total, rollup.table).toEqual({ requests: '400', cost: String(events.reduce((sum, e) => sum + e.cost_micros, 0)) });
     }
-    const [total] = await rows<{ requests: string; cost: string }>(
-      `SELECT toString(sum(requests)) AS requests, toString(sum(cost_micros)) AS cost FROM ${ch.database}.${ROLLUP_TABLES.hour} WHERE org_id = 'org-exact'`,
-    );
-    expect(total).toEqual({ requests: '400', cost: String(events.reduce((sum, e) => sum + e.cost_micros, 0)) });
   });
 
   it('does not double-count a retried batch (same batch id and events), in the raw table or either rollup', async () => {
@@ -119,37 +122,37 @@ describe('issue 10: rollups kept by materialized views', () => {
     await insertRequestEvents(ch.client, ch.database, 'batch-twin', twin);
     const [raw] = await rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${ch.database}.request_events WHERE org_id = 'org-retry'`);
     expect(raw?.n).toBe('61');
-    for (const grain of ['minute', 'hour'] as const) {
-      const [rolled] = await rows<{ n: string }>(`SELECT toString(sum(requests)) AS n FROM ${ch.database}.${ROLLUP_TABLES[grain]} WHERE org_id = 'org-retry'`);
-      expect(rolled?.n, grain).toBe('61');
-      expect(await rollupAggregates(grain, 'org-retry')).toEqual(await rawAggregates(grain, 'org-retry'));
+    for (const rollup of ROLLUPS) {
+      const [rolled] = await rows<{ n: string }>(`SELECT toString(sum(requests)) AS n FROM ${ch.database}.${rollup.table} WHERE org_id = 'org-retry'`);
+      expect(rolled?.n, rollup.table).toBe('61');
+      expect(await rollupAggregates(rollup, 'org-retry'), rollup.table).toEqual(await rawAggregates(rollup, 'org-retry'));
     }
   });
 
-  it('backfills the rollups once from the events stored before migration 0003', async () => {
+  it('backfills the rollups once from the events stored before migration 0004', async () => {
     const events = knownEvents('org-backfill', 120);
     await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
-    // Back to the state before 0003 (rollups and views gone, migration unrecorded): the events
-    // above are now "old" events the views never saw.
-    for (const grain of ['minute', 'hour'] as const) {
-      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(grain)}` });
-      await ch.client.command({ query: `DROP TABLE ${ch.database}.${ROLLUP_TABLES[grain]}` });
+    // Back to the state before 0004 (its rollups and views gone, migration unrecorded): the
+    // events above are now "old" events the views never saw.
+    for (const rollup of ROLLUPS) {
+      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
+      await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
     }
-    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0003_request_rollups'` });
-    expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0003_request_rollups']);
-    for (const grain of ['minute', 'hour'] as const) {
-      expect(await rollupAggregates(grain, 'org-backfill')).toEqual(await rawAggregates(grain, 'org-backfill'));
+    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0004_request_rollups_by_width'` });
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0004_request_rollups_by_width']);
+    for (const rollup of ROLLUPS) {
+      expect(await rollupAggregates(rollup, 'org-backfill'), rollup.table).toEqual(await rawAggregates(rollup, 'org-backfill'));
       // Every org's events, not only this one's: the earlier tests' too.
       const [all] = await rows<{ rolled: string; raw: string }>(
-        `SELECT (SELECT toString(sum(requests)) FROM ${ch.database}.${ROLLUP_TABLES[grain]}) AS rolled, (SELECT toString(count()) FROM ${ch.database}.request_events FINAL) AS raw`,
+        `SELECT (SELECT toString(sum(requests)) FROM ${ch.database}.${rollup.table}) AS rolled, (SELECT toString(count()) FROM ${ch.database}.request_events FINAL) AS raw`,
       );
-      expect(all?.rolled).toBe(all?.raw);
+      expect(all?.rolled, rollup.table).toBe(all?.raw);
     }
     // Running the migrations again does nothing (recorded), and new events flow through the views.
     expect((await migrateClickHouse(ch, logger)).applied).toEqual([]);
     const later = knownEvents('org-backfill-later', 30);
     await insertRequestEvents(ch.client, ch.database, 'batch-later', later);
-    expect(await rollupAggregates('hour', 'org-backfill-later')).toEqual(await rawAggregates('hour', 'org-backfill-later'));
+    for (const rollup of ROLLUPS) expect(await rollupAggregates(rollup, 'org-backfill-later')).toEqual(await rawAggregates(rollup, 'org-backfill-later'));
   });
 
   it('applies the configured TTLs to the raw table and the rollups, and removes them at 0', async () => {
@@ -165,15 +168,16 @@ describe('issue 10: rollups kept by materialized views', () => {
     expect(() => loadControlplaneConfig({ RELAY_MASTER_KEY: 'a'.repeat(64), RELAY_KEY_SECRET: 'k'.repeat(32), RELAY_INTERNAL_TOKEN: 'i'.repeat(32), ANALYTICS_RAW_TTL_DAYS: '-1' })).toThrow(/ANALYTICS_RAW_TTL_DAYS/);
 
     const ddl = async (table: string) => (await rows<{ statement: string }>(`SHOW CREATE TABLE ${ch.database}.${table}`))[0]!.statement;
-    expect(await applyAnalyticsRetention(ch, config.analyticsRetention, logger)).toEqual(['request_events', ROLLUP_TABLES.minute, ROLLUP_TABLES.hour]);
+    const tables = (grain: 'minute' | 'hour') => ROLLUPS.filter((r) => r.grain === grain).map((r) => r.table);
+    expect(await applyAnalyticsRetention(ch, config.analyticsRetention, logger)).toEqual(['request_events', ...ROLLUPS.map((r) => r.table)]);
     expect(await ddl('request_events')).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(90\)/);
-    expect(await ddl(ROLLUP_TABLES.minute)).toMatch(/TTL bucket \+ toIntervalDay\(7\)/);
-    expect(await ddl(ROLLUP_TABLES.hour)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
+    for (const table of tables('minute')) expect(await ddl(table)).toMatch(/TTL bucket \+ toIntervalDay\(7\)/);
+    for (const table of tables('hour')) expect(await ddl(table)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
     // Unchanged settings change nothing at the next start.
     expect(await applyAnalyticsRetention(ch, config.analyticsRetention, logger)).toEqual([]);
     // 0 = forever.
-    expect(await applyAnalyticsRetention(ch, { ...KEEP_FOREVER, hourRollup: 400 }, logger)).toEqual(['request_events', ROLLUP_TABLES.minute]);
+    expect(await applyAnalyticsRetention(ch, { ...KEEP_FOREVER, hourRollup: 400 }, logger)).toEqual(['request_events', ...tables('minute')]);
     expect(await ddl('request_events')).not.toMatch(/TTL/);
-    expect(await ddl(ROLLUP_TABLES.hour)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
+    for (const table of tables('hour')) expect(await ddl(table)).toMatch(/TTL bucket \+ toIntervalDay\(400\)/);
   });
 });

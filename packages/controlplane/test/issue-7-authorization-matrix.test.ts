@@ -8,6 +8,8 @@ import { buildSchema } from '../src/graphql/build-schema.ts';
 import type { Role } from '../src/generated/prisma/client.ts';
 import { FIELD_CASES, type Call, type FieldCase, type Fixture, type TeamSlot } from './authorization/field-cases.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { subscribeOverSse } from './support/sse-subscription.ts';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 
 /**
  * The authorization matrix (issue 7): every Query, Mutation and Subscription field of the schema, called by
@@ -99,7 +101,9 @@ async function databaseDigest(): Promise<string> {
 }
 
 async function run(call: Call, token: string, type: OperationType = 'Query') {
-  return type === 'Subscription' ? firstEvent(call, token) : h.gql(call.query, call.variables ?? {}, token);
+  if (type !== 'Subscription') return h.gql(call.query, call.variables ?? {}, token);
+  // The live tail says nothing until a request arrives; deployment health answers at once.
+  return call.query.includes('requestTail') ? runSubscription(call, token) : firstEvent(call, token);
 }
 
 type OperationType = 'Query' | 'Mutation' | 'Subscription';
@@ -125,6 +129,22 @@ async function firstEvent(call: Call, token: string): Promise<{ status: number; 
     }
   } finally {
     abort.abort();
+  }
+}
+
+/**
+ * A subscription's first result over SSE: a refused one answers its error at once; an allowed
+ * one stays open, so an event of the team it aims at is published and must arrive.
+ */
+async function runSubscription(call: Call, token: string) {
+  const tail = await subscribeOverSse<Record<string, unknown>>(h.url, token, call.query, call.variables ?? {});
+  try {
+    const teamId = String(call.variables?.teamId);
+    h.requestTail.publish([testRequestEvent({ org_id: h.orgId, team_id: teamId, request_id: `req_${randomUUID().replaceAll('-', '')}` })]);
+    const body = (await tail.next()) ?? {};
+    return { status: tail.status, body: { ...body, data: body.data ?? null } };
+  } finally {
+    tail.close();
   }
 }
 

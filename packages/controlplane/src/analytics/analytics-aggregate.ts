@@ -10,6 +10,10 @@ export interface AnalyticsAggregate {
   cachedTokens: number | null;
   costMicros: bigint | null;
   costSavedMicros: bigint | null;
+  /** Mean latency (a sum over a count, no sketch). */
+  latencyAvgMs: number | null;
+  /** Mean time to first token over the requests that had one. */
+  ttftAvgMs: number | null;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   latencyP99Ms: number | null;
@@ -27,6 +31,9 @@ export interface RawAggregate {
   cachedTokens?: string;
   costMicros?: string;
   costSavedMicros?: string;
+  latencyMsSum?: string;
+  ttftMsSum?: string;
+  ttftCount?: string;
   latencyMs?: Array<number | null>;
   ttftMs?: Array<number | null>;
 }
@@ -48,6 +55,8 @@ export function decodeAggregate(raw: RawAggregate): AnalyticsAggregate {
     cachedTokens: count(raw.cachedTokens),
     costMicros: micros(raw.costMicros),
     costSavedMicros: micros(raw.costSavedMicros),
+    latencyAvgMs: mean(raw.latencyMsSum, raw.requests),
+    ttftAvgMs: mean(raw.ttftMsSum, raw.ttftCount),
     latencyP50Ms: level(raw.latencyMs, 0),
     latencyP95Ms: level(raw.latencyMs, 1),
     latencyP99Ms: level(raw.latencyMs, 2),
@@ -60,6 +69,12 @@ export function decodeAggregate(raw: RawAggregate): AnalyticsAggregate {
 /** The metrics to compute: the caller's list, or all. */
 export function metricSet(metrics: readonly AnalyticsMetric[] | null | undefined, all: readonly AnalyticsMetric[]): ReadonlySet<AnalyticsMetric> {
   return new Set(metrics === null || metrics === undefined || metrics.length === 0 ? all : metrics);
+}
+
+/** `sum / count`, or null when either is absent or nothing was counted. */
+function mean(sum: string | undefined, count: string | undefined): number | null {
+  if (sum === undefined || count === undefined || Number(count) === 0) return null;
+  return Number(sum) / Number(count);
 }
 
 function toSafeCount(value: string): number {

@@ -1,3 +1,4 @@
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { InputError } from '../domain/input-error.ts';
 import { scopeConditions, type EventScope, type ScopeParams } from './event-scope.ts';
@@ -25,10 +26,6 @@ export interface AnalyticsFilters {
   errorCode?: string | null;
 }
 
-/** Filters a rollup can answer: all but keyHashId (refused keys are not a rollup dimension). */
-export function rollupCanFilter(filters: AnalyticsFilters): boolean {
-  return filters.keyHashId === undefined || filters.keyHashId === null;
-}
 
 /** Equality filters: filter field, column, parameter type. */
 const EQUALS: ReadonlyArray<[keyof AnalyticsFilters, string, string]> = [
@@ -40,6 +37,16 @@ const EQUALS: ReadonlyArray<[keyof AnalyticsFilters, string, string]> = [
   ['statusCode', 'status_code', 'UInt16'],
   ['errorCode', 'error_code', 'String'],
 ];
+
+/**
+ * The columns `filters` read: a rollup answers only if it keeps them all (none keeps
+ * key_hash_id: refused keys are not a rollup dimension).
+ */
+export function filterColumns(filters: AnalyticsFilters): string[] {
+  const columns = EQUALS.filter(([field]) => filters[field] !== undefined && filters[field] !== null).map(([, column]) => column);
+  if (filters.status === 'SUCCESS' || filters.status === 'ERROR') columns.push('status_code');
+  return columns;
+}
 
 /**
  * WHERE conditions (ANDed by the caller) and bound parameters for `filters`; parameter names
@@ -57,6 +64,21 @@ export function filterConditions(filters: AnalyticsFilters): { conditions: strin
   if (filters.status === 'SUCCESS') conditions.push('status_code < 400');
   if (filters.status === 'ERROR') conditions.push('status_code >= 400');
   return { conditions, params };
+}
+
+/**
+ * Whether `event` passes `filters`: filterConditions evaluated in memory (the live tail matches
+ * events before they are queried), from the same table of fields and columns.
+ */
+export function eventMatchesFilters(event: RequestEvent, filters: AnalyticsFilters): boolean {
+  for (const [field, column] of EQUALS) {
+    const value = filters[field];
+    if (value === undefined || value === null) continue;
+    if (String(event[column as keyof RequestEvent]) !== String(value)) return false;
+  }
+  if (filters.status === 'SUCCESS' && event.status_code >= 400) return false;
+  if (filters.status === 'ERROR' && event.status_code < 400) return false;
+  return true;
 }
 
 /** The tenant, the caller's scope and a half-open time range: what every analytics query is bound to. */

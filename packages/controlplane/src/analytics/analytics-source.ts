@@ -1,18 +1,25 @@
 import { REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
 import {
-  QUANTILES_FUNCTION,
-  QUANTILES_MERGE,
+  percentilesFromEvents,
+  percentilesFromStates,
   ROLLUP_GRAIN_MS,
-  ROLLUP_TABLES,
+  ROLLUPS,
   type AnalyticsRetentionDays,
   type RollupGrain,
+  type RollupSpec,
 } from '@proxystacks/shared/events/request-rollups-ddl';
-import { scopedRangeWhere, type AnalyticsFilters, type ScopedRange } from './analytics-filters.ts';
+import { DIMENSION_COLUMNS, type AnalyticsDimension } from './analytics-dimensions.ts';
+import { filterColumns, scopedRangeWhere, type AnalyticsFilters, type ScopedRange } from './analytics-filters.ts';
 import { KEEP_FOREVER } from './analytics-retention.ts';
-import type { ScopeParams } from './event-scope.ts';
+import { scopeColumns, type ScopeParams } from './event-scope.ts';
 
-/** Where an aggregate query reads: the raw events, or a rollup. */
-export type AnalyticsSource = 'raw' | RollupGrain;
+/** Where an aggregate query reads: the raw events, or one rollup. */
+export type AnalyticsSource = 'raw' | RollupSpec;
+
+/** The grain of `source` as the API reports it ('raw', 'minute' or 'hour'). */
+export function sourceGrain(source: AnalyticsSource): 'raw' | RollupGrain {
+  return source === 'raw' ? 'raw' : source.grain;
+}
 
 /** Time-series bucket sizes. */
 export type TimeBucket = 'MINUTE' | 'HOUR' | 'DAY';
@@ -25,44 +32,53 @@ export interface SourceChoice {
   bucket: TimeBucket | null;
   /** Whether the chosen time zone's local hours start on UTC hours over the range. */
   wholeHourZone: boolean;
-  /** False when a filter needs a column the rollups do not keep. */
-  rollupCanFilter: boolean;
+  /** Columns the query filters or groups on (see queryColumns). */
+  columns: ReadonlySet<string>;
   retention?: AnalyticsRetentionDays;
   nowMs?: number;
 }
 
 /**
- * The coarsest rollup that answers exactly: its grain divides the bucket (the hour rollup makes
+ * The cheapest rollup that answers exactly: it keeps every column the query needs, its grain divides the bucket (the hour rollups make
  * local hours and days only in whole-hour zones), `from` and `to` fall on its grain (a rollup row
- * cannot be split), and its TTL still holds the whole range. Otherwise the raw events.
+ * cannot be split), and its TTL still holds the whole range. ROLLUPS is ordered coarsest grain
+ * first, narrowest width first, so the first that fits reads the fewest rows. Else the raw events.
  */
 export function chooseSource(choice: SourceChoice): AnalyticsSource {
-  if (!choice.rollupCanFilter) return 'raw';
   const retention = choice.retention ?? KEEP_FOREVER;
   const nowMs = choice.nowMs ?? Date.now();
-  const candidates: RollupGrain[] = choice.bucket === 'MINUTE' || !choice.wholeHourZone ? ['minute'] : ['hour', 'minute'];
-  for (const grain of candidates) {
-    const grainMs = ROLLUP_GRAIN_MS[grain];
+  const grains: RollupGrain[] = choice.bucket === 'MINUTE' || !choice.wholeHourZone ? ['minute'] : ['hour', 'minute'];
+  for (const rollup of ROLLUPS) {
+    if (!grains.includes(rollup.grain)) continue;
+    if (![...choice.columns].every((column) => rollup.dimensions.includes(column))) continue;
+    const grainMs = ROLLUP_GRAIN_MS[rollup.grain];
     if (choice.from.getTime() % grainMs !== 0 || choice.to.getTime() % grainMs !== 0) continue;
-    const ttlDays = grain === 'minute' ? retention.minuteRollup : retention.hourRollup;
+    const ttlDays = rollup.grain === 'minute' ? retention.minuteRollup : retention.hourRollup;
     // A day of margin: TTL drops whole parts a little after they expire, never before.
     if (ttlDays > 0 && choice.from.getTime() < nowMs - (ttlDays - 1) * 86_400_000) continue;
-    return grain;
+    return rollup;
   }
   return 'raw';
+}
+
+/** The columns an aggregate over `query` grouped by `groupBy` reads besides the measures and time. */
+export function queryColumns(query: AggregateScope, groupBy: AnalyticsDimension | null): Set<string> {
+  const columns = new Set(['org_id', ...scopeColumns(query.scope), ...filterColumns(query.filters)]);
+  if (groupBy !== null) columns.add(DIMENSION_COLUMNS[groupBy].column);
+  return columns;
 }
 
 /** The table (with FINAL for raw events: a retried request counts once) and its time column. */
 export function sourceTable(database: string, source: AnalyticsSource): { from: string; time: string } {
   if (source === 'raw') return { from: `${database}.${REQUEST_EVENTS_TABLE} FINAL`, time: 'ts' };
-  return { from: `${database}.${ROLLUP_TABLES[source]}`, time: 'bucket' };
+  return { from: `${database}.${source.table}`, time: 'bucket' };
 }
 
 /** The measures an aggregate query can return. */
-export type AnalyticsMetric = 'REQUESTS' | 'ERRORS' | 'TOKENS' | 'COST' | 'COST_SAVED' | 'LATENCY' | 'TTFT';
+export type AnalyticsMetric = 'REQUESTS' | 'ERRORS' | 'TOKENS' | 'COST' | 'COST_SAVED' | 'LATENCY_AVG' | 'LATENCY' | 'TTFT';
 
 /** Every metric: the default selection. */
-export const ALL_METRICS: readonly AnalyticsMetric[] = ['REQUESTS', 'ERRORS', 'TOKENS', 'COST', 'COST_SAVED', 'LATENCY', 'TTFT'];
+export const ALL_METRICS: readonly AnalyticsMetric[] = ['REQUESTS', 'ERRORS', 'TOKENS', 'COST', 'COST_SAVED', 'LATENCY_AVG', 'LATENCY', 'TTFT'];
 
 /**
  * SELECT expressions of `metrics` over `source`. Requests are always counted (ordering and
@@ -82,11 +98,13 @@ export function metricColumns(source: AnalyticsSource, metrics: ReadonlySet<Anal
   }
   if (metrics.has('COST')) out.push(`${sum('cost_micros', 'sum(cost_micros)')} AS costMicros`);
   if (metrics.has('COST_SAVED')) out.push(`${sum('cost_saved_micros', 'toInt64(0)')} AS costSavedMicros`);
-  if (metrics.has('LATENCY')) out.push(`${raw ? `${QUANTILES_FUNCTION}(latency_ms)` : `${QUANTILES_MERGE}(latency_ms_state)`} AS latencyMs`);
-  if (metrics.has('TTFT')) {
-    const rawTtft = `${QUANTILES_FUNCTION.replace('quantilesDD', 'quantilesDDIf')}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`;
-    out.push(`${raw ? rawTtft : `${QUANTILES_MERGE}(ttft_ms_state)`} AS ttftMs`);
+  if (metrics.has('LATENCY_AVG')) {
+    out.push(`${sum('latency_ms_sum', 'sum(latency_ms)')} AS latencyMsSum`);
+    out.push(`${sum('ttft_ms_sum', 'sum(assumeNotNull(ttft_ms))')} AS ttftMsSum`);
+    out.push(`${sum('ttft_count', 'countIf(isNotNull(ttft_ms))')} AS ttftCount`);
   }
+  if (metrics.has('LATENCY')) out.push(`${raw ? percentilesFromEvents('latency_ms') : percentilesFromStates('latency_ms')} AS latencyMs`);
+  if (metrics.has('TTFT')) out.push(`${raw ? percentilesFromEvents('ttft_ms') : percentilesFromStates('ttft_ms')} AS ttftMs`);
   return out.join(',\n    ');
 }
 

@@ -2,7 +2,15 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
 import { assertIdentifier, formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0002, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
-import { requestIdIndexDDL, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
+import {
+  requestIdIndexDDL,
+  ROLLUP_TABLES as ROLLUP_TABLES_0003,
+  rollupBackfillSQL as rollupBackfillSQL0003,
+  rollupTableDDL as rollupTableDDL0003,
+  rollupViewDDL as rollupViewDDL0003,
+  rollupViewName as rollupViewName0003,
+} from '@proxystacks/shared/events/request-rollups-0003-ddl';
+import { eventTimeIndexDDL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
 
 /**
  * The analytics store: a ClickHouse server (`CLICKHOUSE_URL`) or chDB in-process. Both are
@@ -65,6 +73,7 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   // On a table 0001 just created with every column these are no-ops (IF NOT EXISTS).
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
   { name: '0003_request_rollups', statements: requestRollupsMigration },
+  { name: '0004_request_rollups_by_width', statements: rollupsByWidthMigration },
 ];
 
 /**
@@ -80,13 +89,35 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
 function requestRollupsMigration(database: string): Array<string | MigrationStatement> {
   const cutoff = formatEventTime(Date.now());
   return [
-    rollupTableDDL(database, 'minute'),
-    rollupTableDDL(database, 'hour'),
-    rollupViewDDL(database, 'minute'),
-    rollupViewDDL(database, 'hour'),
-    { query: rollupBackfillSQL(database, 'minute', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-minute' } },
-    { query: rollupBackfillSQL(database, 'hour', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-hour' } },
+    rollupTableDDL0003(database, 'minute'),
+    rollupTableDDL0003(database, 'hour'),
+    rollupViewDDL0003(database, 'minute'),
+    rollupViewDDL0003(database, 'hour'),
+    { query: rollupBackfillSQL0003(database, 'minute', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-minute' } },
+    { query: rollupBackfillSQL0003(database, 'hour', cutoff), settings: { insert_deduplication_token: 'relay-0003-backfill-hour' } },
     ...requestIdIndexDDL(database),
+  ];
+}
+
+/**
+ * Issue 10 (performance): replaces 0003's rollups, keyed by every dimension and holding DDSketch
+ * states (as many rows as the raw events at realistic cardinalities, and slow to merge), with
+ * the org / team / key rollups of request-rollups-ddl.ts, filled from the stored events the same
+ * way (cutoff before the views, fixed deduplication tokens); adds the min-max index on `ts` the
+ * request log's time ranges use. The old views go first, so no insert feeds a table about to go.
+ */
+function rollupsByWidthMigration(database: string): Array<string | MigrationStatement> {
+  const old = (['minute', 'hour'] as const).flatMap((grain) => [
+    `DROP VIEW IF EXISTS ${database}.${rollupViewName0003(grain)}`,
+    `DROP TABLE IF EXISTS ${database}.${ROLLUP_TABLES_0003[grain]}`,
+  ]);
+  const cutoff = formatEventTime(Date.now());
+  return [
+    ...old,
+    ...ROLLUPS.map((rollup) => rollupTableDDL(database, rollup)),
+    ...ROLLUPS.map((rollup) => rollupViewDDL(database, rollup)),
+    ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
+    ...eventTimeIndexDDL(database),
   ];
 }
 

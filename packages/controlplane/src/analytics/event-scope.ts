@@ -1,3 +1,4 @@
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 /**
  * Which events of an org an analytics query covers: the teams the caller may see (roles.ts
  * `teamsWith`) and the caller's own team / project / environment filters. Every value is bound
@@ -15,6 +16,23 @@ export interface EventScope {
 
 /** Parameter values a scoped query binds. */
 export type ScopeParams = Record<string, string | number | string[]>;
+
+/** Whether `event` is within `scope`: scopeConditions evaluated in memory (the live tail). */
+export function eventInScope(event: RequestEvent, scope: EventScope): boolean {
+  if (scope.visibleTeams !== 'all' && !scope.visibleTeams.has(event.team_id)) return false;
+  const equal = (actual: string, wanted: string | null | undefined) => wanted === undefined || wanted === null || actual === wanted;
+  return equal(event.team_id, scope.teamId) && equal(event.project_id, scope.projectId) && equal(event.environment_id, scope.environmentId) && equal(event.environment, scope.environment);
+}
+
+/** The columns `scope`'s conditions read (a rollup must keep them to answer). */
+export function scopeColumns(scope: EventScope): string[] {
+  const columns: string[] = [];
+  if (scope.visibleTeams !== 'all' || (scope.teamId ?? null) !== null) columns.push('team_id');
+  if ((scope.projectId ?? null) !== null) columns.push('project_id');
+  if ((scope.environmentId ?? null) !== null) columns.push('environment_id');
+  if ((scope.environment ?? null) !== null) columns.push('environment');
+  return columns;
+}
 
 /**
  * WHERE conditions (ANDed by the caller) and their parameters for `scope`. A team-limited caller

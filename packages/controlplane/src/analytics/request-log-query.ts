@@ -93,6 +93,9 @@ export function findRequestWhere(scopeConditionsSql: readonly string[]): string 
  * the analytics filters. Keyset pagination on (ts, request_id), both descending: a page starts strictly
  * after the cursor row, so rows sharing a timestamp are neither repeated nor skipped, and
  * requests arriving meanwhile do not shift later pages (offset paging would).
+ * A retried request not yet merged away is kept once by `LIMIT 1 BY request_id` (its latest
+ * copy), not by FINAL: FINAL merges every part of the range before filtering, 250–430 ms for a
+ * key's week at 2M events where this reads only the matching rows' columns (~20 ms; issue-10 bench).
  * Every value is bound as a query parameter; only the database name, a checked identifier, is
  * put in the SQL text.
  * @throws InputError on an empty, reversed or over-long range, a bad limit or a bad cursor.
@@ -114,9 +117,10 @@ export async function listRequests(ch: ClickHouse, query: ListRequestsQuery): Pr
   const rows = await select(
     ch,
     `SELECT ${COLUMNS}
-  FROM ${ch.database}.${REQUEST_EVENTS_TABLE} FINAL
+  FROM ${ch.database}.${REQUEST_EVENTS_TABLE}
   WHERE ${where.join('\n    AND ')}
-  ORDER BY ts DESC, request_id DESC
+  ORDER BY ts DESC, request_id DESC, inserted_at DESC
+  LIMIT 1 BY request_id
   LIMIT {limit:UInt32}`,
     params,
   );

@@ -1,10 +1,19 @@
-import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
+import type { AnalyticsRetentionDays, RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
 import { decodeAggregate, metricSet, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
 import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from './analytics-dimensions.ts';
-import { rollupCanFilter } from './analytics-filters.ts';
-import { ALL_METRICS, chooseSource, metricColumns, sourceWhere, type AggregateScope, type AnalyticsMetric, type AnalyticsSource, type TimeBucket } from './analytics-source.ts';
+import {
+  ALL_METRICS,
+  chooseSource,
+  metricColumns,
+  queryColumns,
+  sourceGrain,
+  sourceWhere,
+  type AggregateScope,
+  type AnalyticsMetric,
+  type TimeBucket,
+} from './analytics-source.ts';
 import { assertQueryRange } from './query-range.ts';
 import { assertTimeZone, hasWholeHourOffsets } from './time-zone.ts';
 
@@ -26,8 +35,8 @@ export interface TimeSeriesQuery extends AggregateScope {
   groupLimit?: number | null;
   metrics?: readonly AnalyticsMetric[] | null;
   retention?: AnalyticsRetentionDays;
-  /** Tests and benchmarks only: read this source whatever chooseSource says. */
-  forceSource?: AnalyticsSource;
+  /** Tests and benchmarks only: read the raw events whatever chooseSource says. */
+  forceSource?: 'raw';
 }
 
 /** One bucket of a series. */
@@ -47,7 +56,10 @@ export interface TimeSeriesGroup {
 
 /** A time series answer, and where it was read from. */
 export interface TimeSeriesResult {
-  source: AnalyticsSource;
+  /** The grain read: the raw events, or a minute or hour rollup. */
+  source: 'raw' | RollupGrain;
+  /** The table read (which rollup width answered). */
+  table: string;
   groups: TimeSeriesGroup[];
 }
 
@@ -64,6 +76,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
   if ((query.to.getTime() - query.from.getTime()) / MIN_BUCKET_MS[query.bucket] > MAX_SERIES_BUCKETS) {
     throw new InputError(`The range holds more than ${MAX_SERIES_BUCKETS} buckets: choose a larger bucket or a shorter range.`, 'BAD_USER_INPUT', 'bucket');
   }
+  const wanted = metricSet(query.metrics, ALL_METRICS);
   const source =
     query.forceSource ??
     chooseSource({
@@ -71,11 +84,12 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
       to: query.to,
       bucket: query.bucket,
       wholeHourZone: hasWholeHourOffsets(query.timeZone, query.from.getTime(), query.to.getTime()),
-      rollupCanFilter: rollupCanFilter(query.filters),
+      columns: queryColumns(query, query.groupBy),
       ...(query.retention ? { retention: query.retention } : {}),
     });
   const { from, time, where, params } = sourceWhere(ch.database, source, query);
-  const metrics = metricColumns(source, metricSet(query.metrics, ALL_METRICS));
+  const answered = { source: sourceGrain(source), table: from };
+  const metrics = metricColumns(source, wanted);
   const bucketExpr = bucketSeconds(query.bucket, `toDateTime(${time})`);
   params.tz = query.timeZone;
 
@@ -85,7 +99,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
       `SELECT ${bucketExpr} AS bucketS, ${metrics}\n  FROM ${from}\n  WHERE ${where}\n  GROUP BY bucketS\n  ORDER BY bucketS`,
       params,
     );
-    return { source, groups: [{ key: null, other: false, points: rows.map(toPoint) }] };
+    return { ...answered, groups: [{ key: null, other: false, points: rows.map(toPoint) }] };
   }
 
   const key = dimensionKey(query.groupBy);
@@ -112,7 +126,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
     const group = Number(row.isOther) === 1 ? other : groups.get(row.groupKey);
     group?.points.push(toPoint(row));
   }
-  return { source, groups: [...groups.values(), ...(top.length > groupLimit ? [other] : [])] };
+  return { ...answered, groups: [...groups.values(), ...(top.length > groupLimit ? [other] : [])] };
 }
 
 /**

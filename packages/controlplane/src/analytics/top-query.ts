@@ -1,10 +1,9 @@
-import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
+import type { AnalyticsRetentionDays, RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
 import { decodeAggregate, metricSet, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
 import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from './analytics-dimensions.ts';
-import { rollupCanFilter } from './analytics-filters.ts';
-import { ALL_METRICS, chooseSource, metricColumns, sourceWhere, type AggregateScope, type AnalyticsMetric, type AnalyticsSource } from './analytics-source.ts';
+import { ALL_METRICS, chooseSource, metricColumns, queryColumns, sourceGrain, sourceWhere, type AggregateScope, type AnalyticsMetric } from './analytics-source.ts';
 import { assertQueryRange } from './query-range.ts';
 
 /** How top-N groups are ranked. */
@@ -29,7 +28,8 @@ export interface TopQuery extends AggregateScope {
   limit?: number | null;
   metrics?: readonly AnalyticsMetric[] | null;
   retention?: AnalyticsRetentionDays;
-  forceSource?: AnalyticsSource;
+  /** Tests and benchmarks only: read the raw events whatever chooseSource says. */
+  forceSource?: 'raw';
 }
 
 /** One group of a top-N answer. */
@@ -39,7 +39,10 @@ export interface TopRow extends AnalyticsAggregate {
 
 /** The top groups, the totals over everything in scope, and where they were read from. */
 export interface TopResult {
-  source: AnalyticsSource;
+  /** The grain read: the raw events, or a minute or hour rollup. */
+  source: 'raw' | RollupGrain;
+  /** The table read (which rollup width answered). */
+  table: string;
   rows: TopRow[];
   totals: AnalyticsAggregate;
   /** True when more groups exist than `limit`. */
@@ -56,12 +59,19 @@ export async function queryTop(ch: ClickHouse, query: TopQuery): Promise<TopResu
   assertQueryRange(query.from, query.to);
   const limit = checkTopLimit(query.limit, 'limit');
   const order = ORDERS[query.orderBy ?? 'REQUESTS'];
-  const source =
-    query.forceSource ??
-    chooseSource({ from: query.from, to: query.to, bucket: null, wholeHourZone: true, rollupCanFilter: rollupCanFilter(query.filters), ...(query.retention ? { retention: query.retention } : {}) });
-  const { from, where, params } = sourceWhere(ch.database, source, query);
   const wanted = new Set(metricSet(query.metrics, ALL_METRICS));
   wanted.add(order.needs);
+  const source =
+    query.forceSource ??
+    chooseSource({
+      from: query.from,
+      to: query.to,
+      bucket: null,
+      wholeHourZone: true,
+      columns: queryColumns(query, query.by),
+      ...(query.retention ? { retention: query.retention } : {}),
+    });
+  const { from, where, params } = sourceWhere(ch.database, source, query);
   const metrics = metricColumns(source, wanted);
   const { column, skipEmpty } = DIMENSION_COLUMNS[query.by];
   const key = dimensionKey(query.by);
@@ -81,7 +91,8 @@ export async function queryTop(ch: ClickHouse, query: TopQuery): Promise<TopResu
   const total = totals[0];
   if (total === undefined) throw new Error('ClickHouse returned no totals row');
   return {
-    source,
+    source: sourceGrain(source),
+    table: from,
     rows: grouped.slice(0, limit).map((row) => ({ key: row.groupKey, ...decodeAggregate(row) })),
     totals: decodeAggregate(total),
     truncated: grouped.length > limit,

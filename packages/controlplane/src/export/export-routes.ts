@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeRequestEventRow } from '@proxystacks/shared/events/request-event';
 import { REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
 import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from '../analytics/analytics-dimensions.ts';
-import { rollupCanFilter } from '../analytics/analytics-filters.ts';
-import { chooseSource, metricColumns, sourceWhere, type TimeBucket } from '../analytics/analytics-source.ts';
+import { chooseSource, metricColumns, queryColumns, sourceWhere, type TimeBucket } from '../analytics/analytics-source.ts';
 import { requestLogWhere, REQUEST_LOG_COLUMNS } from '../analytics/request-log-query.ts';
 import { bucketSeconds } from '../analytics/time-series-query.ts';
 import { assertTimeZone, hasWholeHourOffsets } from '../analytics/time-zone.ts';
@@ -98,7 +97,7 @@ async function exportSpend(res: ServerResponse, deps: ExportDeps, principal: Pri
   const scoped = { orgId: principal.orgId, scope: eventScopeOf({ principal }, 'spend:read', query.scopeArgs), filters: query.filters, from: query.from, to: query.to };
   const source = chooseSource({
     from: query.from, to: query.to, bucket, wholeHourZone: hasWholeHourOffsets(timeZone, query.from.getTime(), query.to.getTime()),
-    rollupCanFilter: rollupCanFilter(query.filters), ...(deps.analyticsRetention ? { retention: deps.analyticsRetention } : {}),
+    columns: queryColumns(scoped, groupBy), ...(deps.analyticsRetention ? { retention: deps.analyticsRetention } : {}),
   });
   const { from, time, where, params } = sourceWhere(ch.database, source, scoped);
   const metrics = metricColumns(source, new Set(['REQUESTS', 'ERRORS', 'TOKENS', 'COST', 'COST_SAVED']));

@@ -57,6 +57,8 @@ export const builder = new SchemaBuilder<{
     }),
     // A scope that throws (e.g. a lookup of a malformed id) refuses rather than erroring.
     treatErrorsAsUnauthorized: true,
+    // Subscriptions (requestTail) are refused when they start, not left open delivering nothing.
+    authorizeOnSubscribe: true,
     unauthorizedError: () => forbidden(),
   },
   prisma: {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
+import type { RequestTail } from '../analytics/request-tail.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { ProviderUrlGuard } from '../domain/provider-url-guard.ts';
@@ -38,6 +39,8 @@ export interface GraphQLDeps {
   analyticsRetention?: AnalyticsRetentionDays;
   /** What the data planes report about each deployment; absent = no reports (every state unknown). */
   deploymentHealth?: DeploymentHealthStore;
+  /** Events as they are ingested, for `requestTail`; absent = a tail nothing publishes to. */
+  requestTail?: RequestTail;
 }
 
 /** Where a request came from, for the audit trail. */

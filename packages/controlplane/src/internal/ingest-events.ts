@@ -10,6 +10,7 @@ import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { postRequestCharges } from '../ledger/request-postings.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
+import type { RequestTail } from '../analytics/request-tail.ts';
 
 /** Largest event batch body taken (a data plane's default batch of 500 events is ~300 kB). */
 export const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
@@ -32,6 +33,8 @@ export interface IngestDeps {
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Where priced requests are debited (ledger/request-postings.ts); absent = events only (tests of the event path). */
   prisma?: PrismaClient;
+  /** The live tail (`requestTail`): each batch is published once stored; absent = no tail. */
+  tail?: RequestTail;
 }
 
 /**
@@ -76,6 +79,8 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
   }
   if (new URL(req.url ?? '/', 'http://relay').searchParams.get(LEDGER_ONLY_PARAM) === 'only') {
     if (!(await postToLedger(res, deps, batchId, events))) return;
+    // A retried ledger-only batch is published again: nothing here remembers its id.
+    deps.tail?.publish(events);
     return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
   }
   const hash = requestEventsHash(events);
@@ -99,6 +104,8 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
     }
     if (!(await postToLedger(res, deps, batchId, events))) return;
     deps.batches.remember(batchId, hash);
+    // Once, when first stored: a retry of a batch already stored (verdict 'repeat') is not news.
+    deps.tail?.publish(events);
   }
   res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
 }

@@ -6,6 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ConfigSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import type { SnapshotPublisher } from '../domain/snapshot-publisher.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
+import type { RequestTail } from '../analytics/request-tail.ts';
 import { ingestEvents } from './ingest-events.ts';
 import { createPreviousTokenSnapshots } from './snapshot-for-token.ts';
 import { INTERNAL_QUOTA_PATH } from '@proxystacks/shared/quota/lease-protocol';
@@ -34,6 +35,8 @@ export interface InternalApiDeps {
   prisma?: PrismaClient;
   /** Keeps the data planes' deployment health (POST DEPLOYMENT_HEALTH_PATH); absent = no such path. */
   deploymentHealth?: DeploymentHealthStore;
+  /** Where ingested events are published for the live tail; absent = no tail. */
+  tail?: RequestTail;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface Call {
 }
 
 /**
- * What one Query or Mutation field requires, as this test (not the implementation) states it:
+ * What one Query, Mutation or Subscription field requires, as this test (not the implementation) states it:
  * - `org`: the permission granted on the organization;
  * - `team`: the permission on the team owning the target (an organization grant counts too);
  * - `any`: the permission anywhere (lists, which then filter by team).
@@ -351,5 +351,11 @@ export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<s
   // Subscriptions run over SSE (the matrix reads the first event); same rules as the query they mirror.
   Subscription: {
     deploymentHealthChanged: { scope: 'any', permission: 'config:read', call: async (fx) => ({ query: 'subscription($aliasId: ID) { deploymentHealthChanged(aliasId: $aliasId) { deploymentId state } }', variables: { aliasId: fx.aliasId } }) },
+    // Aimed at a team (like `requests` with teamId): a caller limited to team A is refused team B's tail.
+    requestTail: {
+      scope: 'team',
+      permission: 'requests:read',
+      call: async (fx, team) => ({ query: 'subscription($teamId: ID) { requestTail(teamId: $teamId) { requestId teamId } }', variables: { teamId: fx.teams[team].id } }),
+    },
   },
 };

@@ -9,6 +9,7 @@ import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/se
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../../src/analytics/clickhouse.ts';
+import { createRequestTail, type RequestTail } from '../../src/analytics/request-tail.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { ensureBootstrap } from '../../src/domain/bootstrap.ts';
@@ -46,6 +47,8 @@ export interface GraphQLHarness {
   auth: AuthSettings;
   /** The owner user bootstrap created, with their set-up link's token. */
   ownerSetup: { email: string; setupToken: string };
+  /** The live tail `requestTail` reads: tests publish events to it (nothing ingests here). */
+  requestTail: RequestTail;
   /** How many times a mutation told the snapshot publisher the config changed. */
   configChanges(): number;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
@@ -102,7 +105,9 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
   const auth = options.auth ?? { ...DEFAULT_AUTH_SETTINGS, passwordHash: passwordHashParams(MIN_PASSWORD_HASH_COST) };
   const adminToken = boot.adminToken;
   let changes = 0;
+  const requestTail = createRequestTail();
   const yoga = createGraphQLHandler({
+    requestTail,
     prisma: db.prisma,
     clickhouse,
     keySecret,
@@ -161,6 +166,7 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     origin,
     auth,
     ownerSetup: boot.ownerSetup,
+    requestTail,
     configChanges: () => changes,
     gql,
     ok: async <T>(query: string, variables: Record<string, unknown> = {}) => {

@@ -1,68 +1,143 @@
 import { assertIdentifier, REQUEST_EVENTS_TABLE } from './request-events-ddl.ts';
 
 /**
- * The request rollups: `request_events` aggregated per minute and per hour by every analytics
- * dimension, maintained by materialized views (each insert into request_events also inserts its
- * aggregate into both rollups), so charts over days read thousands of rows instead of millions.
+ * The request rollups (analytics migration 0004): `request_events` aggregated per minute and per
+ * hour, maintained by materialized views (each insert into request_events also inserts its
+ * aggregate into every rollup), in three widths so a query reads the narrowest table that has
+ * the columns it needs (issue 10's benchmark: one rollup keyed by every dimension had as many rows
+ * as the raw table at realistic cardinalities, because keys × models × statuses per hour outnumber
+ * the requests of that hour):
+ * - `org`: by model, provider and outcome only: the organisation's overview, series and top models.
+ * - `team`: also by team, project and environment: team-scoped viewers and those filters/groups.
+ * - `key`: by key and its team, project and environment, hourly: grouping or filtering by key
+ *   (with a model or outcome as well, the raw events answer).
+ * Each keeps quantileTiming states (cheap to build and merge, see percentileStateColumns), so
+ * percentiles never force a query onto the raw events; a query that asks for no percentile
+ * reads no state column.
  *
  * Exact under deduplicated inserts: a retried batch carries the same insert_deduplication_token,
- * request_events drops it, and ClickHouse (26.x: deduplicate_blocks_in_dependent_materialized_views
- * = 1 by default) checks the view's block against the rollup table with a token derived from the
- * source's. That check is only made when the rollup table keeps a deduplication window, exactly
- * like request_events: without `non_replicated_deduplication_window` a retried batch was dropped
- * by request_events and still added to the rollups (verified with chDB 26.7; see the issue-10
- * rollup test). Two different batches that aggregate to identical rollup rows are both kept, as
- * their derived tokens differ.
+ * request_events drops it, and ClickHouse (deduplicate_blocks_in_dependent_materialized_views = 1
+ * by default in 26.x) checks each view's block against its rollup with a token derived from the
+ * source's: made only when the rollup keeps a deduplication window, like request_events (verified
+ * with chDB 26.7 in the issue-10 rollup test). Two different batches that aggregate to identical
+ * rollup rows are both kept, as their derived tokens differ.
  */
 
 /** A rollup's time grain. */
 export type RollupGrain = 'minute' | 'hour';
 
-/** Rollup table of each grain. */
-export const ROLLUP_TABLES: Readonly<Record<RollupGrain, string>> = { minute: 'request_rollup_1m', hour: 'request_rollup_1h' };
+/** A rollup's width: which dimensions it keeps. */
+export type RollupFamily = 'org' | 'team' | 'key';
 
 /** Length of each grain in milliseconds. */
 export const ROLLUP_GRAIN_MS: Readonly<Record<RollupGrain, number>> = { minute: 60_000, hour: 3_600_000 };
 
-/**
- * Dimensions a rollup row is keyed by, beyond its bucket: columns of request_events under the same
- * names, so one WHERE clause (scope and filters) fits the raw table and both rollups.
- */
-export const ROLLUP_DIMENSIONS = [
-  { name: 'org_id', type: 'LowCardinality(String)' },
-  { name: 'team_id', type: 'LowCardinality(String)' },
-  { name: 'project_id', type: 'LowCardinality(String)' },
-  { name: 'environment_id', type: 'LowCardinality(String)' },
-  { name: 'environment', type: 'LowCardinality(String)' },
-  { name: 'key_id', type: 'String' },
-  { name: 'alias', type: 'LowCardinality(String)' },
-  { name: 'provider_id', type: 'LowCardinality(String)' },
-  { name: 'upstream_model', type: 'LowCardinality(String)' },
-  { name: 'status_code', type: 'UInt16' },
-  { name: 'error_code', type: 'LowCardinality(String)' },
-] as const;
+/** Column types of the rollup dimensions (the request_events columns of the same names). */
+const DIMENSION_TYPES: Readonly<Record<string, string>> = {
+  org_id: 'LowCardinality(String)',
+  team_id: 'LowCardinality(String)',
+  project_id: 'LowCardinality(String)',
+  environment_id: 'LowCardinality(String)',
+  environment: 'LowCardinality(String)',
+  key_id: 'String',
+  alias: 'LowCardinality(String)',
+  provider_id: 'LowCardinality(String)',
+  upstream_model: 'LowCardinality(String)',
+  status_code: 'UInt16',
+  error_code: 'LowCardinality(String)',
+};
+
+const MODEL_AND_OUTCOME = ['alias', 'provider_id', 'upstream_model', 'status_code', 'error_code'] as const;
+const TENANCY = ['team_id', 'project_id', 'environment_id', 'environment'] as const;
+
+/** One rollup table: what it is keyed by and its grain. */
+export interface RollupSpec {
+  table: string;
+  family: RollupFamily;
+  grain: RollupGrain;
+  /** Dimensions beyond the bucket, in sort-key order after the leading ones. */
+  dimensions: readonly string[];
+  /** Sort key: org first (every query is bound to one), then what narrows that family's reads. */
+  orderBy: readonly string[];
+}
+
+function spec(family: RollupFamily, grain: RollupGrain): RollupSpec {
+  const suffix = grain === 'minute' ? '1m' : '1h';
+  const table = `request_rollup_${family}_${suffix}`;
+  switch (family) {
+    case 'org':
+      return { table, family, grain, dimensions: ['org_id', ...MODEL_AND_OUTCOME], orderBy: ['org_id', 'bucket', ...MODEL_AND_OUTCOME] };
+    case 'team':
+      // Team after org: a team-scoped viewer reads only its teams' rows.
+      return { table, family, grain, dimensions: ['org_id', ...TENANCY, ...MODEL_AND_OUTCOME], orderBy: ['org_id', 'team_id', 'bucket', ...TENANCY.slice(1), ...MODEL_AND_OUTCOME] };
+    case 'key':
+      // Key and its tenancy only: by model and outcome too it had 2.2M rows per 10M events
+      // (a key's hour spans several models and statuses), and top keys over 30 days took seconds.
+      // Key after org: a key filter reads one key's rows; grouping by key aggregates in order.
+      return { table, family, grain, dimensions: ['org_id', 'key_id', ...TENANCY], orderBy: ['org_id', 'key_id', 'bucket', ...TENANCY] };
+  }
+}
 
 /**
- * Percentile levels kept in the quantile states. DDSketch (quantilesDD) rather than t-digest:
- * its states merge by adding bucket counts, so the answer does not depend on merge order (the
- * rollups agree with the raw events to the last digit) and every answer is within the stated
- * relative accuracy of a true value, at any percentile; memory is bounded by the value range
- * (about 800 buckets from 1 ms to an hour). quantileTiming clamps at 30 s, which LLM requests
- * exceed; t-digest is order-dependent and gives no per-value bound.
+ * Every rollup, cheapest first within a grain (narrowest family first). Only the org rollup has a
+ * minute grain: per team or key a minute holds a request or two, so those rollups would be as
+ * large as the raw events they summarise (the team one had 7.4M rows for 10M events).
  */
+export const ROLLUPS: readonly RollupSpec[] = [spec('org', 'hour'), spec('team', 'hour'), spec('key', 'hour'), spec('org', 'minute')];
+
+/** Percentile levels of every latency answer. */
 export const QUANTILE_LEVELS = [0.5, 0.95, 0.99] as const;
 
-/** Relative accuracy of the quantile sketches: an answer is within 1 % of a true value at that rank. */
-export const QUANTILE_RELATIVE_ACCURACY = 0.01;
+/**
+ * quantileTiming clamps at this many milliseconds (ClickHouse docs: values above 30 s count as
+ * 30 s); a second state in tenths of a second answers beyond it.
+ */
+export const TIMING_CLAMP_MS = 30_000;
 
-/** `quantilesDD(accuracy, levels…)`: the one quantile function of raw queries and rollup states. */
-export const QUANTILES_FUNCTION = `quantilesDD(${QUANTILE_RELATIVE_ACCURACY}, ${QUANTILE_LEVELS.join(', ')})`;
+const TIMING = `quantilesTiming(${QUANTILE_LEVELS.join(', ')})`;
 
-/** The merge of a rollup's quantile state column. */
-export const QUANTILES_MERGE = `quantilesDDMerge(${QUANTILE_RELATIVE_ACCURACY}, ${QUANTILE_LEVELS.join(', ')})`;
+/**
+ * The percentile sketch: quantileTiming, chosen by measurement (issue-10 bench, 2M events, the org
+ * rollup's 66k hourly rows of one org over 30 days: series p50/p95/p99 in ~30–45 ms with
+ * quantilesTiming against ~100–290 ms for quantilesTDigest, ~150–260 ms for quantilesDD and
+ * ~200–350 ms for quantilesBFloat16, and the cheapest view to maintain on insert). Its state is the
+ * exact values up to 1024 of them, then a fixed histogram (1 ms steps to 1024 ms, 16 ms steps to
+ * 30 s), so merging is order-independent and a rollup answers exactly what the raw events answer:
+ * exact below 1024 ms, within 16 ms (≤ 1.6 %) to 30 s. Past its 30 s clamp (LLM requests run
+ * longer), a companion state over tenths of a second takes over: within 100 ms to ~102 s and
+ * 1.6 s (≤ 1.6 %) beyond.
+ */
+export function percentileStateColumns(measure: 'latency_ms' | 'ttft_ms'): Array<{ name: string; type: string; expr: string }> {
+  const value = measure === 'ttft_ms' ? 'assumeNotNull(ttft_ms)' : 'latency_ms';
+  const fn = measure === 'ttft_ms' ? `${TIMING.replace('quantilesTiming', 'quantilesTimingStateIf')}` : TIMING.replace('quantilesTiming', 'quantilesTimingState');
+  const cond = measure === 'ttft_ms' ? ', isNotNull(ttft_ms)' : '';
+  const type = `AggregateFunction(${TIMING}, UInt32)`;
+  return [
+    { name: `${measure}_state`, type, expr: `${fn}(${value}${cond})` },
+    { name: `${measure.replace('_ms', '_ds')}_state`, type, expr: `${fn}(toUInt32(intDiv(${value}, 100))${cond})` },
+  ];
+}
 
-/** Measures of a rollup row: how each is declared, and how the view computes it from events. */
-const ROLLUP_MEASURES = [
+/** The one answer of a fine and a coarse quantileTiming result: the coarse one where the fine one is clamped. */
+function combineTiming(fine: string, coarse: string): string {
+  return `arrayMap((f, c) -> if(f >= ${TIMING_CLAMP_MS}, c * 100, f), ${fine}, ${coarse})`;
+}
+
+/** Percentiles of `measure` merged from rollup states; NaN (null in JSON) when no value was seen. */
+export function percentilesFromStates(measure: 'latency_ms' | 'ttft_ms'): string {
+  const merge = TIMING.replace('quantilesTiming', 'quantilesTimingMerge');
+  return combineTiming(`${merge}(${measure}_state)`, `${merge}(${measure.replace('_ms', '_ds')}_state)`);
+}
+
+/** Percentiles of `measure` computed from raw events, with the very sketch of the rollups (same answer). */
+export function percentilesFromEvents(measure: 'latency_ms' | 'ttft_ms'): string {
+  if (measure === 'latency_ms') return combineTiming(`${TIMING}(latency_ms)`, `${TIMING}(toUInt32(intDiv(latency_ms, 100)))`);
+  const fn = TIMING.replace('quantilesTiming', 'quantilesTimingIf');
+  return combineTiming(`${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
+}
+
+/** Summed measures of every rollup: how each is declared, and how the view computes it from events. */
+const SUM_MEASURES = [
   { name: 'requests', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'count()' },
   { name: 'errors', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'countIf(status_code >= 400)' },
   { name: 'prompt_tokens', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(prompt_tokens)' },
@@ -71,17 +146,16 @@ const ROLLUP_MEASURES = [
   { name: 'cost_micros', type: 'SimpleAggregateFunction(sum, Int64)', expr: 'sum(cost_micros)' },
   // Saved by the response cache and cheaper fallbacks: 0 until that feature writes a column.
   { name: 'cost_saved_micros', type: 'SimpleAggregateFunction(sum, Int64)', expr: 'toInt64(0)' },
-  { name: 'latency_ms_state', type: `AggregateFunction(${QUANTILES_FUNCTION}, UInt32)`, expr: `${stateOf(QUANTILES_FUNCTION)}(latency_ms)` },
-  {
-    name: 'ttft_ms_state',
-    type: `AggregateFunction(${QUANTILES_FUNCTION}, UInt32)`,
-    // -StateIf keeps the plain quantilesDD state type; requests without a first token add nothing.
-    expr: `${stateOf(QUANTILES_FUNCTION).replace('State', 'StateIf')}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`,
-  },
+  // Averages (overview tiles) need no sketch: a sum and a count.
+  { name: 'latency_ms_sum', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(latency_ms)' },
+  { name: 'ttft_ms_sum', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(assumeNotNull(ttft_ms))' },
+  { name: 'ttft_count', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'countIf(isNotNull(ttft_ms))' },
 ] as const;
 
-/** Names of the measure columns, in table order. */
-export const ROLLUP_MEASURE_NAMES: readonly string[] = ROLLUP_MEASURES.map((m) => m.name);
+/** Every measure column of a rollup, in table order. */
+export function rollupMeasures(): Array<{ name: string; type: string; expr: string }> {
+  return [...SUM_MEASURES, ...percentileStateColumns('latency_ms'), ...percentileStateColumns('ttft_ms')];
+}
 
 /** Retention of each analytics table in days; 0 keeps rows forever. */
 export interface AnalyticsRetentionDays {
@@ -90,74 +164,73 @@ export interface AnalyticsRetentionDays {
   hourRollup: number;
 }
 
-/** CREATE TABLE of the rollup of `grain`. */
-export function rollupTableDDL(database: string, grain: RollupGrain): string {
+/** CREATE TABLE of `rollup`. */
+export function rollupTableDDL(database: string, rollup: RollupSpec): string {
   assertIdentifier(database);
   const columns = [
-    `    bucket DateTime('UTC') COMMENT 'start of the ${grain} (UTC)'`,
-    ...ROLLUP_DIMENSIONS.map((d) => `    ${d.name} ${d.type}`),
-    ...ROLLUP_MEASURES.map((m) => `    ${m.name} ${m.type}`),
+    `    bucket DateTime('UTC') COMMENT 'start of the ${rollup.grain} (UTC)'`,
+    ...rollup.dimensions.map((d) => `    ${d} ${DIMENSION_TYPES[d]}`),
+    ...rollupMeasures().map((m) => `    ${m.name} ${m.type}`),
   ];
   return [
-    `CREATE TABLE IF NOT EXISTS ${database}.${ROLLUP_TABLES[grain]}`,
+    `CREATE TABLE IF NOT EXISTS ${database}.${rollup.table}`,
     '(',
     columns.join(',\n'),
     ')',
     'ENGINE = AggregatingMergeTree',
-    // Daily partitions for the minute rollup so its (short) TTL drops whole parts.
-    `PARTITION BY ${grain === 'minute' ? 'toYYYYMMDD(bucket)' : 'toYYYYMM(bucket)'}`,
-    `ORDER BY (org_id, bucket, ${ROLLUP_DIMENSIONS.slice(1).map((d) => d.name).join(', ')})`,
+    // Daily partitions for minute rollups so their (short) TTL drops whole parts.
+    `PARTITION BY ${rollup.grain === 'minute' ? 'toYYYYMMDD(bucket)' : 'toYYYYMM(bucket)'}`,
+    `ORDER BY (${rollup.orderBy.join(', ')})`,
     // The deduplication window makes a retried batch's view block deduplicate too (see above);
     // ttl_only_drop_parts: expiry drops parts instead of rewriting them.
     'SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1',
   ].join('\n');
 }
 
-/** The SELECT aggregating events of `source` (request_events, or a FINAL sub-select) to `grain`. */
-function rollupSelect(source: string, grain: RollupGrain, where = ''): string {
-  const bucket = grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
-  const dimensions = ROLLUP_DIMENSIONS.map((d) => d.name).join(', ');
+/** The SELECT aggregating events of `source` (request_events, or FINAL with a cutoff) into `rollup`. */
+function rollupSelect(source: string, rollup: RollupSpec, where = ''): string {
+  const bucket = rollup.grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
+  const dimensions = rollup.dimensions.join(', ');
   return [
     `SELECT ${bucket} AS bucket, ${dimensions},`,
-    ROLLUP_MEASURES.map((m) => `    ${m.expr} AS ${m.name}`).join(',\n'),
+    rollupMeasures().map((m) => `    ${m.expr} AS ${m.name}`).join(',\n'),
     `FROM ${source}${where}`,
     `GROUP BY bucket, ${dimensions}`,
   ].join('\n');
 }
 
-/** Name of the materialized view feeding the rollup of `grain`. */
-export function rollupViewName(grain: RollupGrain): string {
-  return `${ROLLUP_TABLES[grain]}_mv`;
+/** Name of the materialized view feeding `rollup`. */
+export function rollupViewName(rollup: RollupSpec): string {
+  return `${rollup.table}_mv`;
 }
 
-/** CREATE MATERIALIZED VIEW feeding the rollup of `grain` from every insert into request_events. */
-export function rollupViewDDL(database: string, grain: RollupGrain): string {
+/** CREATE MATERIALIZED VIEW feeding `rollup` from every insert into request_events. */
+export function rollupViewDDL(database: string, rollup: RollupSpec): string {
   assertIdentifier(database);
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${rollupViewName(grain)} TO ${database}.${ROLLUP_TABLES[grain]} AS\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE}`, grain)}`;
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${rollupViewName(rollup)} TO ${database}.${rollup.table} AS\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE}`, rollup)}`;
 }
 
 /**
- * INSERT … SELECT filling the rollup of `grain` from the events inserted before `cutoff`
- * (`YYYY-MM-DD hh:mm:ss.sss` UTC, taken just before the views were created: later rows reach the
- * rollups through the views). FINAL: a request whose retry landed in another batch counts once.
+ * INSERT … SELECT filling `rollup` from the events inserted before `cutoff` (`YYYY-MM-DD
+ * hh:mm:ss.sss` UTC, taken just before the views were created: later rows reach the rollups
+ * through the views). FINAL: a request whose retry landed in another batch counts once.
  */
-export function rollupBackfillSQL(database: string, grain: RollupGrain, cutoff: string): string {
+export function rollupBackfillSQL(database: string, rollup: RollupSpec, cutoff: string): string {
   assertIdentifier(database);
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/.test(cutoff)) throw new Error(`Not an event time: ${cutoff}`);
-  return `INSERT INTO ${database}.${ROLLUP_TABLES[grain]}\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE} FINAL`, grain, `\nWHERE inserted_at < toDateTime64('${cutoff}', 3, 'UTC')`)}`;
+  return `INSERT INTO ${database}.${rollup.table}\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE} FINAL`, rollup, `\nWHERE inserted_at < toDateTime64('${cutoff}', 3, 'UTC')`)}`;
 }
 
 /**
- * The bloom filter index on request_id: a request-id lookup reads the granules whose filter may
- * hold the id instead of every granule of the organization (the sort key has no request_id
- * prefix). 1 % false positives, one filter per granule.
+ * A min-max skip index on `ts`: the sort key leads with org and project, so a time range alone
+ * (the request log of a key over a week) would read every granule of the org; within a project
+ * granules follow the day, so each granule's min-max range skips the days outside the range.
  */
-export function requestIdIndexDDL(database: string): string[] {
+export function eventTimeIndexDDL(database: string): string[] {
   assertIdentifier(database);
   return [
-    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD INDEX IF NOT EXISTS request_id_bloom request_id TYPE bloom_filter(0.01) GRANULARITY 1`,
-    // Builds it for parts written before the index existed (new parts get it on insert).
-    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} MATERIALIZE INDEX request_id_bloom`,
+    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD INDEX IF NOT EXISTS ts_minmax ts TYPE minmax GRANULARITY 1`,
+    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} MATERIALIZE INDEX ts_minmax`,
   ];
 }
 
@@ -167,13 +240,7 @@ export function requestIdIndexDDL(database: string): string[] {
  */
 export function retentionTTL(retention: AnalyticsRetentionDays): Record<string, string | null> {
   const ttl = (column: string, days: number) => (days === 0 ? null : `${column} + toIntervalDay(${days})`);
-  return {
-    [REQUEST_EVENTS_TABLE]: ttl('toDateTime(ts)', retention.rawEvents),
-    [ROLLUP_TABLES.minute]: ttl('bucket', retention.minuteRollup),
-    [ROLLUP_TABLES.hour]: ttl('bucket', retention.hourRollup),
-  };
-}
-
-function stateOf(fn: string): string {
-  return fn.replace(/^(\w+)\(/, '$1State(');
+  const out: Record<string, string | null> = { [REQUEST_EVENTS_TABLE]: ttl('toDateTime(ts)', retention.rawEvents) };
+  for (const rollup of ROLLUPS) out[rollup.table] = ttl('bucket', rollup.grain === 'minute' ? retention.minuteRollup : retention.hourRollup);
+  return out;
 }

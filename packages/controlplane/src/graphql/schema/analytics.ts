@@ -38,6 +38,7 @@ const AnalyticsMetricEnum = builder.enumType('AnalyticsMetric', {
     TOKENS: { description: 'Prompt, completion and cached tokens.' },
     COST: {},
     COST_SAVED: { description: 'Cost avoided by the response cache and cheaper fallbacks (0 until those record savings).' },
+    LATENCY_AVG: { description: 'Mean latency and mean time to first token (no sketch: cheaper than LATENCY, and answered by every rollup).' },
     LATENCY: { description: 'Latency p50/p95/p99.' },
     TTFT: { description: 'Time to first token p50/p95/p99 (streamed requests with a first token).' },
   } as const,
@@ -54,7 +55,7 @@ const AnalyticsSourceEnum = builder.enumType('AnalyticsSource', {
 
 const SOURCE_NAMES = { raw: 'RAW', minute: 'MINUTE_ROLLUP', hour: 'HOUR_ROLLUP' } as const;
 
-const PERCENTILE_NOTE = 'DDSketch estimate, within 1 % of a true value at that rank; null without values.';
+const PERCENTILE_NOTE = 'quantileTiming estimate: exact below 1024 ms, within 16 ms to 30 s, within 100 ms to 102 s and 1.6 % beyond; null without values.';
 
 /** The measure fields, the same on a series point, a top-N row and the totals. */
 const AnalyticsMeasuresRef = builder.interfaceRef<AnalyticsAggregate>('AnalyticsMeasures').implement({
@@ -67,6 +68,8 @@ const AnalyticsMeasuresRef = builder.interfaceRef<AnalyticsAggregate>('Analytics
     cachedTokens: t.expose('cachedTokens', { type: 'Count', nullable: true }),
     costMicros: t.expose('costMicros', { type: 'Micros', nullable: true }),
     costSavedMicros: t.expose('costSavedMicros', { type: 'Micros', nullable: true }),
+    latencyAvgMs: t.exposeFloat('latencyAvgMs', { nullable: true, description: 'Mean latency (metric LATENCY_AVG).' }),
+    ttftAvgMs: t.exposeFloat('ttftAvgMs', { nullable: true, description: 'Mean time to first token of the requests that had one (metric LATENCY_AVG).' }),
     latencyP50Ms: t.exposeFloat('latencyP50Ms', { nullable: true, description: PERCENTILE_NOTE }),
     latencyP95Ms: t.exposeFloat('latencyP95Ms', { nullable: true }),
     latencyP99Ms: t.exposeFloat('latencyP99Ms', { nullable: true }),

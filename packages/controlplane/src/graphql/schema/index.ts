@@ -24,3 +24,4 @@ import './budget-alerts.ts';
 import './ledger.ts';
 import './billing.ts';
 import './reconciliation.ts';
+import './request-tail.ts';

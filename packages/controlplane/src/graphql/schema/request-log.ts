@@ -43,7 +43,8 @@ export interface RequestLogEntryShape {
   finishReason: string | null;
 }
 
-const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEntry').implement({
+/** The request log entry type (requests, request, requestTail). */
+export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEntry').implement({
   description: 'One request through the data plane, as its event in ClickHouse recorded it.',
   fields: (t) => ({
     requestId: t.exposeID('requestId', { description: 'The `x-request-id` the client received.' }),
@@ -148,7 +149,7 @@ builder.queryFields((t) => ({
 }));
 
 /** Key, team and project names of a page of events, in one Postgres round trip. */
-function labelsOf(prisma: PrismaClient, orgId: string, events: readonly RequestEvent[]): Promise<ScopeLabels> {
+export function labelsOf(prisma: PrismaClient, orgId: string, events: readonly RequestEvent[]): Promise<ScopeLabels> {
   return loadScopeLabels(prisma, orgId, {
     keyIds: events.map((event) => event.key_id),
     teamIds: events.map((event) => event.team_id),
