@@ -207,8 +207,8 @@ describe('infra/haproxy/haproxy.cfg and infra/prometheus/prometheus.yml', () => 
     expect(haproxy).toMatch(/^\s*http-check send meth GET uri \/healthz ver HTTP\/1\.1 hdr Host \S+$/m);
     expect(haproxy).toMatch(/^\s*http-check expect status 200$/m);
     expect(Number(/tune\.http\.maxhdr (\d+)/.exec(haproxy)![1])).toBeLessThanOrEqual(40);
-    expect(haproxy).toContain('deny_status 414 if { url_len gt 8192 }');
-    expect(haproxy).toContain(`deny_status 413 if { req.hdr_val(content-length) gt ${dp.maxBodyBytes} }`);
+    expect(haproxy).toMatch(/http-request return status 414 content-type application\/json string '\{"error":\{[^']*"code":"uri_too_long"[^']*\}\}' if \{ url_len gt 8192 \}/);
+    expect(haproxy).toMatch(new RegExp(`http-request return status 413 content-type application/json string '\\{"error":\\{[^']*"code":"body_too_large"[^']*\\}\\}' if \\{ req\\.hdr_val\\(content-length\\) gt ${dp.maxBodyBytes} \\}`));
     // A quiet stream is ended by the data plane (UPSTREAM_TIMEOUT_MS), never cut by the balancer.
     for (const timeout of ['server', 'client']) expect(seconds(new RegExp(`timeout ${timeout} (\\d+s)`).exec(haproxy)![1]!) * 1000).toBeGreaterThan(dp.upstreamTimeoutMs);
     // Idle kept-alive connections: the client side closes well before uWS's ~10 s.
