@@ -15,6 +15,8 @@ export interface ControlplaneConfig {
   /** ClickHouse HTTP URL; null = embedded chDB under dataDir. */
   clickhouseUrl: string | null;
   clickhouseDatabase: string;
+  /** CLICKHOUSE_CLUSTER: analytics tables are created ON CLUSTER, replicated and Distributed; null = one server. */
+  clickhouseCluster: string | null;
   host: string;
   port: number;
   /** HMAC secret for API key and admin token hashes. */
@@ -90,6 +92,11 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseDatabase)) {
     read.problem('CLICKHOUSE_DATABASE', `must be a plain identifier, got ${JSON.stringify(clickhouseDatabase)}`);
   }
+  const clickhouseCluster = read.optionalString('CLICKHOUSE_CLUSTER');
+  if (clickhouseCluster !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(clickhouseCluster)) {
+    read.problem('CLICKHOUSE_CLUSTER', `must be a plain identifier, got ${JSON.stringify(clickhouseCluster)}`);
+  }
+  if (clickhouseCluster !== null && read.raw('CLICKHOUSE_URL') === undefined) read.problem('CLICKHOUSE_CLUSTER', 'needs CLICKHOUSE_URL (a cluster is never the embedded chDB)');
   const adminToken = read.secret('RELAY_ADMIN_TOKEN', { required: false, minLength: 32 });
   const ownerEmail = read.string('RELAY_OWNER_EMAIL', DEFAULT_OWNER_EMAIL).toLowerCase();
   if (!looksLikeEmail(ownerEmail)) read.problem('RELAY_OWNER_EMAIL', `expected an email address, got ${JSON.stringify(ownerEmail)}`);
@@ -99,6 +106,7 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     clickhouseUrl: read.url('CLICKHOUSE_URL', ['http:', 'https:']),
     clickhouseDatabase,
+    clickhouseCluster,
     host: read.string('CONTROLPLANE_HOST', '127.0.0.1'),
     port: read.port('CONTROLPLANE_PORT', 4000),
     keySecret: read.secret('RELAY_KEY_SECRET', { required: true, minLength: 32 }),

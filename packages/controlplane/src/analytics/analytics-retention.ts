@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { retentionTTL, type AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
+import { localName, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 import type { ClickHouse } from './clickhouse.ts';
 
 /** Keep everything: the retention of a control plane that sets none (and of tests). */
@@ -14,14 +15,16 @@ export const KEEP_FOREVER: AnalyticsRetentionDays = { rawEvents: 0, minuteRollup
  */
 export async function applyAnalyticsRetention(ch: ClickHouse, retention: AnalyticsRetentionDays, logger: Pick<Logger, 'info'>): Promise<string[]> {
   const wanted = retentionTTL(retention);
-  const current = await currentTTLs(ch, Object.keys(wanted));
+  // On a cluster the TTL lives on each node's local table (the Distributed one has no parts).
+  const stored = (table: string) => (ch.cluster === null ? table : localName(table));
+  const current = await currentTTLs(ch, Object.keys(wanted).map(stored));
   const changed: string[] = [];
   for (const [table, ttl] of Object.entries(wanted)) {
-    const now = current.get(table) ?? null;
+    const now = current.get(stored(table)) ?? null;
     if (now === ttl) continue;
     if (ttl === null && now === null) continue;
     const query = ttl === null ? `ALTER TABLE ${ch.database}.${table} REMOVE TTL` : `ALTER TABLE ${ch.database}.${table} MODIFY TTL ${ttl}`;
-    await ch.client.command({ query });
+    for (const statement of ch.cluster === null ? [query] : toClusterStatements(query, ch.database, ch.cluster)) await ch.client.command({ query: statement });
     logger.info({ table, ttl: ttl ?? 'none' }, 'analytics retention changed');
     changed.push(table);
   }

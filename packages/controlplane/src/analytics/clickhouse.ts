@@ -11,6 +11,7 @@ import {
   rollupViewName as rollupViewName0003,
 } from '@proxystacks/shared/events/request-rollups-0003-ddl';
 import { eventTimeIndexDDL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
+import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 
 /**
  * The analytics store: a ClickHouse server (`CLICKHOUSE_URL`) or chDB in-process. Both are
@@ -21,6 +22,8 @@ export interface ClickHouse {
   /** Database holding Relay's tables; a plain identifier, safe to put in SQL text. */
   database: string;
   kind: 'chdb' | 'server';
+  /** CLICKHOUSE_CLUSTER: the tables are replicated local tables behind Distributed ones (see cluster-ddl.ts); null = one node. */
+  cluster: string | null;
   close(): Promise<void>;
 }
 
@@ -31,20 +34,26 @@ export interface ClickHouseOptions {
   /** chDB data directory (one per process: chDB refuses a second path in the same process). */
   chdbPath: string;
   database: string;
+  /** Cluster name from the server's remote_servers (server only); null or absent = one node. */
+  cluster?: string | null;
 }
 
 /** Connects to ClickHouse (server) or opens chDB; does not create anything. */
 export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
   assertIdentifier(options.database);
+  const cluster = options.cluster ?? null;
+  if (cluster !== null) assertIdentifier(cluster);
   if (options.url !== null) {
     const client = createClient({ url: options.url, request_timeout: 30_000 });
-    return { client, database: options.database, kind: 'server', close: () => client.close() };
+    return { client, database: options.database, kind: 'server', cluster, close: () => client.close() };
   }
+  // chDB has no Keeper and no remote servers: replicated and Distributed tables cannot exist there.
+  if (cluster !== null) throw new Error('A ClickHouse cluster needs a ClickHouse server (CLICKHOUSE_URL), not the embedded chDB');
   // chdb 3.4 types its connection against @clickhouse/client-common 1.23.0 while the client
   // bundles its own copy of the same interface; they are identical at run time.
   const connection = createChdbConnection({ path: options.chdbPath }) as unknown as ClientConnection;
   const client = createClient({ connection });
-  return { client, database: options.database, kind: 'chdb', close: () => client.close() };
+  return { client, database: options.database, kind: 'chdb', cluster: null, close: () => client.close() };
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -58,7 +67,7 @@ interface ClickHouseMigration {
   statements(database: string): Array<string | MigrationStatement>;
 }
 
-interface MigrationStatement {
+export interface MigrationStatement {
   query: string;
   settings: Record<string, string | number>;
 }
@@ -121,21 +130,37 @@ function rollupsByWidthMigration(database: string): Array<string | MigrationStat
   ];
 }
 
+/**
+ * Every migration's statements for `database`, as run on one node (`cluster` null) or rewritten
+ * for a cluster (ON CLUSTER, replicated local tables behind Distributed ones: cluster-ddl.ts).
+ */
+export function clickHouseMigrationPlan(database: string, cluster: string | null): Array<{ name: string; statements: MigrationStatement[] }> {
+  return MIGRATIONS.map((migration) => ({
+    name: migration.name,
+    statements: migration.statements(database).flatMap((statement): MigrationStatement[] => {
+      const { query, settings } = typeof statement === 'string' ? { query: statement, settings: {} } : statement;
+      return cluster === null ? [{ query, settings }] : toClusterStatements(query, database, cluster).map((clustered) => ({ query: clustered, settings }));
+    }),
+  }));
+}
+
 /** Creates the database and applies every migration not yet recorded in `<db>._relay_migrations`. */
 export async function migrateClickHouse(ch: ClickHouse, logger: Pick<Logger, 'info'>): Promise<{ applied: string[] }> {
   const db = ch.database;
-  await ch.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  await ch.client.command({ query: ch.cluster === null ? `CREATE DATABASE IF NOT EXISTS ${db}` : clusterDatabaseDDL(db, ch.cluster) });
   await ch.client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}._relay_migrations (name String, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY name`,
+    query:
+      ch.cluster === null
+        ? `CREATE TABLE IF NOT EXISTS ${db}._relay_migrations (name String, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY name`
+        : clusterMigrationsTableDDL(db, ch.cluster),
   });
   const result = await ch.client.query({ query: `SELECT DISTINCT name FROM ${db}._relay_migrations`, format: 'JSONEachRow' });
   const done = new Set((await result.json<{ name: string }>()).map((row) => row.name));
   const applied: string[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of clickHouseMigrationPlan(db, ch.cluster)) {
     if (done.has(migration.name)) continue;
-    for (const statement of migration.statements(db)) {
-      if (typeof statement === 'string') await ch.client.command({ query: statement });
-      else await ch.client.command({ query: statement.query, clickhouse_settings: statement.settings });
+    for (const statement of migration.statements) {
+      await ch.client.command({ query: statement.query, clickhouse_settings: statement.settings });
     }
     await ch.client.insert({
       table: `${db}._relay_migrations`,

@@ -57,6 +57,7 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
       url: config.clickhouseUrl,
       chdbPath: join(config.dataDir, 'chdb'),
       database: config.clickhouseDatabase,
+      cluster: config.clickhouseCluster,
     });
     closers.unshift(() => clickhouse.close());
     await migrateClickHouse(clickhouse, logger);

@@ -17,6 +17,7 @@ export async function migrateAll(env: Record<string, string | undefined>): Promi
       url: config.clickhouseUrl,
       chdbPath: join(config.dataDir, 'chdb'),
       database: config.clickhouseDatabase,
+      cluster: config.clickhouseCluster,
     });
     try {
       const analytics = await migrateClickHouse(clickhouse, logger);
