@@ -69,6 +69,8 @@ interface Attempt {
   status: number;
   /** Error code of a refusal or of a stream's terminal error event; '' when none. */
   code: string;
+  /** Its error message ('' when none). */
+  message: string;
   requestId: string | null;
 }
 
@@ -107,7 +109,7 @@ export interface LoadRunResult {
   /** Budget refusals below 95 % during the control plane outage: fail-closed after the one-lease allowance, by design. */
   budget429sClosedInOutage: number;
   /** The first few false budget refusals: ms after the start, data plane, spend before them (% of the budget). */
-  falseBudget429Samples: Array<{ atMs: number; dataplane: number; spentPercent: number }>;
+  falseBudget429Samples: Array<{ atMs: number; tookMs: number; dataplane: number; spentPercent: number; message: string }>;
   /** Spend (share of the budget) when the first budget refusal came. */
   firstBudgetRefusalAtPercent: number | null;
   minutes: MinuteFigure[];
@@ -119,6 +121,8 @@ export interface LoadRunResult {
 
 export interface LoadCluster {
   run(spec: LoadRunSpec): Promise<LoadRunResult>;
+  /** Log lines of every process (control plane, data planes, also killed ones) about quota renewals. */
+  quotaLog(): string[];
   close(): Promise<void>;
 }
 
@@ -145,6 +149,7 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
     ...(options.databaseUrl === null ? {} : { DATABASE_URL: options.databaseUrl }),
   });
   const dataplanes: Array<{ process: RelayProcess; url: string; dataDir: string; alive: boolean }> = [];
+  const everyDataplane: RelayProcess[] = [];
   try {
     const { url: controlplaneUrl, graphql } = await connectToControlplane(controlplane);
     const providerId = await seedMockAlias(graphql);
@@ -161,6 +166,7 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
         ...LOAD_DATAPLANE_ENV,
       });
       const [, url] = await child.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /);
+      everyDataplane.push(child);
       return { process: child, url: url!, dataDir, alive: true };
     };
     const dataDirs = await Promise.all(Array.from({ length: DATAPLANES }, () => dir('relay-load-dp-')));
@@ -183,6 +189,9 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
         const costs = await requestCosts(graphql, key.id, attempts);
         const reconciliation = await reconcile(graphql, attempts);
         return judge(spec, attempts, unreachable, costs, after.filter((pair) => pair !== null), reconciliation);
+      },
+      quotaLog() {
+        return [controlplane, ...everyDataplane].flatMap((p) => p.stderr().split('\n').filter((line) => /quota/i.test(line)));
       },
       async close() {
         await shutdown(dataplanes.map((dp) => dp.process), controlplane, dirs);
@@ -318,7 +327,8 @@ async function send(url: string, secret: string, stream: boolean, dataplane: num
     });
     const text = await response.text();
     const code = /"code":"([a-z_]+)"/.exec(text)?.[1] ?? '';
-    return { startMs, endMs: Date.now(), dataplane, stream, status: response.status, code, requestId: response.headers.get('x-request-id') };
+    const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(text)?.[1] ?? '';
+    return { startMs, endMs: Date.now(), dataplane, stream, status: response.status, code, message, requestId: response.headers.get('x-request-id') };
   } catch {
     return null;
   }
@@ -467,7 +477,7 @@ function judge(
     falseBudget429Samples: early
       .filter((a) => !inOutage(a))
       .slice(0, 5)
-      .map((a) => ({ atMs: a.startMs - t0, dataplane: a.dataplane, spentPercent: Math.round((spentBefore(a.startMs) / limits.budgetMicros) * 1000) / 10 })),
+      .map((a) => ({ atMs: a.startMs - t0, tookMs: a.endMs - a.startMs, dataplane: a.dataplane, message: a.message, spentPercent: Math.round((spentBefore(a.startMs) / limits.budgetMicros) * 1000) / 10 })),
     firstBudgetRefusalAtPercent: firstRefusal === null ? null : Math.round((spentBefore(firstRefusal.startMs) / limits.budgetMicros) * 1000) / 10,
     minutes: [...minutes.values()].sort((a, b) => a.minuteStart.localeCompare(b.minuteStart)),
     degradedAdmissions,
