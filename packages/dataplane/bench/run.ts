@@ -23,15 +23,17 @@ const connections = envInt('BENCH_CONNECTIONS', 32);
 const profileDir = process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'relay-bench-prof-')) : null;
 
 interface MockInfo { baseUrl: string; pid: number }
-interface DataplaneInfo { url: string; key: string; badKey: string; pid: number }
+interface DataplaneInfo { url: string; key: string; limitedKey: string; badKey: string; pid: number }
 
 const tool = pickLoadTool();
 const children: BenchChild<unknown>[] = [];
 try {
   const mock = await startChild<MockInfo>(join(here, 'serve-mock-upstream.ts'));
   children.push(mock);
+  const quota = await startChild<{ url: string }>(join(here, 'serve-quota-grants.ts'));
+  children.push(quota);
   const dataplane = await startChild<DataplaneInfo>(join(here, 'serve-dataplane.ts'), {
-    env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl },
+    env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl, BENCH_QUOTA_URL: quota.info.url },
     nodeArgs: profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
   });
   children.push(dataplane);
@@ -50,6 +52,7 @@ try {
   await expectStatus(gateway, chatBody, auth(dp.key), 200);
   await expectStatus(gateway, streamBody, auth(dp.key), 200);
   await expectStatus(gateway, chatBody, auth(dp.badKey), 401);
+  await expectStatus(gateway, chatBody, auth(dp.limitedKey), 200);
   const idleMiB = readRssMiB(dp.pid)?.rssMiB ?? null;
 
   const scenarios: ScenarioResult[] = [];
@@ -80,6 +83,9 @@ try {
   // difference is the gateway's own per-request cost.
   const soloDirect = await measure('chat-direct-c1', 'Chat completion, 12 words', 'direct', 200, { url: direct, body: chatBody, headers: json }, 1);
   const soloGateway = await measure('chat-gateway-c1', 'Chat completion, 12 words', 'gateway', 200, { url: gateway, body: chatBody, headers: auth(dp.key) }, 1);
+  // Issue 8: the same at one connection for a key with rate limits on key, team and project and
+  // budgets on organisation, team, project, environment and key (leased, reserved, settled).
+  const soloLimited = await measure('chat-gateway-c1-limits', 'Chat completion, 12 words, key with limits and budgets on every scope', 'gateway', 200, { url: gateway, body: chatBody, headers: auth(dp.limitedKey) }, 1);
   await measure('auth-reject', 'Bad key → 401', 'gateway', 401, { url: gateway, body: chatBody, headers: auth(dp.badKey) });
   const afterLoadMiB = readRssMiB(dp.pid)?.rssMiB ?? null;
 
@@ -96,6 +102,7 @@ try {
 
   const overheads: Overhead[] = [
     overhead('Chat completion, 12 words, 1 connection', soloDirect, soloGateway),
+    overhead('Admission with rate limits + budgets on every scope, 1 connection (limited key − key without limits)', soloGateway, soloLimited),
     overhead(`Chat completion, 12 words, ${connections} connections`, chatDirect, chatGateway), overhead(`Streaming, 24 words, ${connections} connections`, streamDirect, streamGateway),
   ];
   const results: BenchResults = {
@@ -108,6 +115,7 @@ try {
       'The data plane, the mock upstream and the load generator are three separate processes on the same machine; the data plane forwards to that same mock process, so the upstream work is identical for direct and gateway runs.',
       'Gateway overhead = gateway latency − direct latency at the same percentile (percentiles do not subtract exactly; read it as an estimate). The 1-connection run is the per-request cost; at 32 connections latency is mostly queueing (≈ connections ÷ throughput), and on a machine with few cores the three processes compete for CPU, which inflates the gateway figures.',
       'Streaming latency is the time to the complete response (wrk cannot time the first byte).',
+      'Admission: the limited key has rpm + tpm + conc on its key, team and project and a daily hard budget on its organisation, team, project, environment and key (8 counters reserved and settled per request, rate-limit headers on every answer); its leases come from a stand-in quota service (bench/serve-quota-grants.ts) in its own process, renewed off the hot path. Issue 8 target: within 50 µs p50 of the key without limits.',
       'Events go through the production pipeline (the crash-safe event log on disk, one write per event before its answer completes, fsync every 200 ms; the bounded queue and batching) into a sink that discards them (event-log.md has the per-event cost of the log alone): ClickHouse writes are excluded because they are off the hot path (batched, 500 events or 1 s) and would measure ClickHouse, not the gateway.',
       'Slow-reader RSS is sampled from /proc/<pid>/status every 50 ms.',
     ],

@@ -24,26 +24,52 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  *   queue in batches (500 events or 1 s), so they cost the request nothing directly; measuring
  *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
  *
- * Prints `{"url","key","badKey","pid"}` on one line when listening.
+ * - A second key, `limitedKey`, in an organisation of its own, has rate limits (rpm, tpm, conc)
+ *   on its key, team and project and a budget on its organisation, team, project, environment
+ *   and key, all far above what a run uses: admission reserves and settles on every one of them
+ *   against leases from BENCH_QUOTA_URL (serve-quota-grants.ts). `key` has none: the path as it
+ *   was before admission existed.
+ *
+ * Prints `{"url","key","limitedKey","badKey","pid"}` on one line when listening.
  */
 const KEY_SECRET = 'bench-key-secret-0123456789abcdefghijklmn';
 const INTERNAL_TOKEN = 'bench-internal-token-0123456789abcdefghij';
 
 const mockBaseUrl = process.env.BENCH_MOCK_BASE_URL ?? null;
 const key = generateKey();
+const limitedKey = generateKey();
 const badKey = generateKey();
+const quotaUrl = process.env.BENCH_QUOTA_URL ?? null;
 const logger = pino({ level: 'silent' });
 const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-dp-'));
-const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir, UPSTREAM_ALLOW_LOOPBACK: 'true' });
+const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir, UPSTREAM_ALLOW_LOOPBACK: 'true', ...(quotaUrl === null ? {} : { CONTROLPLANE_URL: quotaUrl }) });
+const limited = { orgId: 'org-limited', teamId: 'team-limited', projectId: 'proj-limited', environmentId: 'env-limited' };
+const generous = { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000, concurrentRequests: 1_000_000 };
 const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });
 snapshots.apply(
   createSnapshot({
     version: 1,
     createdAt: new Date().toISOString(),
-    keys: [{ id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null }],
-    providers: [{ id: 'prov-mock', orgId: 'org-bench', name: 'Mock', type: 'mock', baseUrl: mockBaseUrl, credential: null, environments: [] }],
-    routes: [{ orgId: 'org-bench', alias: 'bench', deployments: [{ id: 'dep-mock', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] }],
+    keys: [
+      { id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null },
+      { id: 'key-limited', hash: hashKey(limitedKey, KEY_SECRET), prefix: displayPrefix(limitedKey), name: 'limited', ...limited, environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null },
+    ],
+    providers: ['org-bench', limited.orgId].map((orgId) => ({ id: `prov-${orgId}`, orgId, name: 'Mock', type: 'mock' as const, baseUrl: mockBaseUrl, credential: null, environments: [] })),
+    routes: ['org-bench', limited.orgId].map((orgId) => ({ orgId, alias: 'bench', deployments: [{ id: `dep-${orgId}`, providerId: `prov-${orgId}`, upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] })),
     pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 }],
+    organizations: [{ id: limited.orgId, timeZone: 'Europe/Berlin', billingMode: 'postpaid' }],
+    rateLimits: (['key', 'team', 'project'] as const).map((scope) => ({ id: `rl-${scope}`, orgId: limited.orgId, scope, scopeId: scope === 'key' ? 'key-limited' : scope === 'team' ? limited.teamId : limited.projectId, ...generous })),
+    budgets: (['organization', 'team', 'project', 'environment', 'key'] as const).map((scope) => ({
+      id: `budget-${scope}`,
+      orgId: limited.orgId,
+      scope,
+      scopeId: { organization: limited.orgId, team: limited.teamId, project: limited.projectId, environment: limited.environmentId, key: 'key-limited' }[scope],
+      name: scope,
+      period: 'day' as const,
+      amountMicros: 1_000_000_000_000,
+      mode: 'hard' as const,
+      alertThresholdsPercent: [],
+    })),
   }),
 );
 let discarded = 0;
@@ -55,7 +81,7 @@ const sink: EventSink = {
 const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
 const dataplane = createDataplane({ config, snapshots, events, logger });
 const port = await dataplane.listen(0, '127.0.0.1');
-process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key, badKey, pid: process.pid })}\n`);
+process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, key, limitedKey, badKey, pid: process.pid })}\n`);
 
 const stop = () => {
   void (async () => {

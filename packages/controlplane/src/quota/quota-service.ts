@@ -38,12 +38,16 @@ const CLEANUP_EVERY_MS = 60_000;
  *
  *   spend ≤ C + N × L      per control plane outage (budgets and balances fail open for one
  *                          lease-sized allowance per counter per outage, then closed)
+ *         + K × L          K data planes killed: once a dead instance's lease expires only the
+ *                          use it last reported stays committed, so what it admitted since (at
+ *                          most its unused grant) is granted again
  *         + S × s          S streams cut at the limit at once, each overrunning by at most one
  *                          extension step s (output that arrived while the step was being decided)
  *
  * and no overspend otherwise: Σ grants ≤ C (decideGrant), and a data plane admits only against
- * its grant. Rate limits fail open in an outage at limit ÷ (live instances last seen) per
- * instance, so at most C per window again.
+ * its grant. Rate limits fail open in an outage at max(limit ÷ (live instances last seen), its
+ * grant) per instance: at most C + (N − 1) × ⌊C ÷ N⌋ in the minute the outage begins, C in the
+ * following ones.
  */
 export function createQuotaService(options: QuotaServiceOptions) {
   const now = options.now ?? Date.now;

@@ -11,8 +11,8 @@ import { createLogger } from './logger.ts';
 
 /** `relay reconcile` usage, printed on a bad argument. */
 export const RECONCILE_USAGE = `Usage: pnpm relay reconcile [--from <ISO time>] [--to <ISO time>] [--period hour|day] [--scope organization|team|project|key]
-  Compares the ledger's request debits with ClickHouse's cost per period (UTC) and scope, for every
-  organisation; default: the last 24 hours, by hour and organisation. Exit code 0: no difference; 1: differences listed.`;
+  Compares the ledger's request debits with ClickHouse's cost per period (local hours or days in each
+  organisation's time zone) and scope, for every organisation; default: the last 24 hours, by hour and organisation. Exit code 0: no difference; 1: differences listed.`;
 
 const PERIODS = ['hour', 'day'] as const;
 const SCOPES = ['organization', 'team', 'project', 'key'] as const;

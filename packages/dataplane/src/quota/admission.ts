@@ -24,8 +24,9 @@ import { maxOutputMicrosPerMTok, outputReservation, worstCaseCostMicros } from '
  * - rpm, tpm, conc fail OPEN at a local limit of limit ÷ (live instances at the last grant);
  * - budgets and balances fail OPEN for one more lease (QUOTA_LEASE_PERCENT of the limit, at least
  *   one request's need) per counter per outage, then CLOSED.
- * Worst-case overspend of a budget of C with N instances and lease L: C + N × L per outage, plus
- * one stream step per stream cut at the limit (see controlplane/src/quota/quota-service.ts).
+ * Worst-case overspend of a budget of C with N instances and lease L: C + N × L per outage, + L per
+ * killed instance, plus one stream step per stream cut at the limit (see
+ * controlplane/src/quota/quota-service.ts).
  */
 
 /** What admission reports for /metrics. */

@@ -2,7 +2,7 @@ import { assertQueryRange } from '../../analytics/query-range.ts';
 import { reconcileLedger, type ReconcileDifference, type ReconcileReport } from '../../ledger/reconcile.ts';
 import { builder } from '../builder.ts';
 
-const ReconcilePeriodEnum = builder.enumType('ReconcilePeriod', { description: 'Bucket width, in UTC.', values: { HOUR: {}, DAY: {} } as const });
+const ReconcilePeriodEnum = builder.enumType('ReconcilePeriod', { description: 'Bucket width: a local hour or calendar day of the organisation’s time zone (DST-correct).', values: { HOUR: {}, DAY: {} } as const });
 const ReconcileScopeEnum = builder.enumType('ReconcileScope', { description: 'What each bucket is split by.', values: { ORGANIZATION: {}, TEAM: {}, PROJECT: {}, KEY: {} } as const });
 
 const ReconciliationDifferenceRef = builder.objectRef<ReconcileDifference>('ReconciliationDifference').implement({
@@ -35,7 +35,7 @@ builder.queryFields((t) => ({
     authScopes: { org: 'spend:read' },
     type: ReconciliationReportRef,
     description:
-      'Compares, per period bucket (UTC) and scope, the ledger’s request debits with ClickHouse’s cost over distinct request ids, and lists every difference. `relay reconcile` runs the same comparison from the command line.',
+      'Compares, per period bucket (a local hour or day in the organisation’s time zone, as budget windows) and scope, the ledger’s request debits with ClickHouse’s cost over distinct request ids, and lists every difference. `relay reconcile` runs the same comparison from the command line.',
     args: {
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
