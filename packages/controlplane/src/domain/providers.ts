@@ -71,8 +71,12 @@ const createProviderSchema = z
     apiVersion: apiVersionSchema.nullish(),
     extraHeaders: extraHeadersSchema.nullish(),
   })
-  .refine((p) => (p.type !== 'OPENAI_COMPATIBLE' && p.type !== 'AZURE_OPENAI') || (p.baseUrl ?? null) !== null, {
-    message: 'is required for OPENAI_COMPATIBLE and AZURE_OPENAI providers (Azure: https://<resource>.openai.azure.com)',
+  .refine((p) => p.type !== 'OPENAI_COMPATIBLE' || (p.baseUrl ?? null) !== null, {
+    message: 'is required for an OPENAI_COMPATIBLE provider',
+    path: ['baseUrl'],
+  })
+  .refine((p) => p.type !== 'AZURE_OPENAI' || (p.baseUrl ?? null) !== null, {
+    message: 'is required for an AZURE_OPENAI provider (https://<resource>.openai.azure.com)',
     path: ['baseUrl'],
   })
   .refine((p) => p.type === 'AZURE_OPENAI' || (p.apiVersion ?? null) === null, {
