@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SHARDING_KEYS, clusterDatabaseDDL, clusterMigrationsTableDDL, LOCAL_TABLE_SUFFIX, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
-import { requestIdIndexDDL, ROLLUP_TABLES, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
+import {
+  requestIdIndexDDL,
+  ROLLUP_TABLES as ROLLUP_TABLES_0003,
+  rollupBackfillSQL as rollupBackfillSQL0003,
+  rollupTableDDL as rollupTableDDL0003,
+  rollupViewDDL as rollupViewDDL0003,
+  rollupViewName as rollupViewName0003,
+} from '@proxystacks/shared/events/request-rollups-0003-ddl';
+import { eventTimeIndexDDL, retentionTTL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { clickHouseMigrationPlan, createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../src/config.ts';
 
@@ -51,29 +59,54 @@ function columnBlock(formattedCreate: string): string {
 
 const clusterPlan = () => clickHouseMigrationPlan(DB, CLUSTER);
 const allClusterStatements = () => clusterPlan().flatMap((m) => m.statements.map((s) => s.query));
+const GRAINS_0003 = ['minute', 'hour'] as const;
+/** CREATE TABLE of every table any migration creates (0003's rollups are later dropped by 0004). */
 const singleCreates = (): Record<string, string> => ({
   [REQUEST_EVENTS_TABLE]: requestEventsDDL(DB),
-  [ROLLUP_TABLES.minute]: rollupTableDDL(DB, 'minute'),
-  [ROLLUP_TABLES.hour]: rollupTableDDL(DB, 'hour'),
+  ...Object.fromEntries(GRAINS_0003.map((grain) => [ROLLUP_TABLES_0003[grain], rollupTableDDL0003(DB, grain)])),
+  ...Object.fromEntries(ROLLUPS.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup)])),
 });
+/** CREATE MATERIALIZED VIEW of every view any migration creates, by view name. */
+const singleViews = (): Record<string, string> => ({
+  ...Object.fromEntries(GRAINS_0003.map((grain) => [rollupViewName0003(grain), rollupViewDDL0003(DB, grain)])),
+  ...Object.fromEntries(ROLLUPS.map((rollup) => [rollupViewName(rollup), rollupViewDDL(DB, rollup)])),
+});
+/** The backfill cutoff a migration's first INSERT was generated with (it is taken at plan time). */
+const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64\('([^']+)', 3, 'UTC'\)/.exec(statements.find((s) => s.query.startsWith('INSERT INTO'))!.query)![1]!;
 
 describe('single node (no CLICKHOUSE_CLUSTER)', () => {
-  it('runs exactly the single-node DDL, and creates plain (non-replicated) tables', async () => {
+  it('runs exactly the single-node DDL of migrations 0001–0004, and leaves plain (non-replicated) tables', async () => {
     const plan = clickHouseMigrationPlan(DB, null);
-    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups']);
-    expect(plan[0]!.statements.map((s) => s.query)).toEqual([requestEventsDDL(DB)]);
-    expect(plan[1]!.statements.map((s) => s.query)).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002));
-    expect(plan[2]!.statements.slice(0, 4).map((s) => s.query)).toEqual([rollupTableDDL(DB, 'minute'), rollupTableDDL(DB, 'hour'), rollupViewDDL(DB, 'minute'), rollupViewDDL(DB, 'hour')]);
-    expect(plan[2]!.statements.slice(-2).map((s) => s.query)).toEqual(requestIdIndexDDL(DB));
-    const result = await ch.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' });
-    expect(await result.json()).toEqual([
-      { name: '_relay_migrations', engine: 'MergeTree' },
-      { name: REQUEST_EVENTS_TABLE, engine: 'ReplacingMergeTree' },
-      { name: ROLLUP_TABLES.hour, engine: 'AggregatingMergeTree' },
-      { name: `${ROLLUP_TABLES.hour}_mv`, engine: 'MaterializedView' },
-      { name: ROLLUP_TABLES.minute, engine: 'AggregatingMergeTree' },
-      { name: `${ROLLUP_TABLES.minute}_mv`, engine: 'MaterializedView' },
+    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width']);
+    expect(plan[0]!.statements).toEqual([{ query: requestEventsDDL(DB), settings: {} }]);
+    expect(plan[1]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002).map((query) => ({ query, settings: {} })));
+    const cutoff0003 = cutoffOf(plan[2]!.statements);
+    expect(plan[2]!.statements).toEqual([
+      ...[...GRAINS_0003.map((grain) => rollupTableDDL0003(DB, grain)), ...GRAINS_0003.map((grain) => rollupViewDDL0003(DB, grain))].map((query) => ({ query, settings: {} })),
+      ...GRAINS_0003.map((grain) => ({ query: rollupBackfillSQL0003(DB, grain, cutoff0003), settings: { insert_deduplication_token: `relay-0003-backfill-${grain}` } })),
+      ...requestIdIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
+    const cutoff0004 = cutoffOf(plan[3]!.statements);
+    expect(plan[3]!.statements).toEqual([
+      ...[
+        ...GRAINS_0003.flatMap((grain) => [`DROP VIEW IF EXISTS ${DB}.${rollupViewName0003(grain)}`, `DROP TABLE IF EXISTS ${DB}.${ROLLUP_TABLES_0003[grain]}`]),
+        ...ROLLUPS.map((rollup) => rollupTableDDL(DB, rollup)),
+        ...ROLLUPS.map((rollup) => rollupViewDDL(DB, rollup)),
+      ].map((query) => ({ query, settings: {} })),
+      ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
+      ...eventTimeIndexDDL(DB).map((query) => ({ query, settings: {} })),
+    ]);
+    const result = await ch.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' });
+    expect(await result.json()).toEqual(
+      [
+        { name: '_relay_migrations', engine: 'MergeTree' },
+        { name: REQUEST_EVENTS_TABLE, engine: 'ReplacingMergeTree' },
+        ...ROLLUPS.flatMap((rollup) => [
+          { name: rollup.table, engine: 'AggregatingMergeTree' },
+          { name: rollupViewName(rollup), engine: 'MaterializedView' },
+        ]),
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
   });
 });
 
@@ -115,8 +148,8 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       expect(distributedText).toContain(`ENGINE = Distributed(${CLUSTER}, ${DB}, ${local}, ${CLUSTER_SHARDING_KEYS[table]})`);
       // The sharding key reads only columns of the table.
       const keyColumns = /\((\w+)\)$/.exec(CLUSTER_SHARDING_KEYS[table]!)![1]!;
-      const described = await ch.client.query({ query: `DESCRIBE TABLE ${DB}.${table}`, format: 'JSONEachRow' });
-      expect((await described.json<{ name: string }>()).map((c) => c.name)).toContain(keyColumns);
+      // (from the DDL: 0003's rollups no longer exist once 0004 ran)
+      expect(columnBlock(singleText).split('\n').map((line) => line.trim().split(' ')[0]!.replaceAll('`', ''))).toContain(keyColumns);
       // The local table comes first: the Distributed one copies its columns (AS).
       expect(statements.indexOf(localDDL!)).toBeLessThan(statements.indexOf(distributedDDL!));
     }
@@ -125,35 +158,75 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
   it('materialized views read from and write to the local tables; ALTERs go to the local tables (columns also to the Distributed ones)', async () => {
     const statements = allClusterStatements();
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
-    expect(views).toHaveLength(2);
-    for (const grain of ['minute', 'hour'] as const) {
-      const view = views.find((s) => s.includes(`${ROLLUP_TABLES[grain]}_mv `))!;
-      expect(view).toContain(`TO ${DB}.${ROLLUP_TABLES[grain]}_local AS`);
+    const single = singleViews();
+    expect(views).toHaveLength(Object.keys(single).length);
+    for (const [name, singleDDL] of Object.entries(single)) {
+      const view = views.find((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${DB}.${name} `))!;
+      expect(view, name).toBeDefined();
+      const target = /^CREATE MATERIALIZED VIEW IF NOT EXISTS \w+\.\w+ TO \w+\.(\w+) AS\n/.exec(singleDDL)![1]!;
+      expect(view).toContain(`ON CLUSTER ${CLUSTER} TO ${DB}.${target}_local AS`);
       expect(view).toContain(`FROM ${DB}.${REQUEST_EVENTS_TABLE}_local\n`);
       // The SELECT is the single-node view's, table names aside.
       const select = (s: string) => s.slice(s.indexOf(' AS\n') + 4).replaceAll('_local', '');
-      expect(select(view)).toBe(select(rollupViewDDL(DB, grain)));
+      expect(select(view)).toBe(select(singleDDL));
     }
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
     for (const column of REQUEST_EVENT_COLUMNS_ADDED_IN_0002) {
       expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${column} `)).map((s) => s.split(' ')[2])).toEqual([`${DB}.${REQUEST_EVENTS_TABLE}_local`, `${DB}.${REQUEST_EVENTS_TABLE}`]);
     }
-    for (const index of alters.filter((s) => s.includes('INDEX'))) expect(index).toMatch(new RegExp(`^ALTER TABLE ${DB}\\.${REQUEST_EVENTS_TABLE}_local ON CLUSTER ${CLUSTER} `));
-    // Retention (applied at start) changes each node's local table.
-    expect(toClusterStatements(`ALTER TABLE ${DB}.${ROLLUP_TABLES.minute} MODIFY TTL bucket + toIntervalDay(31)`, DB, CLUSTER)).toEqual([
-      `ALTER TABLE ${DB}.${ROLLUP_TABLES.minute}_local ON CLUSTER ${CLUSTER} MODIFY TTL bucket + toIntervalDay(31)`,
+    // 0003's bloom filter and 0004's min-max index: added and materialized on each node's local table only.
+    const indexes = alters.filter((s) => s.includes('INDEX'));
+    expect(indexes).toEqual(
+      [...requestIdIndexDDL(DB), ...eventTimeIndexDDL(DB)].map((s) => s.replace(`${DB}.${REQUEST_EVENTS_TABLE} `, `${DB}.${REQUEST_EVENTS_TABLE}_local ON CLUSTER ${CLUSTER} `)),
+    );
+    // Retention (applied at start) changes each node's local table, for every table it covers.
+    const ttl = retentionTTL({ rawEvents: 400, minuteRollup: 31, hourRollup: 400 });
+    expect(Object.keys(ttl).sort()).toEqual([REQUEST_EVENTS_TABLE, ...ROLLUPS.map((rollup) => rollup.table)].sort());
+    for (const [table, expr] of Object.entries(ttl)) {
+      for (const action of [`MODIFY TTL ${expr}`, 'REMOVE TTL']) {
+        const clustered = toClusterStatements(`ALTER TABLE ${DB}.${table} ${action}`, DB, CLUSTER);
+        expect(clustered).toEqual([`ALTER TABLE ${DB}.${table}_local ON CLUSTER ${CLUSTER} ${action}`]);
+        expect(await formatted(clustered[0]!)).toContain(`ON CLUSTER ${CLUSTER}`);
+      }
+    }
+    // The backfills insert through the Distributed tables, with their deduplication tokens.
+    const backfills = clusterPlan().slice(2).map((m) => m.statements.filter((s) => s.query.startsWith('INSERT INTO')).map((s) => [s.query.split('\n')[0], s.settings]));
+    expect(backfills).toEqual([
+      GRAINS_0003.map((grain) => [`INSERT INTO ${DB}.${ROLLUP_TABLES_0003[grain]}`, { insert_deduplication_token: `relay-0003-backfill-${grain}` }]),
+      ROLLUPS.map((rollup) => [`INSERT INTO ${DB}.${rollup.table}`, { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` }]),
     ]);
-    // The backfill inserts through the Distributed tables, with its deduplication token.
-    const backfill = clusterPlan()[2]!.statements.filter((s) => s.query.startsWith('INSERT INTO'));
-    expect(backfill.map((s) => [s.query.split('\n')[0], s.settings])).toEqual([
-      [`INSERT INTO ${DB}.${ROLLUP_TABLES.minute}`, { insert_deduplication_token: 'relay-0003-backfill-minute' }],
-      [`INSERT INTO ${DB}.${ROLLUP_TABLES.hour}`, { insert_deduplication_token: 'relay-0003-backfill-hour' }],
-    ]);
+  });
+
+  it("0004 drops 0003's views and both the Distributed and the local tables of its rollups on every node, before creating its own", () => {
+    const plan = clusterPlan()[3]!.statements.map((s) => s.query);
+    const drops = plan.filter((s) => s.startsWith('DROP '));
+    expect(drops).toEqual(
+      GRAINS_0003.flatMap((grain) => [
+        `DROP VIEW IF EXISTS ${DB}.${rollupViewName0003(grain)} ON CLUSTER ${CLUSTER}`,
+        `DROP TABLE IF EXISTS ${DB}.${ROLLUP_TABLES_0003[grain]} ON CLUSTER ${CLUSTER}`,
+        `DROP TABLE IF EXISTS ${DB}.${ROLLUP_TABLES_0003[grain]}_local ON CLUSTER ${CLUSTER}`,
+      ]),
+    );
+    // Dropped first, so no insert feeds a table about to go.
+    expect(plan.slice(0, drops.length)).toEqual(drops);
+  });
+
+  it("0004's rollups: replicated AggregatingMergeTree per node, sharded by organisation, daily partitions for the minute grain", () => {
+    const statements = allClusterStatements();
+    for (const rollup of ROLLUPS) {
+      const local = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${DB}.${rollup.table}_local `))!;
+      expect(local).toContain(`ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/${DB}/${rollup.table}_local', '{replica}')`);
+      expect(local).toContain(`PARTITION BY ${rollup.grain === 'minute' ? 'toYYYYMMDD(bucket)' : 'toYYYYMM(bucket)'}`);
+      expect(local).toContain(`ORDER BY (${rollup.orderBy.join(', ')})`);
+      expect(statements).toContain(`CREATE TABLE IF NOT EXISTS ${DB}.${rollup.table} ON CLUSTER ${CLUSTER} AS ${DB}.${rollup.table}_local\nENGINE = Distributed(${CLUSTER}, ${DB}, ${rollup.table}_local, cityHash64(org_id))`);
+    }
   });
 
   it('refuses what it cannot rewrite: an unlisted table, an unknown statement, a cluster on chDB or without CLICKHOUSE_URL', async () => {
     expect(() => toClusterStatements(`CREATE TABLE IF NOT EXISTS ${DB}.other\n(\n    a UInt8\n)\nENGINE = MergeTree\nORDER BY a`, DB, CLUSTER)).toThrow(/CLUSTER_SHARDING_KEYS/);
-    expect(() => toClusterStatements(`DROP TABLE ${DB}.${REQUEST_EVENTS_TABLE}`, DB, CLUSTER)).toThrow(/No cluster form/);
+    expect(() => toClusterStatements(`TRUNCATE TABLE ${DB}.${REQUEST_EVENTS_TABLE}`, DB, CLUSTER)).toThrow(/No cluster form/);
+    expect(() => toClusterStatements(`DROP TABLE IF EXISTS ${DB}.other`, DB, CLUSTER)).toThrow(/CLUSTER_SHARDING_KEYS/);
+    expect(() => toClusterStatements(`DROP TABLE IF EXISTS other_db.${REQUEST_EVENTS_TABLE}`, DB, CLUSTER)).toThrow(/Unexpected DROP shape/);
     expect(() => toClusterStatements(requestEventsDDL(DB), DB, 'bad-name')).toThrow(/identifier/);
     await expect(createClickHouse({ url: null, chdbPath: join(dir, 'unused'), database: DB, cluster: CLUSTER })).rejects.toThrow(/CLICKHOUSE_URL/);
     expect(() => loadControlplaneConfig({ ...SECRETS, CLICKHOUSE_CLUSTER: CLUSTER })).toThrow(/CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL/);

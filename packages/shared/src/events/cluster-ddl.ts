@@ -79,8 +79,9 @@ const REPLICATED_ENGINES: Readonly<Record<string, string>> = {
  * The cluster statements standing for one single-node migration statement on `database`:
  * CREATE TABLE -> a replicated local table and a Distributed table; CREATE MATERIALIZED VIEW ->
  * the view on every node over the local tables; ALTER -> on every node, against the local table
- * (and the Distributed table too for column changes); INSERT … SELECT -> unchanged (it goes
- * through the Distributed tables).
+ * (and the Distributed table too for column changes); DROP VIEW -> on every node; DROP TABLE of a
+ * sharded table -> the Distributed table, then the local one, on every node; INSERT … SELECT ->
+ * unchanged (it goes through the Distributed tables).
  */
 export function toClusterStatements(statement: string, database: string, cluster: string): string[] {
   assertIdentifier(database);
@@ -89,6 +90,7 @@ export function toClusterStatements(statement: string, database: string, cluster
   if (/^CREATE TABLE /.test(head)) return clusterCreateTable(head, database, cluster);
   if (/^CREATE MATERIALIZED VIEW /.test(head)) return [clusterMaterializedView(head, database, cluster)];
   if (/^ALTER TABLE /.test(head)) return clusterAlter(head, database, cluster);
+  if (/^DROP (VIEW|TABLE) /.test(head)) return clusterDrop(head, database, cluster);
   if (/^INSERT INTO /.test(head)) return [statement];
   throw new Error(`No cluster form for statement: ${head.slice(0, 60)}…`);
 }
@@ -126,6 +128,16 @@ function clusterAlter(statement: string, database: string, cluster: string): str
   const local = `ALTER TABLE ${database}.${localName(table)} ON CLUSTER ${cluster} ${action}`;
   // A Distributed table has columns but no indexes, TTL or parts: only column changes reach it.
   return /^(ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN /.test(action) ? [local, `ALTER TABLE ${database}.${table} ON CLUSTER ${cluster} ${action}`] : [local];
+}
+
+function clusterDrop(statement: string, database: string, cluster: string): string[] {
+  const match = /^DROP (VIEW|TABLE) IF EXISTS (\w+)\.(\w+)$/.exec(statement.trimEnd());
+  if (match === null || match[2] !== database) throw new Error(`Unexpected DROP shape: ${statement.slice(0, 80)}…`);
+  const [, kind, , name] = match as unknown as [string, 'VIEW' | 'TABLE', string, string];
+  if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${database}.${name} ON CLUSTER ${cluster}`];
+  if (!(name in CLUSTER_SHARDING_KEYS)) throw new Error(`No sharding key for table ${name}: add it to CLUSTER_SHARDING_KEYS`);
+  // The Distributed table first: it reads the local one, which must outlive it.
+  return [`DROP TABLE IF EXISTS ${database}.${name} ON CLUSTER ${cluster}`, `DROP TABLE IF EXISTS ${database}.${localName(name)} ON CLUSTER ${cluster}`];
 }
 
 /** The per-node table behind `table` (a sharded table), else `table` itself. */
