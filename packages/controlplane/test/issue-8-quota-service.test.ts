@@ -65,10 +65,14 @@ describe.each(testDatabaseKinds())('issue 8: quota service (%s)', (kind) => {
 
   it('grants from a budget in its calendar window, never more than the amount across instances', async () => {
     const key = await budget(1_000);
+    const sentAt = Date.now();
     const a = await lease('instance-a-1', [{ key, want: 300 }]);
     const grant = a.grants[0]!;
     const window = budgetWindow('day', 'Europe/Berlin', a.serverTime);
-    expect(grant).toMatchObject({ key, active: true, limit: 1_000, granted: 300, remaining: 700, windowStart: window.start, windowEnd: window.end, expiresAt: a.serverTime + TTL_MS });
+    expect(grant).toMatchObject({ key, active: true, limit: 1_000, granted: 300, remaining: 700, windowStart: window.start, windowEnd: window.end });
+    // The lease runs from when the transaction began; serverTime is read as the answer leaves.
+    expect(grant.expiresAt - TTL_MS).toBeGreaterThanOrEqual(sentAt);
+    expect(grant.expiresAt - TTL_MS).toBeLessThanOrEqual(a.serverTime);
     const b = await lease('instance-b-1', [{ key, windowStart: window.start, want: 900 }]);
     expect(b.grants[0]).toMatchObject({ granted: 700, remaining: 0, liveInstances: 2 });
     const c = await lease('instance-c-1', [{ key, windowStart: window.start, want: 1 }]);
@@ -78,16 +82,17 @@ describe.each(testDatabaseKinds())('issue 8: quota service (%s)', (kind) => {
     expect(unknown.grants[0]).toMatchObject({ active: false, granted: 0 });
   });
 
-  it('treats reports as cumulative: a retried report counts its use once, an older report cannot lower it', async () => {
+  it('treats reports as cumulative: a retried report counts its use and its want once, an older report cannot lower it', async () => {
     const key = await budget(1_000);
     const first = await lease('instance-r-1', [{ key, want: 200 }]);
     const windowStart = first.grants[0]!.windowStart;
     const report = { key, windowStart, used: 150, want: 100 };
     const once = await lease('instance-r-1', [report]);
-    expect(once.grants[0]).toMatchObject({ granted: 300, remaining: 700 });
+    // `want` is what the instance wants available beyond its use: 150 + 100 (the live 200 is held).
+    expect(once.grants[0]).toMatchObject({ granted: 250, remaining: 750 });
     const retried = await lease('instance-r-1', [report]);
-    // held = max(300, 150) = 300, plus the 100 wanted again: the grant may grow, the use never doubles.
-    expect(retried.grants[0]!.granted).toBeGreaterThanOrEqual(300);
+    // The same demand again grants the same: neither the use nor the grant doubles.
+    expect(retried.grants[0]).toMatchObject({ granted: 250, remaining: 750 });
     const late = await lease('instance-r-1', [{ key, windowStart, used: 100, want: 0 }]);
     expect(late.grants[0]!.granted).toBe(retried.grants[0]!.granted);
     const row = await stack.db.prisma.quotaLease.findFirstOrThrow({ where: { key, instanceId: 'instance-r-1' } });

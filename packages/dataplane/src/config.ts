@@ -94,7 +94,7 @@ export interface DataplaneConfig {
   };
   /** Quota admission (issue 8): see dataplane/src/quota/admission.ts. */
   quota: {
-    /** Longest a request waits for one lease renewal round when it does not fit the local grant (QUOTA_WAIT_MS). */
+    /** Longest a request waits for lease renewal rounds when it does not fit the local grant (QUOTA_WAIT_MS). */
     waitMs: number;
     /** Output tokens reserved for a request without max_tokens on an alias without its own setting (DEFAULT_RESERVE_OUTPUT_TOKENS). */
     defaultReserveOutputTokens: number;

@@ -45,9 +45,12 @@ export interface GrantDecision {
  * requests behind it were admitted; a dead instance's concurrency slots are free again), and the
  * instance gets
  *
- *   granted = held + min(want, max(0, limit − baseUsed − committed_others − held))
+ *   granted = max(held, min(used + want, max(used, limit − baseUsed − committed_others)))
  *
- * where `held` = max(its live grant, used) — a grant never shrinks while its lease lives, so a
+ * — `want` is what the instance wants available beyond what it reports using, so a demand is a
+ * target and the same demand twice grants the same (no capacity piles up at an instance whose
+ * renewals time out and are answered late) — where `held` = max(its live grant, used): a grant
+ * never shrinks while its lease lives, so a
  * data plane that admitted requests on it between report and answer is never retroactively
  * overdrawn — except for `conc`, where `held` = used: the data plane reports as `used` the slots
  * it holds plus the headroom it keeps admitting on until the answer arrives, so idle slots flow
@@ -81,8 +84,11 @@ export function decideGrant(input: GrantInput): GrantDecision {
   // Cumulative reports only grow; an older retry cannot lower what was recorded (conc goes both ways).
   const used = kind === 'conc' ? input.used : Math.max(input.used, input.own?.used ?? 0);
   const held = kind === 'conc' ? used : Math.max(ownLive ? input.own!.granted : 0, used);
-  const free = input.limit - input.baseUsed - othersCommitted - held;
-  const granted = held + Math.min(input.want, Math.max(0, free));
+  // `want` is a target above `used`, not an increment on the grant: a retried or late demand
+  // (a renewal the data plane gave up on, answered after it sent the next) asks for the same
+  // target again and changes nothing, instead of piling another `want` on top of the grant.
+  const pool = input.limit - input.baseUsed - othersCommitted;
+  const granted = Math.max(held, Math.min(used + input.want, Math.max(used, pool)));
   return {
     granted,
     used,

@@ -56,12 +56,15 @@ export function createQuotaService(options: QuotaServiceOptions) {
 
   async function lease(request: QuotaLeaseRequest): Promise<QuotaLeaseResponse> {
     const snapshot = options.currentSnapshot();
-    const nowMs = now();
-    const expiresAtMs = nowMs + options.leaseTtlMs;
     // Sorted, de-duplicated: locks are always taken in the same order.
     const demands = [...new Map(request.counters.map((d) => [d.key, d])).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const alerts: BudgetAlertInput[] = [];
     const grants = await inTransaction(options.prisma, async (tx) => {
+      // Read the clock once the transaction has its connection: on single-connection PGlite it
+      // can queue behind event ingestion for seconds, and a grant stamped before that wait would
+      // reach the data plane with that much less of its lifetime left.
+      const nowMs = now();
+      const expiresAtMs = nowMs + options.leaseTtlMs;
       const out: CounterGrant[] = [];
       for (const demand of demands) {
         const definition = findCounterDefinition(snapshot, demand.key);
@@ -78,7 +81,9 @@ export function createQuotaService(options: QuotaServiceOptions) {
       return out;
     });
     await recordNewAlerts(alerts);
-    return { serverTime: nowMs, leaseTtlMs: options.leaseTtlMs, grants };
+    // The clock as the answer leaves: the data plane takes it for the midpoint of its round trip,
+    // so a slow answer makes it think this clock is ahead (grants look shorter), never behind.
+    return { serverTime: now(), leaseTtlMs: options.leaseTtlMs, grants };
   }
 
   async function grantOne(

@@ -152,10 +152,6 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
   const everyDataplane: RelayProcess[] = [];
   try {
     const { url: controlplaneUrl, graphql } = await connectToControlplane(controlplane);
-    const providerId = await seedMockAlias(graphql);
-    await graphql('mutation($input: CreatePricingRuleInput!) { createPricingRule(input: $input) { id } }', {
-      input: { providerId, model: 'mock-1', inputMicrosPerMTok: String(LOAD_PRICES.inputMicrosPerMTok), outputMicrosPerMTok: String(LOAD_PRICES.outputMicrosPerMTok) },
-    });
     const startDataplane = async (dataDir: string) => {
       const child = spawnRelay('dataplane', {
         CONTROLPLANE_URL: controlplaneUrl,
@@ -165,12 +161,22 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
         DATAPLANE_PORT: '0',
         ...LOAD_DATAPLANE_ENV,
       });
-      const [, url] = await child.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /);
       everyDataplane.push(child);
+      const [, url] = await child.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /);
       return { process: child, url: url!, dataDir, alive: true };
     };
     const dataDirs = await Promise.all(Array.from({ length: DATAPLANES }, () => dir('relay-load-dp-')));
-    dataplanes.push(...(await Promise.all(dataDirs.map((d) => startDataplane(d)))));
+    // Process start dominates the file's wall time: the data planes boot while the alias is seeded
+    // (they load it with the next snapshot; run() waits for that).
+    const seeded = (async () => {
+      const providerId = await seedMockAlias(graphql);
+      await graphql('mutation($input: CreatePricingRuleInput!) { createPricingRule(input: $input) { id } }', {
+        input: { providerId, model: 'mock-1', inputMicrosPerMTok: String(LOAD_PRICES.inputMicrosPerMTok), outputMicrosPerMTok: String(LOAD_PRICES.outputMicrosPerMTok) },
+      });
+    })();
+    const started = Promise.all(dataDirs.map((d) => startDataplane(d)));
+    await Promise.all([started, seeded]);
+    dataplanes.push(...(await started));
 
     const metrics = async (url: string) => (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${secrets.RELAY_INTERNAL_TOKEN}` } })).text();
 
@@ -194,18 +200,18 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
         return [controlplane, ...everyDataplane].flatMap((p) => p.stderr().split('\n').filter((line) => /quota/i.test(line)));
       },
       async close() {
-        await shutdown(dataplanes.map((dp) => dp.process), controlplane, dirs);
+        await shutdown(everyDataplane, controlplane, dirs);
       },
     };
   } catch (err) {
-    await shutdown(dataplanes.map((dp) => dp.process), controlplane, dirs);
+    await shutdown(everyDataplane, controlplane, dirs);
     throw err;
   }
 }
 
 async function shutdown(dataplanes: RelayProcess[], controlplane: RelayProcess, dirs: string[]): Promise<void> {
   if (controlplane.child.signalCode === null && controlplane.child.exitCode === null) controlplane.child.kill('SIGCONT');
-  for (const dp of dataplanes) await dp.stop();
+  await Promise.all(dataplanes.map((dp) => dp.stop()));
   await controlplane.stop();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 }

@@ -15,8 +15,8 @@ import { maxOutputMicrosPerMTok, outputReservation, worstCaseCostMicros } from '
  * on every counter that applies (admission-plan.ts): rpm 1, tpm prompt estimate + output
  * reservation, conc 1, budgets and the prepaid balance its worst-case cost. The reservation is
  * taken from this instance's leased share (lease-client.ts) — no database, no round trip — and
- * a request that does not fit waits for at most one renewal round (QUOTA_WAIT_MS), then is
- * decided. When it ends, each reservation settles to the real figure and the rest is released;
+ * a request that does not fit waits for renewal rounds (QUOTA_WAIT_MS in all) until it fits or
+ * the control plane has no room left for it, then is decided. When it ends, each reservation settles to the real figure and the rest is released;
  * streams extend their reservation step by step as output arrives.
  *
  * Control plane unreachable (the last renewal failed) and the grant used up or lapsed — degraded
@@ -114,19 +114,37 @@ export function createAdmission(options: AdmissionOptions) {
     return counter.degradedUsed + claim.amount <= leases.leaseSize(counter);
   }
 
-  /** Reserves `claims` or throws the refusal; waits for at most one renewal round. */
+  /**
+   * Could another round make `claim` fit? The last grant's `remaining` is what nobody holds: a
+   * request that would fit in it is not refused while the control plane still answers.
+   */
+  function roomLeft(claim: Claim): boolean {
+    const { counter } = claim;
+    return counter.remainingOthers + Math.max(0, available(counter, leases.serverNow(), leases.expiryMarginMs())) >= claim.amount;
+  }
+
+  /**
+   * Reserves `claims` or throws the refusal. A claim that does not fit asks for its shortfall
+   * and waits for renewal rounds — up to QUOTA_WAIT_MS in all — until it fits, the control plane
+   * says the counter has no room for it, or the control plane cannot be reached. One round is
+   * not always enough: requests arriving meanwhile take what was left locally, and several
+   * waiting requests share one answer.
+   */
   async function reserve(claims: readonly Claim[]): Promise<void> {
     let short = tryReserve(claims);
     if (short.length === 0) return;
-    for (const claim of short) {
-      claim.counter.shortfall += Math.max(1, claim.amount - Math.max(0, available(claim.counter, leases.serverNow(), leases.expiryMarginMs())));
-    }
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([leases.nextRound(), new Promise<void>((resolve) => (timer = setTimeout(resolve, options.waitMs)))]);
-    clearTimeout(timer);
+    const deadline = started + options.waitMs;
+    do {
+      for (const claim of short) {
+        claim.counter.shortfall += Math.max(1, claim.amount - Math.max(0, available(claim.counter, leases.serverNow(), leases.expiryMarginMs())));
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([leases.nextRound(), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))))]);
+      clearTimeout(timer);
+      short = tryReserve(claims);
+    } while (short.length > 0 && leases.reachable() && performance.now() < deadline && short.every(roomLeft));
     options.observer.waited(performance.now() - started);
-    short = tryReserve(claims);
     if (short.length === 0) return;
     const refused = short.find((claim) => !fitsDegraded(claim));
     if (refused !== undefined) throw refusal(refused);

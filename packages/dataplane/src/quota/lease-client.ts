@@ -78,7 +78,8 @@ export function createLeaseClient(options: LeaseClientOptions) {
       counter.granted = counter.used + keep;
       return { key: counter.key, windowStart: 0, used: counter.used + keep, want: Math.max(0, lease - keep) + shortfall };
     }
-    return { key: counter.key, windowStart: counter.windowStart ?? 0, used: counter.used, want: Math.max(0, lease - left) + shortfall };
+    // A target above `used` (what it wants available after the grant), so a retried round asks for the same.
+    return { key: counter.key, windowStart: counter.windowStart ?? 0, used: counter.used, want: Math.max(left, lease) + shortfall };
   }
 
   async function round(): Promise<void> {

@@ -48,7 +48,11 @@ const counterDemandSchema = z.strictObject({
    * reserved (for `conc`: slots held now). Never more than granted except in degraded mode.
    */
   used: z.int().min(0),
-  /** Capacity wanted beyond what is granted, e.g. the next lease or one large request's worst case. */
+  /**
+   * Capacity this instance wants available beyond `used` once granted (the next lease, plus the
+   * shortfall of requests waiting for it): a target, so a retried demand grants nothing more. A
+   * live grant never shrinks.
+   */
   want: z.int().min(0),
 });
 
