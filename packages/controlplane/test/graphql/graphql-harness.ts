@@ -142,6 +142,11 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
       .then(async (handled) => handled || (internal !== null && (await handleInternal(req, res, path, internal))))
       .then((handled) => (handled ? undefined : yoga(req, res)));
   });
+  // Node closes an idle keep-alive socket after 5 s; the test's fetch (undici) may pick that very
+  // socket for its next POST a moment earlier and get ECONNRESET (POSTs are not retried). Tests
+  // that pause between calls (the authorization matrix digests the database between each) hit it
+  // on a busy machine, so idle sockets here live longer than any pause.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `${origin}/graphql`;
