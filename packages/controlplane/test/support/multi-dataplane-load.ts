@@ -248,6 +248,7 @@ async function drive(
   const deadline = t0 + spec.durationMs;
   const unreachable = dataplanes.map((dp) => watchReachability(() => metrics(dp.url), () => dp.alive && Date.now() < deadline));
   const faults: Promise<void>[] = [];
+  const paused: Interval[] = [];
   if (spec.faults !== null) {
     const { killAtMs, pauseAtMs, pauseMs } = spec.faults;
     const victim = dataplanes[dataplanes.length - 1]!;
@@ -257,9 +258,14 @@ async function drive(
         victim.process.child.kill('SIGKILL');
       }),
       at(t0 + pauseAtMs).then(async () => {
+        const stoppedAt = Date.now();
         controlplane.child.kill('SIGSTOP');
         await at(Date.now() + pauseMs);
         controlplane.child.kill('SIGCONT');
+        // The pause itself is an outage for every data plane, whether or not a renewal failed in
+        // it (a renewal sent just before SIGSTOP hangs instead of failing), until a request that
+        // began in it has had its QUOTA_WAIT_MS for the catching-up control plane to answer.
+        paused.push([stoppedAt, Date.now() + Number(LOAD_DATAPLANE_ENV.QUOTA_WAIT_MS)]);
       }),
     );
   }
@@ -277,7 +283,7 @@ async function drive(
     }
   };
   await Promise.all([...Array.from({ length: spec.clients }, (_, i) => client(i)), ...faults]);
-  return { attempts, unreachable: await Promise.all(unreachable) };
+  return { attempts, unreachable: (await Promise.all(unreachable)).map((intervals) => [...intervals, ...paused]) };
 }
 
 /** [start, end] epoch ms. */
