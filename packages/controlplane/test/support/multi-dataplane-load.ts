@@ -263,9 +263,10 @@ async function drive(
         await at(Date.now() + pauseMs);
         controlplane.child.kill('SIGCONT');
         // The pause itself is an outage for every data plane, whether or not a renewal failed in
-        // it (a renewal sent just before SIGSTOP hangs instead of failing), until a request that
-        // began in it has had its QUOTA_WAIT_MS for the catching-up control plane to answer.
-        paused.push([stoppedAt, Date.now() + Number(LOAD_DATAPLANE_ENV.QUOTA_WAIT_MS)]);
+        // it (a renewal sent just before SIGSTOP hangs instead of failing), and so is the control
+        // plane's catching up after it (10 s of queued renewals and event batches at once): a
+        // request that began then gets two QUOTA_WAIT_MS rounds before a refusal counts as false.
+        paused.push([stoppedAt, Date.now() + 2 * Number(LOAD_DATAPLANE_ENV.QUOTA_WAIT_MS)]);
       }),
     );
   }
