@@ -110,7 +110,9 @@ describe.skipIf(!HAS_CHROMIUM)('routing page in Chromium', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'relay-routing-e2e-'));
     userDataDir = await mkdtemp(join(tmpdir(), 'relay-routing-chromium-'));
     const { startRelay } = await import('@proxystacks/controlplane/runtime/start-relay');
-    relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn' });
+    // The health case drives badges by posting reports itself: the data plane's own board reports only
+    // at start (before the test's routes exist) with the interval at its maximum, and never trips (no nudge).
+    relay = await startRelay({ dataDir, databaseUrl: null, dataplanePort: 0, controlplanePort: 0, seedDemo: true, logLevel: 'warn', env: { HEALTH_REPORT_INTERVAL_MS: '300000', UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '1000000', UPSTREAM_BREAKER_MIN_ATTEMPTS: '1000000' } });
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       args: chromiumArgs(),

@@ -26,7 +26,7 @@ export interface AccountsTableProps {
 export function AccountsTable(props: AccountsTableProps): JSX.Element {
   const columns: Column<AccountView>[] = [
     { id: 'account', header: 'Account', cell: (a) => a.label },
-    { id: 'balance', header: 'Balance', align: 'end', cell: (a) => <span data-testid={`balance-${a.account.id}`}><Money micros={a.account.balanceMicros} /></span> },
+    { id: 'balance', header: 'Balance', align: 'end', cell: (a) => <span data-testid={`balance-${a.account.id}`}><Money micros={a.account.balanceMicros} exact /></span> },
     {
       id: 'actions',
       header: 'Actions',

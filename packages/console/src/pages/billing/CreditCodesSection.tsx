@@ -84,7 +84,7 @@ export function CreditCodesSection(props: CreditCodesSectionProps): JSX.Element 
         {(shown) => (
           <ShownOncePanel title="New credit code" value={shown().code} copyLabel="Copy code" testId="credit-code-created" onDismiss={() => setCreated(null)}>
             <p>
-              Worth <Money micros={shown().creditCode.amountMicros} />
+              Worth <Money micros={shown().creditCode.amountMicros} exact />
               {shown().creditCode.expiresAt === null ? ', never expires' : `, redeemable until ${formatDateTime(shown().creditCode.expiresAt!)}`}. This is the only time the
               code is shown: copy it now. It can be redeemed once.
             </p>

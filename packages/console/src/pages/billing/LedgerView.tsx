@@ -69,7 +69,7 @@ export function LedgerView(props: LedgerViewProps): JSX.Element {
           <For each={t.entries}>
             {(entry) => (
               <li data-account={entry.accountId}>
-                <span>{props.accountLabel(entry.accountId)}</span> <Money micros={entry.amountMicros} />
+                <span>{props.accountLabel(entry.accountId)}</span> <Money micros={entry.amountMicros} exact />
               </li>
             )}
           </For>

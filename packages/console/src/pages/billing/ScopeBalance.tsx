@@ -18,7 +18,7 @@ export function ScopeBalance(props: { scope: LedgerScope; scopeId: string; testI
         <Show when={account()} fallback={<span class="muted">no prepaid account yet</span>}>
           {(found) => (
             <>
-              <Money micros={found().balanceMicros} /> · <A href={`/billing?account=${encodeURIComponent(found().id)}#ledger`}>ledger</A>
+              <Money micros={found().balanceMicros} exact /> · <A href={`/billing?account=${encodeURIComponent(found().id)}#ledger`}>ledger</A>
             </>
           )}
         </Show>
