@@ -9,6 +9,7 @@ import type { Role } from '../src/generated/prisma/client.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
 import { healthReport } from './support/deployment-health-report.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
+import { subscribeOverSse } from './support/sse-subscription.ts';
 
 /**
  * Issue 9: each deployment's health, reported by data planes to the control plane's internal
@@ -24,40 +25,6 @@ const SUBSCRIPTION = `subscription($aliasId: ID) { deploymentHealthChanged(alias
 type Row = Record<string, unknown> & { deploymentId: string };
 
 const report = (deploymentId: string, overrides: Partial<DeploymentHealthReport> = {}) => healthReport(deploymentId, { observedAtMs: 1_800_000_000_000, ...overrides });
-
-/** An SSE subscription over real HTTP, read frame by frame. */
-async function subscribe(url: string, token: string, query: string, variables: Record<string, unknown>) {
-  const abort = new AbortController();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-    signal: abort.signal,
-  });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    /** The next `next` event's payload. */
-    async next(): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end !== -1) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = frame.split('\n').find((line) => line.startsWith('data:'));
-          if (frame.includes('event: next') && data !== undefined) return JSON.parse(data.slice(5)) as never;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error('subscription stream ended');
-        buffer += value;
-      }
-    },
-    close: () => abort.abort(),
-  };
-}
 
 describe.each(testDatabaseKinds())('deployment health (%s)', (database) => {
   const internalToken = randomBytes(24).toString('hex');
@@ -185,7 +152,7 @@ describe.each(testDatabaseKinds())('deployment health (%s)', (database) => {
   it('the subscription sends the list at once over SSE, then again when a state changes', async () => {
     clock.offsetMs += 10 * INTERVAL_MS;
     expect(store.instanceCount()).toBe(0);
-    const sub = await subscribe(h.url, h.adminToken, SUBSCRIPTION, { aliasId });
+    const sub = await subscribeOverSse(h.url, h.adminToken, SUBSCRIPTION, { aliasId });
     try {
       expect(sub.status).toBe(200);
       expect(sub.contentType).toMatch(/text\/event-stream/);
