@@ -1,4 +1,5 @@
-import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
+import { eventData } from '../streaming/sse-scanner.ts';
 import type { OpenAIErrorBody } from '@proxystacks/shared/errors/openai-error';
 import type { StreamOutcome } from '../streaming/sse-relay.ts';
 
@@ -27,4 +28,15 @@ export interface SseRenderer {
   done(outcome: StreamOutcome): Buffer | string;
   /** The closing error event of a stream that failed after it started, in place of the OpenAI-shaped one. */
   error(error: OpenAIErrorBody, outcome: StreamOutcome): Buffer | string;
+}
+
+/** The OpenAI chunk one relayed SSE event carries, or null when it carries none (a comment, `[DONE]`, bad JSON): what a renderer reads. */
+export function chunkOfEvent(event: Buffer): Partial<ChatCompletionChunk> | null {
+  const data = eventData(event);
+  if (data === null) return null;
+  try {
+    return JSON.parse(data) as Partial<ChatCompletionChunk>;
+  } catch {
+    return null;
+  }
 }

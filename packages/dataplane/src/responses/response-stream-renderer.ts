@@ -1,9 +1,8 @@
 import type { OpenAIErrorBody } from '@proxystacks/shared/errors/openai-error';
 import type { ChatCompletionChunk } from '@proxystacks/shared/openai/wire';
 import type { ResponseObject, ResponseOutputFunctionCall, ResponseOutputMessage, ResponseOutputRefusal, ResponseOutputText, ResponseStatus, ResponseStreamEvent } from '@proxystacks/shared/openai/responses-wire';
-import type { SseRenderer } from '../chat/chat-surface.ts';
+import { chunkOfEvent, type SseRenderer } from '../chat/chat-surface.ts';
 import type { StreamOutcome } from '../streaming/sse-relay.ts';
-import { eventData } from '../streaming/sse-scanner.ts';
 import { outputItemId, responseObject, responseUsage, statusOf, type ResponseContext } from './response-object.ts';
 
 /** An output item being streamed, with its text and refusal parts (messages). */
@@ -42,14 +41,8 @@ export class ResponseStreamRenderer implements SseRenderer {
   }
 
   event(event: Buffer): Buffer | null {
-    const data = eventData(event);
-    if (data === null) return null;
-    let chunk: Partial<ChatCompletionChunk>;
-    try {
-      chunk = JSON.parse(data) as Partial<ChatCompletionChunk>;
-    } catch {
-      return null;
-    }
+    const chunk = chunkOfEvent(event);
+    if (chunk === null) return null;
     if (typeof chunk.model === 'string') this.#model = chunk.model;
     const delta = chunk.choices?.[0]?.delta;
     if (delta === undefined) return null;

@@ -2,9 +2,8 @@ import { anthropicErrorBody } from '@proxystacks/shared/errors/anthropic-error';
 import type { OpenAIErrorBody } from '@proxystacks/shared/errors/openai-error';
 import type { AnthropicMessage, AnthropicStreamEvent } from '@proxystacks/shared/anthropic/messages-wire';
 import type { ChatCompletionChunk, ChatUsage } from '@proxystacks/shared/openai/wire';
-import type { SseRenderer } from '../../chat/chat-surface.ts';
+import { chunkOfEvent, type SseRenderer } from '../../chat/chat-surface.ts';
 import type { StreamOutcome } from '../../streaming/sse-relay.ts';
-import { eventData } from '../../streaming/sse-scanner.ts';
 import { matchedStopSequence, toAnthropicUsage, toStopReason } from './to-anthropic-message.ts';
 
 /** What one stream needs to know beyond its chunks. */
@@ -51,14 +50,8 @@ export class MessagesStreamRenderer implements SseRenderer {
   constructor(private readonly context: MessagesStreamContext) {}
 
   event(event: Buffer): Buffer | null {
-    const data = eventData(event);
-    if (data === null) return null;
-    let chunk: Partial<ChatCompletionChunk>;
-    try {
-      chunk = JSON.parse(data) as Partial<ChatCompletionChunk>;
-    } catch {
-      return null;
-    }
+    const chunk = chunkOfEvent(event);
+    if (chunk === null) return null;
     if (typeof chunk.model === 'string' && chunk.model !== '') this.#model = chunk.model;
     let out = '';
     const choice = chunk.choices?.[0];
