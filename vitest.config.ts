@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Three projects (Hono's layout):
@@ -9,9 +9,13 @@ import { defineConfig } from 'vitest/config';
  *   (vitest's default there is one): most of a file's time is spent waiting on servers, sockets
  *   and child processes, and every file has its own ports, data directories and database, so
  *   they cannot collide. RELAY_TEST_WORKERS overrides the count.
+ * - solo: integration files that measure a cluster under load (budgets held with one data plane
+ *   killed and the control plane paused). They judge timing-sensitive bounds, so they run alone,
+ *   after the other integration files, instead of sharing two cores with another file.
  * - e2e: the console in Chromium through playwright-core, same process rules.
  */
 const integrationWorkers = Number.parseInt(process.env.RELAY_TEST_WORKERS ?? '2', 10) || 2;
+const SOLO_FILES = ['packages/controlplane/test/issue-8-multi-dataplane-load.test.ts'];
 
 export default defineConfig({
   test: {
@@ -30,6 +34,7 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['packages/*/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SOLO_FILES],
           environment: 'node',
           pool: 'forks',
           isolate: true,
@@ -40,8 +45,21 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'e2e',
+          name: 'solo',
           sequence: { groupOrder: 2 },
+          include: SOLO_FILES,
+          environment: 'node',
+          pool: 'forks',
+          isolate: true,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          sequence: { groupOrder: 3 },
           include: ['packages/*/e2e/**/*.e2e.test.ts'],
           environment: 'node',
           pool: 'forks',

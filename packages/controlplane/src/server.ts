@@ -107,6 +107,13 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
       else res.destroy();
     });
   });
+  // Idle keep-alive connections stay open 65 s (Node's default is 5 s). Load balancers and the
+  // data planes' pollers pool connections for about a minute; with a 5 s server timeout a request
+  // sent on a pooled socket just as the server gives up on it is reset (ECONNRESET), and after an
+  // event-loop stall the timer fires before the waiting request is read. headersTimeout must stay
+  // above keepAliveTimeout, or Node closes a slow idle socket first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

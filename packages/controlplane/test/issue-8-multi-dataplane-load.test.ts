@@ -40,10 +40,10 @@ describe.each(testDatabaseKinds())('issue 8: three data planes under load, one k
     expect(result.spentMicros).toBeGreaterThan(result.limits.budgetMicros / 2);
     expect(result.refusedBudget).toBeGreaterThan(0);
     expect(result.overspendMicros).toBeLessThanOrEqual(result.boundMicros);
-    expect(result.falseBudget429s).toBe(0);
+    expect(result.falseBudget429s, `false budget refusals, first ones: ${JSON.stringify(result.falseBudget429Samples)}`).toBe(0);
     for (const minute of result.minutes) expect(minute.admitted - minute.nearEnd, minute.minuteStart).toBeLessThanOrEqual(minute.bound);
     expect(result.reconciliation.differences).toBe(0);
     expect(result.reconciliation.ledgerMicros).toBe(String(result.spentMicros));
     expect(Object.values(result.degradedAdmissions).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  }, 150_000);
+  }, 240_000);
 });

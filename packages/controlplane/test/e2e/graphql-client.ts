@@ -14,12 +14,12 @@ export function createGraphQLClient(url: string, token: string) {
   };
 }
 
-/** Polls `probe` until it returns a value that is not undefined, or fails after `attempts` tries. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, attempts = 100, intervalMs = 100): Promise<T> {
+/** Polls `probe` until it returns a value that is not undefined, or fails after `attempts` tries (`what` may say what is still missing). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string | (() => string), attempts = 100, intervalMs = 100): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const value = await probe();
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`Timed out waiting for ${what}`);
+  throw new Error(`Timed out waiting for ${typeof what === 'string' ? what : what()}`);
 }

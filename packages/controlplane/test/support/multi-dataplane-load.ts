@@ -352,6 +352,7 @@ async function requestCosts(graphql: GraphQL, keyId: string, attempts: readonly 
   const wanted = new Set(attempts.flatMap((a) => (a.requestId === null ? [] : [a.requestId])));
   const from = new Date(Math.min(...attempts.map((a) => a.startMs)) - 60_000).toISOString();
   const to = new Date(Date.now() + 60_000).toISOString();
+  let missing: Attempt[] = [];
   return eventually(
     async () => {
       const found = new Map<string, { costMicros: number; tsMs: number; tokens: number }>();
@@ -364,12 +365,22 @@ async function requestCosts(graphql: GraphQL, keyId: string, attempts: readonly 
         for (const e of page.requests.entries) found.set(e.requestId, { costMicros: Number(e.costMicros), tsMs: Date.parse(e.ts), tokens: Number(e.promptTokens) + Number(e.completionTokens) });
         after = page.requests.nextCursor;
       } while (after !== null);
-      return [...wanted].every((id) => found.has(id)) ? found : undefined;
+      missing = attempts.filter((a) => a.requestId !== null && !found.has(a.requestId));
+      return missing.length === 0 ? found : undefined;
     },
-    'every answered request in ClickHouse',
-    300,
+    // The killed data plane's events come back only when its restart replays its event log, and
+    // the control plane ingests 10 s of queued batches after its pause: on a busy machine that
+    // takes minutes, so the wait is long (it ends as soon as every event is in).
+    () => `every answered request in ClickHouse (${missing.length} missing, by data plane: ${JSON.stringify(countBy(missing, (a) => a.dataplane))})`,
+    500,
     200,
   );
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => number): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
 }
 
 /** The ledger against ClickHouse over the run, by hour and key, once the ledger has every posting. */
