@@ -39,6 +39,8 @@ export interface DataplaneOptions {
   resolveUpstreamHost?: HostResolver;
   /** What deployment health to report to the control plane; default none (an empty board). */
   deploymentHealth?: DeploymentHealthSource;
+  /** What GET /metrics answers; default this process's own metrics (a worker answers for all workers, issue 11). */
+  renderMetrics?: () => Promise<string>;
 }
 
 export interface Dataplane {
@@ -51,6 +53,8 @@ export interface Dataplane {
   close(): Promise<void>;
   /** Requests being served right now. */
   inFlight(): number;
+  /** This process's own metrics in Prometheus text format. */
+  renderOwnMetrics(): Promise<string>;
 }
 
 /**
@@ -150,7 +154,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
   app.get('/metrics', (res, req) => {
     const ex = new Exchange(res, req);
-    if (!refuseBadHead(ex, req)) serveMetrics(ex, metrics, [config.internalToken, config.internalTokenPrevious ?? config.internalToken]);
+    const served = options.renderMetrics ? { render: options.renderMetrics, contentType: metrics.contentType } : metrics;
+    if (!refuseBadHead(ex, req)) serveMetrics(ex, served, [config.internalToken, config.internalTokenPrevious ?? config.internalToken]);
   });
   app.any('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
@@ -236,6 +241,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       });
     },
     inFlight: () => inFlight.size,
+    renderOwnMetrics: () => metrics.render(),
     async close() {
       if (listenSocket !== null) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;
