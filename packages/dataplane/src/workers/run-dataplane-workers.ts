@@ -29,6 +29,7 @@ export async function runDataplaneService(env: Record<string, string | undefined
     count: config.workers,
     env,
     dataDir: config.dataDir,
+    host: config.host,
     port: config.port,
     dataplaneId: config.dataplaneId,
     logger: createDataplaneLogger(config.logLevel),

@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { dataplaneChildCommand } from '../embedded/child-command.ts';
@@ -22,6 +24,7 @@ export interface WorkerSupervisorOptions {
   env: Record<string, string | undefined>;
   /** RELAY_DATA_DIR: worker 0 keeps it, worker n > 0 gets `<dataDir>/worker-<n>`. */
   dataDir: string;
+  host: string;
   port: number;
   dataplaneId: string;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -53,11 +56,26 @@ export function workerDataDir(dataDir: string, index: number): string {
 }
 
 /**
+ * A port the kernel just handed out on `host`, released again. uWebSockets.js sets SO_REUSEPORT
+ * only when it binds a given port, not port 0 (checked: a second process on the port a port-0
+ * listener got fails), so DATAPLANE_PORT=0 (tests) is turned into one real port first. Another
+ * process could take it in between; port 0 is a test facility, production names its port.
+ */
+async function pickFreePort(host: string): Promise<number> {
+  const server = createServer().listen(0, host);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error(`could not pick a free port on ${host}`);
+  return address.port;
+}
+
+/**
  * Forks `count` data plane workers on one port, each with its own spool, event log and snapshot
  * copy (workerDataDir), restarts a worker that exits on its own (backoff; a crash loop closes
  * everything and calls onGaveUp: better down and alerting than half-serving), and answers a
- * worker's metrics scrape with every worker's metrics (merge-worker-metrics.ts). Worker 0 starts
- * first so that port 0 becomes one real port the others then share.
+ * worker's metrics scrape with every worker's metrics (merge-worker-metrics.ts).
  */
 export async function startWorkerSupervisor(options: WorkerSupervisorOptions): Promise<WorkerSupervisor> {
   const { logger, restart } = options;
@@ -186,10 +204,9 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
   }
 
   try {
-    const first = await spawnWorker(0);
-    port = first.port;
-    const rest = await Promise.all(Array.from({ length: options.count - 1 }, (_, i) => spawnWorker(i + 1)));
-    const versions = [first, ...rest].map((w) => w.snapshotVersion);
+    if (port === 0) port = await pickFreePort(options.host);
+    const started = await Promise.all(Array.from({ length: options.count }, (_, index) => spawnWorker(index)));
+    const versions = started.map((w) => w.snapshotVersion);
     const snapshotVersion = versions.includes(null) ? null : Math.min(...(versions as number[]));
     return { port, snapshotVersion, pids: () => workers.map((proc) => proc?.pid ?? null), close };
   } catch (err) {
