@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { loadDataplaneConfig, type DataplaneConfig } from '@proxystacks/dataplane/config';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
-import { startControlplaneServices, type ControlplaneServices } from './controlplane-services.ts';
+import type { ControlplaneServices } from './controlplane-services.ts';
 import { startDataplaneChild, type DataplaneChild } from './dataplane-child-process.ts';
 import { embeddedSecretsPath, loadOrCreateEmbeddedSecrets, saveEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger } from './logger.ts';
@@ -85,6 +85,9 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const { cpConfig, dpConfig } = loadBothConfigs(merged);
   const logger = options.logger ?? createLogger(cpConfig.logLevel);
 
+  // Loaded only once the configuration is known good (issue 11): it pulls in Prisma, PGlite,
+  // chDB and GraphQL, seconds of start-up that a typo in DATAPLANE_PORT should not wait for.
+  const { startControlplaneServices } = await import('./controlplane-services.ts');
   // The data plane starts after the control plane listens (it needs its URL); mutations made
   // before then have nobody to wait for.
   let dataplane: DataplaneChild | null = null;
