@@ -1,7 +1,8 @@
 import { loadDataplaneConfig } from '../config.ts';
 import { createDataplaneLogger } from '../logger.ts';
 import { requireControlplaneUrl, runDataplane } from '../main.ts';
-import { startWorkerSupervisor, type RestartPolicy } from './worker-supervisor.ts';
+import type { RestartPolicy } from './restart-policy.ts';
+import { startWorkerSupervisor } from './worker-supervisor.ts';
 
 /**
  * Crash-loop policy: restarts after 250 ms, 500 ms, 1 s, … (at most 10 s apart); five crashes of

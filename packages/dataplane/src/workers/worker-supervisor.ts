@@ -6,16 +6,7 @@ import type { Logger } from 'pino';
 import { dataplaneChildCommand } from '../embedded/child-command.ts';
 import { isDataplaneChildMessage, type DataplaneParentMessage } from '../embedded/child-messages.ts';
 import { mergeWorkerMetrics, type WorkerMetricsText } from './merge-worker-metrics.ts';
-
-/** When a crashed worker is restarted, and when the supervisor stops trying. */
-export interface RestartPolicy {
-  /** Pause before the first restart; doubled for each further crash inside the window. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** This many crashes of one worker inside `windowMs` is a crash loop: the supervisor gives up. */
-  maxCrashes: number;
-  windowMs: number;
-}
+import { decideRestart, type RestartPolicy } from './restart-policy.ts';
 
 /** Options of {@link startWorkerSupervisor}. */
 export interface WorkerSupervisorOptions {
@@ -81,6 +72,8 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
   const { logger, restart } = options;
   const { entry, execArgv } = dataplaneChildCommand();
   const workers: Array<ChildProcess | null> = new Array(options.count).fill(null);
+  /** Workers that listen: only they can answer a metrics request. */
+  const serving = new Set<ChildProcess>();
   const crashes: number[][] = Array.from({ length: options.count }, () => []);
   const restartTimers = new Set<NodeJS.Timeout>();
   const gathers = new Map<number, { parts: WorkerMetricsText[]; expected: number; done: () => void }>();
@@ -119,6 +112,7 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
         if (!isDataplaneChildMessage(message)) return;
         if (message.type === 'ready') {
           ready = true;
+          serving.add(proc);
           clearTimeout(timer);
           resolve({ port: message.port, snapshotVersion: message.snapshotVersion });
         } else if (message.type === 'failed') reject(new Error(`data plane worker ${index}: ${message.message}`));
@@ -128,6 +122,7 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
       proc.on('error', (err) => reject(err));
       proc.on('exit', (code, signal) => {
         clearTimeout(timer);
+        serving.delete(proc);
         if (workers[index] === proc) workers[index] = null;
         if (!ready) reject(new Error(`data plane worker ${index} exited during start-up (${signal ?? `code ${code}`})`));
         if (!closing) onCrash(index, signal ?? `code ${code}`);
@@ -136,17 +131,15 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
   }
 
   function onCrash(index: number, how: string): void {
-    const now = Date.now();
-    const recent = crashes[index]!.filter((at) => now - at < restart.windowMs);
-    recent.push(now);
-    crashes[index] = recent;
-    if (recent.length >= restart.maxCrashes) {
-      const reason = `data plane worker ${index} crashed ${recent.length} times within ${restart.windowMs} ms (last: ${how}); giving up`;
+    const decision = decideRestart(restart, crashes[index]!, Date.now());
+    crashes[index] = decision.recentCrashes;
+    if (decision.giveUp) {
+      const reason = `data plane worker ${index} crashed ${decision.recentCrashes.length} times within ${restart.windowMs} ms (last: ${how}); giving up`;
       logger.error({ worker: index }, reason);
       void close().then(() => options.onGaveUp(reason));
       return;
     }
-    const delayMs = Math.min(restart.maxDelayMs, restart.initialDelayMs * 2 ** (recent.length - 1));
+    const { delayMs } = decision;
     logger.error({ worker: index, exit: how, restartInMs: delayMs }, 'a data plane worker exited; restarting it');
     const timer = setTimeout(() => {
       restartTimers.delete(timer);
@@ -161,7 +154,7 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
 
   /** A worker was scraped: ask every serving worker for its own text, merge, answer the one asking. */
   function gatherFor(asker: ChildProcess, askerId: number): void {
-    const live = workers.map((proc, index) => ({ proc, index })).filter((w) => w.proc?.connected);
+    const live = workers.map((proc, index) => ({ proc, index })).filter((w) => w.proc !== null && serving.has(w.proc) && w.proc.connected);
     const id = nextGatherId++;
     const gather = {
       parts: [] as WorkerMetricsText[],
