@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,8 @@ async function relayImports(args: string[], env: Record<string, string>): Promis
 /**
  * Issue 11: what made relay-start-cli slow besides the usage text. `relay start` with a bad
  * setting loaded the whole control plane (Prisma, PGlite, chDB, GraphQL: ~12 s on a busy 2-core
- * box) before it named the bad values; it now validates first and loads them only to start.
+ * box) before it named the bad values, and before it found its data directory in use; it now
+ * checks both first and loads them only to start.
  */
 describe('relay start-up loads only what it runs', () => {
   let dataDir: string | undefined;
@@ -43,6 +44,20 @@ describe('relay start-up loads only what it runs', () => {
     expect(run.stderr).toContain('DATAPLANE_PORT');
     expect(run.stderr).toContain('CONTROLPLANE_PORT');
     expect(run.heavy).toEqual([]);
+  });
+
+  it('refuses a data directory another relay holds without loading the control plane', async () => {
+    const held = await mkdtemp(join(tmpdir(), 'relay-imports-held-'));
+    try {
+      // The lock file names a live process (this one), as a running `relay start` leaves it.
+      await writeFile(join(held, 'pglite.lock'), String(process.pid));
+      const run = await relayImports(['start'], { RELAY_DATA_DIR: held, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^relay: .*in use/m);
+      expect(run.heavy).toEqual([]);
+    } finally {
+      await rm(held, { recursive: true, force: true });
+    }
   });
 
   it('prints the usage text without loading the control plane', async () => {

@@ -2,6 +2,7 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDataplaneConfig, type DataplaneConfig } from '@proxystacks/dataplane/config';
+import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
 import type { ControlplaneServices } from './controlplane-services.ts';
@@ -85,6 +86,12 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const { cpConfig, dpConfig } = loadBothConfigs(merged);
   const logger = options.logger ?? createLogger(cpConfig.logLevel);
 
+  // A second relay on this directory fails here, before seconds of loading (the lock itself is
+  // held from when PGlite opens, db/client.ts: this only asks early).
+  if (cpConfig.databaseUrl === null) {
+    const pglitePath = join(dataDir, 'pglite');
+    await (await acquireDirectoryLock(`${pglitePath}.lock`, `The data directory ${pglitePath}`)).release();
+  }
   // Loaded only once the configuration is known good (issue 11): it pulls in Prisma, PGlite,
   // chDB and GraphQL, seconds of start-up that a typo in DATAPLANE_PORT should not wait for.
   const { startControlplaneServices } = await import('./controlplane-services.ts');
