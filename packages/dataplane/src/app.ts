@@ -41,6 +41,8 @@ export interface DataplaneOptions {
   resolveUpstreamHost?: HostResolver;
   /** What deployment health to report to the control plane; default the circuit breakers' own board (tests may pass another). */
   deploymentHealth?: DeploymentHealthSource;
+  /** What GET /metrics answers; default this process's own metrics (a worker answers for all workers, issue 11). */
+  renderMetrics?: () => Promise<string>;
 }
 
 export interface Dataplane {
@@ -53,6 +55,8 @@ export interface Dataplane {
   close(): Promise<void>;
   /** Requests being served right now. */
   inFlight(): number;
+  /** This process's own metrics in Prometheus text format. */
+  renderOwnMetrics(): Promise<string>;
 }
 
 /**
@@ -156,7 +160,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
   app.get('/metrics', (res, req) => {
     const ex = new Exchange(res, req);
-    if (!refuseBadHead(ex, req)) serveMetrics(ex, metrics, [config.internalToken, config.internalTokenPrevious ?? config.internalToken]);
+    const served = options.renderMetrics ? { render: options.renderMetrics, contentType: metrics.contentType } : metrics;
+    if (!refuseBadHead(ex, req)) serveMetrics(ex, served, [config.internalToken, config.internalTokenPrevious ?? config.internalToken]);
   });
   app.any('/v1/chat/completions', (res, req) => {
     const ex = new Exchange(res, req);
@@ -243,6 +248,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       });
     },
     inFlight: () => inFlight.size,
+    renderOwnMetrics: () => metrics.render(),
     async close() {
       if (listenSocket !== null) uWS.us_listen_socket_close(listenSocket);
       listenSocket = null;

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
@@ -54,6 +54,13 @@ export interface DataplaneConfig {
   shutdownGraceMs: number;
   /** Names this process in events (`dataplane_id`). */
   dataplaneId: string;
+  /**
+   * Data plane processes `relay dataplane` runs on the one port (DATAPLANE_WORKERS, default one per
+   * core): 1 = this process serves; more = a supervisor forks that many workers (workers/run-dataplane-workers.ts).
+   */
+  workers: number;
+  /** This worker's index under the supervisor (DATAPLANE_WORKER_INDEX, set by it); null when not a worker. */
+  workerIndex: number | null;
   logLevel: string;
   /** Upstream exchanges (headers through the last body byte) running at once against one origin. */
   upstreamMaxConnectionsPerOrigin: number;
@@ -145,6 +152,8 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     healthReportIntervalMs: read.integer('HEALTH_REPORT_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 30_000, { min: 0, max: 3_600_000 }),
     dataplaneId: read.string('DATAPLANE_ID', `${hostname()}:${process.pid}`),
+    workers: read.integer('DATAPLANE_WORKERS', availableParallelism(), { min: 1, max: 256 }),
+    workerIndex: read.raw('DATAPLANE_WORKER_INDEX') === undefined ? null : read.integer('DATAPLANE_WORKER_INDEX', 0, { min: 0, max: 255 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     upstreamMaxConnectionsPerOrigin,
     upstreamMaxConnectionsPerOrg,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { snapshotCredentialKeyring } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import { createDataplane } from './app.ts';
-import { loadDataplaneConfig } from './config.ts';
+import { loadDataplaneConfig, type DataplaneConfig } from './config.ts';
 import { createClickHouseSink } from './events/clickhouse-sink.ts';
 import { createControlplaneSink } from './events/controlplane-sink.ts';
 import { createLedgerTeeSink } from './events/ledger-tee-sink.ts';
@@ -17,15 +17,29 @@ export interface RunDataplaneHooks {
   announce?: boolean;
   /** Called with the version of every snapshot applied. */
   onSnapshotApplied?: (version: number) => void;
+  /** What GET /metrics answers instead of this process's own metrics (a supervised worker answers for all workers). */
+  renderMetrics?: () => Promise<string>;
 }
 
 /** A running data plane process's handle. */
 export interface RunningDataplane {
   /** The port it listens on (the real one when DATAPLANE_PORT=0). */
   port: number;
+  /** Its index under the `relay dataplane` worker supervisor; null when it is not a supervised worker. */
+  workerIndex: number | null;
   /** The applied snapshot's version; null before the first one. */
   snapshotVersion(): number | null;
+  /** This process's own metrics in Prometheus text format. */
+  renderOwnMetrics(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A separate data plane's control plane URL; throws the start-up error naming CONTROLPLANE_URL when it is unset. */
+export function requireControlplaneUrl(config: DataplaneConfig): string {
+  if (config.controlplaneUrl === null) {
+    throw new Error('Invalid data plane configuration:\n  - CONTROLPLANE_URL is required for `relay dataplane` (e.g. http://127.0.0.1:4000)');
+  }
+  return config.controlplaneUrl;
 }
 
 /**
@@ -36,9 +50,7 @@ export interface RunningDataplane {
  */
 export async function runDataplane(env: Record<string, string | undefined>, hooks: RunDataplaneHooks = {}): Promise<RunningDataplane> {
   const config = loadDataplaneConfig(env);
-  if (config.controlplaneUrl === null) {
-    throw new Error('Invalid data plane configuration:\n  - CONTROLPLANE_URL is required for `relay dataplane` (e.g. http://127.0.0.1:4000)');
-  }
+  const controlplaneUrl = requireControlplaneUrl(config);
   const logger = createDataplaneLogger(config.logLevel);
   const snapshots = createSnapshotStore({
     credentialKey: snapshotCredentialKeyring(config.internalToken, config.internalTokenPrevious),
@@ -48,7 +60,7 @@ export async function runDataplane(env: Record<string, string | undefined>, hook
   });
   await snapshots.loadFromDisk();
   const poller = createSnapshotPoller({
-    controlplaneUrl: config.controlplaneUrl,
+    controlplaneUrl,
     internalToken: config.internalToken,
     store: snapshots,
     intervalMs: config.snapshotPollIntervalMs,
@@ -57,19 +69,21 @@ export async function runDataplane(env: Record<string, string | undefined>, hook
   await poller.start();
 
   const clickhouse = config.clickhouseUrl === null ? null : createClient({ url: config.clickhouseUrl });
-  const controlplane = { controlplaneUrl: config.controlplaneUrl, internalToken: config.internalToken };
+  const controlplane = { controlplaneUrl, internalToken: config.internalToken };
   const sink =
     clickhouse === null
       ? createControlplaneSink(controlplane)
       : createLedgerTeeSink({ store: createClickHouseSink({ client: clickhouse, database: config.clickhouseDatabase }), ledger: createControlplaneSink({ ...controlplane, ledgerOnly: true }) });
   const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
-  const dataplane = createDataplane({ config, snapshots, events, logger });
+  const dataplane = createDataplane({ config, snapshots, events, logger, ...(hooks.renderMetrics ? { renderMetrics: hooks.renderMetrics } : {}) });
   const port = await dataplane.listen(config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   if (hooks.announce !== false) process.stdout.write(`Data plane: http://${host.includes(':') ? `[${host}]` : host}:${port}/v1 (snapshot ${snapshots.current()?.version ?? 'not yet loaded'})\n`);
   return {
     port,
+    workerIndex: config.workerIndex,
     snapshotVersion: () => snapshots.current()?.version ?? null,
+    renderOwnMetrics: () => dataplane.renderOwnMetrics(),
     async close() {
       await dataplane.close();
       await poller.stop();

@@ -43,8 +43,12 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'dataplane': {
-      const { runDataplane } = await import('@proxystacks/dataplane/main');
-      closeOnSignal(await runDataplane(env));
+      const { runDataplaneService } = await import('@proxystacks/dataplane/workers/run-dataplane-workers');
+      const onGaveUp = (reason: string) => {
+        process.stderr.write(`relay: ${reason}\n`);
+        process.exit(1);
+      };
+      closeOnSignal(await runDataplaneService(env, onGaveUp));
       return;
     }
     case 'controlplane': {

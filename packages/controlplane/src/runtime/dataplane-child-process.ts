@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
+import { dataplaneChildCommand } from '@proxystacks/dataplane/embedded/child-command';
 import { isDataplaneChildMessage, type DataplaneParentMessage } from '@proxystacks/dataplane/embedded/child-messages';
 
 /** Options of {@link startDataplaneChild}. */
@@ -35,19 +34,6 @@ export interface DataplaneChild {
   close(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-
-/**
- * The child runs TypeScript sources like the parent, so it is started with tsx's loader, found
- * from here rather than from the working directory (tests and `pnpm relay` run from anywhere).
- */
-function childCommand(): { entry: string; execArgv: string[] } {
-  return {
-    entry: require.resolve('@proxystacks/dataplane/embedded/dataplane-child'),
-    execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],
-  };
-}
-
 /**
  * Starts the data plane as a child process and resolves once it listens with a snapshot at
  * least as new as `minSnapshotVersion`. Why a process and not a worker thread: uWebSockets.js
@@ -77,7 +63,7 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
 
   /** Spawns one child and resolves with its port once it is ready; rejects if it fails or exits first. */
   function spawnChild(env: Record<string, string>): Promise<number> {
-    const { entry, execArgv } = childCommand();
+    const { entry, execArgv } = dataplaneChildCommand();
     const proc = fork(entry, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     child = proc;
     return new Promise<number>((resolve, reject) => {

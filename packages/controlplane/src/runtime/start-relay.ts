@@ -2,9 +2,10 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDataplaneConfig, type DataplaneConfig } from '@proxystacks/dataplane/config';
+import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
-import { startControlplaneServices, type ControlplaneServices } from './controlplane-services.ts';
+import type { ControlplaneServices } from './controlplane-services.ts';
 import { startDataplaneChild, type DataplaneChild } from './dataplane-child-process.ts';
 import { embeddedSecretsPath, loadOrCreateEmbeddedSecrets, saveEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger } from './logger.ts';
@@ -85,6 +86,15 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const { cpConfig, dpConfig } = loadBothConfigs(merged);
   const logger = options.logger ?? createLogger(cpConfig.logLevel);
 
+  // A second relay on this directory fails here, before seconds of loading (the lock itself is
+  // held from when PGlite opens, db/client.ts: this only asks early).
+  if (cpConfig.databaseUrl === null) {
+    const pglitePath = join(dataDir, 'pglite');
+    await (await acquireDirectoryLock(`${pglitePath}.lock`, `The data directory ${pglitePath}`)).release();
+  }
+  // Loaded only once the configuration is known good (issue 11): it pulls in Prisma, PGlite,
+  // chDB and GraphQL, seconds of start-up that a typo in DATAPLANE_PORT should not wait for.
+  const { startControlplaneServices } = await import('./controlplane-services.ts');
   // The data plane starts after the control plane listens (it needs its URL); mutations made
   // before then have nobody to wait for.
   let dataplane: DataplaneChild | null = null;

@@ -28,7 +28,8 @@ export interface RelayProcess {
 export function spawnRelay(command: string, env: Record<string, string>, args: readonly string[] = []): RelayProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, command, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    // One data plane process unless a test asks for workers (the default is one per core).
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DATAPLANE_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

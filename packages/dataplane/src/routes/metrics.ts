@@ -8,7 +8,7 @@ import type { DataplaneMetrics } from '../metrics/dataplane-metrics.ts';
  * plane-to-plane token (`bearer_token` in the Prometheus scrape config): aliases, traffic and
  * spend are not for every API client to read.
  */
-export function serveMetrics(ex: Exchange, metrics: DataplaneMetrics, internalTokens: ReadonlyArray<string>): void {
+export function serveMetrics(ex: Exchange, metrics: Pick<DataplaneMetrics, 'render' | 'contentType'>, internalTokens: ReadonlyArray<string>): void {
   // Either the current token or, during a rotation, the previous one (constant time, see matchBearerToken).
   if (matchBearerToken(ex.authorization, internalTokens) === -1) {
     ex.sendError(new RelayError('unauthenticated', 'Metrics need the internal token: Authorization: Bearer <RELAY_INTERNAL_TOKEN>.'));

@@ -1,0 +1,209 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { dataplaneChildCommand } from '../embedded/child-command.ts';
+import { isDataplaneChildMessage, type DataplaneParentMessage } from '../embedded/child-messages.ts';
+import { mergeWorkerMetrics, type WorkerMetricsText } from './merge-worker-metrics.ts';
+import { decideRestart, type RestartPolicy } from './restart-policy.ts';
+
+/** Options of {@link startWorkerSupervisor}. */
+export interface WorkerSupervisorOptions {
+  count: number;
+  /** The environment every worker starts from (already validated by loadDataplaneConfig). */
+  env: Record<string, string | undefined>;
+  /** RELAY_DATA_DIR: worker 0 keeps it, worker n > 0 gets `<dataDir>/worker-<n>`. */
+  dataDir: string;
+  host: string;
+  port: number;
+  dataplaneId: string;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  restart: RestartPolicy;
+  /** After asking the workers to close, how long before they are killed (their drain grace plus a margin). */
+  closeTimeoutMs: number;
+  /** How long the first start of each worker may take. */
+  startTimeoutMs: number;
+  /** A worker crash-looped: everything is closed and this is called with the reason. */
+  onGaveUp(reason: string): void;
+}
+
+/** The running workers, as `relay dataplane` holds them. */
+export interface WorkerSupervisor {
+  /** The one port all workers listen on (SO_REUSEPORT: uWebSockets.js sets it on Linux). */
+  readonly port: number;
+  /** Oldest snapshot version any worker started with (null when one had none). */
+  readonly snapshotVersion: number | null;
+  /** Process ids of the workers serving now, by worker index (null while one restarts). */
+  pids(): Array<number | null>;
+  close(): Promise<void>;
+}
+
+const GATHER_TIMEOUT_MS = 5_000;
+
+/** The data directory of worker `index`: worker 0 keeps RELAY_DATA_DIR, so going from one process to several keeps its spool. */
+export function workerDataDir(dataDir: string, index: number): string {
+  return index === 0 ? dataDir : join(dataDir, `worker-${index}`);
+}
+
+/**
+ * A port the kernel just handed out on `host`, released again. uWebSockets.js sets SO_REUSEPORT
+ * only when it binds a given port, not port 0 (checked: a second process on the port a port-0
+ * listener got fails), so DATAPLANE_PORT=0 (tests) is turned into one real port first. Another
+ * process could take it in between; port 0 is a test facility, production names its port.
+ */
+async function pickFreePort(host: string): Promise<number> {
+  const server = createServer().listen(0, host);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error(`could not pick a free port on ${host}`);
+  return address.port;
+}
+
+/**
+ * Forks `count` data plane workers on one port, each with its own spool, event log and snapshot
+ * copy (workerDataDir), restarts a worker that exits on its own (backoff; a crash loop closes
+ * everything and calls onGaveUp: better down and alerting than half-serving), and answers a
+ * worker's metrics scrape with every worker's metrics (merge-worker-metrics.ts).
+ */
+export async function startWorkerSupervisor(options: WorkerSupervisorOptions): Promise<WorkerSupervisor> {
+  const { logger, restart } = options;
+  const { entry, execArgv } = dataplaneChildCommand();
+  const workers: Array<ChildProcess | null> = new Array(options.count).fill(null);
+  /** Workers that listen: only they can answer a metrics request. */
+  const serving = new Set<ChildProcess>();
+  const crashes: number[][] = Array.from({ length: options.count }, () => []);
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const gathers = new Map<number, { parts: WorkerMetricsText[]; expected: number; done: () => void }>();
+  let nextGatherId = 0;
+  let closing = false;
+  let port = options.port;
+
+  function send(child: ChildProcess | null, message: DataplaneParentMessage): void {
+    if (child?.connected) child.send(message);
+  }
+
+  function workerEnv(index: number): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
+    return {
+      ...env,
+      DATAPLANE_PORT: String(port),
+      DATAPLANE_WORKERS: '1',
+      DATAPLANE_WORKER_INDEX: String(index),
+      DATAPLANE_ID: `${options.dataplaneId}/w${index}`,
+      RELAY_DATA_DIR: workerDataDir(options.dataDir, index),
+    };
+  }
+
+  /** Forks worker `index`; resolves with its port and snapshot once it listens, rejects if it fails first. */
+  function spawnWorker(index: number): Promise<{ port: number; snapshotVersion: number | null }> {
+    const proc = fork(entry, [], { env: workerEnv(index), execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    workers[index] = proc;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      const timer = setTimeout(() => {
+        reject(new Error(`data plane worker ${index} did not start within ${options.startTimeoutMs} ms`));
+        proc.kill('SIGKILL');
+      }, options.startTimeoutMs);
+      proc.on('message', (message: unknown) => {
+        if (!isDataplaneChildMessage(message)) return;
+        if (message.type === 'ready') {
+          ready = true;
+          serving.add(proc);
+          clearTimeout(timer);
+          resolve({ port: message.port, snapshotVersion: message.snapshotVersion });
+        } else if (message.type === 'failed') reject(new Error(`data plane worker ${index}: ${message.message}`));
+        else if (message.type === 'metrics-gather') gatherFor(proc, message.id);
+        else if (message.type === 'metrics-text') collect(index, message.id, message.text);
+      });
+      proc.on('error', (err) => reject(err));
+      proc.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        serving.delete(proc);
+        if (workers[index] === proc) workers[index] = null;
+        if (!ready) reject(new Error(`data plane worker ${index} exited during start-up (${signal ?? `code ${code}`})`));
+        if (!closing) onCrash(index, signal ?? `code ${code}`);
+      });
+    });
+  }
+
+  function onCrash(index: number, how: string): void {
+    const decision = decideRestart(restart, crashes[index]!, Date.now());
+    crashes[index] = decision.recentCrashes;
+    if (decision.giveUp) {
+      const reason = `data plane worker ${index} crashed ${decision.recentCrashes.length} times within ${restart.windowMs} ms (last: ${how}); giving up`;
+      logger.error({ worker: index }, reason);
+      void close().then(() => options.onGaveUp(reason));
+      return;
+    }
+    const { delayMs } = decision;
+    logger.error({ worker: index, exit: how, restartInMs: delayMs }, 'a data plane worker exited; restarting it');
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      if (closing) return;
+      spawnWorker(index).then(
+        () => logger.info({ worker: index, pid: workers[index]?.pid }, 'data plane worker restarted'),
+        (err: unknown) => logger.error({ worker: index, err: (err as Error).message }, 'data plane worker restart failed'),
+      );
+    }, delayMs);
+    restartTimers.add(timer);
+  }
+
+  /** A worker was scraped: ask every serving worker for its own text, merge, answer the one asking. */
+  function gatherFor(asker: ChildProcess, askerId: number): void {
+    const live = workers.map((proc, index) => ({ proc, index })).filter((w) => w.proc !== null && serving.has(w.proc) && w.proc.connected);
+    const id = nextGatherId++;
+    const gather = {
+      parts: [] as WorkerMetricsText[],
+      expected: live.length,
+      done: () => {
+        clearTimeout(timer);
+        gathers.delete(id);
+        if (gather.parts.length < live.length) logger.warn({ answered: gather.parts.length, workers: live.length }, 'not every data plane worker answered the metrics scrape');
+        const parts = [...gather.parts].sort((a, b) => a.worker - b.worker);
+        send(asker, { type: 'metrics-gathered', id: askerId, text: parts.length ? mergeWorkerMetrics(parts) : null });
+      },
+    };
+    const timer = setTimeout(gather.done, GATHER_TIMEOUT_MS);
+    gathers.set(id, gather);
+    for (const { proc } of live) send(proc, { type: 'metrics-request', id });
+  }
+
+  function collect(worker: number, id: number, text: string): void {
+    const gather = gathers.get(id);
+    if (!gather) return;
+    gather.parts.push({ worker, text });
+    if (gather.parts.length === gather.expected) gather.done();
+  }
+
+  let closed: Promise<void> | null = null;
+  function close(): Promise<void> {
+    closing = true;
+    for (const timer of restartTimers) clearTimeout(timer);
+    closed ??= Promise.all(
+      workers.map(async (proc) => {
+        if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        send(proc, { type: 'close' });
+        const killer = setTimeout(() => proc.kill('SIGKILL'), options.closeTimeoutMs);
+        await exited;
+        clearTimeout(killer);
+      }),
+    ).then(() => undefined);
+    return closed;
+  }
+
+  try {
+    if (port === 0) port = await pickFreePort(options.host);
+    const started = await Promise.all(Array.from({ length: options.count }, (_, index) => spawnWorker(index)));
+    const versions = started.map((w) => w.snapshotVersion);
+    const snapshotVersion = versions.includes(null) ? null : Math.min(...(versions as number[]));
+    return { port, snapshotVersion, pids: () => workers.map((proc) => proc?.pid ?? null), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
