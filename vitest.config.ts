@@ -10,12 +10,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   and child processes, and every file has its own ports, data directories and database, so
  *   they cannot collide. RELAY_TEST_WORKERS overrides the count.
  * - solo: integration files that measure a cluster under load (budgets held with one data plane
- *   killed and the control plane paused). They judge timing-sensitive bounds, so they run alone,
+ *   killed and the control plane paused; zero failed requests while the control plane is killed
+ *   and restarted). They judge timing-sensitive bounds, so they run alone,
  *   after the other integration files, instead of sharing two cores with another file.
  * - e2e: the console in Chromium through playwright-core, same process rules.
  */
 const integrationWorkers = Number.parseInt(process.env.RELAY_TEST_WORKERS ?? '2', 10) || 2;
-const SOLO_FILES = ['packages/controlplane/test/issue-8-multi-dataplane-load.test.ts'];
+const SOLO_FILES = ['packages/controlplane/test/issue-8-multi-dataplane-load.test.ts', 'packages/controlplane/test/issue-11-scale-out.test.ts'];
 
 export default defineConfig({
   test: {

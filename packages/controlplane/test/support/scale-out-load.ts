@@ -61,8 +61,12 @@ export async function waitForAliasEverywhere(cluster: MultiPlane, keys: Readonly
   );
 }
 
-/** Closed-loop clients (`clientsPerPlane` per plane, each on its plane's key) sending chat completions to `relay-mini`. */
-export function driveLoad(cluster: MultiPlane, keys: ReadonlyArray<{ secret: string }>, options: { clientsPerPlane: number }): RunningLoad {
+/**
+ * Closed-loop clients (`clientsPerPlane` per plane, each on its plane's key) sending chat
+ * completions to `relay-mini`, each pausing `pauseMs` (default 0) after every answer: a test
+ * keeps the load steady but leaves CPU for the control plane's restart on a shared 2-core box.
+ */
+export function driveLoad(cluster: MultiPlane, keys: ReadonlyArray<{ secret: string }>, options: { clientsPerPlane: number; pauseMs?: number }): RunningLoad {
   const served = cluster.dataplanes.map(() => 0);
   const failures: LoadFailure[] = [];
   let stopping = false;
@@ -72,6 +76,7 @@ export function driveLoad(cluster: MultiPlane, keys: ReadonlyArray<{ secret: str
         const { status, code } = await chatOnce(plane.url, keys[i]!.secret, 'relay-mini');
         if (status === 200) served[i]! += 1;
         else failures.push({ plane: i, status, code });
+        if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
       }
     }),
   );
