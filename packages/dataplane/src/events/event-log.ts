@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
+import { writeFileDurably } from '@proxystacks/shared/fs/write-file-durably';
 import type { DiskErrors } from './disk-errors.ts';
 
 /** Where one event sits in the log: its segment, the byte just past its line, and its sequence number. */
@@ -160,21 +161,11 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
     do {
       checkpointAgain = false;
       const target = acked;
-      const temp = join(options.dir, `${CHECKPOINT}.tmp`);
       try {
-        const handle = await open(temp, 'w', 0o600);
-        try {
-          await handle.writeFile(JSON.stringify({ segment: target.segment, offset: target.offset }));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, join(options.dir, CHECKPOINT));
-        await syncDir(options.dir);
+        await writeFileDurably(options.dir, CHECKPOINT, JSON.stringify({ segment: target.segment, offset: target.offset }), { syncDirectory: true });
         writtenCheckpoint = target;
       } catch (err) {
         options.diskErrors.record(err, 'event log checkpoint');
-        await rm(temp, { force: true }).catch(() => undefined);
         return;
       }
       // Segments wholly before the checkpoint are acknowledged: nothing in them is replayed again.
@@ -272,25 +263,6 @@ async function readOrCreateLogId(dir: string): Promise<string> {
     // None yet: made below.
   }
   const id = randomBytes(8).toString('hex');
-  const temp = join(dir, `${LOG_ID}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(id);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, join(dir, LOG_ID));
-  await syncDir(dir);
+  await writeFileDurably(dir, LOG_ID, id, { syncDirectory: true });
   return id;
-}
-
-/** fsync on the directory makes the checkpoint's rename itself durable (POSIX leaves it to the directory). */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
+import { writeFileDurably } from '@proxystacks/shared/fs/write-file-durably';
 
 /** A batch kept on disk while the event store is unreachable. */
 export interface SpooledBatch {
@@ -93,31 +94,13 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
   const nameFor = (batch: SpooledBatch) =>
     `${String(Date.now()).padStart(15, '0')}-${String(sequence++).padStart(9, '0')}-n${batch.events.length}-${batch.batchId}${SUFFIX}`;
 
-  /** Writes `body` to `dir/name` durably; on any error the temp file is removed and the error rethrown. */
-  async function writeDurably(dir: string, name: string, body: string): Promise<void> {
-    const temp = join(dir, `${name}${TEMP_SUFFIX}`);
-    try {
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, join(dir, name));
-    } catch (err) {
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw err;
-    }
-  }
-
   return {
     async put(batch) {
       const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
       const size = Buffer.byteLength(body);
       if (bytes + size > options.maxBytes) return false;
       const name = nameFor(batch);
-      await writeDurably(options.dir, name, body);
+      await writeFileDurably(options.dir, name, body);
       files.set(batch.batchId, { name, bytes: size, events: batch.events.length });
       bytes += size;
       spooledEvents += batch.events.length;
@@ -163,10 +146,10 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
         const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
         const size = Buffer.byteLength(body);
         if (bytes + size > options.maxBytes) return false;
-        await writeDurably(rejectedDir, name, body);
+        await writeFileDurably(rejectedDir, name, body);
         bytes += size;
       }
-      await writeDurably(rejectedDir, `${name}.reason`, note).catch(() => undefined);
+      await writeFileDurably(rejectedDir, `${name}.reason`, note).catch(() => undefined);
       rejected.batches++;
       rejected.events += batch.events.length;
       return true;
