@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createGraphQLClient, eventually } from '../e2e/graphql-client.ts';
 import { connectToControlplane, seedMockAlias, spawnRelay, type RelayProcess } from '../e2e/relay-process.ts';
+import { clusterSecrets, dataplaneUrl, spawnDataplane, tempDirMaker } from './multi-plane.ts';
 
 /**
  * Issue 8's load proof: one `relay controlplane` and three `relay dataplane` processes started
@@ -130,17 +128,9 @@ const json = { 'content-type': 'application/json' };
 
 /** Starts the control plane and three data planes (`databaseUrl` null: PGlite in a temp dir). */
 export async function startLoadCluster(options: { databaseUrl: string | null }): Promise<LoadCluster> {
-  const secrets = {
-    RELAY_KEY_SECRET: randomBytes(24).toString('hex'),
-    RELAY_MASTER_KEY: randomBytes(32).toString('hex'),
-    RELAY_INTERNAL_TOKEN: randomBytes(24).toString('hex'),
-  };
+  const secrets = clusterSecrets();
   const dirs: string[] = [];
-  const dir = async (prefix: string) => {
-    const made = await mkdtemp(join(tmpdir(), prefix));
-    dirs.push(made);
-    return made;
-  };
+  const dir = tempDirMaker(dirs);
   const controlplane = spawnRelay('controlplane', {
     ...secrets,
     RELAY_DATA_DIR: await dir('relay-load-cp-'),
@@ -153,17 +143,9 @@ export async function startLoadCluster(options: { databaseUrl: string | null }):
   try {
     const { url: controlplaneUrl, graphql } = await connectToControlplane(controlplane);
     const startDataplane = async (dataDir: string) => {
-      const child = spawnRelay('dataplane', {
-        CONTROLPLANE_URL: controlplaneUrl,
-        RELAY_INTERNAL_TOKEN: secrets.RELAY_INTERNAL_TOKEN,
-        RELAY_KEY_SECRET: secrets.RELAY_KEY_SECRET,
-        RELAY_DATA_DIR: dataDir,
-        DATAPLANE_PORT: '0',
-        ...LOAD_DATAPLANE_ENV,
-      });
+      const child = spawnDataplane(controlplaneUrl, secrets, dataDir, LOAD_DATAPLANE_ENV);
       everyDataplane.push(child);
-      const [, url] = await child.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /);
-      return { process: child, url: url!, dataDir, alive: true };
+      return { process: child, url: await dataplaneUrl(child), dataDir, alive: true };
     };
     const dataDirs = await Promise.all(Array.from({ length: DATAPLANES }, () => dir('relay-load-dp-')));
     // Process start dominates the file's wall time: the data planes boot while the alias is seeded

@@ -45,17 +45,9 @@ export interface MultiPlaneOptions {
  * (packages/controlplane/bench/scale-out.ts) and the data plane workers test.
  */
 export async function startMultiPlane(options: MultiPlaneOptions): Promise<MultiPlane> {
-  const secrets = {
-    RELAY_KEY_SECRET: randomBytes(24).toString('hex'),
-    RELAY_MASTER_KEY: randomBytes(32).toString('hex'),
-    RELAY_INTERNAL_TOKEN: randomBytes(24).toString('hex'),
-  };
+  const secrets = clusterSecrets();
   const dirs: string[] = [];
-  const dir = async (prefix: string) => {
-    const made = await mkdtemp(join(tmpdir(), prefix));
-    dirs.push(made);
-    return made;
-  };
+  const dir = tempDirMaker(dirs);
   const controlplaneDir = await dir('relay-multi-cp-');
   const startControlplane = (port: number) =>
     spawnRelay('controlplane', {
@@ -75,18 +67,11 @@ export async function startMultiPlane(options: MultiPlaneOptions): Promise<Multi
     const { url: controlplaneUrl, graphql } = await connectToControlplane(controlplane);
     await options.seed?.(graphql);
     const startDataplane = async (dataDir: string): Promise<PlaneProcess> => {
-      const child = spawnRelay('dataplane', {
-        CONTROLPLANE_URL: controlplaneUrl,
-        RELAY_INTERNAL_TOKEN: secrets.RELAY_INTERNAL_TOKEN,
-        RELAY_KEY_SECRET: secrets.RELAY_KEY_SECRET,
-        RELAY_DATA_DIR: dataDir,
-        DATAPLANE_PORT: '0',
-        ...options.dataplaneEnv,
-      });
+      const child = spawnDataplane(controlplaneUrl, secrets, dataDir, options.dataplaneEnv);
       dataplanes.push({ process: child, url: '', dataDir });
-      const [, url] = await child.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /);
+      const url = await dataplaneUrl(child);
       const plane = dataplanes.find((dp) => dp.process === child)!;
-      plane.url = url!;
+      plane.url = url;
       return plane;
     };
     const dataDirs = await Promise.all(Array.from({ length: options.dataplanes }, () => dir('relay-multi-dp-')));
@@ -125,4 +110,42 @@ export async function stopOrKill(relay: RelayProcess | undefined): Promise<void>
     relay.child.kill('SIGKILL');
     await relay.exitCode();
   }
+}
+
+/** Secrets of a cluster: one set for the control plane, shared with its data planes. */
+export type ClusterSecrets = ReturnType<typeof clusterSecrets>;
+
+/** Fresh random secrets for a cluster of `relay` processes. */
+export function clusterSecrets() {
+  return {
+    RELAY_KEY_SECRET: randomBytes(24).toString('hex'),
+    RELAY_MASTER_KEY: randomBytes(32).toString('hex'),
+    RELAY_INTERNAL_TOKEN: randomBytes(24).toString('hex'),
+  };
+}
+
+/** Makes temp directories named `prefix…`, recording each in `dirs` so the caller removes them all. */
+export function tempDirMaker(dirs: string[]): (prefix: string) => Promise<string> {
+  return async (prefix) => {
+    const made = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(made);
+    return made;
+  };
+}
+
+/** `relay dataplane` on port 0 and its own data directory, against the control plane at `controlplaneUrl`. */
+export function spawnDataplane(controlplaneUrl: string, secrets: ClusterSecrets, dataDir: string, env: Record<string, string> = {}): RelayProcess {
+  return spawnRelay('dataplane', {
+    CONTROLPLANE_URL: controlplaneUrl,
+    RELAY_INTERNAL_TOKEN: secrets.RELAY_INTERNAL_TOKEN,
+    RELAY_KEY_SECRET: secrets.RELAY_KEY_SECRET,
+    RELAY_DATA_DIR: dataDir,
+    DATAPLANE_PORT: '0',
+    ...env,
+  });
+}
+
+/** The base URL (no /v1) a `relay dataplane` prints once it listens. */
+export async function dataplaneUrl(dataplane: RelayProcess): Promise<string> {
+  return (await dataplane.waitForLine(/^Data plane: (http:\/\/\S+)\/v1 /))[1]!;
 }
