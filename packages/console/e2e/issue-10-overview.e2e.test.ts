@@ -59,6 +59,9 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
 
   it('draws the overview from real traffic and drills down from a spend row and a chart point', async () => {
     expect(sent).toEqual({ ok: 5, failed: 1 });
+    // Sign-in landed on the overview before the traffic was sent: open it afresh.
+    await page.getByTestId('nav-keys').click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await page.getByTestId('nav-overview').click();
     await page.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
     expect(await page.title()).toBe('Overview · ProxyStacks Relay');
@@ -68,6 +71,8 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     expect(await page.getByTestId('tile-requests-change').textContent()).toContain('new');
     expect(await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title')).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
     for (const chart of ['chart-traffic', 'chart-latency', 'chart-spend']) {
+      // The chart drawn from the cached (empty) answer is redrawn when the fresh one arrives.
+      await page.locator(`[data-testid="${chart}"]:not([data-xs=""])`).waitFor();
       await page.getByTestId(chart).locator('canvas').waitFor();
       expect(await page.getByTestId(chart).getAttribute('data-xs')).toMatch(/^\d+/);
     }
