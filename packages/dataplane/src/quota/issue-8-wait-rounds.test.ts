@@ -20,6 +20,7 @@ const plan: AdmissionPlan = {
 
 let server: Server | null = null;
 afterEach(async () => {
+  server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   server = null;
 });
@@ -51,13 +52,14 @@ async function quotaService(grants: number[]): Promise<{ url: string; demands: C
 }
 
 /** Admission against the stand-in; `admit()` is one request whose worst case is NEED_MICROS. */
-function admissionFor(url: string) {
+function admissionFor(url: string, waitMs = 5_000) {
+  const degraded: string[] = [];
   const leases = createLeaseClient({ controlplaneUrl: url, internalToken: TOKEN, dataplaneId: 'dp-test', leaseFraction: 0.02, observer: { renewed() {}, renewFailed() {} }, logger: { warn() {}, info() {} } });
-  const admission = createAdmission({ leases, waitMs: 5_000, defaultReserveOutputTokens: 64, streamStepTokens: 8, observer: { degraded() {}, waited() {} } });
+  const admission = createAdmission({ leases, waitMs, defaultReserveOutputTokens: 64, streamStepTokens: 8, observer: { degraded: (kind) => degraded.push(kind), waited() {} } });
   // 1 µ$ per input token: NEED_MICROS prompt tokens cost NEED_MICROS.
   const deployments = [{ pricing: { inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 } }] as never;
   const admit = () => admission.admitTokens(plan, async () => NEED_MICROS, 0, deployments);
-  return { leases, admit };
+  return { leases, admit, degraded };
 }
 
 /**
@@ -95,6 +97,31 @@ describe('issue 8: a request waits for renewal rounds while the control plane ha
     const { leases, admit } = admissionFor(url);
     await expect(admit()).rejects.toMatchObject({ code: 'insufficient_quota' });
     expect(demands.length).toBe(1);
+    await leases.stop();
+  });
+
+  it('is admitted under the outage rules, not refused, when the control plane stops answering in time while it had room', async () => {
+    // First round: 10 µ$ of the 66 needed, most of the budget free. Later rounds hang (a control
+    // plane busy catching up): QUOTA_WAIT_MS runs out with the control plane still "reachable".
+    const demands: CounterDemand[] = [];
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const demand = (JSON.parse(body) as { counters: CounterDemand[] }).counters[0]!;
+        demands.push(demand);
+        if (demands.length > 1) return; // never answered
+        const now = Date.now();
+        const answer: QuotaLeaseResponse = { serverTime: now, leaseTtlMs: 30_000, grants: [{ key: KEY, windowStart: 0, windowEnd: null, limit: LIMIT_MICROS, granted: demand.used + 10, remaining: LIMIT_MICROS - 10, expiresAt: now + 30_000, active: true, liveInstances: 2 }] };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { leases, admit, degraded } = admissionFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 300);
+    await expect(admit()).resolves.not.toBeNull();
+    expect(demands.length).toBeGreaterThanOrEqual(2);
+    expect(degraded).toEqual(['budget']);
+    server.closeAllConnections();
     await leases.stop();
   });
 });
