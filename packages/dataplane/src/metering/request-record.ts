@@ -1,3 +1,4 @@
+import { MAX_EVENT_ATTEMPTS, type EventAttempt } from '@proxystacks/shared/events/event-attempts';
 import { EVENT_VERSION, type RequestEvent, type StreamEnd, type UsageSource } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
@@ -19,8 +20,8 @@ export interface RequestRecord extends PresentedKeyTrace {
   deployment: CompiledDeployment | null;
   attempts: number;
   /**
-   * Every upstream attempt in order (routing/run-attempts.ts): the event keeps their count and
-   * the last one; the whole list goes to the log when an attempt failed.
+   * Every upstream attempt in order (routing/run-attempts.ts): the event's `attempt_log` (capped,
+   * see eventAttempts); the whole list also goes to the log when an attempt failed.
    */
   attemptLog: UpstreamAttempt[];
   statusCode: number;
@@ -118,5 +119,22 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     // What was presented, also for refused and unknown keys; never the secret (authenticate.ts).
     key_prefix: record.keyPrefix.slice(0, 64),
     key_hash_id: record.keyHashId,
+    attempt_log: eventAttempts(record.attemptLog),
   };
+}
+
+/**
+ * The event's `attempt_log`: every attempt in order, or, past MAX_EVENT_ATTEMPTS, the first 15
+ * and the last (the one whose outcome the client got); `attempts` keeps the full count.
+ */
+export function eventAttempts(log: readonly UpstreamAttempt[]): EventAttempt[] {
+  const kept = log.length <= MAX_EVENT_ATTEMPTS ? log : [...log.slice(0, MAX_EVENT_ATTEMPTS - 1), log.at(-1)!];
+  return kept.map((attempt) => ({
+    deployment_id: attempt.deploymentId.slice(0, 128),
+    provider_id: attempt.providerId.slice(0, 128),
+    upstream_model: attempt.upstreamModel.slice(0, 512),
+    status: attempt.status,
+    latency_ms: Math.max(0, Math.round(attempt.latencyMs)),
+    error_code: attempt.errorCode,
+  }));
 }
