@@ -24,6 +24,11 @@ export interface RequestRecord extends PresentedKeyTrace {
    * see eventAttempts); the whole list also goes to the log when an attempt failed.
    */
   attemptLog: UpstreamAttempt[];
+  /**
+   * The attempt under way, until run-attempts.ts logs it. The event is built as the final bytes
+   * go out, before a successful attempt returns to the loop: the event adds this one itself.
+   */
+  pendingAttempt: { readonly deployment: CompiledDeployment; readonly startedAtMs: number } | null;
   statusCode: number;
   errorCode: ErrorCode | '';
   upstreamErrorCode: string;
@@ -60,6 +65,7 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     deployment: null,
     attempts: 0,
     attemptLog: [],
+    pendingAttempt: null,
     statusCode: 0,
     errorCode: '',
     upstreamErrorCode: '',
@@ -119,7 +125,27 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     // What was presented, also for refused and unknown keys; never the secret (authenticate.ts).
     key_prefix: record.keyPrefix.slice(0, 64),
     key_hash_id: record.keyHashId,
-    attempt_log: eventAttempts(record.attemptLog),
+    attempt_log: eventAttempts(record.pendingAttempt === null ? record.attemptLog : [...record.attemptLog, pendingAttemptOutcome(record)]),
+  };
+}
+
+/**
+ * The attempt still under way when the request ended, as the loop would log it: when the client
+ * got a success status the attempt answered (200, as run-attempts logs an answered attempt; a
+ * stream it broke after content carries the error); otherwise it never answered (status 0: the
+ * client left first, 499, or the gateway failed) and carries the request's error code. Its
+ * latency runs to the request's last byte.
+ */
+function pendingAttemptOutcome(record: RequestRecord): UpstreamAttempt {
+  const { deployment, startedAtMs } = record.pendingAttempt!;
+  const answered = record.statusCode >= 200 && record.statusCode < 400;
+  return {
+    deploymentId: deployment.id,
+    providerId: deployment.provider.id,
+    upstreamModel: deployment.upstreamModel,
+    status: answered ? 200 : 0,
+    latencyMs: Math.max(0, record.arrivedAt + record.latencyMs - startedAtMs),
+    errorCode: !answered || record.streamEnd === 'error' ? record.errorCode : '',
   };
 }
 
