@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
+import type { RequestAttemptShape } from '../src/graphql/schema/request-log.ts';
 import { startRelay, type RunningRelay } from '../src/runtime/start-relay.ts';
 import { createGraphQLClient, eventually } from './e2e/graphql-client.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/test-database.ts';
@@ -21,21 +22,11 @@ import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './suppor
 const ATTEMPT = 'number deploymentId providerId providerName upstreamModel upstreamStatus latencyMs errorCode';
 const REQUEST = `query($id: ID!) { request(id: $id) { requestId statusCode attempts attemptLog { ${ATTEMPT} } } }`;
 
-interface Attempt {
-  number: number;
-  deploymentId: string;
-  providerId: string;
-  providerName: string | null;
-  upstreamModel: string;
-  upstreamStatus: number | null;
-  latencyMs: number;
-  errorCode: string | null;
-}
 interface Entry {
   requestId: string;
   statusCode: number;
   attempts: number;
-  attemptLog: Attempt[];
+  attemptLog: RequestAttemptShape[];
 }
 
 describe.each(testDatabaseKinds())('issue 10: every attempt of a request in the request log (%s)', (kind) => {
