@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SHARDING_KEYS, clusterDatabaseDDL, clusterMigrationsTableDDL, LOCAL_TABLE_SUFFIX, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
-import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -77,7 +77,7 @@ const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64
 describe('single node (no CLICKHOUSE_CLUSTER)', () => {
   it('runs exactly the single-node DDL of migrations 0001–0004, and leaves plain (non-replicated) tables', async () => {
     const plan = clickHouseMigrationPlan(DB, null);
-    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width']);
+    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0006_request_events_attempt_log']);
     expect(plan[0]!.statements).toEqual([{ query: requestEventsDDL(DB), settings: {} }]);
     expect(plan[1]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002).map((query) => ({ query, settings: {} })));
     const cutoff0003 = cutoffOf(plan[2]!.statements);
@@ -96,6 +96,7 @@ describe('single node (no CLICKHOUSE_CLUSTER)', () => {
       ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
       ...eventTimeIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
+    expect(plan[4]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0006).map((query) => ({ query, settings: {} })));
     const result = await ch.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' });
     expect(await result.json()).toEqual(
       [
@@ -171,7 +172,7 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       expect(select(view)).toBe(select(singleDDL));
     }
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
-    for (const column of REQUEST_EVENT_COLUMNS_ADDED_IN_0002) {
+    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) {
       expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${column} `)).map((s) => s.split(' ')[2])).toEqual([`${DB}.${REQUEST_EVENTS_TABLE}_local`, `${DB}.${REQUEST_EVENTS_TABLE}`]);
     }
     // 0003's bloom filter and 0004's min-max index: added and materialized on each node's local table only.
@@ -190,7 +191,7 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       }
     }
     // The backfills insert through the Distributed tables, with their deduplication tokens.
-    const backfills = clusterPlan().slice(2).map((m) => m.statements.filter((s) => s.query.startsWith('INSERT INTO')).map((s) => [s.query.split('\n')[0], s.settings]));
+    const backfills = clusterPlan().slice(2, 4).map((m) => m.statements.filter((s) => s.query.startsWith('INSERT INTO')).map((s) => [s.query.split('\n')[0], s.settings]));
     expect(backfills).toEqual([
       GRAINS_0003.map((grain) => [`INSERT INTO ${DB}.${ROLLUP_TABLES_0003[grain]}`, { insert_deduplication_token: `relay-0003-backfill-${grain}` }]),
       ROLLUPS.map((rollup) => [`INSERT INTO ${DB}.${rollup.table}`, { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` }]),

@@ -1,7 +1,14 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
-import { assertIdentifier, formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0002, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import {
+  assertIdentifier,
+  formatEventTime,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0002,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0006,
+  requestEventsAddColumns,
+  requestEventsDDL,
+} from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -83,6 +90,10 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
   { name: '0003_request_rollups', statements: requestRollupsMigration },
   { name: '0004_request_rollups_by_width', statements: rollupsByWidthMigration },
+  // Issues 9 and 10: every upstream attempt of a request (event-attempts.ts). Rows stored before
+  // read back `[]`. The runner applies by name in this list's order and needs no contiguous
+  // numbers: 0005 (cost saved, another change) slots in before this entry when it lands.
+  { name: '0006_request_events_attempt_log', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0006) },
 ];
 
 /**

@@ -90,6 +90,7 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     const timer = new AttemptTimer(controller, settings.firstTokenTimeoutMs, settings.totalTimeoutMs, now);
     const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, firstToken: () => timer.firstToken() };
     let failure: unknown = null;
+    record.pendingAttempt = { deployment, startedAtMs };
     try {
       await attempt(deployment, context);
     } catch (err) {
@@ -154,5 +155,6 @@ function allUnavailable(resilience: UpstreamResilience, skipped: readonly Compil
 }
 
 function logAttempt(record: RequestRecord, deployment: CompiledDeployment, code: ErrorCode | '', status: number, latencyMs: number): void {
+  record.pendingAttempt = null;
   record.attemptLog.push({ deploymentId: deployment.id, providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, status, latencyMs, errorCode: code });
 }
