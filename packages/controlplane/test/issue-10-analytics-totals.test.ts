@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatEventTime, REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { ROLLUPS_0007, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, ROLLUPS_0007, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { requestLogWhere } from '../src/analytics/request-log-query.ts';
@@ -71,6 +71,17 @@ describe('issue 10: totals rollups (migration 0007)', () => {
     // The second hour's p95 is past 30 s: answered from the coarse state, as the raw events do.
     expect(points[1]!.latencyP95Ms).toBeGreaterThan(30_000);
     expect(points[0]!.latencyP95Ms).toBeLessThan(30_000);
+    // …the answer of the one query joining both states in SQL.
+    const [joined] = await (
+      await ch.client.query({
+        query: `SELECT ${percentilesFromEvents('latency_ms')} AS latency, ${percentilesFromEvents('ttft_ms')} AS ttft FROM ${ch.database}.${REQUEST_EVENTS_TABLE} FINAL
+          WHERE org_id = 'org-totals' AND toStartOfHour(ts) = toDateTime64('${formatEventTime(T0 + HOUR)}', 3, 'UTC')`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ latency: number[]; ttft: number[] }>();
+    expect([points[1]!.latencyP50Ms, points[1]!.latencyP95Ms, points[1]!.latencyP99Ms, points[1]!.ttftP50Ms, points[1]!.ttftP95Ms, points[1]!.ttftP99Ms]).toEqual([...joined!.latency, ...joined!.ttft]);
+    const byModel = { ...query, groupBy: 'MODEL' as const };
+    expect((await queryTimeSeries(ch, byModel)).groups).toEqual((await queryTimeSeries(ch, { ...byModel, forceSource: 'raw' })).groups);
 
     const top = await queryTop(ch, { orgId: 'org-totals', scope: all, filters: {}, ...range, by: 'MODEL', orderBy: 'LATENCY_P95' });
     const topRaw = await queryTop(ch, { orgId: 'org-totals', scope: all, filters: {}, ...range, by: 'MODEL', orderBy: 'LATENCY_P95', forceSource: 'raw' });

@@ -97,6 +97,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
       ch,
       (precision) => `SELECT ${bucketExpr} AS bucketS, ${metricColumns(source, wanted, precision)}\n  FROM ${from}\n  WHERE ${where}\n  GROUP BY bucketS\n  ORDER BY bucketS`,
       params,
+      (row) => String(row.bucketS),
     );
     return { ...answered, groups: [{ key: null, other: false, points: rows.map(toPoint) }] };
   }
@@ -118,6 +119,7 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
   GROUP BY bucketS, isOther, groupKey
   ORDER BY bucketS`,
     { ...params, shown },
+    (row) => JSON.stringify([String(row.bucketS), Number(row.isOther), row.groupKey]),
   );
   const groups = new Map<string, TimeSeriesGroup>(shown.map((k) => [k, { key: k, other: false, points: [] }]));
   const other: TimeSeriesGroup = { key: null, other: true, points: [] };

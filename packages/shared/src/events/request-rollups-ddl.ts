@@ -152,28 +152,34 @@ function combineTiming(fine: string, coarse: string): string {
 
 /**
  * Which states a percentile query reads: `fine` only the millisecond one (its answers at the 30 s
- * clamp are unusable), `combined` also the tenths-of-a-second one for answers past the clamp. A
- * query runs `fine` first and re-runs `combined` only when an answer reached the clamp: the second
- * state costs as much to read and merge as the first, and most buckets have no percentile past 30 s.
+ * clamp are unusable), `coarse` only the tenths-of-a-second one (to complete fine answers with
+ * combineTimingValues), `combined` both, joined in SQL. Queries run `fine` first and read the
+ * companion only when an answer reached the clamp: it costs as much to read and merge as the
+ * fine state, and most buckets have no percentile past 30 s.
  */
-export type PercentilePrecision = 'fine' | 'combined';
+export type PercentilePrecision = 'fine' | 'coarse' | 'combined';
+
+/** The answer of a fine and a coarse quantileTiming result as combineTiming gives it, in TypeScript. */
+export function combineTimingValues(fine: ReadonlyArray<number | null>, coarse: ReadonlyArray<number | null>): Array<number | null> {
+  return fine.map((f, i) => (f !== null && Number(f) >= TIMING_CLAMP_MS ? Number(coarse[i]) * 100 : f));
+}
+
+function byPrecision(precision: PercentilePrecision, fine: string, coarse: string): string {
+  if (precision === 'fine') return fine;
+  return precision === 'coarse' ? coarse : combineTiming(fine, coarse);
+}
 
 /** Percentiles of `measure` merged from rollup states; NaN (null in JSON) when no value was seen. */
 export function percentilesFromStates(measure: 'latency_ms' | 'ttft_ms', precision: PercentilePrecision = 'combined'): string {
   const merge = TIMING.replace('quantilesTiming', 'quantilesTimingMerge');
-  const fine = `${merge}(${measure}_state)`;
-  return precision === 'fine' ? fine : combineTiming(fine, `${merge}(${measure.replace('_ms', '_ds')}_state)`);
+  return byPrecision(precision, `${merge}(${measure}_state)`, `${merge}(${measure.replace('_ms', '_ds')}_state)`);
 }
 
 /** Percentiles of `measure` computed from raw events, with the very sketch of the rollups (same answer). */
 export function percentilesFromEvents(measure: 'latency_ms' | 'ttft_ms', precision: PercentilePrecision = 'combined'): string {
-  if (measure === 'latency_ms') {
-    const fine = `${TIMING}(latency_ms)`;
-    return precision === 'fine' ? fine : combineTiming(fine, `${TIMING}(toUInt32(intDiv(latency_ms, 100)))`);
-  }
+  if (measure === 'latency_ms') return byPrecision(precision, `${TIMING}(latency_ms)`, `${TIMING}(toUInt32(intDiv(latency_ms, 100)))`);
   const fn = TIMING.replace('quantilesTiming', 'quantilesTimingIf');
-  const fine = `${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`;
-  return precision === 'fine' ? fine : combineTiming(fine, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
+  return byPrecision(precision, `${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
 }
 
 /** Summed measures of every rollup: how each is declared, and how the view computes it from events. */
