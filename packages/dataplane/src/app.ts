@@ -31,6 +31,7 @@ import { createUpstreamResilience, resilienceOptions } from './routing/upstream-
 import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
+import { loadRequestTracing, type RequestTracing } from './tracing/request-tracing.ts';
 
 export interface DataplaneOptions {
   config: DataplaneConfig;
@@ -81,6 +82,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
+  // OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set (loaded in listen()); null: off, nothing of it loaded.
+  let tracing: RequestTracing | null = null;
 
   const app = uWS.App();
   let deps: ChatCompletionsDeps | null = null;
@@ -188,6 +191,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   /** Serves a request counted as in flight (shutdown waits for it), answering a handler's unexpected failure. */
   function serveTracked(ex: Exchange, req: uWS.HttpRequest, serve: (ex: Exchange, deps: ChatCompletionsDeps) => Promise<void>, what: string): void {
     if (refuseBadHead(ex, req)) return;
+    // These routes are exact paths, so the URL is the route (http.route); headers only exist now.
+    if (tracing !== null) ex.trace = tracing.startRequest(req.getUrl(), req.getHeader('traceparent'), ex.requestId);
     inFlight.add(ex);
     serve(ex, deps!)
       .catch((err: unknown) => {
@@ -195,6 +200,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         ex.sendError(err);
       })
       .finally(() => {
+        ex.trace?.end();
         inFlight.delete(ex);
         if (inFlight.size === 0) drained?.();
       });
@@ -212,6 +218,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
 
   return {
     async listen(port, host) {
+      if (config.tracing !== null) tracing = await loadRequestTracing(config.tracing);
       mock = await startMockUpstream();
       const mockUrl = new URL(mock.baseUrl);
       trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
@@ -264,6 +271,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       await healthReporter.stop();
       await mock?.close();
       await dispatcher.close().catch(() => undefined);
+      // Last: the spans of requests that finished during the grace period are sent too.
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'sending the last spans failed'));
     },
   };
 }

@@ -6,7 +6,7 @@ import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.
 import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
 /** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
-export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs'>;
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs' | 'traceparent'>;
 
 /** An upstream's answer, headers in and body not yet read. */
 export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
@@ -34,8 +34,11 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  */
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
+  let sent = extra === null ? headers : { ...extra, ...headers };
+  // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.
+  if (typeof call.traceparent === 'string') sent = { ...sent, traceparent: call.traceparent };
   try {
-    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: sent, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
