@@ -41,6 +41,8 @@ export interface RequestLogEntryShape {
   streamed: boolean;
   streamEnd: string | null;
   finishReason: string | null;
+  cacheHit: boolean;
+  costSavedMicros: number;
 }
 
 const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEntry').implement({
@@ -85,6 +87,11 @@ const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEn
     streamed: t.exposeBoolean('streamed'),
     streamEnd: t.exposeString('streamEnd', { nullable: true, description: '`done`, `error` or `client_abort`; null when not streamed.' }),
     finishReason: t.exposeString('finishReason', { nullable: true }),
+    cacheHit: t.exposeBoolean('cacheHit', { description: 'Answered from the response cache (cost 0).' }),
+    costSavedMicros: t.expose('costSavedMicros', {
+      type: 'Micros',
+      description: 'A cache hit: what the cached answer cost; a fallback to a cheaper route: the primary route’s price minus the actual.',
+    }),
   }),
 });
 
@@ -196,6 +203,8 @@ export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEnt
     streamed: event.streamed,
     streamEnd: orNull(event.stream_end),
     finishReason: orNull(event.finish_reason),
+    cacheHit: event.cache_hit,
+    costSavedMicros: event.cost_saved_micros,
   };
 }
 
