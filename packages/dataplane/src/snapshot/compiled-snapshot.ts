@@ -43,6 +43,10 @@ export interface CompiledRoute {
   readonly byEnvironment: ReadonlyMap<string, readonly CompiledDeployment[]>;
   /** Output tokens a request without max_tokens reserves against limits and budgets; null = the data plane's default. */
   readonly reserveOutputTokens?: number | null;
+  /** Exact-match response cache lifetime in seconds; null/absent = no cache on this alias. */
+  readonly responseCacheTtlSeconds?: number | null;
+  /** Streamed requests with tools may be cached too. */
+  readonly responseCacheToolStreams?: boolean;
 }
 
 /** A key as the hot path uses it: the snapshot's key plus what it may call, precomputed. */
@@ -120,7 +124,7 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       .sort((a, b) => a.priority - b.priority);
     const byEnvironment = new Map<string, CompiledDeployment[]>();
     for (const environment of environmentsByOrg.get(route.orgId) ?? []) byEnvironment.set(environment, environmentDeployments(deployments, environment));
-    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens });
+    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens, responseCacheTtlSeconds: route.responseCacheTtlSeconds, responseCacheToolStreams: route.responseCacheToolStreams });
   }
   const aliasesByOrg = new Map<string, string[]>();
   for (const route of routes.values()) aliasesByOrg.set(route.orgId, [...(aliasesByOrg.get(route.orgId) ?? []), route.alias]);
