@@ -3,6 +3,7 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { PROVIDER_TYPE_LABELS } from './provider-types.ts';
+import { AliasCacheCell } from './AliasCacheCell.tsx';
 import { DeploymentHealthBadge } from './DeploymentHealthBadge.tsx';
 import type { DeploymentHealthRow } from './deployment-health.graphql.ts';
 import type { ModelAliasRow, PricingRuleRow, ProviderRow } from './routing.graphql.ts';
@@ -104,6 +105,7 @@ export function ModelAliasesTable(props: {
       emptyText="No model aliases configured. Add one above."
       columns={[
         { id: 'alias', header: 'Alias (the model apps send)', cell: (a) => <code>{a.alias}</code> },
+        { id: 'cache', header: 'Response cache', cell: (a) => <AliasCacheCell alias={a} canWrite={props.canWrite} /> },
         {
           id: 'routes',
           header: 'Routes, in the order tried',

@@ -37,6 +37,9 @@ export interface ProviderRow {
 export interface ModelAliasRow {
   id: string;
   alias: string;
+  /** Exact-match response cache lifetime; null = no cache. */
+  responseCacheTtlSeconds: number | null;
+  responseCacheToolStreams: boolean;
   createdAt: string;
   routes: Array<{
     id: string;
@@ -100,6 +103,8 @@ export const RoutingPageQuery = gql<
     modelAliases {
       id
       alias
+      responseCacheTtlSeconds
+      responseCacheToolStreams
       createdAt
       routes {
         id
@@ -247,6 +252,20 @@ export const CreatePricingRuleMutation = gql<
     createPricingRule(input: $input) {
       id
       version
+    }
+  }
+`;
+
+/** Turns an alias's response cache on (ttlSeconds) or off (null). */
+export const SetAliasResponseCacheMutation = gql<
+  { setAliasResponseCache: { id: string; responseCacheTtlSeconds: number | null; responseCacheToolStreams: boolean } },
+  { aliasId: string; ttlSeconds: number | null; cacheToolStreams: boolean }
+>`
+  mutation SetAliasResponseCache($aliasId: ID!, $ttlSeconds: Int, $cacheToolStreams: Boolean) {
+    setAliasResponseCache(aliasId: $aliasId, ttlSeconds: $ttlSeconds, cacheToolStreams: $cacheToolStreams) {
+      id
+      responseCacheTtlSeconds
+      responseCacheToolStreams
     }
   }
 `;
