@@ -72,6 +72,8 @@ describe('POST /v1/embeddings on an OpenAI-compatible upstream', () => {
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     // The cost the event records, also in the body (issue 9, usage.cost as OpenRouter does).
     expect(answer.usage).toEqual({ prompt_tokens: promptTokens, total_tokens: promptTokens, cost: event.cost_micros / 1e6, cost_micros: event.cost_micros });
+    expect(response.headers.get('x-relay-cost-micros')).toBe(String(event.cost_micros));
+    expect(response.headers.get('x-relay-model')).toBe('text-embedding-3-small');
     expect(event).toMatchObject({ alias: 'emb', provider_id: 'prov-ext', upstream_model: 'text-embedding-3-small', status_code: 200, error_code: '', attempts: 1, prompt_tokens: promptTokens, completion_tokens: 0, usage_source: 'provider', streamed: false, pricing_rule_id: 'rule-1' });
     expect(event.cost_micros).toBe(priceRequest({ promptTokens, completionTokens: 0, cachedTokens: 0 }, PRICES));
   });
