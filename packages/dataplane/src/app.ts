@@ -220,7 +220,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
         upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
-        responseCache: createResponseCache({ maxBytes: config.responseCacheMaxBytes, ...(options.cacheClock ? { now: options.cacheClock } : {}) }),
+        // RESPONSE_CACHE_MAX_BYTES=0: no cache at all (no lookups, no x-relay-cache header).
+        ...(config.responseCacheMaxBytes === 0 ? {} : { responseCache: createResponseCache({ maxBytes: config.responseCacheMaxBytes, ...(options.cacheClock ? { now: options.cacheClock } : {}) }) }),
         bodyBudget,
         dataplaneId: config.dataplaneId,
         logger,
