@@ -19,7 +19,7 @@ import { isCacheableFinish, responseCachePlan, type CachePlan } from '../cache/c
 import { replayAsStream } from '../cache/replay-stream.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { createStreamCapture, tapUpstream } from '../cache/upstream-tap.ts';
-import { relayHeaders } from '../metering/relay-headers.ts';
+import { reportRouting } from '../metering/relay-headers.ts';
 import { requestCostMicros } from '../metering/request-cost.ts';
 import { spliceUsageCost } from '../metering/usage-cost.ts';
 
@@ -50,8 +50,7 @@ export async function forwardChatCompletion(
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
-  record.primaryDeployment = routable[0] ?? null;
-  ex.lateHeaders = (complete) => relayHeaders(record, ex.startedAt, complete);
+  reportRouting(ex, record, routable);
   const cache = deps.responseCache === undefined ? null : responseCachePlan(route!, record.key!, request);
   if (cache !== null && (await answerFromCache(ex, deps, { plan, quota }, request, routable, record, cache, surface))) return;
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));

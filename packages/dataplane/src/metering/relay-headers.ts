@@ -1,3 +1,5 @@
+import type { Exchange } from '../http/exchange.ts';
+import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import type { RequestRecord } from './request-record.ts';
 import { requestCostMicros } from './request-cost.ts';
 
@@ -35,4 +37,13 @@ export function relayHeaders(record: RequestRecord, startedAt: number, withCost:
 /** Names are the customer's own text: anything outside printable ASCII is percent-encoded, so the header stays valid. */
 function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+/**
+ * Hook run before a route's first attempt: notes the primary deployment (what a cheaper
+ * fallback is compared with) and has the exchange write the x-relay-* headers with its answer.
+ */
+export function reportRouting(ex: Exchange, record: RequestRecord, routable: readonly CompiledDeployment[]): void {
+  record.primaryDeployment = routable[0] ?? null;
+  ex.lateHeaders = (complete) => relayHeaders(record, ex.startedAt, complete);
 }

@@ -19,7 +19,7 @@ import type { QuotaTicket } from '../quota/admission.ts';
 import type { AdmissionPlan } from '../quota/admission-plan.ts';
 import type { ChatCompletionsDeps } from './chat-completions.ts';
 import { admitBeforeForwarding, serveMeteredRequest } from './metered-request.ts';
-import { relayHeaders } from '../metering/relay-headers.ts';
+import { reportRouting } from '../metering/relay-headers.ts';
 import { requestCostMicros } from '../metering/request-cost.ts';
 import { spliceUsageCost } from '../metering/usage-cost.ts';
 
@@ -59,8 +59,7 @@ async function forward(
   if (capable.length === 0) {
     throw new RelayError('model_not_supported', `The model '${request.model}' does not support embeddings.`, { param: 'model' });
   }
-  record.primaryDeployment = capable[0] ?? null;
-  ex.lateHeaders = (complete) => relayHeaders(record, ex.startedAt, complete);
+  reportRouting(ex, record, capable);
   // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
   const controller = new AbortController();
