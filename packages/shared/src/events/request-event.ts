@@ -1,5 +1,5 @@
 import { REQUEST_EVENT_DOMAINS, domainProblem } from './column-domain.ts';
-import { REQUEST_EVENT_COLUMNS, type RequestEventRow } from './request-events-ddl.ts';
+import { REQUEST_EVENT_COLUMNS, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, type RequestEventRow } from './request-events-ddl.ts';
 
 /**
  * Version of the event shape. Bump it when a column changes meaning; readers branch on it.
@@ -30,6 +30,9 @@ export class EventValidationError extends Error {
 
 const COLUMN_NAMES = new Set(REQUEST_EVENT_DOMAINS.map((c) => c.name));
 
+/** What an event from a writer older than migration 0005 means by the columns it lacks. */
+const DEFAULTS_0005: Readonly<Record<(typeof REQUEST_EVENT_COLUMNS_ADDED_IN_0005)[number], unknown>> = { cost_saved_micros: 0, cache_hit: false };
+
 /**
  * Checks that a value is a complete event whose every value fits its column's real ClickHouse
  * range (column-domain.ts derives the ranges from the column types): every column present,
@@ -41,15 +44,16 @@ export function validateRequestEvent(value: unknown): RequestEvent {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventValidationError('', 'expected an object');
   const record = value as Record<string, unknown>;
   for (const { name, domain } of REQUEST_EVENT_DOMAINS) {
-    if (!Object.hasOwn(record, name)) throw new EventValidationError(name, 'missing');
-    const problem = domainProblem(domain, record[name]);
+    // Spooled or in-flight events of a data plane older than 0005 are still complete events.
+    if (!Object.hasOwn(record, name) && !Object.hasOwn(DEFAULTS_0005, name)) throw new EventValidationError(name, 'missing');
+    const problem = domainProblem(domain, Object.hasOwn(record, name) ? record[name] : DEFAULTS_0005[name as keyof typeof DEFAULTS_0005]);
     if (problem !== null) throw new EventValidationError(name, problem);
   }
   for (const name in record) {
     if (!COLUMN_NAMES.has(name)) throw new EventValidationError(name.slice(0, 64), 'not a column of request_events');
   }
   const out: Record<string, unknown> = {};
-  for (const { name } of REQUEST_EVENT_DOMAINS) out[name] = record[name];
+  for (const { name } of REQUEST_EVENT_DOMAINS) out[name] = Object.hasOwn(record, name) ? record[name] : DEFAULTS_0005[name as keyof typeof DEFAULTS_0005];
   return out as RequestEvent;
 }
 

@@ -67,10 +67,16 @@ export const REQUEST_EVENT_COLUMNS = [
   { name: 'environment', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "that environment's name (production, staging, …)" },
   { name: 'key_prefix', type: 'String', kind: 'string', maxLength: 64, doc: "displayable start of the presented key, also for refused ones; '' when none was sent" },
   { name: 'key_hash_id', type: 'String', kind: 'string', maxLength: 64, doc: "first 16 hex digits of the presented key's HMAC: traces an unknown key without storing it" },
+  // Added by analytics migration 0005 (issue 9): what the response cache and cheaper fallbacks saved.
+  { name: 'cost_saved_micros', type: 'UInt64', kind: 'uint', doc: 'cache hit: what the cached answer cost; fallback: primary price minus actual, when lower' },
+  { name: 'cache_hit', type: 'Bool', kind: 'bool', doc: 'answered from the response cache (cost_micros 0)' },
 ] as const satisfies readonly ColumnSpec[];
 
 /** Columns added after the table's first version, in the order migration 0002 adds them. */
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0002 = ['environment_id', 'environment', 'key_prefix', 'key_hash_id'] as const;
+
+/** Columns added by migration 0005, which events from older writers may lack (their defaults: 0, false). */
+export const REQUEST_EVENT_COLUMNS_ADDED_IN_0005 = ['cost_saved_micros', 'cache_hit'] as const;
 
 type Columns = typeof REQUEST_EVENT_COLUMNS;
 
@@ -118,7 +124,7 @@ export function requestEventsAddColumns(database: string, names: readonly string
   return names.map((name) => {
     const column = REQUEST_EVENT_COLUMNS.find((c) => c.name === name);
     if (!column) throw new Error(`Not a request_events column: ${name}`);
-    const fallback = column.kind === 'string' ? " DEFAULT ''" : '';
+    const fallback = column.kind === 'string' ? " DEFAULT ''" : column.kind === 'bool' ? ' DEFAULT false' : column.kind === 'uint' ? ' DEFAULT 0' : '';
     return `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}${fallback} COMMENT '${column.doc.replaceAll("'", "\\'")}'`;
   });
 }

@@ -41,6 +41,8 @@ export interface RequestLogEntryShape {
   streamed: boolean;
   streamEnd: string | null;
   finishReason: string | null;
+  cacheHit: boolean;
+  costSavedMicros: number;
 }
 
 /** The request log entry type (requests, request, requestTail). */
@@ -86,6 +88,11 @@ export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('Reque
     streamed: t.exposeBoolean('streamed'),
     streamEnd: t.exposeString('streamEnd', { nullable: true, description: '`done`, `error` or `client_abort`; null when not streamed.' }),
     finishReason: t.exposeString('finishReason', { nullable: true }),
+    cacheHit: t.exposeBoolean('cacheHit', { description: 'Answered from the response cache (cost 0).' }),
+    costSavedMicros: t.expose('costSavedMicros', {
+      type: 'Micros',
+      description: 'A cache hit: what the cached answer cost; a fallback to a cheaper route: the primary route’s price minus the actual.',
+    }),
   }),
 });
 
@@ -197,6 +204,8 @@ export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEnt
     streamed: event.streamed,
     streamEnd: orNull(event.stream_end),
     finishReason: orNull(event.finish_reason),
+    cacheHit: event.cache_hit,
+    costSavedMicros: event.cost_saved_micros,
   };
 }
 
