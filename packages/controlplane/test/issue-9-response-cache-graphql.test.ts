@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import { ROLLUP_CACHE_HITS, ROLLUPS, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { pino } from 'pino';
@@ -56,8 +57,14 @@ describe('response cache settings', () => {
 });
 
 describe('cost saved in analytics', () => {
-  it('migration 0005 adds the columns to a table from before it', async () => {
+  it('migration 0005 adds the columns to a table from before it, and has the rollups sum them', async () => {
     const ch = h.clickhouse;
+    // Back to 0004: its views (cost saved kept at 0), no cache_hits in the rollups, no columns in the events.
+    for (const rollup of ROLLUPS) {
+      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
+      await ch.client.command({ query: rollupViewDDL(ch.database, rollup, '0004') });
+      await ch.client.command({ query: `ALTER TABLE ${ch.database}.${rollup.table} DROP COLUMN ${ROLLUP_CACHE_HITS.name}` });
+    }
     for (const column of ['cost_saved_micros', 'cache_hit']) await ch.client.command({ query: `ALTER TABLE ${ch.database}.request_events DROP COLUMN ${column}` });
     await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0005_request_events_cost_saved'` });
     expect((await migrateClickHouse(ch, pino({ level: 'silent' }))).applied).toEqual(['0005_request_events_cost_saved']);
@@ -66,6 +73,11 @@ describe('cost saved in analytics', () => {
       { name: 'cache_hit', type: 'Bool', default_expression: 'false' },
       { name: 'cost_saved_micros', type: 'UInt64', default_expression: '0' },
     ]);
+    for (const rollup of ROLLUPS) {
+      const view = await (await ch.client.query({ query: `SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = {v:String}`, query_params: { db: ch.database, v: rollupViewName(rollup) }, format: 'JSONEachRow' })).json<{ q: string }>();
+      expect(view[0]?.q, rollup.table).toContain('sum(cost_saved_micros)');
+      expect(view[0]?.q, rollup.table).toContain('countIf(cache_hit)');
+    }
   });
 
   it('shows cache hits and their saving in the request log and the spend totals', async () => {
@@ -82,6 +94,16 @@ describe('cost saved in analytics', () => {
     );
     expect(spend.totals).toEqual({ costMicros: '540', costSavedMicros: '1294' });
     expect(spend.rows).toEqual([{ model: 'cached', costSavedMicros: '1294' }]);
+    // The overview's totals read the rollups (minute and hour, as the range allows) and the raw events alike.
+    const top = (from: number, to: number) =>
+      h.ok<{ topN: { source: string; totals: { costMicros: string; costSavedMicros: string; cacheHits: number } } }>(
+        'query($from: DateTime!, $to: DateTime!) { topN(by: MODEL, from: $from, to: $to, metrics: [COST, COST_SAVED]) { source totals { costMicros costSavedMicros cacheHits } } }',
+        { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      );
+    const totals = { costMicros: '540', costSavedMicros: '1294', cacheHits: 1 };
+    expect((await top(T0, T0 + 60_000)).topN).toEqual({ source: 'MINUTE_ROLLUP', totals });
+    expect((await top(T0, T0 + 3_600_000)).topN).toEqual({ source: 'HOUR_ROLLUP', totals });
+    expect((await top(T0 - 1, T0 + 60_000)).topN).toEqual({ source: 'RAW', totals });
     const { requests } = await h.ok<{ requests: { entries: Array<{ requestId: string; cacheHit: boolean; costSavedMicros: string }> } }>(
       'query($from: DateTime!, $to: DateTime!) { requests(from: $from, to: $to) { entries { requestId cacheHit costSavedMicros } } }',
       range,

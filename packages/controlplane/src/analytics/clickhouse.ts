@@ -10,7 +10,7 @@ import {
   rollupViewDDL as rollupViewDDL0003,
   rollupViewName as rollupViewName0003,
 } from '@proxystacks/shared/events/request-rollups-0003-ddl';
-import { eventTimeIndexDDL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
+import { eventTimeIndexDDL, rollupCostSavedDDL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
 import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 
 /**
@@ -83,9 +83,7 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
   { name: '0003_request_rollups', statements: requestRollupsMigration },
   { name: '0004_request_rollups_by_width', statements: rollupsByWidthMigration },
-  // Issue 9: cost saved (response cache hits, cheaper fallbacks) and the cache-hit flag; rows
-  // written before it read 0 and false.
-  { name: '0005_request_events_cost_saved', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0005) },
+  { name: '0005_request_events_cost_saved', statements: costSavedMigration },
 ];
 
 /**
@@ -126,11 +124,22 @@ function rollupsByWidthMigration(database: string): Array<string | MigrationStat
   const cutoff = formatEventTime(Date.now());
   return [
     ...old,
-    ...ROLLUPS.map((rollup) => rollupTableDDL(database, rollup)),
-    ...ROLLUPS.map((rollup) => rollupViewDDL(database, rollup)),
-    ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
+    // 0004's own layout: 0005 changes it, and these statements must not read 0005's columns.
+    ...ROLLUPS.map((rollup) => rollupTableDDL(database, rollup, '0004')),
+    ...ROLLUPS.map((rollup) => rollupViewDDL(database, rollup, '0004')),
+    ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff, '0004'), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
     ...eventTimeIndexDDL(database),
   ];
+}
+
+/**
+ * Issue 9: what the response cache and cheaper fallbacks saved, and the cache-hit flag, on every
+ * event (rows written before read 0 and false); the rollups sum the saving and count the hits
+ * from then on (rollupCostSavedDDL: nothing to backfill), so the overview's "cost saved" and the
+ * time series read them without the raw events.
+ */
+function costSavedMigration(database: string): string[] {
+  return [...requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0005), ...rollupCostSavedDDL(database)];
 }
 
 /**
