@@ -28,6 +28,15 @@ beforeAll(async () => {
           { id: 'dep-cheap', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
         ],
       },
+      {
+        orgId: 'org-1',
+        alias: 'cheapest-first',
+        strategy: 'lowest_cost',
+        deployments: [
+          { id: 'dep-dear-up', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-dear', environment: '' },
+          { id: 'dep-cheap-planned', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
+        ],
+      },
     );
   });
   client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
@@ -88,6 +97,13 @@ describe('what happened, in headers and usage.cost', () => {
     expect(event).toMatchObject({ attempts: 2, provider_id: 'prov-mock', cache_hit: false });
     expect(event.cost_saved_micros).toBe(priceRequest(usage, DEAR) - event.cost_micros);
     expect(event.cost_saved_micros).toBeGreaterThan(0);
+  });
+
+  it('the route a strategy picks first saves nothing, whatever its priority (lowest_cost plans the cheap route first)', async () => {
+    const { response } = await client.chat.completions.create({ model: 'cheapest-first', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    const event = await h.eventFor(response.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ attempts: 1, pricing_rule_id: 'rule-1', cost_saved_micros: 0 });
+    expect(event.cost_micros).toBeGreaterThan(0);
   });
 });
 

@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionRequest, ChatUsage } from '@proxysta
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { Exchange } from '../http/exchange.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
-import type { RequestRecord } from '../metering/request-record.ts';
+import { startUpstream, type RequestRecord } from '../metering/request-record.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
@@ -56,7 +56,7 @@ export async function forwardChatCompletion(
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
-  reportRouting(ex, record, routable);
+  reportRouting(ex, record);
   const cache = deps.responseCache === undefined ? null : responseCachePlan(route!, record.key!, request);
   if (cache !== null && (await answerFromCache(ex, deps, { plan, quota }, request, routable, record, cache, surface))) return;
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
@@ -65,7 +65,7 @@ export async function forwardChatCompletion(
     promptTokens: await estimatePromptTokens(request.messages),
     outputTokens: outputReservation(request, route!.reserveOutputTokens ?? null, resilience.attempts.defaultOutputTokens),
   }));
-  record.upstreamStartedAt = performance.now();
+  startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
       deployment,

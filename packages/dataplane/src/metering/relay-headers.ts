@@ -1,5 +1,4 @@
 import type { Exchange } from '../http/exchange.ts';
-import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import type { RequestRecord } from './request-record.ts';
 import { requestCostMicros } from './request-cost.ts';
 
@@ -40,10 +39,9 @@ function headerSafe(value: string): string {
 }
 
 /**
- * Hook run before a route's first attempt: notes the primary deployment (what a cheaper
- * fallback is compared with) and has the exchange write the x-relay-* headers with its answer.
+ * Hook run once a request's alias resolved, before the response cache and admission: has the
+ * exchange write the x-relay-* headers with its answer (a cache hit's included).
  */
-export function reportRouting(ex: Exchange, record: RequestRecord, routable: readonly CompiledDeployment[]): void {
-  record.primaryDeployment = routable[0] ?? null;
+export function reportRouting(ex: Exchange, record: RequestRecord): void {
   ex.lateHeaders = (complete) => relayHeaders(record, ex.startedAt, complete);
 }

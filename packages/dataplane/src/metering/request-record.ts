@@ -35,7 +35,7 @@ export interface RequestRecord extends PresentedKeyTrace {
   ttftMs: number | null;
   latencyMs: number;
   snapshotVersion: number;
-  /** The alias's first-choice deployment for this key (lowest priority number): what a cheaper fallback is compared with. */
+  /** The deployment the routing strategy put first for this request: what a cheaper fallback is compared with. */
   primaryDeployment: CompiledDeployment | null;
   /** '' when the response cache does not apply to the request; else whether it answered. */
   cacheStatus: '' | 'hit' | 'miss';
@@ -87,6 +87,15 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     upstreamStartedAt: null,
     upstreamDoneAt: null,
   };
+}
+
+/**
+ * Notes, just before the first upstream attempt, the plan's first choice (what a cheaper fallback
+ * is compared with: costSavedMicros) and when upstream time began (x-relay-overhead-ms).
+ */
+export function startUpstream(record: RequestRecord, planned: readonly CompiledDeployment[]): void {
+  record.primaryDeployment = planned[0] ?? null;
+  record.upstreamStartedAt = performance.now();
 }
 
 /**

@@ -6,7 +6,7 @@ import type { BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { parseJsonBody } from '../http/parse-json-body.ts';
 import { estimateTextsTokens } from '../metering/estimate-tokens.ts';
-import type { RequestRecord } from '../metering/request-record.ts';
+import { startUpstream, type RequestRecord } from '../metering/request-record.ts';
 import { embeddingInputs } from '../providers/embedding-inputs.ts';
 import { invalidEmbeddingsAnswer } from '../providers/openai-embeddings.ts';
 import type { UpstreamEmbeddings } from '../providers/provider-adapter.ts';
@@ -60,12 +60,12 @@ async function forward(
   if (capable.length === 0) {
     throw new RelayError('model_not_supported', `The model '${request.model}' does not support embeddings.`, { param: 'model' });
   }
-  reportRouting(ex, record, capable);
+  reportRouting(ex, record);
   // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
   const { resilience } = deps;
   const deployments = await planRoute(route!, capable, resilience, false, async () => ({ promptTokens: await estimateInputTokens(request), outputTokens: 0 }));
-  record.upstreamStartedAt = performance.now();
+  startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({
       deployment,
