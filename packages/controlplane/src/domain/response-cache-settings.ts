@@ -1,10 +1,8 @@
 import type { ModelAlias, PrismaClient } from '../generated/prisma/client.ts';
-import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
-import { bumpConfigRevision } from './config-revision.ts';
+import type { AuditContext } from '../audit/audit-trail.ts';
 import { InputError } from './input-error.ts';
-import { isUuid } from './input-schemas.ts';
 import { changeKey, type KeyChange } from './key-lifecycle.ts';
-import { inTransaction } from './transaction.ts';
+import { updateModelAlias } from './update-model-alias.ts';
 
 /** How long a cached answer may live: a second to a week (longer serves stale answers for too long). */
 export const RESPONSE_CACHE_TTL_RANGE = { min: 1, max: 7 * 24 * 3600 } as const;
@@ -29,17 +27,7 @@ export async function setAliasResponseCache(
   audit: AuditContext,
 ): Promise<ModelAlias> {
   checkTtl(settings.ttlSeconds, 'ttlSeconds', false);
-  return inTransaction(prisma, async (tx) => {
-    const before = isUuid(aliasId) ? await tx.modelAlias.findFirst({ where: { id: aliasId, orgId } }) : null;
-    if (!before) throw new InputError('No model alias with this id in your organization.', 'NOT_FOUND', 'aliasId');
-    const after = await tx.modelAlias.update({
-      where: { id: aliasId },
-      data: { responseCacheTtlSeconds: settings.ttlSeconds, responseCacheToolStreams: settings.cacheToolStreams },
-    });
-    await writeAudit(tx, audit, { objectType: 'ModelAlias', objectId: aliasId, before, after });
-    await bumpConfigRevision(tx);
-    return after;
-  });
+  return updateModelAlias(prisma, orgId, aliasId, { responseCacheTtlSeconds: settings.ttlSeconds, responseCacheToolStreams: settings.cacheToolStreams }, audit);
 }
 
 /**
