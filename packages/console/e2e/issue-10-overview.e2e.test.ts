@@ -46,6 +46,8 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     session = await startConsoleSession(PACKAGE_DIR, { name: 'issue10-overview', viewport: DESKTOP });
     ({ relay, page, pageErrors } = session);
+    // Issue 9: the response cache on: the first chat is a miss, the four repeats are hits that save its cost.
+    await turnOnResponseCache(relay, 'relay-mini');
     for (let i = 0; i < 5; i++) sent.ok += (await chat(relay, 'relay-mini')) === 200 ? 1 : 0;
     sent.failed += (await chat(relay, 'no-such-model')) === 404 ? 1 : 0;
     await waitForEvents(relay, sent.ok + sent.failed);
@@ -72,7 +74,12 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     expect(await page.getByTestId('tile-models-value').textContent()).toBe('2');
     expect(await page.getByTestId('tile-error-rate-value').textContent()).toBe('16.7 %');
     expect(await page.getByTestId('tile-requests-change').textContent()).toContain('new');
-    expect(await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title')).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
+    const spendTitle = await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title');
+    expect(spendTitle).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
+    // Cost saved is real: the four cache hits each saved what the one upstream answer cost.
+    const spentMicros = Number(/\((\d+) micro-dollars\)/.exec(spendTitle!)![1]);
+    const savedTitle = await page.getByTestId('tile-saved-value').locator('.money').getAttribute('title');
+    expect(Number(/\((\d+) micro-dollars\)/.exec(savedTitle ?? '')?.[1])).toBe(4 * spentMicros);
     for (const chart of ['chart-traffic', 'chart-latency', 'chart-spend']) {
       // The chart drawn from the cached (empty) answer is redrawn when the fresh one arrives.
       await page.locator(`[data-testid="${chart}"]:not([data-xs=""])`).waitFor();
@@ -243,6 +250,18 @@ async function chat(relay: RunningRelay, model: string): Promise<number> {
   });
   await response.arrayBuffer();
   return response.status;
+}
+
+/** Caches `alias`'s answers for an hour and waits until the data plane has the snapshot that says so. */
+async function turnOnResponseCache(relay: RunningRelay, alias: string): Promise<void> {
+  const { modelAliases } = await ownerGraphql<{ modelAliases: Array<{ id: string; alias: string }> }>(relay, '{ modelAliases { id alias } }');
+  const aliasId = modelAliases.find((a) => a.alias === alias)!.id;
+  await ownerGraphql(relay, 'mutation($id: ID!) { setAliasResponseCache(aliasId: $id, ttlSeconds: 3600) { id } }', { id: aliasId });
+  const { configSnapshot } = await ownerGraphql<{ configSnapshot: { version: number } }>(relay, '{ configSnapshot { version } }');
+  await pollUntil(async () => {
+    const health = (await (await fetch(`${relay.dataplaneUrl}/healthz`)).json()) as { snapshot_version: number | null };
+    return (health.snapshot_version ?? 0) >= configSnapshot.version ? true : undefined;
+  }, `the data plane to load snapshot ${configSnapshot.version}`);
 }
 
 async function waitForEvents(relay: RunningRelay, count: number): Promise<void> {
