@@ -159,7 +159,7 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
       if (path === '/') await page.getByTestId('chart-spend').locator('canvas').waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `issue-10-phone${path === '/' ? '-overview' : path.replace('/', '-')}.png`), fullPage: true });
-      expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
+      expect(overflow, `${path} scrolls sideways by ${overflow}px; widest: ${overflow > 0 ? await widestElements(page) : ''}`).toBeLessThanOrEqual(0);
       const header = (await page.locator('.app-header').boundingBox())!;
       for (const link of await page.locator('.app-nav a').all()) {
         const b = (await link.boundingBox())!;
@@ -292,4 +292,32 @@ async function clickChartPoint(page: Page, testId: string): Promise<void> {
   await page.mouse.move(over.x + ((xMs - fromMs) / (toMs - fromMs)) * over.width, over.y + over.height - 2);
   await page.mouse.down();
   await page.mouse.up();
+}
+
+/**
+ * The outermost elements that reach past the viewport's right edge and are not inside a box that
+ * scrolls or clips sideways: what makes a page scroll sideways, named for the failure message.
+ */
+async function widestElements(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    // An element makes the page scroll when no ancestor between it and its containing block clips it sideways.
+    const escapes = (el: Element): boolean => {
+      // An absolutely positioned element is clipped only from its containing block (first positioned ancestor) up.
+      let outOfFlow = getComputedStyle(el).position === 'absolute';
+      for (let p = el.parentElement; p !== null && p !== document.body; p = p.parentElement) {
+        const style = getComputedStyle(p);
+        if (outOfFlow && style.position === 'static') continue;
+        outOfFlow = false;
+        if (style.overflowX !== 'visible') return false;
+      }
+      return true;
+    };
+    const over = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > width + 0.5 && escapes(el));
+    const outermost = over.filter((el) => !over.some((other) => other !== el && other.contains(el)));
+    return outermost
+      .slice(0, 5)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}"> right ${Math.round(el.getBoundingClientRect().right)}px`)
+      .join('; ');
+  });
 }
