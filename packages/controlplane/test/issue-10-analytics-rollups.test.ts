@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
@@ -136,16 +136,18 @@ describe('issue 10: rollups kept by materialized views', () => {
   it('backfills the rollups once from the events stored before migration 0004', async () => {
     const events = knownEvents('org-backfill', 120);
     await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
-    // Back to the state before 0004 (its rollups and views gone, migration unrecorded) and 0005
-    // (no cost saved or cache-hit columns yet): the events above are now "old" events the views never saw. (0007's rollups stay: its own test.)
-    for (const rollup of ROLLUPS_0004) {
+    // Back to an install from before 0004: no rollups or views of 0004 or 0007 (0007's views read
+    // 0005's columns, so they go first), no cost saved or cache-hit columns (0005), those
+    // migrations unrecorded. The events above are now "old" events the views never saw.
+    for (const rollup of [...ROLLUPS_0007, ...ROLLUPS_0004]) {
       await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
       await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
     }
     for (const column of ['cost_saved_micros', 'cache_hit']) await ch.client.command({ query: `ALTER TABLE ${ch.database}.request_events DROP COLUMN ${column}` });
-    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name IN ('0004_request_rollups_by_width', '0005_request_events_cost_saved')` });
-    expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0004_request_rollups_by_width', '0005_request_events_cost_saved']);
-    for (const rollup of ROLLUPS_0004) {
+    const replayed = ['0004_request_rollups_by_width', '0005_request_events_cost_saved', '0007_request_rollup_totals'];
+    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name IN (${replayed.map((name) => `'${name}'`).join(', ')})` });
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual(replayed);
+    for (const rollup of ROLLUPS) {
       expect(await rollupAggregates(rollup, 'org-backfill'), rollup.table).toEqual(await rawAggregates(rollup, 'org-backfill'));
       // Every org's events, not only this one's: the earlier tests' too.
       const [all] = await rows<{ rolled: string; raw: string }>(
