@@ -23,6 +23,7 @@ import { serveResponses } from './routes/responses.ts';
 import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
+import { createResponseCache } from './cache/response-cache.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
 import { createHealthReporter, type DeploymentHealthSource } from './health/health-reporter.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
@@ -44,6 +45,8 @@ export interface DataplaneOptions {
   deploymentHealth?: DeploymentHealthSource;
   /** What GET /metrics answers; default this process's own metrics (a worker answers for all workers, issue 11). */
   renderMetrics?: () => Promise<string>;
+  /** The response cache's clock in ms (default Date.now); tests pass one to expire entries. */
+  cacheClock?: () => number;
 }
 
 export interface Dataplane {
@@ -235,6 +238,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
         upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
+        // RESPONSE_CACHE_MAX_BYTES=0: no cache at all (no lookups, no x-relay-cache header).
+        ...(config.responseCacheMaxBytes === 0 ? {} : { responseCache: createResponseCache({ maxBytes: config.responseCacheMaxBytes, ...(options.cacheClock ? { now: options.cacheClock } : {}) }) }),
         bodyBudget,
         dataplaneId: config.dataplaneId,
         logger,

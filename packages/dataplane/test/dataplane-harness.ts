@@ -42,7 +42,7 @@ export interface Harness {
  * `fields` say otherwise (for tests that add keys with applySnapshot).
  */
 export function testKey(id: string, secret: string, fields: Partial<SnapshotKey> = {}): SnapshotKey {
-  return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, ...fields };
+  return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, responseCacheTtlSeconds: null, ...fields };
 }
 
 /**
@@ -63,6 +63,8 @@ export function singleRoute(alias: string, providerId: string, upstreamModel: st
 export interface HarnessOptions {
   /** Stub resolver for upstream host names (never real DNS in tests). */
   resolveUpstreamHost?: HostResolver;
+  /** The response cache's clock (ms), so a test can expire entries without waiting. */
+  cacheClock?: () => number;
 }
 
 /** Starts the harness; upstreams on loopback are allowed (UPSTREAM_ALLOW_LOOPBACK) unless `env` says otherwise. */
@@ -120,7 +122,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     },
   };
   const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
-  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}) });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.cacheClock ? { cacheClock: options.cacheClock } : {}) });
   const port = await dataplane.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -16,7 +16,8 @@ const MONEY = '20261128100000_money_and_limits';
 const ROUTING_STRATEGY = '20261128300000_routing_strategy';
 const PROVIDER_PRESETS = '20261128400000_provider_presets';
 /** Every migration, in order: the counts below follow this list. */
-const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS];
+const RESPONSE_CACHE = '20261128500000_response_cache';
+const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS, RESPONSE_CACHE];
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {
