@@ -20,7 +20,9 @@ const EVENTS_DEADLINE_MS = 120_000;
  * is killed (SIGKILL) and restarted while all three are under load, and not one request fails;
  * afterwards every request's event, from every data plane, is in ClickHouse.
  */
-describe.each(testDatabaseKinds())('three data planes and one control plane (%s)', (kind) => {
+// One database, the production one when there is one: four processes and a control plane restart
+// take ~90 s, and what differs between PGlite and Postgres is covered file by file elsewhere.
+describe.each(testDatabaseKinds().slice(-1))('three data planes and one control plane (%s)', (kind) => {
   let database: TestDatabase;
   let cluster: MultiPlane;
   /** One key per data plane, so ClickHouse's spend per key shows each plane's events apart. */
