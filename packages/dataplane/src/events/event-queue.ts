@@ -27,6 +27,19 @@ export interface EventQueueOptions {
   retryBaseMs?: number;
 }
 
+/** Spooled batches sent at once during a replay: a backlog drains in a few round trips, not one per batch. */
+const REPLAY_IN_FLIGHT = 4;
+/**
+ * Longest wait between tries while the store stays down, once a batch has gone to the spool:
+ * the next batch waits (collecting events) instead of being tried at once, so an outage spools
+ * a few large batches rather than one per flush interval, and a recovered store is noticed
+ * within this long.
+ */
+const OUTAGE_RETRY_MAX_MS = 2_000;
+
+/** What became of a batch the writer sent. */
+type SendOutcome = 'written' | 'spooled' | 'rejected';
+
 export interface EventQueueStats {
   /** Events waiting in memory. */
   queued: number;
@@ -92,6 +105,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
   let closed = false;
+  /** Failed tries since the store last answered, across batches; > 0 once a batch was spooled (an outage). */
+  let outageFailures = 0;
   /** Retries per batch before giving up: unbounded while running, a few once closing. */
   let retryLimit = Number.POSITIVE_INFINITY;
   const lastLog = { drop: 0, spoolFull: 0, replay: 0 };
@@ -152,19 +167,34 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     );
   }
 
-  /** Sends one batch, retrying; moves it to the spool after `spoolAfter` failures. */
-  async function send(batch: Entry[]): Promise<void> {
+  /**
+   * Sends one batch, retrying; moves it to the spool after `spoolAfter` failures. During an
+   * outage (an earlier batch was spooled) the batch first waits for the outage's next try and is
+   * spooled after one failure: the store is known to be down.
+   */
+  async function send(batch: Entry[]): Promise<SendOutcome> {
     const batchId = batchIdOf(batch);
     const events = batch.map((entry) => entry.event);
+    const pause = (failures: number) => new Promise((resolve) => setTimeout(resolve, Math.min(retryBaseMs * 2 ** (failures - 1), outageFailures > 0 ? OUTAGE_RETRY_MAX_MS : 30_000)));
+    if (outageFailures > 0 && !closed) await pause(outageFailures);
     for (let attempt = 1; ; attempt++) {
       try {
         await options.sink.write(batchId, events);
         stats.written += batch.length;
-        return;
+        outageFailures = 0;
+        return 'written';
       } catch (err) {
-        if (err instanceof PermanentEventError) return moveAside(batchId, events, err.message);
+        if (err instanceof PermanentEventError) {
+          await moveAside(batchId, events, err.message);
+          return 'rejected';
+        }
         stats.failedWrites++;
-        if (spool !== null && attempt >= spoolAfter && (await spoolBatch(batchId, events, err))) return;
+        const inOutage = outageFailures > 0;
+        if (inOutage) outageFailures++;
+        if (spool !== null && (inOutage || attempt >= spoolAfter) && (await spoolBatch(batchId, events, err))) {
+          outageFailures = Math.max(outageFailures, attempt);
+          return 'spooled';
+        }
         if (attempt > retryLimit) throw err;
         const delay = Math.min(retryBaseMs * 2 ** (attempt - 1), 30_000);
         options.logger.warn({ batchId, events: batch.length, attempt, retryInMs: delay, reason: (err as Error).message }, 'event batch write failed');
@@ -188,45 +218,63 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     return false;
   }
 
-  /** Writes spooled batches back, oldest first, until the spool is empty or the sink fails. */
-  async function replaySpool(): Promise<void> {
+  /**
+   * Writes spooled batches back, oldest first, REPLAY_IN_FLIGHT at a time (each under its own id,
+   * so the store's deduplication still holds), for at most `rounds` rounds or until the spool is
+   * empty; throws once a round met a transient failure (what was written is removed first).
+   */
+  async function replaySpool(rounds = Number.POSITIVE_INFINITY): Promise<void> {
     if (spool === null) return;
-    for (let batch = await spool.oldest(); batch !== null; batch = await spool.oldest()) {
-      try {
-        await options.sink.write(batch.batchId, batch.events);
-      } catch (err) {
-        if (!(err instanceof PermanentEventError)) throw err;
-        await moveAside(batch.batchId, batch.events, err.message);
-        continue;
+    for (let round = 0; round < rounds; round++) {
+      const batches = await spool.oldestBatches(REPLAY_IN_FLIGHT);
+      if (batches.length === 0) return;
+      const results = await Promise.allSettled(batches.map((batch) => options.sink.write(batch.batchId, batch.events)));
+      let transient: unknown = null;
+      for (const [i, result] of results.entries()) {
+        const batch = batches[i]!;
+        if (result.status === 'fulfilled') {
+          await spool.remove(batch.batchId);
+          stats.replayed += batch.events.length;
+        } else if (result.reason instanceof PermanentEventError) {
+          await moveAside(batch.batchId, batch.events, result.reason.message);
+        } else {
+          transient ??= result.reason;
+        }
       }
-      await spool.remove(batch.batchId);
-      stats.replayed += batch.events.length;
+      if (transient !== null) throw transient;
+      outageFailures = 0;
     }
   }
 
-  /** The single writer: the in-memory queue first (fresh events), then the spool backlog. */
+  const spoolWaiting = () => spool !== null && spool.usage().batches > 0;
+
+  /**
+   * The single writer: fresh events first, and after each fresh batch the store took, a round of
+   * the spool backlog, so a backlog drains under steady load too (not only once the queue runs
+   * empty); then the rest of the backlog.
+   */
   function drain(): Promise<void> {
     if (writing !== null) return writing;
     writing = (async () => {
       while (queue.length > 0) {
         const batch = queue.slice(0, options.batchSize);
-        await send(batch);
+        const outcome = await send(batch);
         queue.splice(0, batch.length);
         acknowledge(batch);
+        if (outcome === 'written' && spoolWaiting()) await replaySpool(1).catch(replayFailed);
       }
-      if (spool !== null && spool.usage().batches > 0) {
-        await replaySpool().catch((err: unknown) => {
-          failed(err);
-          throw err;
-        });
-      }
+      if (spoolWaiting()) await replaySpool().catch(replayFailed);
     })().finally(() => {
       writing = null;
-      if (queue.length > 0 || (spool?.usage().batches ?? 0) > 0) schedule();
+      if (queue.length > 0 || spoolWaiting()) schedule();
     });
     return writing;
   }
 
+  function replayFailed(err: unknown): never {
+    failed(err);
+    throw err;
+  }
   function failed(err: unknown): void {
     stats.failedWrites++;
     logRarely('replay', () => options.logger.warn({ reason: (err as Error).message, spool: spool?.usage() }, 'spooled events not replayed yet'));

@@ -30,6 +30,8 @@ export interface EventSpool {
   put(batch: SpooledBatch): Promise<boolean>;
   /** The oldest spooled batch, or null. Unreadable files are moved aside as `.bad` and skipped. */
   oldest(): Promise<SpooledBatch | null>;
+  /** Up to `count` spooled batches, oldest first (a replay sends several at once); unreadable files as in oldest(). */
+  oldestBatches(count: number): Promise<SpooledBatch[]>;
   /** Deletes a batch once the store has it. */
   remove(batchId: string): Promise<void>;
   /**
@@ -94,6 +96,28 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
   const nameFor = (batch: SpooledBatch) =>
     `${String(Date.now()).padStart(15, '0')}-${String(sequence++).padStart(9, '0')}-n${batch.events.length}-${batch.batchId}${SUFFIX}`;
 
+  async function oldestBatches(count: number): Promise<SpooledBatch[]> {
+    const batches: SpooledBatch[] = [];
+    for (const [batchId, file] of [...files]) {
+      if (batches.length >= count) break;
+      try {
+        const text = await readFile(join(options.dir, file.name), 'utf8');
+        const events = text
+          .split('\n')
+          .filter((line) => line.length > 0)
+          .map((line) => validateRequestEvent(JSON.parse(line)));
+        batches.push({ batchId, events });
+      } catch (err) {
+        options.logger.error({ file: file.name, reason: (err as Error).message }, 'unreadable spooled event batch moved aside');
+        await rename(join(options.dir, file.name), join(options.dir, `${file.name}.bad`)).catch(() => undefined);
+        files.delete(batchId);
+        bytes -= file.bytes;
+        spooledEvents -= file.events;
+      }
+    }
+    return batches;
+  }
+
   return {
     async put(batch) {
       const body = batch.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
@@ -107,24 +131,9 @@ export async function openEventSpool(options: EventSpoolOptions): Promise<EventS
       return true;
     },
     async oldest() {
-      for (const [batchId, file] of files) {
-        try {
-          const text = await readFile(join(options.dir, file.name), 'utf8');
-          const events = text
-            .split('\n')
-            .filter((line) => line.length > 0)
-            .map((line) => validateRequestEvent(JSON.parse(line)));
-          return { batchId, events };
-        } catch (err) {
-          options.logger.error({ file: file.name, reason: (err as Error).message }, 'unreadable spooled event batch moved aside');
-          await rename(join(options.dir, file.name), join(options.dir, `${file.name}.bad`)).catch(() => undefined);
-          files.delete(batchId);
-          bytes -= file.bytes;
-          spooledEvents -= file.events;
-        }
-      }
-      return null;
+      return (await oldestBatches(1))[0] ?? null;
     },
+    oldestBatches,
     async remove(batchId) {
       const file = files.get(batchId);
       if (file === undefined) return;
