@@ -9,8 +9,13 @@ import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './suppor
  * packages/controlplane/bench/scale-out.ts): data planes long-poll, so this is never near.
  */
 const PROPAGATION_DEADLINE_MS = 10_000;
-/** Each load client's pause after an answer (~40 requests/s per data plane on an idle box). */
-const LOAD_PAUSE_MS = 20;
+/**
+ * Each load client's pause after an answer (~20 requests/s per data plane on an idle box): steady
+ * load through the restart, and few enough events that the test waits on the restart, not on them.
+ */
+const LOAD_PAUSE_MS = 50;
+/** How often ClickHouse is asked whether every event has arrived. */
+const EVENTS_POLL_MS = 250;
 /** How long the events may take to arrive after the load stops before the test reports what is missing. */
 const EVENTS_DEADLINE_MS = 120_000;
 
@@ -89,7 +94,7 @@ describe.each(testDatabaseKinds().slice(-1))('three data planes and one control 
       const settled = inClickHouse.every((n, i) => n === expected[i]);
       const overshot = inClickHouse.some((n, i) => (n ?? 0) > expected[i]!);
       if (settled || overshot || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await new Promise((resolve) => setTimeout(resolve, EVENTS_POLL_MS));
     }
     stage('events counted in ClickHouse');
     // On a failure, say where the missing events are: still queued, spooled, refused or in the event log.
