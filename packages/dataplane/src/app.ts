@@ -1,5 +1,4 @@
 import uWS from 'uWebSockets.js';
-import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
@@ -31,6 +30,7 @@ import { createUpstreamResilience, resilienceOptions } from './routing/upstream-
 import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
+import { createUpstreamDispatchers } from './upstream/upstream-dispatchers.ts';
 
 export interface DataplaneOptions {
   config: DataplaneConfig;
@@ -41,6 +41,8 @@ export interface DataplaneOptions {
   resolveUpstreamHost?: HostResolver;
   /** What deployment health to report to the control plane; default the circuit breakers' own board (tests may pass another). */
   deploymentHealth?: DeploymentHealthSource;
+  /** Certificates trusted for upstream TLS instead of Node's roots (tests with their own CA; operators use NODE_EXTRA_CA_CERTS). */
+  upstreamCa?: readonly string[];
 }
 
 export interface Dataplane {
@@ -67,14 +69,22 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   // Every new upstream connection is checked against the address policy after resolution (DNS
   // rebinding, issue 7); only the built-in mock, which this process starts itself, is exempt.
   const trustedOrigins = new Set<string>();
-  const connect = createAddressGuardedConnector({
-    policy: config.upstreamAddressPolicy,
-    trustedOrigins,
-    ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
-    onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
-    connectTimeoutMs: config.resilience.connectTimeoutMs,
+  // Two pools (HTTP/1.1 only, and h2 offered by ALPN), picked per provider's `http2` setting
+  // (issue 11); every connection of both goes through the same address guard.
+  const dispatchers = createUpstreamDispatchers({
+    connector: (allowH2) =>
+      createAddressGuardedConnector({
+        policy: config.upstreamAddressPolicy,
+        trustedOrigins,
+        ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
+        onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
+        connectTimeoutMs: config.resilience.connectTimeoutMs,
+        allowH2,
+        ...(options.upstreamCa ? { ca: options.upstreamCa } : {}),
+      }),
+    maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin,
+    ...config.upstreamPool,
   });
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
 
@@ -211,9 +221,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       const mockUrl = new URL(mock.baseUrl);
       trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
       const providers = createProviderRegistry([
-        gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
-        gateAdapter(createGeminiAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
-        gateAdapter(createAnthropicAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes, maxSseEventBytes: config.upstreamMaxSseEventBytes }), gate),
+        gateAdapter(createOpenAICompatibleAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createGeminiAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createAnthropicAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes, maxSseEventBytes: config.upstreamMaxSseEventBytes }), gate),
       ]);
       deps = {
         snapshots,
@@ -257,7 +267,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       await leases.stop();
       await healthReporter.stop();
       await mock?.close();
-      await dispatcher.close().catch(() => undefined);
+      await dispatchers.close();
     },
   };
 }

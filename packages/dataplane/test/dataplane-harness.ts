@@ -63,6 +63,8 @@ export function singleRoute(alias: string, providerId: string, upstreamModel: st
 export interface HarnessOptions {
   /** Stub resolver for upstream host names (never real DNS in tests). */
   resolveUpstreamHost?: HostResolver;
+  /** Certificates the data plane trusts for upstream TLS (a test's own CA), instead of Node's roots. */
+  upstreamCa?: readonly string[];
 }
 
 /** Starts the harness; upstreams on loopback are allowed (UPSTREAM_ALLOW_LOOPBACK) unless `env` says otherwise. */
@@ -120,7 +122,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     },
   };
   const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
-  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}) });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}) });
   const port = await dataplane.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

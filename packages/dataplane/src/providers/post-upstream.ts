@@ -1,4 +1,5 @@
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { request, errors as undiciErrors } from 'undici';
+import type { UpstreamDispatchers } from '../upstream/upstream-dispatchers.ts';
 import type { UpstreamCall } from './provider-adapter.ts';
 import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
@@ -13,8 +14,8 @@ export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
 
 /** How every adapter reaches its upstream. */
 export interface PostUpstreamOptions {
-  /** Keep-alive pool shared by every upstream, behind the address-guarded connector. */
-  dispatcher: Agent;
+  /** Keep-alive pools shared by every upstream, behind the address-guarded connector: one per provider `http2` setting. */
+  dispatchers: UpstreamDispatchers;
   /** Headers and each idle gap in a body must come within this. */
   timeoutMs: number;
 }
@@ -35,7 +36,7 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
   try {
-    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body, dispatcher: options.dispatchers.of(call.deployment.provider), signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
