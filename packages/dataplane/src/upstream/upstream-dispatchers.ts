@@ -1,12 +1,6 @@
 import { Agent, Client, Pool, type Dispatcher, type buildConnector } from 'undici';
 import type { ProviderHttp2Mode } from '@proxystacks/shared/snapshot/config-snapshot';
 
-/**
- * Flow-control window of one upstream h2 stream (undici's default): what an upstream may send
- * ahead of a client that reads slowly, the same order as an HTTP/1.1 socket's buffers.
- */
-const H2_STREAM_WINDOW_BYTES = 256 * 1024;
-
 /** Options of {@link createUpstreamDispatchers}. */
 export interface UpstreamDispatchersOptions {
   /**
@@ -54,10 +48,6 @@ export function createUpstreamDispatchers(options: UpstreamDispatchersOptions): 
     ...common,
     allowH2: true,
     connect: options.connector(true),
-    // The connection's flow-control window holds every stream's full window, so streams whose
-    // clients read slowly (their data waits, unacknowledged) never stall the others on it.
-    initialWindowSize: H2_STREAM_WINDOW_BYTES,
-    connectionWindowSize: H2_STREAM_WINDOW_BYTES * streams,
     factory: (origin, poolOptions) => new Pool(origin, { ...poolOptions, factory: (o, clientOptions) => protocolTunedClient(o, clientOptions, streams) }),
   });
   return {
