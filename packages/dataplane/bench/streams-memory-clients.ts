@@ -8,7 +8,9 @@ import { connect, type Socket } from 'node:net';
  * stream has closed (the parent tells the upstream to finish first).
  */
 const target = new URL(process.env.BENCH_URL!);
-const body = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+/** BENCH_PROMPT_BYTES: size of the user message (a long chat history is tens of KiB); default 'hello'. */
+const prompt = process.env.BENCH_PROMPT_BYTES ? 'x'.repeat(Number(process.env.BENCH_PROMPT_BYTES)) : 'hello';
+const body = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: prompt }] });
 const request =
   `POST /v1/chat/completions HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${process.env.BENCH_KEY!}\r\n` +
   `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
