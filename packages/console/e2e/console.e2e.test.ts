@@ -9,7 +9,7 @@ import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay
 import { displayPrefix, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
 import { formatMicrosCents } from '../src/lib/format-micros.ts';
-import { buildConsole, pollUntil, chromiumArgs } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, openKeysFromOverview, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -110,7 +110,10 @@ async function signIn(page: Page, relay: RunningRelay): Promise<void> {
 
   await page.getByTestId('token-input').fill(relay.adminToken);
   await page.getByTestId('sign-in-button').click();
-  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  // Home after sign-in is the overview.
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  expect(new URL(page.url()).pathname).toBe('/');
+  await openKeysFromOverview(page);
   expect(new URL(page.url()).pathname).toBe('/keys');
   await page.getByTestId('viewer-name').filter({ hasText: /\S/ }).waitFor();
 }

@@ -179,3 +179,13 @@ export async function startConsoleSession(packageDir: string, options: { name: s
     },
   };
 }
+
+/**
+ * After sign-in or set-up the console lands on its home, the overview; many tests then work on
+ * the keys page, so this waits for the overview and opens the keys from the navigation.
+ */
+export async function openKeysFromOverview(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  await page.getByTestId('nav-keys').click();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+}

@@ -1,4 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -30,7 +32,8 @@ if (!HAS_CHROMIUM) console.warn(`issue 10 overview e2e skipped: ${CHROMIUM_PATH}
  * Issue 10 in Chromium against a whole relay: the overview draws its tiles and charts from real
  * traffic, a spend row and a chart point open the request log filtered to them, a request opens in
  * a drawer, dark mode switches and is remembered, and on a 390 px phone no page scrolls sideways,
- * the header stays readable and the revoke dialog's buttons are on screen.
+ * the header stays readable and the revoke dialog's buttons are on screen; the drawer lists every
+ * upstream attempt of a request that failed over, readable on the phone.
  */
 describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout (issue 10)', () => {
   let session: ConsoleSession;
@@ -59,6 +62,9 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
 
   it('draws the overview from real traffic and drills down from a spend row and a chart point', async () => {
     expect(sent).toEqual({ ok: 5, failed: 1 });
+    // Sign-in landed on the overview before the traffic was sent: open it afresh.
+    await page.getByTestId('nav-keys').click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await page.getByTestId('nav-overview').click();
     await page.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
     expect(await page.title()).toBe('Overview · ProxyStacks Relay');
@@ -68,6 +74,8 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     expect(await page.getByTestId('tile-requests-change').textContent()).toContain('new');
     expect(await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title')).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
     for (const chart of ['chart-traffic', 'chart-latency', 'chart-spend']) {
+      // The chart drawn from the cached (empty) answer is redrawn when the fresh one arrives.
+      await page.locator(`[data-testid="${chart}"]:not([data-xs=""])`).waitFor();
       await page.getByTestId(chart).locator('canvas').waitFor();
       expect(await page.getByTestId(chart).getAttribute('data-xs')).toMatch(/^\d+/);
     }
@@ -163,7 +171,69 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     await page.keyboard.press('Escape');
     expect(pageErrors).toEqual([]);
   });
+
+  // Last: its alias and requests would change the overview's figures above.
+  it('the request drawer lists every attempt (provider, model, status, latency, error) and fits a 390 px phone', async () => {
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom","type":"server_error","code":null}}'));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const requestId = await fallbackRequest(relay, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`);
+      await page.setViewportSize(PHONE);
+      await page.goto(`${relay.controlplaneUrl}/requests?id=${requestId}`);
+      const drawer = page.getByTestId('request-drawer');
+      const attempts = drawer.locator('li.attempt');
+      await pollUntil(async () => ((await attempts.count()) === 2 ? true : undefined), 'two attempts in the drawer');
+      const read = (n: number, field: string) => drawer.getByTestId(`detail-attempt-${n}`).getByTestId(`attempt-${field}`).textContent();
+      expect([await read(1, 'provider'), await read(1, 'model'), await read(1, 'status'), await read(1, 'error')]).toEqual(['Broken upstream', 'broken-1', '500', 'upstream_error']);
+      expect([await read(2, 'provider'), await read(2, 'model'), await read(2, 'status')]).toEqual(['Mock provider', 'mock-1', '200']);
+      expect(await read(1, 'latency')).toMatch(/^\d[\d,]* ms$/);
+      expect(await drawer.getByTestId('detail-attempt-2').getByTestId('attempt-error').count()).toBe(0);
+      await drawer.getByTestId('detail-attempt-list').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'issue-10-phone-request-attempts.png') });
+      for (const card of await attempts.all()) {
+        const b = (await card.boundingBox())!;
+        expect(b.x).toBeGreaterThanOrEqual(0);
+        expect(b.x + b.width).toBeLessThanOrEqual(PHONE.width);
+      }
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
 });
+
+/**
+ * An alias whose first deployment is `upstreamUrl` (answering 500) and whose second is the demo
+ * mock; sends one request through it and waits for its two attempts in the request log.
+ */
+async function fallbackRequest(relay: RunningRelay, upstreamUrl: string): Promise<string> {
+  const { providers } = await ownerGraphql<{ providers: Array<{ id: string; name: string }> }>(relay, '{ providers { id name } }');
+  const { createProvider } = await ownerGraphql<{ createProvider: { id: string } }>(relay, 'mutation($input: CreateProviderInput!) { createProvider(input: $input) { id } }', {
+    input: { name: 'Broken upstream', type: 'OPENAI_COMPATIBLE', baseUrl: upstreamUrl, credential: 'sk-broken-upstream-0123456789' },
+  });
+  const routes = [
+    { providerId: createProvider.id, upstreamModel: 'broken-1', priority: 0 },
+    { providerId: providers.find((p) => p.name === 'Mock provider')!.id, upstreamModel: 'mock-1', priority: 1 },
+  ];
+  await ownerGraphql(relay, 'mutation($input: CreateModelAliasInput!) { createModelAlias(input: $input) { id } }', { input: { alias: 'fallback-mini', routes } });
+  const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.demoKey}` },
+    body: JSON.stringify({ model: 'fallback-mini', messages: [{ role: 'user', content: 'Hello from the attempts test.' }] }),
+  });
+  await response.arrayBuffer();
+  expect(response.status).toBe(200);
+  const requestId = response.headers.get('x-request-id')!;
+  await pollUntil(async () => {
+    const data = await ownerGraphql<{ request: { attemptLog: unknown[] } | null }>(relay, 'query($id: ID!) { request(id: $id) { attemptLog { number } } }', { id: requestId });
+    return data.request?.attemptLog.length === 2 ? true : undefined;
+  }, `request ${requestId} with two attempts`);
+  return requestId;
+}
 
 async function chat(relay: RunningRelay, model: string): Promise<number> {
   const response = await fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {

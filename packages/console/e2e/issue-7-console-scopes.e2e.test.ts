@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { formatMicrosCents } from '../src/lib/format-micros.ts';
 import { formatCount } from '../src/lib/format-number.ts';
-import { buildConsole, chatStatus, chromiumArgs, ownerGraphql as graphql, pollUntil } from './e2e-support.ts';
+import { buildConsole, chatStatus, chromiumArgs, openKeysFromOverview, ownerGraphql as graphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -239,6 +239,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: console scopes in Chromium', () => {
       await adminPage.getByTestId('setup-password-again').fill(PASSWORD);
       await adminPage.getByTestId('setup-submit').click();
       await adminPage.getByTestId('viewer-team-scoped').waitFor();
+      await openKeysFromOverview(adminPage);
       await adminPage.getByTestId(`edit-key-${shop.keyId}`).click();
       // A team admin may not list the organization's aliases: the allow-list is shown, not offered.
       expect(await adminPage.getByTestId('edit-key-aliases').textContent()).toContain('Only relay-mini');

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { isWellFormedKey } from '@proxystacks/shared/keys/key-format';
-import { buildConsole, chatStatus, chromiumArgs, ownerGraphql, pollUntil } from './e2e-support.ts';
+import { buildConsole, chatStatus, chromiumArgs, openKeysFromOverview, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -52,7 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: key form in Chromium', () => {
     await page.goto(`${relay.controlplaneUrl}/sign-in`);
     await page.getByTestId('token-input').fill(relay.adminToken);
     await page.getByTestId('sign-in-button').click();
-    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await openKeysFromOverview(page);
     await page.getByTestId('viewer-role').filter({ hasText: 'Owner' }).waitFor();
 
     // The default placement is the team that exists, whatever its name.

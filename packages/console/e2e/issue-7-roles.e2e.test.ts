@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs, newPage, ownerGraphql } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, newPage, openKeysFromOverview, ownerGraphql } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -180,7 +180,7 @@ async function completeSetup(page: Page, relay: RunningRelay, setupUrl: string):
   expect(await page.getByTestId('setup-error').textContent()).toContain('not the same');
   await page.getByTestId('setup-password-again').fill(PASSWORD);
   await page.getByTestId('setup-submit').click();
-  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await openKeysFromOverview(page);
 }
 
 async function expectHeader(page: Page, name: string, roleLabel: string, teamScoped: boolean): Promise<void> {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
-import { buildConsole, chromiumArgs, newPage, ownerGraphql, pollUntil } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, newPage, openKeysFromOverview, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -166,7 +166,7 @@ async function signIn(page: Page, relay: RunningRelay, token: string): Promise<v
   await page.goto(`${relay.controlplaneUrl}/sign-in`);
   await page.getByTestId('token-input').fill(token);
   await page.getByTestId('sign-in-button').click();
-  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await openKeysFromOverview(page);
 }
 
 async function openKeyLimits(page: Page, keyId: string) {

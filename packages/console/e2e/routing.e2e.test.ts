@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@proxystacks/controlplane/runtime/start-relay';
 import { DEPLOYMENT_HEALTH_PATH, type DeploymentHealthReport } from '@proxystacks/shared/health/deployment-health';
-import { buildConsole, chromiumArgs, ownerGraphql, pollUntil } from './e2e-support.ts';
+import { buildConsole, chromiumArgs, openKeysFromOverview, ownerGraphql, pollUntil } from './e2e-support.ts';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -219,7 +219,7 @@ async function signInToRouting(page: Page, relay: RunningRelay): Promise<void> {
   await page.goto(`${relay.controlplaneUrl}/sign-in`);
   await page.getByTestId('token-input').fill(relay.adminToken);
   await page.getByTestId('sign-in-button').click();
-  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await openKeysFromOverview(page);
   await page.getByRole('link', { name: 'Routing' }).click();
   await page.getByRole('heading', { name: 'Routing', level: 1 }).waitFor();
   await page.getByTestId('snapshot-version').waitFor();

@@ -70,7 +70,7 @@ function render(runs: LoadRunResult[]): string {
     '',
     '## Notes',
     '',
-    '- A budget refusal is false when the requests admitted before it spent (in the end) under 95 % of the budget. During the control plane outage budgets fail closed once each data plane has used one lease-sized allowance (README): those refusals are counted apart.',
+    '- A budget refusal is false when, at the moment it was answered, the requests that had started spent (in the end) under 95 % of the budget (a request that does not fit first waits for renewal rounds; what other data planes admit meanwhile counts). During the control plane outage budgets fail closed once each data plane has used one lease-sized allowance (README): those refusals are counted apart.',
     '- Per minute: admissions counted by their event time (arrival); a request arriving in the last QUOTA_WAIT_MS + 200 ms of a minute may have been admitted in the next one, so `admitted − near the end` is what the bound is checked against.',
     '- The killed data plane is restarted on its data directory after the run, so its event log replays what it answered; requests in flight at the kill never reach ClickHouse or the ledger (and so are in neither).',
     '',

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
 import { createKeyring, parseSecretKey, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
+import { readTracingConfig, type TracingConfig } from '@proxystacks/shared/tracing/tracing-config';
 import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, passwordHashParams } from './auth/password-hash.ts';
 import { DEFAULT_OWNER_EMAIL, type AuthSettings } from './auth/auth-settings.ts';
 import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
@@ -57,6 +58,8 @@ export interface ControlplaneConfig {
   quotaLeaseTtlMs: number;
   /** The data planes' HEALTH_REPORT_INTERVAL_MS: an instance silent for 3 of these drops out of deployment health. */
   healthReportIntervalMs: number;
+  /** OpenTelemetry traces of GraphQL operations (OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* settings); null = off, the default. */
+  tracing: TracingConfig | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -135,6 +138,7 @@ export function loadControlplaneConfig(env: Record<string, string | undefined>):
     },
     quotaLeaseTtlMs: read.integer('QUOTA_LEASE_TTL_MS', 30_000, { min: 1_000, max: 3_600_000 }),
     healthReportIntervalMs: read.integer('HEALTH_REPORT_INTERVAL_MS', 5_000, { min: 100, max: 300_000 }),
+    tracing: readTracingConfig(read, 'relay-controlplane'),
   };
   read.finish('control plane');
   return config;

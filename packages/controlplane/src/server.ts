@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Plugin } from 'graphql-yoga';
 import { systemHostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { ClickHouse } from './analytics/clickhouse.ts';
 import { createRequestTail } from './analytics/request-tail.ts';
@@ -31,6 +32,8 @@ export interface ControlplaneServerOptions {
   awaitDataplane?: (version: number) => Promise<void>;
   /** Records crossed budget thresholds; default inserts budget_alert rows only. */
   recordBudgetAlerts?: BudgetAlertRecorder;
+  /** A span per GraphQL operation when tracing is on (graphql/operation-tracing.ts). */
+  tracingPlugin?: Plugin;
 }
 
 /**
@@ -54,6 +57,7 @@ export function createControlplane(options: ControlplaneServerOptions): { listen
     auth: config.auth,
     analyticsRetention: config.analyticsRetention,
     deploymentHealth,
+    ...(options.tracingPlugin ? { tracingPlugin: options.tracingPlugin } : {}),
     // The mutation answers once this process's data plane has the change: a revoked key is
     // refused by the time revokeKey returns. A failed rebuild is retried by the poll loop.
     onConfigChanged: () =>

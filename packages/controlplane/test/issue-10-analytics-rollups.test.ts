@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { percentilesFromEvents, percentilesFromStates, ROLLUPS, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
@@ -101,7 +101,8 @@ describe('issue 10: rollups kept by materialized views', () => {
     }
     for (const rollup of ROLLUPS) {
       const aggregates = await rollupAggregates(rollup, 'org-exact');
-      expect(aggregates.length, rollup.table).toBeGreaterThan(10);
+      // Several rows per table (the org totals rollup has one per hour: the events span a few).
+      expect(aggregates.length, rollup.table).toBeGreaterThan(rollup.family === 'total' && rollup.grain === 'hour' ? 3 : 10);
       expect(aggregates, rollup.table).toEqual(await rawAggregates(rollup, 'org-exact'));
       const [total] = await rows<{ requests: string; cost: string }>(
         `SELECT toString(sum(requests)) AS requests, toString(sum(cost_micros)) AS cost FROM ${ch.database}.${rollup.table} WHERE org_id = 'org-exact'`,
@@ -133,14 +134,14 @@ describe('issue 10: rollups kept by materialized views', () => {
     const events = knownEvents('org-backfill', 120);
     await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
     // Back to the state before 0004 (its rollups and views gone, migration unrecorded): the
-    // events above are now "old" events the views never saw.
-    for (const rollup of ROLLUPS) {
+    // events above are now "old" events the views never saw. (0007's rollups stay: its own test.)
+    for (const rollup of ROLLUPS_0004) {
       await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
       await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
     }
     await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0004_request_rollups_by_width'` });
     expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0004_request_rollups_by_width']);
-    for (const rollup of ROLLUPS) {
+    for (const rollup of ROLLUPS_0004) {
       expect(await rollupAggregates(rollup, 'org-backfill'), rollup.table).toEqual(await rawAggregates(rollup, 'org-backfill'));
       // Every org's events, not only this one's: the earlier tests' too.
       const [all] = await rows<{ rolled: string; raw: string }>(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SHARDING_KEYS, clusterDatabaseDDL, clusterMigrationsTableDDL, LOCAL_TABLE_SUFFIX, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
-import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -12,7 +12,7 @@ import {
   rollupViewDDL as rollupViewDDL0003,
   rollupViewName as rollupViewName0003,
 } from '@proxystacks/shared/events/request-rollups-0003-ddl';
-import { eventTimeIndexDDL, retentionTTL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
+import { eventTimeIndexDDL, keyIdIndexDDL, retentionTTL, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupBackfillSQL, rollupTableDDL, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { clickHouseMigrationPlan, createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../src/config.ts';
 
@@ -77,7 +77,7 @@ const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64
 describe('single node (no CLICKHOUSE_CLUSTER)', () => {
   it('runs exactly the single-node DDL of migrations 0001–0004, and leaves plain (non-replicated) tables', async () => {
     const plan = clickHouseMigrationPlan(DB, null);
-    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width']);
+    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0006_request_events_attempt_log', '0007_request_rollup_totals']);
     expect(plan[0]!.statements).toEqual([{ query: requestEventsDDL(DB), settings: {} }]);
     expect(plan[1]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002).map((query) => ({ query, settings: {} })));
     const cutoff0003 = cutoffOf(plan[2]!.statements);
@@ -90,11 +90,18 @@ describe('single node (no CLICKHOUSE_CLUSTER)', () => {
     expect(plan[3]!.statements).toEqual([
       ...[
         ...GRAINS_0003.flatMap((grain) => [`DROP VIEW IF EXISTS ${DB}.${rollupViewName0003(grain)}`, `DROP TABLE IF EXISTS ${DB}.${ROLLUP_TABLES_0003[grain]}`]),
-        ...ROLLUPS.map((rollup) => rollupTableDDL(DB, rollup)),
-        ...ROLLUPS.map((rollup) => rollupViewDDL(DB, rollup)),
+        ...ROLLUPS_0004.map((rollup) => rollupTableDDL(DB, rollup)),
+        ...ROLLUPS_0004.map((rollup) => rollupViewDDL(DB, rollup)),
       ].map((query) => ({ query, settings: {} })),
-      ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
+      ...ROLLUPS_0004.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
       ...eventTimeIndexDDL(DB).map((query) => ({ query, settings: {} })),
+    ]);
+    expect(plan[4]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0006).map((query) => ({ query, settings: {} })));
+    const cutoff0007 = cutoffOf(plan[5]!.statements);
+    expect(plan[5]!.statements).toEqual([
+      ...[...ROLLUPS_0007.map((rollup) => rollupTableDDL(DB, rollup)), ...ROLLUPS_0007.map((rollup) => rollupViewDDL(DB, rollup))].map((query) => ({ query, settings: {} })),
+      ...ROLLUPS_0007.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0007), settings: { insert_deduplication_token: `relay-0007-backfill-${rollup.table}` } })),
+      ...keyIdIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
     const result = await ch.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' });
     expect(await result.json()).toEqual(
@@ -171,13 +178,13 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       expect(select(view)).toBe(select(singleDDL));
     }
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
-    for (const column of REQUEST_EVENT_COLUMNS_ADDED_IN_0002) {
+    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) {
       expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${column} `)).map((s) => s.split(' ')[2])).toEqual([`${DB}.${REQUEST_EVENTS_TABLE}_local`, `${DB}.${REQUEST_EVENTS_TABLE}`]);
     }
-    // 0003's bloom filter and 0004's min-max index: added and materialized on each node's local table only.
+    // 0003's bloom filter, 0004's min-max index and 0007's key bloom filter: added and materialized on each node's local table only.
     const indexes = alters.filter((s) => s.includes('INDEX'));
     expect(indexes).toEqual(
-      [...requestIdIndexDDL(DB), ...eventTimeIndexDDL(DB)].map((s) => s.replace(`${DB}.${REQUEST_EVENTS_TABLE} `, `${DB}.${REQUEST_EVENTS_TABLE}_local ON CLUSTER ${CLUSTER} `)),
+      [...requestIdIndexDDL(DB), ...eventTimeIndexDDL(DB), ...keyIdIndexDDL(DB)].map((s) => s.replace(`${DB}.${REQUEST_EVENTS_TABLE} `, `${DB}.${REQUEST_EVENTS_TABLE}_local ON CLUSTER ${CLUSTER} `)),
     );
     // Retention (applied at start) changes each node's local table, for every table it covers.
     const ttl = retentionTTL({ rawEvents: 400, minuteRollup: 31, hourRollup: 400 });
@@ -190,10 +197,11 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       }
     }
     // The backfills insert through the Distributed tables, with their deduplication tokens.
-    const backfills = clusterPlan().slice(2).map((m) => m.statements.filter((s) => s.query.startsWith('INSERT INTO')).map((s) => [s.query.split('\n')[0], s.settings]));
+    const backfills = clusterPlan().filter((m) => m.statements.some((s) => s.query.startsWith('INSERT INTO'))).map((m) => m.statements.filter((s) => s.query.startsWith('INSERT INTO')).map((s) => [s.query.split('\n')[0], s.settings]));
     expect(backfills).toEqual([
       GRAINS_0003.map((grain) => [`INSERT INTO ${DB}.${ROLLUP_TABLES_0003[grain]}`, { insert_deduplication_token: `relay-0003-backfill-${grain}` }]),
-      ROLLUPS.map((rollup) => [`INSERT INTO ${DB}.${rollup.table}`, { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` }]),
+      ROLLUPS_0004.map((rollup) => [`INSERT INTO ${DB}.${rollup.table}`, { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` }]),
+      ROLLUPS_0007.map((rollup) => [`INSERT INTO ${DB}.${rollup.table}`, { insert_deduplication_token: `relay-0007-backfill-${rollup.table}` }]),
     ]);
   });
 
@@ -211,7 +219,7 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
     expect(plan.slice(0, drops.length)).toEqual(drops);
   });
 
-  it("0004's rollups: replicated AggregatingMergeTree per node, sharded by organisation, daily partitions for the minute grain", () => {
+  it("0004's and 0007's rollups: replicated AggregatingMergeTree per node, sharded by organisation, daily partitions for the minute grain", () => {
     const statements = allClusterStatements();
     for (const rollup of ROLLUPS) {
       const local = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${DB}.${rollup.table}_local `))!;

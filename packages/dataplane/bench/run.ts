@@ -13,13 +13,17 @@ import { runSlowReaders, type SlowReaderResult } from './slow-readers.ts';
  * `pnpm bench`: data plane benchmarks. Starts the standalone mock upstream and a data plane
  * (pointed at that mock) as child processes, drives them with wrk (or autocannon), and writes
  * bench/results/latest.json and latest.md. Knobs (env): BENCH_DURATION_S (10), BENCH_WARMUP_S
- * (2), BENCH_CONNECTIONS (32), BENCH_TOOL (wrk|autocannon), BENCH_CPU_PROF=1 (profile the data
+ * (2), BENCH_CONNECTIONS (32), BENCH_AB_ROUNDS (7) × BENCH_AB_RUN_S (3) for the interleaved
+ * admission pairs, BENCH_TOOL (wrk|autocannon), BENCH_CPU_PROF=1 (profile the data
  * plane with node --cpu-prof and print where its CPU went).
  */
 const here = import.meta.dirname;
 const durationS = envInt('BENCH_DURATION_S', 10);
 const warmupS = envInt('BENCH_WARMUP_S', 2);
 const connections = envInt('BENCH_CONNECTIONS', 32);
+/** Interleaved A/B pairs for the admission overhead (key without limits, then key with them). */
+const abRounds = envInt('BENCH_AB_ROUNDS', 7);
+const abRunS = envInt('BENCH_AB_RUN_S', 3);
 const profileDir = process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'relay-bench-prof-')) : null;
 
 interface MockInfo { baseUrl: string; pid: number }
@@ -75,6 +79,12 @@ try {
     return scenario;
   };
 
+  /** One-connection run that is not a row of its own (the A/B pairs). */
+  const measureQuiet = async (spec: Omit<LoadSpec, 'connections' | 'durationS'>, seconds: number): Promise<ScenarioResult> => {
+    const result = await tool.run({ ...spec, connections: 1, durationS: seconds });
+    return { id: 'ab', title: 'A/B', target: 'gateway', connections: 1, expectedStatus: 200, result, errors: result.non2xx + result.socketErrors };
+  };
+
   const chatDirect = await measure('chat-direct', 'Chat completion, 12 words', 'direct', 200, { url: direct, body: chatBody, headers: json });
   const chatGateway = await measure('chat-gateway', 'Chat completion, 12 words', 'gateway', 200, { url: gateway, body: chatBody, headers: auth(dp.key) });
   const streamDirect = await measure('stream-direct', 'Streaming, 24 words (full response)', 'direct', 200, { url: direct, body: streamBody, headers: json });
@@ -86,6 +96,15 @@ try {
   // Issue 8: the same at one connection for a key with rate limits on key, team and project and
   // budgets on organisation, team, project, environment and key (leased, reserved, settled).
   const soloLimited = await measure('chat-gateway-c1-limits', 'Chat completion, 12 words, key with limits and budgets on every scope', 'gateway', 200, { url: gateway, body: chatBody, headers: auth(dp.limitedKey) }, 1);
+  // The same difference measured A/B interleaved: on a shared machine one 10 s run of each can
+  // land in different noise (another process waking up), so short runs alternate and the
+  // median of the per-pair differences is reported.
+  const admissionPairs: Array<{ plain: ScenarioResult; limited: ScenarioResult }> = [];
+  for (let round = 0; round < abRounds; round++) {
+    const plain = await measureQuiet({ url: gateway, body: chatBody, headers: auth(dp.key) }, abRunS);
+    const limited = await measureQuiet({ url: gateway, body: chatBody, headers: auth(dp.limitedKey) }, abRunS);
+    admissionPairs.push({ plain, limited });
+  }
   await measure('auth-reject', 'Bad key → 401', 'gateway', 401, { url: gateway, body: chatBody, headers: auth(dp.badKey) });
   const afterLoadMiB = readRssMiB(dp.pid)?.rssMiB ?? null;
 
@@ -103,6 +122,7 @@ try {
   const overheads: Overhead[] = [
     overhead('Chat completion, 12 words, 1 connection', soloDirect, soloGateway),
     overhead('Admission with rate limits + budgets on every scope, 1 connection (limited key − key without limits)', soloGateway, soloLimited),
+    medianOverhead(`Admission with rate limits + budgets on every scope, 1 connection, median of ${abRounds} interleaved ${abRunS} s pairs`, admissionPairs),
     overhead(`Chat completion, 12 words, ${connections} connections`, chatDirect, chatGateway), overhead(`Streaming, 24 words, ${connections} connections`, streamDirect, streamGateway),
   ];
   const results: BenchResults = {
@@ -130,6 +150,18 @@ try {
 } finally {
   for (const child of children.reverse()) await child.stop();
   if (profileDir !== null) process.stdout.write(`\n${summarizeCpuProfiles(profileDir)}\n(profiles in ${profileDir})\n`);
+}
+
+/** Per-percentile median of the pairs' differences (limited − plain): drift that hits both runs of a pair cancels. */
+function medianOverhead(title: string, pairs: ReadonlyArray<{ plain: ScenarioResult; limited: ScenarioResult }>): Overhead {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const diffs = (pick: (l: ScenarioResult['result']['latencyMs']) => number) => pairs.map((p) => pick(p.limited.result.latencyMs) - pick(p.plain.result.latencyMs));
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  return { title, p50Ms: round(median(diffs((l) => l.p50))), p90Ms: round(median(diffs((l) => l.p90))), p99Ms: round(median(diffs((l) => l.p99))) };
 }
 
 function overhead(title: string, direct: ScenarioResult, gateway: ScenarioResult): Overhead {

@@ -42,7 +42,9 @@ const badKey = generateKey();
 const quotaUrl = process.env.BENCH_QUOTA_URL ?? null;
 const logger = pino({ level: 'silent' });
 const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-dp-'));
-const config = loadDataplaneConfig({ RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir, UPSTREAM_ALLOW_LOOPBACK: 'true', ...(quotaUrl === null ? {} : { CONTROLPLANE_URL: quotaUrl }) });
+// OTEL_* pass through, so bench/tracing-overhead.ts can run the same data plane with tracing on.
+const otelEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_')));
+const config = loadDataplaneConfig({ ...otelEnv, RELAY_KEY_SECRET: KEY_SECRET, RELAY_INTERNAL_TOKEN: INTERNAL_TOKEN, DATAPLANE_PORT: '0', LOG_LEVEL: 'silent', RELAY_DATA_DIR: dataDir, UPSTREAM_ALLOW_LOOPBACK: 'true', ...(quotaUrl === null ? {} : { CONTROLPLANE_URL: quotaUrl }) });
 const limited = { orgId: 'org-limited', teamId: 'team-limited', projectId: 'proj-limited', environmentId: 'env-limited' };
 const generous = { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000, concurrentRequests: 1_000_000 };
 const snapshots = createSnapshotStore({ credentialKey: snapshotCredentialKey(INTERNAL_TOKEN), persistPath: null, logger });

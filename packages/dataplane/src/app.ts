@@ -30,6 +30,7 @@ import { createUpstreamResilience, resilienceOptions } from './routing/upstream-
 import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
+import { loadRequestTracing, type RequestTracing } from './tracing/request-tracing.ts';
 import { createUpstreamDispatchers } from './upstream/upstream-dispatchers.ts';
 
 export interface DataplaneOptions {
@@ -87,6 +88,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
+  // OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set (loaded in listen()); null: off, nothing of it loaded.
+  let tracing: RequestTracing | null = null;
 
   const app = uWS.App();
   let deps: ChatCompletionsDeps | null = null;
@@ -193,6 +196,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   /** Serves a request counted as in flight (shutdown waits for it), answering a handler's unexpected failure. */
   function serveTracked(ex: Exchange, req: uWS.HttpRequest, serve: (ex: Exchange, deps: ChatCompletionsDeps) => Promise<void>, what: string): void {
     if (refuseBadHead(ex, req)) return;
+    // These routes are exact paths, so the URL is the route (http.route); headers only exist now.
+    if (tracing !== null) ex.trace = tracing.startRequest(req.getUrl(), req.getHeader('traceparent'), ex.requestId);
     inFlight.add(ex);
     serve(ex, deps!)
       .catch((err: unknown) => {
@@ -200,6 +205,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         ex.sendError(err);
       })
       .finally(() => {
+        ex.trace?.end();
         inFlight.delete(ex);
         if (inFlight.size === 0) drained?.();
       });
@@ -217,6 +223,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
 
   return {
     async listen(port, host) {
+      if (config.tracing !== null) tracing = await loadRequestTracing(config.tracing);
       mock = await startMockUpstream();
       const mockUrl = new URL(mock.baseUrl);
       trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
@@ -267,7 +274,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       await leases.stop();
       await healthReporter.stop();
       await mock?.close();
-      await dispatchers.close();
+      await dispatchers.close().catch(() => undefined);
+      // Last: the spans of requests that finished during the grace period are sent too.
+      await tracing?.shutdown().catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'sending the last spans failed'));
     },
   };
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { EnvReader } from '@proxystacks/shared/config/env-reader';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
+import { readTracingConfig, type TracingConfig } from '@proxystacks/shared/tracing/tracing-config';
 
 /** Everything the data plane reads from its environment, validated. Runtime policy (keys, routes, prices) comes from config snapshots instead. */
 export interface DataplaneConfig {
@@ -105,6 +106,8 @@ export interface DataplaneConfig {
     /** Tokens a stream's reservation grows by each time its output passes it (QUOTA_STREAM_STEP_TOKENS). */
     streamStepTokens: number;
   };
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* settings); null = off, the default. */
+  tracing: TracingConfig | null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -184,6 +187,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
       leaseFraction: read.integer('QUOTA_LEASE_PERCENT', 2, { min: 1, max: 100 }) / 100,
       streamStepTokens: read.integer('QUOTA_STREAM_STEP_TOKENS', 256, { min: 1, max: 1_000_000 }),
     },
+    tracing: readTracingConfig(read, 'relay-dataplane'),
   };
   if (config.maxBufferedBodyBytes < config.maxBodyBytes) {
     read.problem('MAX_BUFFERED_BODY_BYTES', `must be at least MAX_BODY_BYTES (${config.maxBodyBytes}), or a body at the cap could never be accepted`);

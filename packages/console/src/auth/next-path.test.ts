@@ -8,9 +8,9 @@ describe('safeNextPath', () => {
   });
 
   it.each([undefined, null, 42, '', 'spend', 'https://evil.test/', '//evil.test', '/\\evil.test', '/sign-in', '/sign-in?next=/keys', '/keys\n'])(
-    'sends %j to the keys page instead',
+    'sends %j to the overview instead',
     (next) => {
-      expect(safeNextPath(next)).toBe('/keys');
+      expect(safeNextPath(next)).toBe('/');
     },
   );
 });
@@ -21,7 +21,7 @@ describe('signInPathFor', () => {
   });
 
   it('leaves out the default page', () => {
-    expect(signInPathFor('/keys')).toBe('/sign-in');
     expect(signInPathFor('/')).toBe('/sign-in');
+    expect(signInPathFor('/keys')).toBe('/sign-in?next=%2Fkeys');
   });
 });

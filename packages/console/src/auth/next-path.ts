@@ -1,12 +1,13 @@
 /** Where to go after sign-in, taken from `?next=`; only same-origin paths, never a URL. */
 
-const DEFAULT_PATH = '/keys';
+/** The overview is the home: what the relay did over the last day, one click from every page. */
+const DEFAULT_PATH = '/';
 
 /**
  * Returns `next` when it is a path on this origin, else the default page. Refusing `//host`
  * and `/\host` (which browsers treat as protocol-relative) closes the open redirect a crafted
  * sign-in link would otherwise be.
- * @example safeNextPath('/spend?range=7d') === '/spend?range=7d'; safeNextPath('//evil.test') === '/keys'
+ * @example safeNextPath('/spend?range=7d') === '/spend?range=7d'; safeNextPath('//evil.test') === '/'
  */
 export function safeNextPath(next: unknown): string {
   if (typeof next !== 'string' || !next.startsWith('/')) return DEFAULT_PATH;

@@ -7,7 +7,7 @@ export function NotFoundPage(): JSX.Element {
     <section class="page">
       <h1>Page not found</h1>
       <p>
-        There is no console page at this address. <A href="/keys">Go to keys</A>.
+        There is no console page at this address. <A href="/">Go to the overview</A>.
       </p>
     </section>
   );

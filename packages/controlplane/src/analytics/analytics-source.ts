@@ -2,6 +2,7 @@ import { REQUEST_EVENTS_TABLE } from '@proxystacks/shared/events/request-events-
 import {
   percentilesFromEvents,
   percentilesFromStates,
+  type PercentilePrecision,
   ROLLUP_GRAIN_MS,
   ROLLUPS,
   type AnalyticsRetentionDays,
@@ -84,12 +85,19 @@ export const ALL_METRICS: readonly AnalyticsMetric[] = ['REQUESTS', 'ERRORS', 'T
  * SELECT expressions of `metrics` over `source`. Requests are always counted (ordering and
  * empty-group detection need them). Sums are sent as strings (chDB answers 64-bit integers as
  * JSON numbers, which lose precision past 2^53); the percentiles use the very sketch the
- * rollups store, so raw and rollup answers agree exactly.
+ * rollups store, so raw and rollup answers agree exactly; `precision` 'fine' leaves out the state
+ * past the 30 s clamp, 'coarse' selects the requests and only that state (see selectAggregates).
  */
-export function metricColumns(source: AnalyticsSource, metrics: ReadonlySet<AnalyticsMetric>): string {
+export function metricColumns(source: AnalyticsSource, metrics: ReadonlySet<AnalyticsMetric>, precision: PercentilePrecision = 'combined'): string {
   const raw = source === 'raw';
   const sum = (rollupColumn: string, rawExpr: string) => `toString(${raw ? rawExpr : `sum(${rollupColumn})`})`;
   const out = [`${sum('requests', 'count()')} AS requests`];
+  const percentiles = raw ? percentilesFromEvents : percentilesFromStates;
+  if (precision === 'coarse') {
+    if (metrics.has('LATENCY')) out.push(`${percentiles('latency_ms', precision)} AS latencyMs`);
+    if (metrics.has('TTFT')) out.push(`${percentiles('ttft_ms', precision)} AS ttftMs`);
+    return out.join(',\n    ');
+  }
   if (metrics.has('ERRORS')) out.push(`${sum('errors', 'countIf(status_code >= 400)')} AS errors`);
   if (metrics.has('TOKENS')) {
     out.push(`${sum('prompt_tokens', 'sum(prompt_tokens)')} AS promptTokens`);
@@ -103,8 +111,8 @@ export function metricColumns(source: AnalyticsSource, metrics: ReadonlySet<Anal
     out.push(`${sum('ttft_ms_sum', 'sum(assumeNotNull(ttft_ms))')} AS ttftMsSum`);
     out.push(`${sum('ttft_count', 'countIf(isNotNull(ttft_ms))')} AS ttftCount`);
   }
-  if (metrics.has('LATENCY')) out.push(`${raw ? percentilesFromEvents('latency_ms') : percentilesFromStates('latency_ms')} AS latencyMs`);
-  if (metrics.has('TTFT')) out.push(`${raw ? percentilesFromEvents('ttft_ms') : percentilesFromStates('ttft_ms')} AS ttftMs`);
+  if (metrics.has('LATENCY')) out.push(`${percentiles('latency_ms', precision)} AS latencyMs`);
+  if (metrics.has('TTFT')) out.push(`${percentiles('ttft_ms', precision)} AS ttftMs`);
   return out.join(',\n    ');
 }
 

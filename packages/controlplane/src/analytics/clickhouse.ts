@@ -1,7 +1,14 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
-import { assertIdentifier, formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0002, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import {
+  assertIdentifier,
+  formatEventTime,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0002,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0006,
+  requestEventsAddColumns,
+  requestEventsDDL,
+} from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -10,7 +17,16 @@ import {
   rollupViewDDL as rollupViewDDL0003,
   rollupViewName as rollupViewName0003,
 } from '@proxystacks/shared/events/request-rollups-0003-ddl';
-import { eventTimeIndexDDL, ROLLUPS, rollupBackfillSQL, rollupTableDDL, rollupViewDDL } from '@proxystacks/shared/events/request-rollups-ddl';
+import {
+  eventTimeIndexDDL,
+  keyIdIndexDDL,
+  ROLLUPS_0004,
+  ROLLUPS_0007,
+  rollupBackfillSQL,
+  rollupTableDDL,
+  rollupViewDDL,
+  type RollupSpec,
+} from '@proxystacks/shared/events/request-rollups-ddl';
 import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 
 /**
@@ -83,6 +99,11 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
   { name: '0003_request_rollups', statements: requestRollupsMigration },
   { name: '0004_request_rollups_by_width', statements: rollupsByWidthMigration },
+  // Issues 9 and 10: every upstream attempt of a request (event-attempts.ts). Rows stored before
+  // read back `[]`. The runner applies by name in this list's order and needs no contiguous
+  // numbers: 0005 (cost saved, another change) slots in before this entry when it lands.
+  { name: '0006_request_events_attempt_log', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0006) },
+  { name: '0007_request_rollup_totals', statements: rollupTotalsMigration },
 ];
 
 /**
@@ -120,13 +141,29 @@ function rollupsByWidthMigration(database: string): Array<string | MigrationStat
     `DROP VIEW IF EXISTS ${database}.${rollupViewName0003(grain)}`,
     `DROP TABLE IF EXISTS ${database}.${ROLLUP_TABLES_0003[grain]}`,
   ]);
+  return [...old, ...addRollups(database, ROLLUPS_0004, '0004'), ...eventTimeIndexDDL(database)];
+}
+
+/**
+ * Issue 10 (p95 under 200 ms at 10M events): the per-org and per-team totals rollups (one row per
+ * bucket, so charts and top-N totals merge a state per bucket, not per model and outcome), filled
+ * like 0004's, and the key_id bloom filter the request log of a key skips granules with.
+ */
+function rollupTotalsMigration(database: string): Array<string | MigrationStatement> {
+  return [...addRollups(database, ROLLUPS_0007, '0007'), ...keyIdIndexDDL(database)];
+}
+
+/**
+ * Creates `rollups` and their views, then backfills them from the events stored before a cutoff
+ * taken before the views exist (later rows arrive through the views), each under a fixed
+ * deduplication token naming `migration`, so a re-run after a failure does not count twice.
+ */
+function addRollups(database: string, rollups: readonly RollupSpec[], migration: string): MigrationStatement[] {
   const cutoff = formatEventTime(Date.now());
   return [
-    ...old,
-    ...ROLLUPS.map((rollup) => rollupTableDDL(database, rollup)),
-    ...ROLLUPS.map((rollup) => rollupViewDDL(database, rollup)),
-    ...ROLLUPS.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
-    ...eventTimeIndexDDL(database),
+    ...rollups.map((rollup) => ({ query: rollupTableDDL(database, rollup), settings: {} })),
+    ...rollups.map((rollup) => ({ query: rollupViewDDL(database, rollup), settings: {} })),
+    ...rollups.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff), settings: { insert_deduplication_token: `relay-${migration}-backfill-${rollup.table}` } })),
   ];
 }
 

@@ -22,19 +22,20 @@ function choose(query: AggregateScope, groupBy: Parameters<typeof queryColumns>[
 }
 
 describe('issue 10: the cheapest rollup that answers', () => {
-  it('reads the org rollup for the overview and for model, provider, status and error groups', () => {
-    expect(choose(org, null)).toBe('request_rollup_org_1h');
+  it('reads the org rollup for model, provider, status and error groups and filters', () => {
     for (const by of ['MODEL', 'UPSTREAM_MODEL', 'PROVIDER', 'STATUS_CODE', 'ERROR_CODE'] as const) expect(choose(org, by)).toBe('request_rollup_org_1h');
     expect(choose({ ...org, filters: { model: 'gpt', status: 'ERROR' } }, null)).toBe('request_rollup_org_1h');
-    expect(choose(org, null, { bucket: 'MINUTE' })).toBe('request_rollup_org_1m');
+    expect(choose(org, 'MODEL', { bucket: 'MINUTE' })).toBe('request_rollup_org_1m');
   });
 
   it('reads the team rollup only for team-scoped viewers and tenancy filters or groups', () => {
-    expect(choose({ ...org, scope: { visibleTeams: new Set(['t1']) } }, null)).toBe('request_rollup_team_1h');
+    expect(choose({ ...org, scope: { visibleTeams: new Set(['t1']) } }, 'MODEL')).toBe('request_rollup_team_1h');
     expect(choose({ ...org, scope: { visibleTeams: 'all', projectId: 'p' } }, 'MODEL')).toBe('request_rollup_team_1h');
-    for (const by of ['TEAM', 'PROJECT', 'ENVIRONMENT', 'ENVIRONMENT_NAME'] as const) expect(choose(org, by)).toBe('request_rollup_team_1h');
+    for (const by of ['PROJECT', 'ENVIRONMENT', 'ENVIRONMENT_NAME'] as const) expect(choose(org, by)).toBe('request_rollup_team_1h');
+    // Teams alone: the per-team totals (migration 0007) have all it needs.
+    expect(choose(org, 'TEAM')).toBe('request_rollup_team_total_1h');
     // No team minute rollup: a minute per team is about one request.
-    expect(choose({ ...org, scope: { visibleTeams: new Set(['t1']) } }, null, { bucket: 'MINUTE' })).toBe('raw');
+    expect(choose({ ...org, scope: { visibleTeams: new Set(['t1']) } }, 'MODEL', { bucket: 'MINUTE' })).toBe('raw');
   });
 
   it('reads the key rollup for keys, and the raw events for a key with a model or outcome', () => {
@@ -48,10 +49,10 @@ describe('issue 10: the cheapest rollup that answers', () => {
 
   it('falls back to a finer grain or the raw events off the grain, in half-hour zones and past a TTL', () => {
     const offHour = { ...org, from: new Date(from.getTime() + 60_000) };
-    expect(choose(offHour, null)).toBe('request_rollup_org_1m');
+    expect(choose(offHour, 'MODEL')).toBe('request_rollup_org_1m');
     expect(choose({ ...offHour, filters: { keyId: 'k' } }, null)).toBe('raw');
-    expect(choose(org, null, { wholeHourZone: false })).toBe('request_rollup_org_1m');
+    expect(choose(org, 'MODEL', { wholeHourZone: false })).toBe('request_rollup_org_1m');
     expect(choose({ ...org, from: new Date(from.getTime() + 1) }, null)).toBe('raw');
-    expect(choose(org, null, { retention: { rawEvents: 0, minuteRollup: 0, hourRollup: 3 }, nowMs: to.getTime() })).toBe('request_rollup_org_1m');
+    expect(choose(org, 'MODEL', { retention: { rawEvents: 0, minuteRollup: 0, hourRollup: 3 }, nowMs: to.getTime() })).toBe('request_rollup_org_1m');
   });
 });

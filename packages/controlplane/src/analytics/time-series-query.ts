@@ -1,7 +1,7 @@
 import type { AnalyticsRetentionDays, RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
-import { decodeAggregate, metricSet, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
+import { decodeAggregate, metricSet, selectAggregates, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
 import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from './analytics-dimensions.ts';
 import {
   ALL_METRICS,
@@ -89,15 +89,15 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
     });
   const { from, time, where, params } = sourceWhere(ch.database, source, query);
   const answered = { source: sourceGrain(source), table: from };
-  const metrics = metricColumns(source, wanted);
   const bucketExpr = bucketSeconds(query.bucket, `toDateTime(${time})`);
   params.tz = query.timeZone;
 
   if (query.groupBy === null) {
-    const rows = await selectRows<RawAggregate & { bucketS: string | number }>(
+    const rows = await selectAggregates<RawAggregate & { bucketS: string | number }>(
       ch,
-      `SELECT ${bucketExpr} AS bucketS, ${metrics}\n  FROM ${from}\n  WHERE ${where}\n  GROUP BY bucketS\n  ORDER BY bucketS`,
+      (precision) => `SELECT ${bucketExpr} AS bucketS, ${metricColumns(source, wanted, precision)}\n  FROM ${from}\n  WHERE ${where}\n  GROUP BY bucketS\n  ORDER BY bucketS`,
       params,
+      (row) => String(row.bucketS),
     );
     return { ...answered, groups: [{ key: null, other: false, points: rows.map(toPoint) }] };
   }
@@ -111,14 +111,15 @@ export async function queryTimeSeries(ch: ClickHouse, query: TimeSeriesQuery): P
     { ...params, groupLimit: groupLimit + 1 },
   );
   const shown = top.slice(0, groupLimit).map((row) => row.groupKey);
-  const rows = await selectRows<RawAggregate & { bucketS: string | number; groupKey: string; isOther: number | string }>(
+  const rows = await selectAggregates<RawAggregate & { bucketS: string | number; groupKey: string; isOther: number | string }>(
     ch,
-    `SELECT ${bucketExpr} AS bucketS, ${key} NOT IN {shown:Array(String)} AS isOther, if(isOther, '', ${key}) AS groupKey, ${metrics}
+    (precision) => `SELECT ${bucketExpr} AS bucketS, ${key} NOT IN {shown:Array(String)} AS isOther, if(isOther, '', ${key}) AS groupKey, ${metricColumns(source, wanted, precision)}
   FROM ${from}
   WHERE ${groupWhere}
   GROUP BY bucketS, isOther, groupKey
   ORDER BY bucketS`,
     { ...params, shown },
+    (row) => JSON.stringify([String(row.bucketS), Number(row.isOther), row.groupKey]),
   );
   const groups = new Map<string, TimeSeriesGroup>(shown.map((k) => [k, { key: k, other: false, points: [] }]));
   const other: TimeSeriesGroup = { key: null, other: true, points: [] };

@@ -1,9 +1,19 @@
 import type { AnalyticsRetentionDays, RollupGrain } from '@proxystacks/shared/events/request-rollups-ddl';
 import { InputError } from '../domain/input-error.ts';
 import type { ClickHouse } from './clickhouse.ts';
-import { decodeAggregate, metricSet, selectRows, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
+import { decodeAggregate, metricSet, selectAggregates, type AnalyticsAggregate, type RawAggregate } from './analytics-aggregate.ts';
 import { DIMENSION_COLUMNS, dimensionKey, type AnalyticsDimension } from './analytics-dimensions.ts';
-import { ALL_METRICS, chooseSource, metricColumns, queryColumns, sourceGrain, sourceWhere, type AggregateScope, type AnalyticsMetric } from './analytics-source.ts';
+import {
+  ALL_METRICS,
+  chooseSource,
+  metricColumns,
+  queryColumns,
+  sourceGrain,
+  sourceWhere,
+  type AggregateScope,
+  type AnalyticsMetric,
+  type AnalyticsSource,
+} from './analytics-source.ts';
 import { assertQueryRange } from './query-range.ts';
 
 /** How top-N groups are ranked. */
@@ -61,24 +71,27 @@ export async function queryTop(ch: ClickHouse, query: TopQuery): Promise<TopResu
   const order = ORDERS[query.orderBy ?? 'REQUESTS'];
   const wanted = new Set(metricSet(query.metrics, ALL_METRICS));
   wanted.add(order.needs);
-  const source =
+  const choose = (groupBy: AnalyticsDimension | null): AnalyticsSource =>
     query.forceSource ??
     chooseSource({
       from: query.from,
       to: query.to,
       bucket: null,
       wholeHourZone: true,
-      columns: queryColumns(query, query.by),
+      columns: queryColumns(query, groupBy),
       ...(query.retention ? { retention: query.retention } : {}),
     });
+  const source = choose(query.by);
+  // The totals need no group column: often a narrower rollup (one row per bucket) answers them.
+  const totalsSource = choose(null);
   const { from, where, params } = sourceWhere(ch.database, source, query);
-  const metrics = metricColumns(source, wanted);
+  const totalsFrom = sourceWhere(ch.database, totalsSource, query);
   const { column, skipEmpty } = DIMENSION_COLUMNS[query.by];
   const key = dimensionKey(query.by);
   const [grouped, totals] = await Promise.all([
-    selectRows<RawAggregate & { groupKey: string }>(
+    selectAggregates<RawAggregate & { groupKey: string }>(
       ch,
-      `SELECT ${key} AS groupKey, ${metrics}
+      (precision) => `SELECT ${key} AS groupKey, ${metricColumns(source, wanted, precision)}
   FROM ${from}
   WHERE ${where}${skipEmpty ? ` AND ${column} != ''` : ''}
   GROUP BY groupKey
@@ -86,7 +99,7 @@ export async function queryTop(ch: ClickHouse, query: TopQuery): Promise<TopResu
   LIMIT {limit:UInt32}`,
       { ...params, limit: limit + 1 },
     ),
-    selectRows<RawAggregate>(ch, `SELECT ${metrics}\n  FROM ${from}\n  WHERE ${where}`, params),
+    selectAggregates<RawAggregate>(ch, (precision) => `SELECT ${metricColumns(totalsSource, wanted, precision)}\n  FROM ${totalsFrom.from}\n  WHERE ${totalsFrom.where}`, totalsFrom.params),
   ]);
   const total = totals[0];
   if (total === undefined) throw new Error('ClickHouse returned no totals row');

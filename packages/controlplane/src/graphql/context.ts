@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Plugin } from 'graphql-yoga';
 import type { SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { AnalyticsRetentionDays } from '@proxystacks/shared/events/request-rollups-ddl';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
@@ -41,6 +42,8 @@ export interface GraphQLDeps {
   deploymentHealth?: DeploymentHealthStore;
   /** Events as they are ingested, for `requestTail`; absent = a tail nothing publishes to. */
   requestTail?: RequestTail;
+  /** A span per operation (graphql/operation-tracing.ts) when tracing is on; absent = off. */
+  tracingPlugin?: Plugin;
 }
 
 /** Where a request came from, for the audit trail. */

@@ -47,7 +47,7 @@ export function createGraphQLHandler(deps: GraphQLDeps): YogaServerInstance<{ re
       error: (...args) => deps.logger.debug({ args: logSafeArgs(args) }, args.some(isCallerMistake) ? 'graphql: caller input refused' : 'graphql: error (logged by useRequestId)'),
     },
     // Auth first: an anonymous caller is refused before its document is even parsed.
-    plugins: [useRequestId(deps.logger, maskedOriginals, requestIds), useCloseAfterTooLarge(), useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
+    plugins: [...(deps.tracingPlugin ? [deps.tracingPlugin] : []), useRequestId(deps.logger, maskedOriginals, requestIds), useCloseAfterTooLarge(), useAuthentication(deps, principals), useRejectMalformedParams(), ...useQueryLimits(), useConfigChangeBatching(() => deps.onConfigChanged())],
     context: ({ request, req }) => {
       const principal = principals.get(request);
       // The auth plugin ends every request it did not attach a principal to; reaching here without one is a bug.

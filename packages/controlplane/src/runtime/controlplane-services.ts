@@ -12,6 +12,7 @@ import { createQuotaAlertRecorder } from '../quota/budget-alert-recorder.ts';
 import { createBudgetWebhookDeliverer } from '../money/budget-webhook.ts';
 import { createKeyUsageSync } from '../domain/sync-key-usage.ts';
 import { createControlplane } from '../server.ts';
+import { loadOperationTracing } from '../graphql/operation-tracing.ts';
 
 type ClickHouse = Awaited<ReturnType<typeof createClickHouse>>;
 
@@ -91,7 +92,11 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
     closers.unshift(() => budgetWebhooks.stop());
 
     const recordBudgetAlert = createBudgetAlertRecorder(budgetWebhooks);
+    // OpenTelemetry only when an OTLP endpoint is set; closed last, so the last operations' spans go out.
+    const tracing = config.tracing === null ? null : await loadOperationTracing(config.tracing);
+    if (tracing !== null) closers.push(() => tracing.shutdown());
     const server = createControlplane({
+      ...(tracing === null ? {} : { tracingPlugin: tracing.plugin }),
       recordBudgetAlerts: createQuotaAlertRecorder(db.prisma, recordBudgetAlert),
       config,
       db,

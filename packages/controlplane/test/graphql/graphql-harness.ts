@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { Plugin } from 'graphql-yoga';
 import { generateSecretKey, type SecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import type { UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
@@ -77,6 +78,8 @@ export interface GraphQLHarnessOptions {
    * does (internal token `internalToken`) for the paths that need no snapshots.
    */
   deploymentHealth?: { store: DeploymentHealthStore; internalToken: string };
+  /** A span per operation (graphql/operation-tracing.ts); default none, tracing off. */
+  tracingPlugin?: Plugin;
 }
 
 /** Answers `localhost` with 127.0.0.1 and every other name with ENOTFOUND, without any network. */
@@ -122,6 +125,7 @@ export async function startGraphQLHarness(options: GraphQLHarnessOptions = {}): 
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.deploymentHealth === undefined ? {} : { deploymentHealth: options.deploymentHealth.store }),
+    ...(options.tracingPlugin === undefined ? {} : { tracingPlugin: options.tracingPlugin }),
   });
   const internal =
     options.deploymentHealth === undefined

@@ -63,6 +63,7 @@ export async function forwardChatCompletion(
       orgId: record.key!.orgId,
       waitForSlot: attempt.waitForSlot,
       headersTimeoutMs: attempt.headersTimeoutMs,
+      traceparent: attempt.traceparent,
     });
     // The upstream has the request: its bytes no longer count against the body budget.
     bodyLease.release();

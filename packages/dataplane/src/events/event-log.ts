@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,6 +44,13 @@ export interface EventLogStats {
 
 export interface EventLog {
   /**
+   * This log's identity: random, made when the log directory is first opened and kept in it
+   * (`log-id`), so it survives restarts. Batch ids built from log positions carry it: positions
+   * alone repeat across data planes (two fresh logs both start at segment 1, and first events of
+   * one size end at the same offset), and the control plane's batch-id memory is shared by all.
+   */
+  readonly id: string;
+  /**
    * Appends one event in a single write() syscall, synchronously: when it returns, the event is
    * in the kernel's page cache and outlives the process. Null when the disk refused it (the
    * error is counted and logged with its errno code; the event then lives in memory only).
@@ -59,6 +67,9 @@ export interface EventLog {
 
 const SEGMENT = /^(\d{12})\.events$/;
 const CHECKPOINT = 'checkpoint.json';
+const LOG_ID = 'log-id';
+/** 64 random bits in hex: unique across a fleet's data planes, short enough for a batch id. */
+const LOG_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 /**
  * The data plane's append-only event log: every request event is appended here before the last
@@ -74,6 +85,7 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const lock = await acquireDirectoryLock(join(options.dir, '.lock'), `The event log ${options.dir}`);
   const segmentMaxBytes = options.segmentMaxBytes ?? 64 * 1024 * 1024;
+  const id = await readOrCreateLogId(options.dir);
   const checkpoint = readCheckpoint(options.dir);
   const segments = listSegments(options.dir);
   let seq = 0;
@@ -176,6 +188,7 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
   }
 
   return {
+    id,
     append(event) {
       if (current.fd === -1 && !openSegment()) return null;
       const line = Buffer.from(`${JSON.stringify(event)}\n`);
@@ -245,6 +258,31 @@ function readCheckpoint(dir: string): { segment: number; offset: number } {
     // No checkpoint yet (first start), or unreadable: replay everything there is.
   }
   return { segment: 0, offset: 0 };
+}
+
+/**
+ * The log's id from `dir/log-id`, or a new one written durably (temp + fsync + rename) when there
+ * is none yet (a fresh directory, or a log from before ids) or it is unreadable.
+ */
+async function readOrCreateLogId(dir: string): Promise<string> {
+  try {
+    const existing = readFileSync(join(dir, LOG_ID), 'utf8').trim();
+    if (LOG_ID_PATTERN.test(existing)) return existing;
+  } catch {
+    // None yet: made below.
+  }
+  const id = randomBytes(8).toString('hex');
+  const temp = join(dir, `${LOG_ID}.tmp`);
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(id);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(dir, LOG_ID));
+  await syncDir(dir);
+  return id;
 }
 
 /** fsync on the directory makes the checkpoint's rename itself durable (POSIX leaves it to the directory). */

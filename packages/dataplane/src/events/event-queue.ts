@@ -113,14 +113,15 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   }
 
   /**
-   * A batch read from one contiguous stretch of the log gets an id naming that stretch: after a
-   * crash the same stretch is sent again under the same id, and the store drops the duplicate.
+   * A batch read from one contiguous stretch of the log gets an id naming that stretch, in this
+   * log (its id: other data planes' logs have the same positions): after a crash the same stretch
+   * is sent again under the same id, and the store drops the duplicate.
    */
   function batchIdOf(batch: readonly Entry[]): string {
     const first = batch[0]?.position;
     const last = batch.at(-1)?.position;
-    if (first == null || last == null || last.seq - first.seq !== batch.length - 1) return randomUUID();
-    return `log-${first.segment}-${first.offset}-${last.segment}-${last.offset}`;
+    if (log === null || first == null || last == null || last.seq - first.seq !== batch.length - 1) return randomUUID();
+    return `log-${log.id}-${first.segment}-${first.offset}-${last.segment}-${last.offset}`;
   }
 
   /** Acknowledges the batch in the log: it is in the store, the spool or `rejected/`. */

@@ -5,6 +5,7 @@ import { RelayError, isRelayError } from '@proxystacks/shared/errors/relay-error
 import type { BodyLease } from './body-budget.ts';
 import { createBodyCollector, overloaded, type BodyCollector } from './body-collector.ts';
 import { OPENAI_ERROR_WIRE, type ErrorWire } from './error-wire.ts';
+import type { RequestSpan } from '../tracing/request-tracing.ts';
 
 /** What a route's API changes about the exchange, decided before its handler returns. */
 export interface ExchangeOptions {
@@ -44,6 +45,8 @@ export class Exchange {
   /** True once the status line went out: later failures can only end the body. */
   headersSent = false;
   finished = false;
+  /** The request's server span when tracing is on (set by the app before the handler runs); null when off. */
+  trace: RequestSpan | null = null;
   /** Monotonic time the response was completed; null while it is open. */
   #finishedAt: number | null = null;
   readonly #res: HttpResponse;

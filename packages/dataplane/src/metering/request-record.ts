@@ -1,3 +1,4 @@
+import { MAX_EVENT_ATTEMPTS, type EventAttempt } from '@proxystacks/shared/events/event-attempts';
 import { EVENT_VERSION, type RequestEvent, type StreamEnd, type UsageSource } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
@@ -19,10 +20,15 @@ export interface RequestRecord extends PresentedKeyTrace {
   deployment: CompiledDeployment | null;
   attempts: number;
   /**
-   * Every upstream attempt in order (routing/run-attempts.ts): the event keeps their count and
-   * the last one; the whole list goes to the log when an attempt failed.
+   * Every upstream attempt in order (routing/run-attempts.ts): the event's `attempt_log` (capped,
+   * see eventAttempts); the whole list also goes to the log when an attempt failed.
    */
   attemptLog: UpstreamAttempt[];
+  /**
+   * The attempt under way, until run-attempts.ts logs it. The event is built as the final bytes
+   * go out, before a successful attempt returns to the loop: the event adds this one itself.
+   */
+  pendingAttempt: { readonly deployment: CompiledDeployment; readonly startedAtMs: number } | null;
   statusCode: number;
   errorCode: ErrorCode | '';
   upstreamErrorCode: string;
@@ -59,6 +65,7 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     deployment: null,
     attempts: 0,
     attemptLog: [],
+    pendingAttempt: null,
     statusCode: 0,
     errorCode: '',
     upstreamErrorCode: '',
@@ -118,5 +125,42 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     // What was presented, also for refused and unknown keys; never the secret (authenticate.ts).
     key_prefix: record.keyPrefix.slice(0, 64),
     key_hash_id: record.keyHashId,
+    attempt_log: eventAttempts(record.pendingAttempt === null ? record.attemptLog : [...record.attemptLog, pendingAttemptOutcome(record)]),
   };
+}
+
+/**
+ * The attempt still under way when the request ended, as the loop would log it: when the client
+ * got a success status the attempt answered (200, as run-attempts logs an answered attempt; a
+ * stream it broke after content carries the error); otherwise it never answered (status 0: the
+ * client left first, 499, or the gateway failed) and carries the request's error code. Its
+ * latency runs to the request's last byte.
+ */
+function pendingAttemptOutcome(record: RequestRecord): UpstreamAttempt {
+  const { deployment, startedAtMs } = record.pendingAttempt!;
+  const answered = record.statusCode >= 200 && record.statusCode < 400;
+  return {
+    deploymentId: deployment.id,
+    providerId: deployment.provider.id,
+    upstreamModel: deployment.upstreamModel,
+    status: answered ? 200 : 0,
+    latencyMs: Math.max(0, record.arrivedAt + record.latencyMs - startedAtMs),
+    errorCode: !answered || record.streamEnd === 'error' ? record.errorCode : '',
+  };
+}
+
+/**
+ * The event's `attempt_log`: every attempt in order, or, past MAX_EVENT_ATTEMPTS, the first 15
+ * and the last (the one whose outcome the client got); `attempts` keeps the full count.
+ */
+export function eventAttempts(log: readonly UpstreamAttempt[]): EventAttempt[] {
+  const kept = log.length <= MAX_EVENT_ATTEMPTS ? log : [...log.slice(0, MAX_EVENT_ATTEMPTS - 1), log.at(-1)!];
+  return kept.map((attempt) => ({
+    deployment_id: attempt.deploymentId.slice(0, 128),
+    provider_id: attempt.providerId.slice(0, 128),
+    upstream_model: attempt.upstreamModel.slice(0, 512),
+    status: attempt.status,
+    latency_ms: Math.max(0, Math.round(attempt.latencyMs)),
+    error_code: attempt.errorCode,
+  }));
 }

@@ -7,7 +7,7 @@ import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.
 import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
 /** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
-export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs'>;
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs' | 'traceparent'>;
 
 /** An upstream's answer, headers in and body not yet read. */
 export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
@@ -35,12 +35,15 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  */
 export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
+  let sent = extra === null ? headers : { ...extra, ...headers };
+  // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.
+  if (typeof call.traceparent === 'string') sent = { ...sent, traceparent: call.traceparent };
   // As bytes: undici keeps the body it is given (its request handler) and its own Buffer copy of
   // a string body (the queued request) until the answer ends, so a string costs an open stream
   // two copies of its prompt for the stream's whole life; a Buffer is kept once (issue 11).
   const bytes = Buffer.from(body);
   try {
-    return await request(url, { method: 'POST', headers: extra === null ? headers : { ...extra, ...headers }, body: bytes, dispatcher: options.dispatchers.of(call.deployment.provider), signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: sent, body: bytes, dispatcher: options.dispatchers.of(call.deployment.provider), signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);

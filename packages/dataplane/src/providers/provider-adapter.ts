@@ -22,6 +22,8 @@ export interface UpstreamCall {
    * adapter's own timeout, which also bounds each idle gap in the body.
    */
   readonly headersTimeoutMs?: number;
+  /** W3C `traceparent` for the upstream request (this attempt's span); absent or null when tracing is off. */
+  readonly traceparent?: string | null;
 }
 
 /** One embeddings call to one upstream deployment: like {@link UpstreamCall}, never streamed. */

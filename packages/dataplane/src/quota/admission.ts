@@ -102,16 +102,21 @@ export function createAdmission(options: AdmissionOptions) {
     if (runningLow) leases.renewSoon();
   }
 
-  /** Degraded mode: may this claim go ahead although it does not fit its (lapsed or spent) grant? */
-  function fitsDegraded(claim: Claim): boolean {
-    if (leases.reachable()) return false;
+  /**
+   * Degraded mode: may this claim go ahead although it does not fit its (lapsed or spent) grant?
+   * Only while the control plane is unreachable, or `stalled`: it did not answer in time.
+   */
+  function fitsDegraded(claim: Claim, stalled: boolean): boolean {
+    if (leases.reachable() && !stalled) return false;
     const { counter } = claim;
     if (RATE_KINDS.has(counter.kind)) {
       const localLimit = Math.floor(claim.planned.limit / Math.max(1, counter.liveInstances));
       return counter.used + claim.amount <= Math.max(localLimit, counter.granted);
     }
     if (counter.limit < 0) return false; // a balance never seen: nothing is known to spend
-    return counter.degradedUsed + claim.amount <= leases.leaseSize(counter);
+    // L = max(lease share, one request's worst case) (README): the first request of an outage
+    // fits even when it alone is larger than the share.
+    return counter.degradedUsed + claim.amount <= Math.max(leases.leaseSize(counter), claim.amount);
   }
 
   /**
@@ -146,7 +151,12 @@ export function createAdmission(options: AdmissionOptions) {
     } while (short.length > 0 && leases.reachable() && performance.now() < deadline && short.every(roomLeft));
     options.observer.waited(performance.now() - started);
     if (short.length === 0) return;
-    const refused = short.find((claim) => !fitsDegraded(claim));
+    // QUOTA_WAIT_MS ran out while the control plane still counted as reachable and nobody was
+    // known to hold the room these claims need: its renewals are too slow to answer in time (a
+    // control plane busy catching up). Refusing would report its latency as an exhausted budget,
+    // so the outage rules apply instead (budgets open for one lease, rate limits at limit ÷ N).
+    const stalled = leases.reachable() && performance.now() >= deadline && short.every(roomLeft);
+    const refused = short.find((claim) => !fitsDegraded(claim, stalled));
     if (refused !== undefined) throw refusal(refused);
     for (const claim of short) {
       if (!RATE_KINDS.has(claim.counter.kind)) claim.counter.degradedUsed += claim.amount;

@@ -20,15 +20,17 @@ const plan: AdmissionPlan = {
 
 let server: Server | null = null;
 afterEach(async () => {
+  server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   server = null;
 });
 
 /**
- * A stand-in quota service on loopback: the n-th renewal grants `grants[n]` above what the
- * instance reports using (the rest of the budget stays free for everyone: `remaining`).
+ * A stand-in quota service on loopback. `decide` gets each renewal's demand and its number
+ * (1-based) and returns the instance's new grant (cumulative) and what stays free for everyone,
+ * or null to leave that renewal unanswered (a control plane too busy to reply).
  */
-async function quotaService(grants: number[]): Promise<{ url: string; demands: CounterDemand[] }> {
+async function quotaServiceAnswering(decide: (demand: CounterDemand, n: number) => { granted: number; remaining: number } | null): Promise<{ url: string; demands: CounterDemand[] }> {
   const demands: CounterDemand[] = [];
   server = createServer((req, res) => {
     let body = '';
@@ -36,12 +38,13 @@ async function quotaService(grants: number[]): Promise<{ url: string; demands: C
     req.on('end', () => {
       const demand = (JSON.parse(body) as { counters: CounterDemand[] }).counters[0]!;
       demands.push(demand);
-      const granted = demand.used + (grants[demands.length - 1] ?? grants.at(-1)!);
+      const decision = decide(demand, demands.length);
+      if (decision === null) return;
       const now = Date.now();
       const answer: QuotaLeaseResponse = {
         serverTime: now,
         leaseTtlMs: 30_000,
-        grants: [{ key: KEY, windowStart: 0, windowEnd: null, limit: LIMIT_MICROS, granted, remaining: LIMIT_MICROS - granted, expiresAt: now + 30_000, active: true, liveInstances: 2 }],
+        grants: [{ key: KEY, windowStart: 0, windowEnd: null, limit: LIMIT_MICROS, ...decision, expiresAt: now + 30_000, active: true, liveInstances: 2 }],
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
@@ -50,14 +53,23 @@ async function quotaService(grants: number[]): Promise<{ url: string; demands: C
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, demands };
 }
 
+/** The n-th renewal grants `grants[n]` above what the instance reports using; the rest of the budget stays free. */
+function quotaService(grants: number[]): Promise<{ url: string; demands: CounterDemand[] }> {
+  return quotaServiceAnswering((demand, n) => {
+    const granted = demand.used + (grants[n - 1] ?? grants.at(-1)!);
+    return { granted, remaining: LIMIT_MICROS - granted };
+  });
+}
+
 /** Admission against the stand-in; `admit()` is one request whose worst case is NEED_MICROS. */
-function admissionFor(url: string) {
+function admissionFor(url: string, waitMs = 5_000) {
+  const degraded: string[] = [];
   const leases = createLeaseClient({ controlplaneUrl: url, internalToken: TOKEN, dataplaneId: 'dp-test', leaseFraction: 0.02, observer: { renewed() {}, renewFailed() {} }, logger: { warn() {}, info() {} } });
-  const admission = createAdmission({ leases, waitMs: 5_000, defaultReserveOutputTokens: 64, streamStepTokens: 8, observer: { degraded() {}, waited() {} } });
+  const admission = createAdmission({ leases, waitMs, defaultReserveOutputTokens: 64, streamStepTokens: 8, observer: { degraded: (kind) => degraded.push(kind), waited() {} } });
   // 1 µ$ per input token: NEED_MICROS prompt tokens cost NEED_MICROS.
   const deployments = [{ pricing: { inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 } }] as never;
   const admit = () => admission.admitTokens(plan, async () => NEED_MICROS, 0, deployments);
-  return { leases, admit };
+  return { leases, admit, degraded };
 }
 
 /**
@@ -78,23 +90,23 @@ describe('issue 8: a request waits for renewal rounds while the control plane ha
   });
 
   it('is refused after one round when the control plane has no room for it', async () => {
-    const { url, demands } = await quotaService([10]);
-    server!.removeAllListeners('request');
-    server!.on('request', (req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        const demand = (JSON.parse(body) as { counters: CounterDemand[] }).counters[0]!;
-        demands.push(demand);
-        const now = Date.now();
-        // Everything else is held by other instances: remaining 0.
-        const answer: QuotaLeaseResponse = { serverTime: now, leaseTtlMs: 30_000, grants: [{ key: KEY, windowStart: 0, windowEnd: null, limit: LIMIT_MICROS, granted: demand.used + 10, remaining: 0, expiresAt: now + 30_000, active: true, liveInstances: 2 }] };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-      });
-    });
+    // Everything else is held by other instances: remaining 0.
+    const { url, demands } = await quotaServiceAnswering((demand) => ({ granted: demand.used + 10, remaining: 0 }));
     const { leases, admit } = admissionFor(url);
     await expect(admit()).rejects.toMatchObject({ code: 'insufficient_quota' });
     expect(demands.length).toBe(1);
+    await leases.stop();
+  });
+
+  it('is admitted under the outage rules, not refused, when the control plane stops answering in time while it had room', async () => {
+    // First round: 10 µ$ of the 66 needed, most of the budget free. Later rounds hang (a control
+    // plane busy catching up): QUOTA_WAIT_MS runs out with the control plane still "reachable".
+    const { url, demands } = await quotaServiceAnswering((demand, n) => (n > 1 ? null : { granted: demand.used + 10, remaining: LIMIT_MICROS - 10 }));
+    const { leases, admit, degraded } = admissionFor(url, 300);
+    await expect(admit()).resolves.not.toBeNull();
+    expect(demands.length).toBeGreaterThanOrEqual(2);
+    expect(degraded).toEqual(['budget']);
+    server!.closeAllConnections();
     await leases.stop();
   });
 });

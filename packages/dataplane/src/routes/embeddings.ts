@@ -69,6 +69,7 @@ async function forward(
       orgId: record.key!.orgId,
       waitForSlot: attempt.waitForSlot,
       headersTimeoutMs: attempt.headersTimeoutMs,
+      traceparent: attempt.traceparent,
     });
     attempt.firstToken();
     bodyLease.release();

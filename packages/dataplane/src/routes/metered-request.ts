@@ -73,6 +73,7 @@ export async function serveMeteredRequest(ex: Exchange, deps: MeteredRequestDeps
     quota.ticket?.settle(event.prompt_tokens + event.completion_tokens, event.cost_micros);
     deps.events.push(event);
     deps.metrics.observe(event, record.deployment !== null);
+    ex.trace?.recordOutcome(event);
     // The event keeps the count and the last attempt; the whole path goes to the log when one failed.
     if (record.attemptLog.some((a) => a.errorCode !== '')) deps.logger.warn({ requestId: record.requestId, attempts: record.attemptLog }, 'upstream attempts failed');
   };

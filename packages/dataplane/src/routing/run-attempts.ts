@@ -16,6 +16,8 @@ export interface AttemptContext {
   readonly waitForSlot: boolean;
   /** Response headers within this (the first-token limit), for the adapter call. */
   readonly headersTimeoutMs: number;
+  /** The `traceparent` header naming this attempt's span, for the upstream request; null when tracing is off. */
+  readonly traceparent: string | null;
   /** The first token reached the gateway (streams: first content event; JSON: the answer). */
   firstToken(): void;
 }
@@ -88,8 +90,10 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     current = controller;
     const startedAtMs = now();
     const timer = new AttemptTimer(controller, settings.firstTokenTimeoutMs, settings.totalTimeoutMs, now);
-    const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, firstToken: () => timer.firstToken() };
+    const span = ex.trace === null ? null : ex.trace.startAttempt(deployment, made - 1);
+    const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, traceparent: span === null ? null : span.traceparent, firstToken: () => timer.firstToken() };
     let failure: unknown = null;
+    record.pendingAttempt = { deployment, startedAtMs };
     try {
       await attempt(deployment, context);
     } catch (err) {
@@ -105,6 +109,7 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
       const brokenStream = record.streamEnd === 'error' && record.errorCode !== '' && BREAKER_FAILURES.has(record.errorCode);
       const code = timer.phase === null ? record.errorCode : 'upstream_timeout';
       logAttempt(record, deployment, brokenStream ? code : '', 200, endedAtMs - startedAtMs);
+      span?.end(200, brokenStream ? code : '');
       if (record.streamEnd === 'client_abort') health.released(deployment);
       else if (brokenStream || timer.phase !== null) health.failed(deployment, endedAtMs, code);
       else health.succeeded(deployment, endedAtMs, endedAtMs - startedAtMs, timer.firstTokenAtMs === null || !record.streamed ? null : timer.firstTokenAtMs - startedAtMs);
@@ -112,15 +117,18 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     }
     if (ex.aborted) {
       health.released(deployment);
+      span?.end(0, 'client_abort');
       break;
     }
     // A deadline of ours tore the call down: whatever it threw, the attempt timed out.
     const err = timer.phase !== null ? upstreamTimedOut(deployment, timer.phase, timer.limitMs()) : failure;
     if (!isRelayError(err)) {
       health.released(deployment);
+      span?.end(0, 'internal_error');
       throw err;
     }
     logAttempt(record, deployment, err.code, err.attempts[0]?.upstreamStatus ?? 0, endedAtMs - startedAtMs);
+    span?.end(err.attempts[0]?.upstreamStatus ?? 0, err.code);
     if (BREAKER_FAILURES.has(err.code)) health.failed(deployment, endedAtMs, err.code);
     else if (err.code === 'upstream_overloaded') health.released(deployment);
     else health.succeeded(deployment, endedAtMs, null);
@@ -154,5 +162,6 @@ function allUnavailable(resilience: UpstreamResilience, skipped: readonly Compil
 }
 
 function logAttempt(record: RequestRecord, deployment: CompiledDeployment, code: ErrorCode | '', status: number, latencyMs: number): void {
+  record.pendingAttempt = null;
   record.attemptLog.push({ deploymentId: deployment.id, providerId: deployment.provider.id, upstreamModel: deployment.upstreamModel, status, latencyMs, errorCode: code });
 }

@@ -9,7 +9,9 @@ export type ColumnDomain =
   | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly nullable: boolean }
   | { readonly kind: 'string'; readonly maxLength: number; readonly values: readonly string[] | null }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'datetime'; readonly minMs: number; readonly maxMs: number };
+  | { readonly kind: 'datetime'; readonly minMs: number; readonly maxMs: number }
+  /** Array(Tuple(...)) with named elements: a list of objects with exactly those fields, each in its element's domain. */
+  | { readonly kind: 'list'; readonly maxItems: number; readonly fields: ReadonlyArray<{ readonly name: string; readonly domain: ColumnDomain }> };
 
 /**
  * 64-bit columns are numbers in TypeScript, so their range is cut to the safe integers: beyond
@@ -29,7 +31,11 @@ const DATETIME64_MIN_MS = Date.UTC(1900, 0, 1);
 const DATETIME64_MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 /** Maps one column's ClickHouse type to its domain; an unknown type fails at module load, so a new column cannot go unchecked. */
-export function columnDomain(column: { name: string; type: string; maxLength?: number; values?: readonly string[] }): ColumnDomain {
+export function columnDomain(column: ColumnLike): ColumnDomain {
+  if (column.items !== undefined) {
+    if (column.maxItems === undefined) throw new Error(`request_events.${column.name}: a list column needs maxItems`);
+    return { kind: 'list', maxItems: column.maxItems, fields: column.items.map((item) => ({ name: item.name, domain: columnDomain({ ...item, name: `${column.name}.${item.name}` }) })) };
+  }
   const nullable = /^Nullable\((.+)\)$/.exec(column.type);
   const inner = nullable?.[1] ?? column.type;
   const range = INTEGER_RANGES[inner];
@@ -43,9 +49,23 @@ export function columnDomain(column: { name: string; type: string; maxLength?: n
   throw new Error(`request_events.${column.name}: no validator for ${column.type}`);
 }
 
-/** Every column with its domain, in insert order: the one table the validator and its tests read. */
-export const REQUEST_EVENT_DOMAINS: ReadonlyArray<{ readonly name: string; readonly type: string; readonly domain: ColumnDomain }> =
-  REQUEST_EVENT_COLUMNS.map((column) => ({ name: column.name, type: column.type, domain: columnDomain(column) }));
+/** What {@link columnDomain} reads of a column (or of a tuple element) spec. */
+interface ColumnLike {
+  name: string;
+  type: string;
+  maxLength?: number;
+  values?: readonly string[];
+  items?: readonly ColumnLike[];
+  maxItems?: number;
+}
+
+/**
+ * Every column with its domain, in insert order: the one table the validator and its tests read.
+ * `absent` is what an event without the column stands for (columns added after older data planes
+ * shipped); undefined = the column is required.
+ */
+export const REQUEST_EVENT_DOMAINS: ReadonlyArray<{ readonly name: string; readonly type: string; readonly domain: ColumnDomain; readonly absent?: readonly never[] }> =
+  REQUEST_EVENT_COLUMNS.map((column) => ({ name: column.name, type: column.type, domain: columnDomain(column), ...('absent' in column ? { absent: column.absent } : {}) }));
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})$/;
 
@@ -75,5 +95,28 @@ export function domainProblem(domain: ColumnDomain, value: unknown): string | nu
       if (epochMs < domain.minMs || epochMs > domain.maxMs) return 'outside DateTime64 range 1900-01-01..2299-12-31';
       return null;
     }
+    case 'list':
+      return listProblem(domain, value);
   }
+}
+
+/** Why `value` is not a list of `domain`'s items (naming the item and field: `[1].status: …`), or null. */
+function listProblem(domain: Extract<ColumnDomain, { kind: 'list' }>, value: unknown): string | null {
+  if (!Array.isArray(value)) return 'expected a list';
+  if (value.length > domain.maxItems) return `more than ${domain.maxItems} items`;
+  for (const [index, item] of value.entries()) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return `[${index}]: expected an object`;
+    const record = item as Record<string, unknown>;
+    for (const field of domain.fields) {
+      if (!Object.hasOwn(record, field.name)) return `[${index}].${field.name}: missing`;
+      const problem = domainProblem(field.domain, record[field.name]);
+      if (problem !== null) return `[${index}].${field.name}: ${problem}`;
+    }
+    const names = Object.keys(record);
+    if (names.length !== domain.fields.length) {
+      const extra = names.find((name) => !domain.fields.some((field) => field.name === name)) ?? '';
+      return `[${index}].${extra.slice(0, 64)}: not a field`;
+    }
+  }
+  return null;
 }

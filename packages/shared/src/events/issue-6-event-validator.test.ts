@@ -26,7 +26,14 @@ function inside(domain: ColumnDomain): fc.Arbitrary<unknown> {
       return fc.boolean();
     case 'datetime':
       return fc.integer({ min: domain.minMs, max: domain.maxMs }).map(formatEventTime);
+    case 'list':
+      return fc.array(item(domain), { maxLength: domain.maxItems });
   }
+}
+
+/** One item of a list column, every field inside its domain. */
+function item(domain: Extract<ColumnDomain, { kind: 'list' }>): fc.Arbitrary<Record<string, unknown>> {
+  return fc.record(Object.fromEntries(domain.fields.map((field) => [field.name, inside(field.domain)])));
 }
 
 /** Values a column cannot hold (or that would not round-trip). */
@@ -62,6 +69,20 @@ function outside(domain: ColumnDomain): fc.Arbitrary<unknown> {
         fc.integer({ min: domain.minMs, max: domain.maxMs }).map((ms) => new Date(ms).toISOString()),
         fc.constantFrom<unknown>('2026-02-30 00:00:00.000', '2026-13-01 00:00:00.000', '2026-01-01 24:00:00.000', '2026-01-01 00:00:60.000', '2026-01-01 00:00:00', 1_700_000_000_000, null),
       );
+    case 'list': {
+      // One item spoilt (a field outside its domain, missing, or one too many), or too many items.
+      const spoilt = fc.oneof(
+        ...domain.fields.map((field) => fc.tuple(item(domain), outside(field.domain)).map(([good, bad]) => ({ ...good, [field.name]: bad }))),
+        ...domain.fields.map((field) => item(domain).map(({ [field.name]: _dropped, ...rest }) => rest)),
+        item(domain).map((good) => ({ ...good, extra: 1 })),
+        fc.constantFrom<unknown>(null, 1, 'attempt', []),
+      );
+      return fc.oneof(
+        fc.constantFrom<unknown>(null, 1, '[]', {}, true),
+        fc.tuple(fc.array(item(domain), { maxLength: 3 }), spoilt, fc.array(item(domain), { maxLength: 3 })).map(([before, bad, after]) => [...before, bad, ...after]),
+        fc.array(item(domain), { minLength: domain.maxItems + 1, maxLength: domain.maxItems + 4 }),
+      );
+    }
   }
 }
 

@@ -40,8 +40,11 @@ const COLUMN_NAMES = new Set(REQUEST_EVENT_DOMAINS.map((c) => c.name));
 export function validateRequestEvent(value: unknown): RequestEvent {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventValidationError('', 'expected an object');
   const record = value as Record<string, unknown>;
-  for (const { name, domain } of REQUEST_EVENT_DOMAINS) {
-    if (!Object.hasOwn(record, name)) throw new EventValidationError(name, 'missing');
+  for (const { name, domain, absent } of REQUEST_EVENT_DOMAINS) {
+    if (!Object.hasOwn(record, name)) {
+      if (absent !== undefined) continue;
+      throw new EventValidationError(name, 'missing');
+    }
     const problem = domainProblem(domain, record[name]);
     if (problem !== null) throw new EventValidationError(name, problem);
   }
@@ -49,8 +52,24 @@ export function validateRequestEvent(value: unknown): RequestEvent {
     if (!COLUMN_NAMES.has(name)) throw new EventValidationError(name.slice(0, 64), 'not a column of request_events');
   }
   const out: Record<string, unknown> = {};
-  for (const { name } of REQUEST_EVENT_DOMAINS) out[name] = record[name];
+  for (const { name, domain, absent } of REQUEST_EVENT_DOMAINS) {
+    const given = Object.hasOwn(record, name) ? record[name] : absent;
+    // A list's items are rebuilt with their fields in tuple order (and nothing else), so the
+    // batch hash and the insert see one shape whatever order the sender wrote.
+    out[name] = domain.kind === 'list' ? (given as Array<Record<string, unknown>>).map((item) => pick(item, domain.fields)) : given;
+  }
   return out as RequestEvent;
+}
+
+/** One `attempt_log` item as ClickHouse answered it: its integers may come as strings. */
+function decodeAttempt(item: unknown): unknown {
+  if (item === null || typeof item !== 'object') return item;
+  const attempt = item as Record<string, unknown>;
+  return { ...attempt, status: toNumber(attempt.status), latency_ms: toNumber(attempt.latency_ms) };
+}
+
+function toNumber(value: unknown): unknown {
+  return typeof value === 'string' ? Number(value) : value;
 }
 
 /**
@@ -62,9 +81,17 @@ export function decodeRequestEventRow(row: Record<string, unknown>): RequestEven
   const out: Record<string, unknown> = {};
   for (const column of REQUEST_EVENT_COLUMNS) {
     const value = row[column.name];
+    // A column the query did not read (or a table from before it) stands for its `absent` value.
+    if (value === undefined && 'absent' in column) continue;
     out[column.name] = decodeValue(column.kind, value);
   }
   return validateRequestEvent(out);
+}
+
+function pick(item: Record<string, unknown>, fields: ReadonlyArray<{ readonly name: string }>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { name } of fields) out[name] = item[name];
+  return out;
 }
 
 function decodeValue(kind: (typeof REQUEST_EVENT_COLUMNS)[number]['kind'], value: unknown): unknown {
@@ -76,6 +103,8 @@ function decodeValue(kind: (typeof REQUEST_EVENT_COLUMNS)[number]['kind'], value
       return value === null || value === undefined ? null : Number(value);
     case 'bool':
       return value === true || value === 1 || value === 'true';
+    case 'attempts':
+      return Array.isArray(value) ? value.map(decodeAttempt) : value;
     default:
       return value;
   }

@@ -1,3 +1,5 @@
+import { EVENT_ATTEMPT_FIELDS, EVENT_ATTEMPTS_TYPE, MAX_EVENT_ATTEMPTS, type EventAttempt } from './event-attempts.ts';
+
 /**
  * The one column list of the `request_events` ClickHouse table. The CREATE TABLE statement, the
  * insert column order, the TypeScript row type and its validator are all derived from it, so
@@ -5,7 +7,7 @@
  */
 
 /** How a column's value looks in TypeScript. */
-type ColumnKind = 'string' | 'uint' | 'int64' | 'bool' | 'datetime' | 'nullable_uint';
+type ColumnKind = 'string' | 'uint' | 'int64' | 'bool' | 'datetime' | 'nullable_uint' | 'attempts';
 
 interface ColumnKindTs {
   string: string;
@@ -16,6 +18,8 @@ interface ColumnKindTs {
   /** `YYYY-MM-DD hh:mm:ss.sss` in UTC (see formatEventTime). */
   datetime: string;
   nullable_uint: number | null;
+  /** `attempt_log` (event-attempts.ts). */
+  attempts: EventAttempt[];
 }
 
 interface ColumnSpec {
@@ -27,6 +31,14 @@ interface ColumnSpec {
   readonly maxLength?: number;
   /** The only values a LowCardinality(String) enum-like column takes. */
   readonly values?: readonly string[];
+  /** Array(Tuple(...)) columns: the tuple's elements (each a column-like spec) and the most items taken. */
+  readonly items?: readonly { readonly name: string; readonly type: string; readonly maxLength?: number }[];
+  readonly maxItems?: number;
+  /**
+   * What an event without this column stands for: an event of a data plane older than the
+   * column (its disk spool, its ingest batches) still validates. Columns without it are required.
+   */
+  readonly absent?: readonly never[];
 }
 
 /** Longest string a column takes unless it says otherwise: bounds what a sender may store. */
@@ -67,10 +79,18 @@ export const REQUEST_EVENT_COLUMNS = [
   { name: 'environment', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "that environment's name (production, staging, …)" },
   { name: 'key_prefix', type: 'String', kind: 'string', maxLength: 64, doc: "displayable start of the presented key, also for refused ones; '' when none was sent" },
   { name: 'key_hash_id', type: 'String', kind: 'string', maxLength: 64, doc: "first 16 hex digits of the presented key's HMAC: traces an unknown key without storing it" },
+  // Added by analytics migration 0006 (issues 9 and 10): every upstream attempt, in order.
+  {
+    name: 'attempt_log', type: EVENT_ATTEMPTS_TYPE, kind: 'attempts', items: EVENT_ATTEMPT_FIELDS, maxItems: MAX_EVENT_ATTEMPTS, absent: [],
+    doc: 'every upstream attempt in order (deployment, provider, upstream model, status, latency, error code); [] in events from before 0006',
+  },
 ] as const satisfies readonly ColumnSpec[];
 
 /** Columns added after the table's first version, in the order migration 0002 adds them. */
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0002 = ['environment_id', 'environment', 'key_prefix', 'key_hash_id'] as const;
+
+/** The column migration 0006 adds (an Array defaults to [] for the rows already stored). */
+export const REQUEST_EVENT_COLUMNS_ADDED_IN_0006 = ['attempt_log'] as const;
 
 type Columns = typeof REQUEST_EVENT_COLUMNS;
 

@@ -27,7 +27,7 @@ import { assertIdentifier, REQUEST_EVENTS_TABLE } from './request-events-ddl.ts'
 export type RollupGrain = 'minute' | 'hour';
 
 /** A rollup's width: which dimensions it keeps. */
-export type RollupFamily = 'org' | 'team' | 'key';
+export type RollupFamily = 'total' | 'team_total' | 'org' | 'team' | 'key';
 
 /** Length of each grain in milliseconds. */
 export const ROLLUP_GRAIN_MS: Readonly<Record<RollupGrain, number>> = { minute: 60_000, hour: 3_600_000 };
@@ -65,6 +65,15 @@ function spec(family: RollupFamily, grain: RollupGrain): RollupSpec {
   const suffix = grain === 'minute' ? '1m' : '1h';
   const table = `request_rollup_${family}_${suffix}`;
   switch (family) {
+    case 'total':
+      // Migration 0007: the organisation's whole traffic per bucket, one row per org and hour (or
+      // minute). Its percentile states each hold a bucket's thousands of latencies in one fixed-size
+      // histogram, so an ungrouped chart or a top-N total merges one state per bucket instead of
+      // re-adding every latency from the org rollup's small per-model states (issue-10 bench).
+      return { table, family, grain, dimensions: ['org_id'], orderBy: ['org_id', 'bucket'] };
+    case 'team_total':
+      // Migration 0007: the same per team, for a team-scoped viewer's charts and totals.
+      return { table, family, grain, dimensions: ['org_id', 'team_id'], orderBy: ['org_id', 'team_id', 'bucket'] };
     case 'org':
       return { table, family, grain, dimensions: ['org_id', ...MODEL_AND_OUTCOME], orderBy: ['org_id', 'bucket', ...MODEL_AND_OUTCOME] };
     case 'team':
@@ -79,11 +88,29 @@ function spec(family: RollupFamily, grain: RollupGrain): RollupSpec {
 }
 
 /**
- * Every rollup, cheapest first within a grain (narrowest family first). Only the org rollup has a
- * minute grain: per team or key a minute holds a request or two, so those rollups would be as
- * large as the raw events they summarise (the team one had 7.4M rows for 10M events).
+ * The rollups migration 0004 created, as it created them (its backfill must not change with later
+ * additions). Only the org rollup has a minute grain: per team or key a minute holds a request or
+ * two, so those rollups would be as large as the raw events they summarise (the team one had 7.4M
+ * rows for 10M events).
  */
-export const ROLLUPS: readonly RollupSpec[] = [spec('org', 'hour'), spec('team', 'hour'), spec('key', 'hour'), spec('org', 'minute')];
+export const ROLLUPS_0004: readonly RollupSpec[] = [spec('org', 'hour'), spec('team', 'hour'), spec('key', 'hour'), spec('org', 'minute')];
+
+/** The rollups migration 0007 adds: the totals per org (hour and minute) and per team (hour). */
+export const ROLLUPS_0007: readonly RollupSpec[] = [spec('total', 'hour'), spec('team_total', 'hour'), spec('total', 'minute')];
+
+/**
+ * Every rollup, cheapest first within a grain (fewest rows per org and bucket first), so the
+ * first that keeps a query's columns reads the fewest rows and states.
+ */
+export const ROLLUPS: readonly RollupSpec[] = [
+  spec('total', 'hour'),
+  spec('team_total', 'hour'),
+  spec('org', 'hour'),
+  spec('team', 'hour'),
+  spec('key', 'hour'),
+  spec('total', 'minute'),
+  spec('org', 'minute'),
+];
 
 /** Percentile levels of every latency answer. */
 export const QUANTILE_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -123,17 +150,36 @@ function combineTiming(fine: string, coarse: string): string {
   return `arrayMap((f, c) -> if(f >= ${TIMING_CLAMP_MS}, c * 100, f), ${fine}, ${coarse})`;
 }
 
+/**
+ * Which states a percentile query reads: `fine` only the millisecond one (its answers at the 30 s
+ * clamp are unusable), `coarse` only the tenths-of-a-second one (to complete fine answers with
+ * combineTimingValues), `combined` both, joined in SQL. Queries run `fine` first and read the
+ * companion only when an answer reached the clamp: it costs as much to read and merge as the
+ * fine state, and most buckets have no percentile past 30 s.
+ */
+export type PercentilePrecision = 'fine' | 'coarse' | 'combined';
+
+/** The answer of a fine and a coarse quantileTiming result as combineTiming gives it, in TypeScript. */
+export function combineTimingValues(fine: ReadonlyArray<number | null>, coarse: ReadonlyArray<number | null>): Array<number | null> {
+  return fine.map((f, i) => (f !== null && Number(f) >= TIMING_CLAMP_MS ? Number(coarse[i]) * 100 : f));
+}
+
+function byPrecision(precision: PercentilePrecision, fine: string, coarse: string): string {
+  if (precision === 'fine') return fine;
+  return precision === 'coarse' ? coarse : combineTiming(fine, coarse);
+}
+
 /** Percentiles of `measure` merged from rollup states; NaN (null in JSON) when no value was seen. */
-export function percentilesFromStates(measure: 'latency_ms' | 'ttft_ms'): string {
+export function percentilesFromStates(measure: 'latency_ms' | 'ttft_ms', precision: PercentilePrecision = 'combined'): string {
   const merge = TIMING.replace('quantilesTiming', 'quantilesTimingMerge');
-  return combineTiming(`${merge}(${measure}_state)`, `${merge}(${measure.replace('_ms', '_ds')}_state)`);
+  return byPrecision(precision, `${merge}(${measure}_state)`, `${merge}(${measure.replace('_ms', '_ds')}_state)`);
 }
 
 /** Percentiles of `measure` computed from raw events, with the very sketch of the rollups (same answer). */
-export function percentilesFromEvents(measure: 'latency_ms' | 'ttft_ms'): string {
-  if (measure === 'latency_ms') return combineTiming(`${TIMING}(latency_ms)`, `${TIMING}(toUInt32(intDiv(latency_ms, 100)))`);
+export function percentilesFromEvents(measure: 'latency_ms' | 'ttft_ms', precision: PercentilePrecision = 'combined'): string {
+  if (measure === 'latency_ms') return byPrecision(precision, `${TIMING}(latency_ms)`, `${TIMING}(toUInt32(intDiv(latency_ms, 100)))`);
   const fn = TIMING.replace('quantilesTiming', 'quantilesTimingIf');
-  return combineTiming(`${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
+  return byPrecision(precision, `${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
 }
 
 /** Summed measures of every rollup: how each is declared, and how the view computes it from events. */
@@ -231,6 +277,20 @@ export function eventTimeIndexDDL(database: string): string[] {
   return [
     `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD INDEX IF NOT EXISTS ts_minmax ts TYPE minmax GRANULARITY 1`,
     `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} MATERIALIZE INDEX ts_minmax`,
+  ];
+}
+
+/**
+ * A bloom filter skip index on `key_id` (migration 0007): the request log of a key (its drill-down)
+ * names no project, so the sort key (org, project, day) narrows it to the org's granules of the
+ * range; a granule holds one project's day, hence only that project's few keys, and the filter
+ * skips every granule without the key (at 10M events a key's week read ~1.6M rows before).
+ */
+export function keyIdIndexDDL(database: string): string[] {
+  assertIdentifier(database);
+  return [
+    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD INDEX IF NOT EXISTS key_id_bloom key_id TYPE bloom_filter(0.01) GRANULARITY 1`,
+    `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} MATERIALIZE INDEX key_id_bloom`,
   ];
 }
 

@@ -3,6 +3,7 @@ import { CopyButton } from '../../components/CopyButton.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTimeSeconds } from '../../lib/format-date.ts';
 import { formatCount, formatLatencyMs } from '../../lib/format-number.ts';
+import { RequestAttempts } from './RequestAttempts.tsx';
 import { RequestOutcome } from './RequestOutcome.tsx';
 import type { ConfigNamesData, RequestDetail } from './requests.graphql.ts';
 
@@ -11,6 +12,8 @@ interface Fact {
   id: string;
   label: string;
   value: (request: RequestDetail, names: ConfigNamesData | undefined) => JSX.Element;
+  /** Takes the whole row under its label on a phone (a list too wide for the value column). */
+  wide?: boolean;
 }
 
 /** A fresh node each time: a Solid JSX value is one DOM node, and reusing it would move it. */
@@ -36,7 +39,7 @@ const FACTS: readonly Fact[] = [
   { id: 'team', label: 'Team / project', value: (r) => (r.projectName === null ? none() : `${r.teamName ?? 'Unknown team'} / ${r.projectName} / ${r.environment ?? '—'}`) },
   { id: 'provider', label: 'Provider', value: (r, names) => providerName(r, names) },
   { id: 'upstream-model', label: 'Upstream model', value: (r) => r.upstreamModel ?? none() },
-  { id: 'attempts', label: 'Attempts', value: (r) => <Attempts request={r} /> },
+  { id: 'attempts', label: 'Attempts', value: (r) => <RequestAttempts request={r} />, wide: true },
   {
     id: 'tokens',
     label: 'Tokens',
@@ -75,35 +78,6 @@ function pricingRuleName(r: RequestDetail, names: ConfigNamesData | undefined): 
   return `${label}, version ${r.pricingRuleVersion ?? rule?.version ?? '—'}`;
 }
 
-/**
- * The attempts made. Events record how many attempts there were and the outcome of the last one
- * (status, latency, error codes); earlier attempts' own outcomes are not recorded per request.
- */
-function Attempts(props: { request: RequestDetail }): JSX.Element {
-  const r = props.request;
-  if (r.attempts === 0) {
-    return (
-      <span data-testid="detail-final-attempt">
-        None: the relay answered <RequestOutcome statusCode={r.statusCode} errorCode={r.errorCode} /> itself in {formatLatencyMs(r.latencyMs)}
-      </span>
-    );
-  }
-  return (
-    <ol class="attempts" data-testid="detail-attempt-list">
-      <Show when={r.attempts > 1}>
-        <li class="muted">
-          {formatCount(r.attempts - 1)} earlier {r.attempts === 2 ? 'attempt' : 'attempts'} failed over to the next deployment
-        </li>
-      </Show>
-      <li data-testid="detail-final-attempt">
-        Final attempt {r.attempts}: {r.upstreamModel ?? r.model}, <RequestOutcome statusCode={r.statusCode} errorCode={r.errorCode} />,{' '}
-        {formatLatencyMs(r.latencyMs)}
-        <Show when={r.upstreamErrorCode}>{(code) => <> (provider said <code>{code()}</code>)</>}</Show>
-      </li>
-    </ol>
-  );
-}
-
 /** Everything known about one request, as a definition list; each value has a test id. */
 export function RequestDetailPanel(props: { request: RequestDetail; names: ConfigNamesData | undefined; onClose(): void }): JSX.Element {
   const unpriced = (): boolean => props.request.pricingRuleId === null && props.request.statusCode < 400;
@@ -126,7 +100,7 @@ export function RequestDetailPanel(props: { request: RequestDetail; names: Confi
           {(fact) => (
             <>
               <dt>{fact.label}</dt>
-              <dd data-testid={`detail-${fact.id}`}>{fact.value(props.request, props.names)}</dd>
+              <dd classList={{ 'fact-wide': fact.wide === true }} data-testid={`detail-${fact.id}`}>{fact.value(props.request, props.names)}</dd>
             </>
           )}
         </For>

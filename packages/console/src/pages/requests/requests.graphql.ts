@@ -42,6 +42,22 @@ export interface RequestDetail extends RequestRow {
   streamed: boolean;
   streamEnd: string | null;
   finishReason: string | null;
+  /** Every upstream attempt in order; empty for requests recorded before per-attempt detail. */
+  attemptLog: RequestAttempt[];
+}
+
+/** One upstream attempt of a request (the `RequestAttempt` type). */
+export interface RequestAttempt {
+  number: number;
+  deploymentId: string;
+  providerId: string;
+  /** Null when the provider no longer exists. */
+  providerName: string | null;
+  upstreamModel: string;
+  /** Null when the provider never answered (refused connection, timeout). */
+  upstreamStatus: number | null;
+  latencyMs: number;
+  errorCode: string | null;
 }
 
 /** Arguments of the `requests` list; `after` is the previous page's `nextCursor`. */
@@ -143,6 +159,7 @@ export const RequestDetailQuery = gql<{ request: RequestDetail | null }, { id: s
       streamed
       streamEnd
       finishReason
+      attemptLog { number deploymentId providerId providerName upstreamModel upstreamStatus latencyMs errorCode }
     }
   }
   ${REQUEST_ROW_FIELDS}

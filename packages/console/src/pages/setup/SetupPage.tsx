@@ -49,14 +49,14 @@ export function SetupPage(): JSX.Element {
     setRepeated('');
     setDone(true);
     // Signing in rebuilds the client and the router tree (nothing cached survives a change of
-    // session), and the new router starts from the address bar: point it at the keys first,
+    // session), and the new router starts from the address bar: point it at the overview first,
     // or it would mount this page again, now without its token.
-    window.history.replaceState(null, '', '/keys');
+    window.history.replaceState(null, '', '/');
     session.signInWithSession(started.csrfToken);
   };
 
   return (
-    <Show when={!done()} fallback={<Navigate href="/keys" />}>
+    <Show when={!done()} fallback={<Navigate href="/" />}>
       <section class="page page-narrow" aria-labelledby="setup-title">
         <h1 id="setup-title">Set your password</h1>
         <Show when={read()}>

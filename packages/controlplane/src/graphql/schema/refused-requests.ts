@@ -41,7 +41,7 @@ builder.queryFields((t) => ({
         before: args.after ?? null,
       });
       // Nothing to name: no organization owns these events.
-      const labels: ScopeLabels = { teams: new Map(), projects: new Map(), keys: new Map() };
+      const labels: ScopeLabels = { teams: new Map(), projects: new Map(), keys: new Map(), providers: new Map() };
       return { entries: page.events.map((event) => toEntry(event, labels)), nextCursor: page.nextCursor };
     },
   }),

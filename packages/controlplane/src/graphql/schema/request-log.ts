@@ -1,3 +1,4 @@
+import type { EventAttempt } from '@proxystacks/shared/events/event-attempts';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { checkRequestLimit, decodeRequestCursor, findRequest, listRequests } from '../../analytics/request-log-query.ts';
@@ -41,7 +42,39 @@ export interface RequestLogEntryShape {
   streamed: boolean;
   streamEnd: string | null;
   finishReason: string | null;
+  attemptLog: RequestAttemptShape[];
 }
+
+/** One upstream attempt of a request, with its provider's name. */
+export interface RequestAttemptShape {
+  number: number;
+  deploymentId: string;
+  providerId: string;
+  providerName: string | null;
+  upstreamModel: string;
+  upstreamStatus: number | null;
+  latencyMs: number;
+  errorCode: string | null;
+}
+
+/** An upstream attempt (the request log's `attemptLog`). */
+export const RequestAttemptRef = builder.objectRef<RequestAttemptShape>('RequestAttempt').implement({
+  description:
+    'One upstream attempt of a request: the deployment tried (its provider and the model sent upstream; a deployment has no name of its own) and what came of it.',
+  fields: (t) => ({
+    number: t.exposeInt('number', { description: '1 for the first attempt, in the order the data plane made them.' }),
+    deploymentId: t.exposeID('deploymentId', { description: "The route tried (`ModelRoute.id`, as `deploymentHealth`'s `deploymentId`)." }),
+    providerId: t.exposeID('providerId'),
+    providerName: t.exposeString('providerName', { nullable: true, description: 'Null when the provider no longer exists.' }),
+    upstreamModel: t.exposeString('upstreamModel', { description: 'Model name sent to the provider.' }),
+    upstreamStatus: t.exposeInt('upstreamStatus', {
+      nullable: true,
+      description: "The provider's HTTP status (200 for an attempt that answered); null when it never answered (refused connection, timeout).",
+    }),
+    latencyMs: t.expose('latencyMs', { type: 'Count', description: 'Start of the attempt to its end.' }),
+    errorCode: t.exposeString('errorCode', { nullable: true, description: 'Relay error code of the attempt (`upstream_error`, `upstream_timeout`, …); null when it answered.' }),
+  }),
+});
 
 /** The request log entry type (requests, request, requestTail). */
 export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('RequestLogEntry').implement({
@@ -86,6 +119,12 @@ export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('Reque
     streamed: t.exposeBoolean('streamed'),
     streamEnd: t.exposeString('streamEnd', { nullable: true, description: '`done`, `error` or `client_abort`; null when not streamed.' }),
     finishReason: t.exposeString('finishReason', { nullable: true }),
+    attemptLog: t.field({
+      type: [RequestAttemptRef],
+      description:
+        'Every upstream attempt, in order (at most 16: past that the first 15 and the last; `attempts` counts them all). Empty when no upstream was tried, and for requests recorded by data planes older than this field.',
+      resolve: (entry) => entry.attemptLog,
+    }),
   }),
 });
 
@@ -154,6 +193,7 @@ export function labelsOf(prisma: PrismaClient, orgId: string, events: readonly R
     keyIds: events.map((event) => event.key_id),
     teamIds: events.map((event) => event.team_id),
     projectIds: events.map((event) => event.project_id),
+    providerIds: events.flatMap((event) => event.attempt_log.map((attempt) => attempt.provider_id)),
   });
 }
 
@@ -197,6 +237,21 @@ export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEnt
     streamed: event.streamed,
     streamEnd: orNull(event.stream_end),
     finishReason: orNull(event.finish_reason),
+    // Past MAX_EVENT_ATTEMPTS the log holds the first attempts and the last: that one keeps its real number.
+    attemptLog: event.attempt_log.map((attempt, index, all) => toAttempt(attempt, index === all.length - 1 ? Math.max(index + 1, event.attempts) : index + 1, labels)),
+  };
+}
+
+function toAttempt(attempt: EventAttempt, number: number, labels: ScopeLabels): RequestAttemptShape {
+  return {
+    number,
+    deploymentId: attempt.deployment_id,
+    providerId: attempt.provider_id,
+    providerName: labels.providers.get(attempt.provider_id) ?? null,
+    upstreamModel: attempt.upstream_model,
+    upstreamStatus: attempt.status === 0 ? null : attempt.status,
+    latencyMs: attempt.latency_ms,
+    errorCode: orNull(attempt.error_code),
   };
 }
 
