@@ -1,5 +1,6 @@
 import { Agent, Client, Pool, type Dispatcher, type buildConnector } from 'undici';
 import type { ProviderHttp2Mode } from '@proxystacks/shared/snapshot/config-snapshot';
+import { sentOnce } from './sent-once-handler.ts';
 
 /** Options of {@link createUpstreamDispatchers}. */
 export interface UpstreamDispatchersOptions {
@@ -36,9 +37,10 @@ export interface UpstreamDispatchers {
  * box each concurrent POST opens its own h2 connection. Here, each connection's `pipelining`
  * is set once ALPN has spoken: {@link UpstreamDispatchersOptions.http2MaxStreamsPerConnection}
  * on h2, 1 on HTTP/1.1, where pipelining long streams would queue one answer behind another.
- * And requests through the h2 pool are marked idempotent, which undici reads only to decide
- * that multiplexing: on a connection with `pipelining` 1 it changes nothing, and it never makes
- * undici retry a request (undici's Client has no retries; that needs a RetryAgent).
+ * And requests through the h2 pool are marked idempotent, which lets undici multiplex them: on
+ * a connection with `pipelining` 1 it changes nothing. undici has no retry policy without a
+ * RetryAgent, but its Client re-queues the requests running on a connection it loses; each h2
+ * pool connection's requests go through {@link sentOnce}, so none is ever written twice.
  */
 export function createUpstreamDispatchers(options: UpstreamDispatchersOptions): UpstreamDispatchers {
   const common = { keepAliveTimeout: options.keepAliveTimeoutMs, keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs, connections: options.maxConnectionsPerOrigin };
@@ -81,6 +83,13 @@ function protocolTunedClient(origin: URL, options: object, h2Streams: number): C
       }
       callback(...args);
     });
-  client = new Client(origin, { ...rest, connect: tuned });
+  client = new SentOnceClient(origin, { ...rest, connect: tuned });
   return client;
+}
+
+/** A Client that writes each request at most once (see {@link sentOnce}); its Pool hands it legacy handlers only. */
+class SentOnceClient extends Client {
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch(options, sentOnce(handler));
+  }
 }
