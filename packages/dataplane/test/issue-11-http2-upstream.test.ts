@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +14,14 @@ import { startHarness, type Harness } from './dataplane-harness.ts';
  * node:http2 TLS server (certificate made for the test by openssl) that also speaks HTTP/1.1,
  * and records, for every chat completion it serves, the HTTP version and which connection
  * (h2 session or TLS socket) carried it. The data plane trusts the test's certificate through
- * a code-only option; certificate verification stays on.
+ * a code-only option; certificate verification stays on. A second TLS upstream speaks HTTP/1.1
+ * only (ALPN fallback).
+ *
+ * What the upstream does with a chat completion depends on its last message (the tag):
+ * `stall-*` streams one chunk and then nothing; `reset-*` streams one chunk and resets the h2
+ * stream (RST_STREAM); `drop-*` gets no answer, and once `dropAfter` of them arrived the
+ * connection that carries them is dropped; anything else is answered (streams held until
+ * `holdUntil` says so).
  */
 
 interface Seen {
@@ -21,53 +30,106 @@ interface Seen {
   tag: string;
 }
 
+/** How the upstream saw one of its h2 streams close. */
+interface StreamClose {
+  /** The upstream had not finished the answer: the data plane (or the upstream itself) reset the stream. */
+  endedByUpstream: boolean;
+  /** The h2 session was still up after the stream closed: a stream reset, not a dropped connection. */
+  sessionAlive: boolean;
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl for this run. */
+function makeCertificate(dir: string): { key: Buffer; cert: string } {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=relay-test-upstream', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+}
+
+/** A promise and the function that settles it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 };
+const lastChunks = () => `${chunk({}, 'stop')}data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage })}\n\n`;
+
 /** An OpenAI-style upstream over TLS (h2 and HTTP/1.1): streams hold after their first chunk until `releaseWhen` says so. */
-async function startTlsUpstream(dir: string) {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=relay-test-upstream', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+async function startTlsUpstream(certificate: { key: Buffer; cert: string }) {
   const seen: Seen[] = [];
   const held: Array<() => void> = [];
   let releaseWhen: (heldCount: number) => boolean = () => true;
+  const closes = new Map<string, ReturnType<typeof deferred<StreamClose>>>();
+  const closeOf = (tag: string) => closes.get(tag) ?? closes.set(tag, deferred<StreamClose>()).get(tag)!;
+  let dropAfter = Infinity;
+  const dropping: Http2ServerRequest[] = [];
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
-  const server: Http2SecureServer = createSecureServer({ key: readFileSync(join(dir, 'key.pem')), cert, allowHTTP1: true }, (req: Http2ServerRequest, res: Http2ServerResponse) => {
+  let connectionsOpened = 0;
+  const server: Http2SecureServer = createSecureServer({ ...certificate, allowHTTP1: true }, (req: Http2ServerRequest, res: Http2ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean; messages: Array<{ content: string }> };
       const tag = body.messages.at(-1)!.content;
       seen.push({ httpVersion: req.httpVersion, connection: req.httpVersion === '2.0' ? req.stream.session! : req.socket, tag });
-      const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 };
+      if (req.httpVersion === '2.0') {
+        const session = req.stream.session!;
+        req.stream.once('close', () => closeOf(tag).resolve({ endedByUpstream: res.writableEnded, sessionAlive: !session.destroyed && !session.closed }));
+      }
+      if (tag.startsWith('drop-')) {
+        dropping.push(req);
+        // Every one of them reached the upstream and none is answered: drop their TLS connections
+        // (the socket itself, no GOAWAY: as when a network path or an upstream process dies).
+        if (dropping.length >= dropAfter) {
+          const ports = new Set(dropping.splice(0).map((r) => r.stream.session!.socket.remotePort));
+          for (const socket of sockets) if (ports.has(socket.remotePort)) socket.destroy();
+        }
+        return;
+      }
       if (body.stream !== true) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: `hi ${tag}` }, finish_reason: 'stop' }], usage }));
         return;
       }
-      const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (tag.startsWith('stall-')) {
+        res.write(chunk({ role: 'assistant', content: `hi ${tag}` }, null));
+        return;
+      }
+      if (tag.startsWith('reset-')) {
+        res.write(chunk({ role: 'assistant', content: `hi ${tag}` }, null), () => req.stream.close(h2.NGHTTP2_INTERNAL_ERROR));
+        return;
+      }
       res.write(chunk({ role: 'assistant', content: `hi ${tag}` }, null));
-      held.push(() => {
-        res.write(chunk({}, 'stop'));
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage })}\n\n`);
-        res.end('data: [DONE]\n\n');
-      });
+      held.push(() => res.end(`${lastChunks()}data: [DONE]\n\n`));
       if (releaseWhen(held.length)) for (const finish of held.splice(0)) finish();
     });
   });
   server.on('session', (session: ServerHttp2Session) => sessions.add(session));
   server.on('secureConnection', (socket: Socket) => {
+    connectionsOpened++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
-    cert,
+    port,
     baseUrl: `https://127.0.0.1:${port}/v1`,
     seen,
+    /** TLS connections accepted so far. */
+    connectionsOpened: () => connectionsOpened,
     /** Streams finish once this says so (given how many are held), checked as each one arrives. */
     holdUntil(condition: (heldCount: number) => boolean) {
       releaseWhen = condition;
+    },
+    /** How the h2 stream of the completion tagged `tag` closed, once it has. */
+    closeOf: (tag: string) => closeOf(tag).promise,
+    /** Drop the connections of the `drop-*` completions once this many are waiting. */
+    dropAfter(count: number) {
+      dropAfter = count;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -78,39 +140,95 @@ async function startTlsUpstream(dir: string) {
   };
 }
 
+/** An upstream over TLS that speaks HTTP/1.1 only; streams hold until `heldTarget` of them are open. */
+async function startTlsHttp1Upstream(certificate: { key: Buffer; cert: string }) {
+  const seen: Array<{ httpVersion: string; connection: object; tag: string }> = [];
+  const held: Array<() => void> = [];
+  let heldTarget = 1;
+  const server: HttpsServer = createHttpsServer(certificate, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const tag = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: Array<{ content: string }> }).messages.at(-1)!.content;
+      seen.push({ httpVersion: req.httpVersion, connection: req.socket, tag });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk({ role: 'assistant', content: `hi ${tag}` }, null));
+      held.push(() => res.end(`${lastChunks()}data: [DONE]\n\n`));
+      if (held.length >= heldTarget) for (const finish of held.splice(0)) finish();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    baseUrl: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    seen,
+    holdUntilOpen(count: number) {
+      heldTarget = count;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Upstream host names: `localhost` resolves to the cloud metadata address (DNS rebinding), nothing else resolves. */
+const rebindingResolver: HostResolver = async (hostName) => {
+  if (hostName === 'localhost') return [{ address: '169.254.169.254', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostName}`), { code: 'ENOTFOUND' });
+};
+
 describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
   let dir: string;
   let upstream: Awaited<ReturnType<typeof startTlsUpstream>>;
+  let http1Upstream: Awaited<ReturnType<typeof startTlsHttp1Upstream>>;
   let h: Harness;
+  /** A second data plane with a short idle limit (UPSTREAM_IDLE_TIMEOUT_MS), same upstream. */
+  let hIdle: Harness;
+  const IDLE_TIMEOUT_MS = 400;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'relay-h2-'));
-    upstream = await startTlsUpstream(dir);
-    h = await startHarness({}, { upstreamCa: [upstream.cert] });
-    h.applySnapshot((c) => {
-      c.providers.push(
-        { id: 'prov-h2', orgId: 'org-1', name: 'TLS upstream, h2 auto', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [], http2: 'auto' },
-        { id: 'prov-h1', orgId: 'org-1', name: 'TLS upstream, h2 off', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [], http2: 'off' },
-      );
-      c.routes.push(
-        { orgId: 'org-1', alias: 'over-h2', deployments: [{ id: 'dep-h2', providerId: 'prov-h2', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
-        { orgId: 'org-1', alias: 'over-h1', deployments: [{ id: 'dep-h1', providerId: 'prov-h1', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
-      );
-    });
+    const certificate = makeCertificate(dir);
+    [upstream, http1Upstream] = await Promise.all([startTlsUpstream(certificate), startTlsHttp1Upstream(certificate)]);
+    [h, hIdle] = await Promise.all([
+      startHarness({}, { upstreamCa: [certificate.cert], resolveUpstreamHost: rebindingResolver }),
+      startHarness({ UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }, { upstreamCa: [certificate.cert] }),
+    ]);
+    for (const harness of [h, hIdle]) {
+      harness.applySnapshot((c) => {
+        c.providers.push(
+          { id: 'prov-h2', orgId: 'org-1', name: 'TLS upstream, h2 auto', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [], http2: 'auto' },
+          { id: 'prov-h1', orgId: 'org-1', name: 'TLS upstream, h2 off', type: 'openai_compatible', baseUrl: upstream.baseUrl, credential: null, environments: [], http2: 'off' },
+          { id: 'prov-h1-only', orgId: 'org-1', name: 'TLS upstream without h2, h2 auto', type: 'openai_compatible', baseUrl: http1Upstream.baseUrl, credential: null, environments: [], http2: 'auto' },
+          { id: 'prov-rebind', orgId: 'org-1', name: 'TLS upstream by name, h2 auto', type: 'openai_compatible', baseUrl: `https://localhost:${upstream.port}/v1`, credential: null, environments: [], http2: 'auto' },
+        );
+        const route = (alias: string, providerId: string) => c.routes.push({ orgId: 'org-1', alias, deployments: [{ id: `dep-${alias}`, providerId, upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] });
+        route('over-h2', 'prov-h2');
+        route('over-h1', 'prov-h1');
+        route('h1-only', 'prov-h1-only');
+        route('rebind', 'prov-rebind');
+      });
+    }
   }, 30_000);
 
   afterAll(async () => {
-    await h?.close();
-    await upstream?.close();
+    await Promise.all([h?.close(), hIdle?.close()]);
+    await Promise.all([upstream?.close(), http1Upstream?.close()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const chat = (model: string, tag: string, stream: boolean) =>
-    fetch(`${h.url}/v1/chat/completions`, {
+  const chat = (model: string, tag: string, stream: boolean, init: { harness?: Harness; signal?: AbortSignal } = {}) =>
+    fetch(`${(init.harness ?? h).url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${h.activeKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${(init.harness ?? h).activeKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: tag }] }),
+      ...(init.signal ? { signal: init.signal } : {}),
     });
+  /** Polls `condition` (a few ms apart) until it holds. */
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
   const seenFor = (tag: string) => upstream.seen.find((s) => s.tag === tag);
 
   it('with http2 auto, non-streamed and streamed completions reach the upstream over h2', async () => {
@@ -156,5 +274,85 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
     expect(await streamed.text()).toContain('hi h1-stream');
     expect(seenFor('h1-json')?.httpVersion).toBe('1.1');
     expect(seenFor('h1-stream')?.httpVersion).toBe('1.1');
+  });
+
+  it('a client that leaves mid-stream resets its upstream h2 stream (RST_STREAM), and the connection carries on', async () => {
+    const controller = new AbortController();
+    const response = await chat('over-h2', 'stall-cancel', true, { signal: controller.signal });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let received = '';
+    while (!received.includes('hi stall-cancel')) received += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    // Without the cancel the upstream would stream on (here: wait) forever.
+    expect(await upstream.closeOf('stall-cancel')).toEqual({ endedByUpstream: false, sessionAlive: true });
+    await until(() => h.inFlight() === 0);
+    const next = await chat('over-h2', 'h2-after-cancel', false);
+    expect(next.status).toBe(200);
+    await next.text();
+    expect(seenFor('h2-after-cancel')!.connection).toBe(seenFor('stall-cancel')!.connection);
+  });
+
+  it('the idle limit holds over h2: a silent stream ends with an error event, and its h2 stream is reset', async () => {
+    const response = await chat('over-h2', 'stall-idle', true, { harness: hIdle });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('hi stall-idle');
+    expect(text).toContain('"code":"upstream_stream_interrupted"');
+    expect(text).not.toContain('[DONE]');
+    expect(await upstream.closeOf('stall-idle')).toEqual({ endedByUpstream: false, sessionAlive: true });
+  });
+
+  it('an upstream that resets its h2 stream mid-answer is an interrupted stream, never a clean end', async () => {
+    // undici ends the body of a reset h2 stream as if it were complete: the missing finish
+    // reason is what tells the data plane the answer was cut.
+    const text = await (await chat('over-h2', 'reset-mid', true)).text();
+    expect(text).toContain('hi reset-mid');
+    expect(text).toContain('"code":"upstream_stream_interrupted"');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('a dropped h2 connection fails the completions it carried, and none of them is sent again', async () => {
+    // Requests through the h2 pool are marked idempotent (to multiplex them) and undici re-queues
+    // the requests running on a connection it loses: none of them may reach the upstream twice.
+    const tags = ['drop-0', 'drop-1', 'drop-2'];
+    upstream.dropAfter(tags.length);
+    const answers = await Promise.all(
+      tags.map(async (tag) => {
+        const response = await chat('over-h2', tag, false);
+        return { status: response.status, body: (await response.json()) as { error?: { code?: string } } };
+      }),
+    );
+    for (const answer of answers) expect(answer).toMatchObject({ status: 502, body: { error: { code: 'upstream_error' } } });
+    // They shared one connection: the multiplexed case.
+    expect(new Set(tags.map((tag) => seenFor(tag)!.connection)).size).toBe(1);
+    // A request re-queued by undici would sit ahead of this one on the same pooled client.
+    const after = await chat('over-h2', 'after-drop', false);
+    expect(after.status).toBe(200);
+    await after.text();
+    for (const tag of tags) expect(upstream.seen.filter((s) => s.tag === tag)).toHaveLength(1);
+  });
+
+  it('with http2 auto, a TLS upstream without h2 gets HTTP/1.1 (ALPN), one stream per connection', async () => {
+    const warm = await chat('h1-only', 'h1-only-warm', true);
+    expect(await warm.text()).toContain('hi h1-only-warm');
+    // Both streams stay open until both reached the upstream: they run at once, each on its own connection.
+    http1Upstream.holdUntilOpen(2);
+    const tags = ['h1-only-a', 'h1-only-b'];
+    const texts = await Promise.all(tags.map(async (tag) => (await chat('h1-only', tag, true)).text()));
+    http1Upstream.holdUntilOpen(1);
+    for (const [i, text] of texts.entries()) expect(text).toContain(`hi ${tags[i]}`);
+    const seen = tags.map((tag) => http1Upstream.seen.find((s) => s.tag === tag)!);
+    expect(seen.map((s) => s.httpVersion)).toEqual(['1.1', '1.1']);
+    expect(seen[0]!.connection).not.toBe(seen[1]!.connection);
+  }, 30_000);
+
+  it('the address guard checks h2 connections: a host that now resolves to the metadata address is refused before any connection', async () => {
+    const opened = upstream.connectionsOpened();
+    const response = await chat('rebind', 'rebind-1', false);
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_address_refused');
+    expect(upstream.connectionsOpened()).toBe(opened);
+    expect(seenFor('rebind-1')).toBeUndefined();
   });
 });
