@@ -20,8 +20,9 @@ import { startHarness, type Harness } from './dataplane-harness.ts';
  * What the upstream does with a chat completion depends on its last message (the tag):
  * `stall-*` streams one chunk and then nothing; `reset-*` streams one chunk and resets the h2
  * stream (RST_STREAM); `drop-*` gets no answer, and once `dropAfter` of them arrived the
- * connection that carries them is dropped; anything else is answered (streams held until
- * `holdUntil` says so).
+ * connection that carries them is dropped (or, with `goaway`, closed gracefully by a GOAWAY);
+ * anything else is answered (streams held until `holdUntil` says so). A completion for the
+ * upstream model `silent` is never answered at all, whatever its tag.
  */
 
 interface Seen {
@@ -63,6 +64,7 @@ async function startTlsUpstream(certificate: { key: Buffer; cert: string }) {
   const closes = new Map<string, ReturnType<typeof deferred<StreamClose>>>();
   const closeOf = (tag: string) => closes.get(tag) ?? closes.set(tag, deferred<StreamClose>()).get(tag)!;
   let dropAfter = Infinity;
+  let dropHow: 'socket' | 'goaway' = 'socket';
   const dropping: Http2ServerRequest[] = [];
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
@@ -71,20 +73,25 @@ async function startTlsUpstream(certificate: { key: Buffer; cert: string }) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean; messages: Array<{ content: string }> };
-      const tag = body.messages.at(-1)!.content;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string; stream?: boolean; messages: Array<{ content: string }> };
+      const silent = body.model === 'silent';
+      const tag = silent ? `${body.messages.at(-1)!.content}@silent` : body.messages.at(-1)!.content;
       seen.push({ httpVersion: req.httpVersion, connection: req.httpVersion === '2.0' ? req.stream.session! : req.socket, tag });
       if (req.httpVersion === '2.0') {
         const session = req.stream.session!;
         req.stream.once('close', () => closeOf(tag).resolve({ endedByUpstream: res.writableEnded, sessionAlive: !session.destroyed && !session.closed }));
       }
+      if (silent) return;
       if (tag.startsWith('drop-')) {
         dropping.push(req);
         // Every one of them reached the upstream and none is answered: drop their TLS connections
-        // (the socket itself, no GOAWAY: as when a network path or an upstream process dies).
+        // (the socket itself, no GOAWAY: as when a network path or an upstream process dies), or
+        // send a GOAWAY (as an upstream that restarts does).
         if (dropping.length >= dropAfter) {
-          const ports = new Set(dropping.splice(0).map((r) => r.stream.session!.socket.remotePort));
-          for (const socket of sockets) if (ports.has(socket.remotePort)) socket.destroy();
+          const cut = dropping.splice(0);
+          if (dropHow === 'goaway') for (const session of new Set(cut.map((r) => r.stream.session!))) session.goaway(h2.NGHTTP2_NO_ERROR);
+          const ports = new Set(cut.map((r) => r.stream.session!.socket.remotePort));
+          if (dropHow === 'socket') for (const socket of sockets) if (ports.has(socket.remotePort)) socket.destroy();
         }
         return;
       }
@@ -127,9 +134,10 @@ async function startTlsUpstream(certificate: { key: Buffer; cert: string }) {
     },
     /** How the h2 stream of the completion tagged `tag` closed, once it has. */
     closeOf: (tag: string) => closeOf(tag).promise,
-    /** Drop the connections of the `drop-*` completions once this many are waiting. */
-    dropAfter(count: number) {
+    /** Drop the connections of the `drop-*` completions once this many are waiting: their sockets, or by a GOAWAY. */
+    dropAfter(count: number, how: 'socket' | 'goaway') {
       dropAfter = count;
+      dropHow = how;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -183,9 +191,11 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
   let upstream: Awaited<ReturnType<typeof startTlsUpstream>>;
   let http1Upstream: Awaited<ReturnType<typeof startTlsHttp1Upstream>>;
   let h: Harness;
-  /** A second data plane with a short idle limit (UPSTREAM_IDLE_TIMEOUT_MS), same upstream. */
+  /** A second data plane with short idle and first-token limits, same upstream. */
   let hIdle: Harness;
   const IDLE_TIMEOUT_MS = 400;
+  // Long enough for a loaded box to send a streamed answer's first chunk; short enough to wait for.
+  const FIRST_TOKEN_TIMEOUT_MS = 1_500;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'relay-h2-'));
@@ -193,7 +203,7 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
     [upstream, http1Upstream] = await Promise.all([startTlsUpstream(certificate), startTlsHttp1Upstream(certificate)]);
     [h, hIdle] = await Promise.all([
       startHarness({}, { upstreamCa: [certificate.cert], resolveUpstreamHost: rebindingResolver }),
-      startHarness({ UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) }, { upstreamCa: [certificate.cert] }),
+      startHarness({ UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: String(FIRST_TOKEN_TIMEOUT_MS) }, { upstreamCa: [certificate.cert] }),
     ]);
     for (const harness of [h, hIdle]) {
       harness.applySnapshot((c) => {
@@ -208,6 +218,11 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
         route('over-h1', 'prov-h1');
         route('h1-only', 'prov-h1-only');
         route('rebind', 'prov-rebind');
+        // A deployment that never answers, then one that does: both over h2, on the same connection.
+        c.routes.push({ orgId: 'org-1', alias: 'silent-then-h2', deployments: [
+          { id: 'dep-silent', providerId: 'prov-h2', upstreamModel: 'silent', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' },
+          { id: 'dep-answers', providerId: 'prov-h2', upstreamModel: 'm', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
+        ] });
       });
     }
   }, 30_000);
@@ -230,6 +245,15 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
     while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
   };
   const seenFor = (tag: string) => upstream.seen.find((s) => s.tag === tag);
+  /**
+   * One answered completion over h2 first: a cold pool opens a connection per concurrent request
+   * (a connection carries one request until ALPN chose h2), and the multiplexed case needs one.
+   */
+  const warmH2 = async (tag: string) => {
+    const response = await chat('over-h2', tag, false);
+    expect(response.status).toBe(200);
+    await response.text();
+  };
 
   it('with http2 auto, non-streamed and streamed completions reach the upstream over h2', async () => {
     const plain = await chat('over-h2', 'h2-json', false);
@@ -315,8 +339,9 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
   it('a dropped h2 connection fails the completions it carried, and none of them is sent again', async () => {
     // Requests through the h2 pool are marked idempotent (to multiplex them) and undici re-queues
     // the requests running on a connection it loses: none of them may reach the upstream twice.
+    await warmH2('warm-drop');
     const tags = ['drop-0', 'drop-1', 'drop-2'];
-    upstream.dropAfter(tags.length);
+    upstream.dropAfter(tags.length, 'socket');
     const answers = await Promise.all(
       tags.map(async (tag) => {
         const response = await chat('over-h2', tag, false);
@@ -332,6 +357,36 @@ describe('HTTP/2 to upstreams, per provider (issue 11)', () => {
     await after.text();
     for (const tag of tags) expect(upstream.seen.filter((s) => s.tag === tag)).toHaveLength(1);
   });
+
+  it('a GOAWAY from an h2 upstream fails the completions it carried, and none of them is sent again', async () => {
+    // undici tears the connection down on a GOAWAY and re-queues what ran on it, as on a drop.
+    await warmH2('warm-goaway');
+    const tags = ['drop-goaway-0', 'drop-goaway-1', 'drop-goaway-2'];
+    upstream.dropAfter(tags.length, 'goaway');
+    const statuses = await Promise.all(tags.map(async (tag) => {
+      const response = await chat('over-h2', tag, false);
+      await response.text();
+      return response.status;
+    }));
+    expect(statuses).toEqual([502, 502, 502]);
+    expect(new Set(tags.map((tag) => seenFor(tag)!.connection)).size).toBe(1);
+    const after = await chat('over-h2', 'after-goaway', false);
+    expect(after.status).toBe(200);
+    await after.text();
+    for (const tag of tags) expect(upstream.seen.filter((s) => s.tag === tag)).toHaveLength(1);
+  });
+
+  it('the first-token limit holds over h2: a silent upstream stream is reset (the connection carries on) and the next deployment answers', async () => {
+    const response = await chat('silent-then-h2', 'first-token', true, { harness: hIdle });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('hi first-token');
+    expect(text).toContain('data: [DONE]');
+    expect(await upstream.closeOf('first-token@silent')).toEqual({ endedByUpstream: false, sessionAlive: true });
+    const [silent, answered] = [seenFor('first-token@silent')!, seenFor('first-token')!];
+    expect([silent.httpVersion, answered.httpVersion]).toEqual(['2.0', '2.0']);
+    expect(answered.connection).toBe(silent.connection);
+  }, 30_000);
 
   it('with http2 auto, a TLS upstream without h2 gets HTTP/1.1 (ALPN), one stream per connection', async () => {
     const warm = await chat('h1-only', 'h1-only-warm', true);
