@@ -46,6 +46,8 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     session = await startConsoleSession(PACKAGE_DIR, { name: 'issue10-overview', viewport: DESKTOP });
     ({ relay, page, pageErrors } = session);
+    // Issue 9: the response cache on: the first chat is a miss, the four repeats are hits that save its cost.
+    await turnOnResponseCache(relay, 'relay-mini');
     for (let i = 0; i < 5; i++) sent.ok += (await chat(relay, 'relay-mini')) === 200 ? 1 : 0;
     sent.failed += (await chat(relay, 'no-such-model')) === 404 ? 1 : 0;
     await waitForEvents(relay, sent.ok + sent.failed);
@@ -72,7 +74,12 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
     expect(await page.getByTestId('tile-models-value').textContent()).toBe('2');
     expect(await page.getByTestId('tile-error-rate-value').textContent()).toBe('16.7 %');
     expect(await page.getByTestId('tile-requests-change').textContent()).toContain('new');
-    expect(await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title')).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
+    const spendTitle = await page.getByTestId('tile-spend-value').locator('.money').getAttribute('title');
+    expect(spendTitle).toMatch(/^\$0\.\d{6} \(\d+ micro-dollars\)$/);
+    // Cost saved is real: the four cache hits each saved what the one upstream answer cost.
+    const spentMicros = Number(/\((\d+) micro-dollars\)/.exec(spendTitle!)![1]);
+    const savedTitle = await page.getByTestId('tile-saved-value').locator('.money').getAttribute('title');
+    expect(Number(/\((\d+) micro-dollars\)/.exec(savedTitle ?? '')?.[1])).toBe(4 * spentMicros);
     for (const chart of ['chart-traffic', 'chart-latency', 'chart-spend']) {
       // The chart drawn from the cached (empty) answer is redrawn when the fresh one arrives.
       await page.locator(`[data-testid="${chart}"]:not([data-xs=""])`).waitFor();
@@ -152,7 +159,7 @@ describe.skipIf(!HAS_CHROMIUM)('overview, drill-down, dark mode and phone layout
       if (path === '/') await page.getByTestId('chart-spend').locator('canvas').waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `issue-10-phone${path === '/' ? '-overview' : path.replace('/', '-')}.png`), fullPage: true });
-      expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
+      expect(overflow, `${path} scrolls sideways by ${overflow}px; widest: ${overflow > 0 ? await widestElements(page) : ''}`).toBeLessThanOrEqual(0);
       const header = (await page.locator('.app-header').boundingBox())!;
       for (const link of await page.locator('.app-nav a').all()) {
         const b = (await link.boundingBox())!;
@@ -245,6 +252,18 @@ async function chat(relay: RunningRelay, model: string): Promise<number> {
   return response.status;
 }
 
+/** Caches `alias`'s answers for an hour and waits until the data plane has the snapshot that says so. */
+async function turnOnResponseCache(relay: RunningRelay, alias: string): Promise<void> {
+  const { modelAliases } = await ownerGraphql<{ modelAliases: Array<{ id: string; alias: string }> }>(relay, '{ modelAliases { id alias } }');
+  const aliasId = modelAliases.find((a) => a.alias === alias)!.id;
+  await ownerGraphql(relay, 'mutation($id: ID!) { setAliasResponseCache(aliasId: $id, ttlSeconds: 3600) { id } }', { id: aliasId });
+  const { configSnapshot } = await ownerGraphql<{ configSnapshot: { version: number } }>(relay, '{ configSnapshot { version } }');
+  await pollUntil(async () => {
+    const health = (await (await fetch(`${relay.dataplaneUrl}/healthz`)).json()) as { snapshot_version: number | null };
+    return (health.snapshot_version ?? 0) >= configSnapshot.version ? true : undefined;
+  }, `the data plane to load snapshot ${configSnapshot.version}`);
+}
+
 async function waitForEvents(relay: RunningRelay, count: number): Promise<void> {
   const now = Date.now();
   const range = { from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString() };
@@ -273,4 +292,32 @@ async function clickChartPoint(page: Page, testId: string): Promise<void> {
   await page.mouse.move(over.x + ((xMs - fromMs) / (toMs - fromMs)) * over.width, over.y + over.height - 2);
   await page.mouse.down();
   await page.mouse.up();
+}
+
+/**
+ * The outermost elements that reach past the viewport's right edge and are not inside a box that
+ * scrolls or clips sideways: what makes a page scroll sideways, named for the failure message.
+ */
+async function widestElements(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    // An element makes the page scroll when no ancestor between it and its containing block clips it sideways.
+    const escapes = (el: Element): boolean => {
+      // An absolutely positioned element is clipped only from its containing block (first positioned ancestor) up.
+      let outOfFlow = getComputedStyle(el).position === 'absolute';
+      for (let p = el.parentElement; p !== null && p !== document.body; p = p.parentElement) {
+        const style = getComputedStyle(p);
+        if (outOfFlow && style.position === 'static') continue;
+        outOfFlow = false;
+        if (style.overflowX !== 'visible') return false;
+      }
+      return true;
+    };
+    const over = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > width + 0.5 && escapes(el));
+    const outermost = over.filter((el) => !over.some((other) => other !== el && other.contains(el)));
+    return outermost
+      .slice(0, 5)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}"> right ${Math.round(el.getBoundingClientRect().right)}px`)
+      .join('; ');
+  });
 }

@@ -169,6 +169,33 @@ describe.skipIf(!HAS_CHROMIUM)('routing page in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('turns on the response cache of an alias: the data plane then answers a repeated request without the upstream', async () => {
+    const before = await snapshotVersion(page);
+    await page.getByTestId(`cache-ttl-${ALIAS}`).fill('60');
+    await page.getByTestId(`cache-save-${ALIAS}`).click();
+    await waitForVersionAbove(page, before);
+    const ask = (content: string) =>
+      fetch(`${relay.dataplaneUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${relay.demoKey}` },
+        body: JSON.stringify({ model: ALIAS, messages: [{ role: 'user', content }] }),
+      });
+    // The snapshot reaches the data plane shortly: poll with fresh prompts until the cache is in force.
+    let round = 0;
+    const miss = await pollUntil(async () => {
+      const response = await ask(`Cache round ${++round}`);
+      return response.headers.get('x-relay-cache') === 'miss' ? response : undefined;
+    }, 'the data plane to apply the cache setting');
+    expect(miss.status).toBe(200);
+    const upstreamCalls = upstream.models.length;
+    const hit = await ask(`Cache round ${round}`);
+    expect(hit.headers.get('x-relay-cache')).toBe('hit');
+    expect(((await hit.json()) as ChatReply['body']).choices?.[0]?.message?.content).toBe(UPSTREAM_ANSWER);
+    expect(upstream.models.length).toBe(upstreamCalls);
+    expect(await page.getByTestId(`cache-ttl-${ALIAS}`).inputValue()).toBe('60');
+    expect(pageErrors).toEqual([]);
+  });
+
   // Issue 9: batches are also posted to the internal endpoint as another data plane would; the
   // merge shows the worst state of the live reports.
   it('shows each deployment\'s health as a badge: Unknown without a report, then reported states live, with figures and a tooltip', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
@@ -54,6 +54,9 @@ function knownEvents(org: string, count: number): RequestEvent[] {
       completion_tokens: 3 * (i % 31),
       cached_tokens: i % 7,
       cost_micros: 1_000 + i * 17,
+      // Issue 9 (migration 0005): every fifth request answered from the response cache.
+      cache_hit: i % 5 === 0,
+      cost_saved_micros: i % 5 === 0 ? 900 + i : i % 7 === 0 ? 13 * i : 0,
       latency_ms: 20 + ((i * 7919) % 3000),
       ttft_ms: i % 3 === 0 ? null : 5 + ((i * 104729) % 800),
     }),
@@ -71,7 +74,7 @@ async function rollupAggregates(rollup: RollupSpec, org: string): Promise<string
   const out = await rows<Record<string, unknown>>(`
     SELECT toString(bucket) AS b, ${dims}, toString(sum(requests)) AS requests, toString(sum(errors)) AS errors,
       toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
-      toString(sum(cost_micros)) AS cost, toString(sum(cost_saved_micros)) AS saved,
+      toString(sum(cost_micros)) AS cost, toString(sum(cost_saved_micros)) AS saved, toString(sum(cache_hits)) AS hits,
       toString(sum(latency_ms_sum)) AS latencySum, toString(sum(ttft_ms_sum)) AS ttftSum, toString(sum(ttft_count)) AS ttftCount${percentiles}
     FROM ${ch.database}.${rollup.table} WHERE org_id = '${org}'
     GROUP BY b, ${dims}`);
@@ -86,7 +89,7 @@ async function rawAggregates(rollup: RollupSpec, org: string): Promise<string[]>
   const out = await rows<Record<string, unknown>>(`
     SELECT toString(${bucket}) AS b, ${dims}, toString(count()) AS requests, toString(countIf(status_code >= 400)) AS errors,
       toString(sum(prompt_tokens)) AS pt, toString(sum(completion_tokens)) AS ct, toString(sum(cached_tokens)) AS cached,
-      toString(sum(cost_micros)) AS cost, '0' AS saved,
+      toString(sum(cost_micros)) AS cost, toString(sum(cost_saved_micros)) AS saved, toString(countIf(cache_hit)) AS hits,
       toString(sum(latency_ms)) AS latencySum, toString(sum(assumeNotNull(ttft_ms))) AS ttftSum, toString(countIf(isNotNull(ttft_ms))) AS ttftCount${percentiles}
     FROM ${ch.database}.request_events FINAL WHERE org_id = '${org}'
     GROUP BY b, ${dims}`);
@@ -133,15 +136,18 @@ describe('issue 10: rollups kept by materialized views', () => {
   it('backfills the rollups once from the events stored before migration 0004', async () => {
     const events = knownEvents('org-backfill', 120);
     await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
-    // Back to the state before 0004 (its rollups and views gone, migration unrecorded): the
-    // events above are now "old" events the views never saw. (0007's rollups stay: its own test.)
-    for (const rollup of ROLLUPS_0004) {
+    // Back to an install from before 0004: no rollups or views of 0004 or 0007 (0007's views read
+    // 0005's columns, so they go first), no cost saved or cache-hit columns (0005), those
+    // migrations unrecorded. The events above are now "old" events the views never saw.
+    for (const rollup of [...ROLLUPS_0007, ...ROLLUPS_0004]) {
       await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
       await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
     }
-    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0004_request_rollups_by_width'` });
-    expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0004_request_rollups_by_width']);
-    for (const rollup of ROLLUPS_0004) {
+    for (const column of ['cost_saved_micros', 'cache_hit']) await ch.client.command({ query: `ALTER TABLE ${ch.database}.request_events DROP COLUMN ${column}` });
+    const replayed = ['0004_request_rollups_by_width', '0005_request_events_cost_saved', '0007_request_rollup_totals'];
+    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name IN (${replayed.map((name) => `'${name}'`).join(', ')})` });
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual(replayed);
+    for (const rollup of ROLLUPS) {
       expect(await rollupAggregates(rollup, 'org-backfill'), rollup.table).toEqual(await rawAggregates(rollup, 'org-backfill'));
       // Every org's events, not only this one's: the earlier tests' too.
       const [all] = await rows<{ rolled: string; raw: string }>(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SHARDING_KEYS, clusterDatabaseDDL, clusterMigrationsTableDDL, LOCAL_TABLE_SUFFIX, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
-import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -12,7 +12,7 @@ import {
   rollupViewDDL as rollupViewDDL0003,
   rollupViewName as rollupViewName0003,
 } from '@proxystacks/shared/events/request-rollups-0003-ddl';
-import { eventTimeIndexDDL, keyIdIndexDDL, retentionTTL, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupBackfillSQL, rollupTableDDL, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
+import { eventTimeIndexDDL, keyIdIndexDDL, retentionTTL, ROLLUP_CACHE_HITS, rollupCostSavedDDL, rollupMeasures, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupBackfillSQL, rollupTableDDL, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { clickHouseMigrationPlan, createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../src/config.ts';
 
@@ -60,24 +60,28 @@ function columnBlock(formattedCreate: string): string {
 const clusterPlan = () => clickHouseMigrationPlan(DB, CLUSTER);
 const allClusterStatements = () => clusterPlan().flatMap((m) => m.statements.map((s) => s.query));
 const GRAINS_0003 = ['minute', 'hour'] as const;
-/** CREATE TABLE of every table any migration creates (0003's rollups are later dropped by 0004). */
+/** CREATE TABLE of every table any migration creates (0003's rollups are later dropped by 0004; 0005 adds a column to 0004's). */
 const singleCreates = (): Record<string, string> => ({
   [REQUEST_EVENTS_TABLE]: requestEventsDDL(DB),
   ...Object.fromEntries(GRAINS_0003.map((grain) => [ROLLUP_TABLES_0003[grain], rollupTableDDL0003(DB, grain)])),
-  ...Object.fromEntries(ROLLUPS.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup)])),
+  // 0004's rollups as 0004 created them (0005 alters them); 0007's are created with today's columns.
+  ...Object.fromEntries(ROLLUPS_0004.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup, '0004')])),
+  ...Object.fromEntries(ROLLUPS_0007.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup)])),
 });
-/** CREATE MATERIALIZED VIEW of every view any migration creates, by view name. */
-const singleViews = (): Record<string, string> => ({
-  ...Object.fromEntries(GRAINS_0003.map((grain) => [rollupViewName0003(grain), rollupViewDDL0003(DB, grain)])),
-  ...Object.fromEntries(ROLLUPS.map((rollup) => [rollupViewName(rollup), rollupViewDDL(DB, rollup)])),
-});
+/** CREATE MATERIALIZED VIEW of every view the migrations create, in order, with its name (0005 replaces 0004's, 0007 adds its own). */
+const singleViews = (): Array<[string, string]> => [
+  ...GRAINS_0003.map((grain): [string, string] => [rollupViewName0003(grain), rollupViewDDL0003(DB, grain)]),
+  ...ROLLUPS_0004.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup, '0004')]),
+  ...ROLLUPS_0004.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup)]),
+  ...ROLLUPS_0007.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup)]),
+];
 /** The backfill cutoff a migration's first INSERT was generated with (it is taken at plan time). */
 const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64\('([^']+)', 3, 'UTC'\)/.exec(statements.find((s) => s.query.startsWith('INSERT INTO'))!.query)![1]!;
 
 describe('single node (no CLICKHOUSE_CLUSTER)', () => {
-  it('runs exactly the single-node DDL of migrations 0001–0004, and leaves plain (non-replicated) tables', async () => {
+  it('runs exactly the single-node DDL of migrations 0001–0005, and leaves plain (non-replicated) tables', async () => {
     const plan = clickHouseMigrationPlan(DB, null);
-    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0006_request_events_attempt_log', '0007_request_rollup_totals']);
+    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0005_request_events_cost_saved', '0006_request_events_attempt_log', '0007_request_rollup_totals']);
     expect(plan[0]!.statements).toEqual([{ query: requestEventsDDL(DB), settings: {} }]);
     expect(plan[1]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002).map((query) => ({ query, settings: {} })));
     const cutoff0003 = cutoffOf(plan[2]!.statements);
@@ -90,19 +94,25 @@ describe('single node (no CLICKHOUSE_CLUSTER)', () => {
     expect(plan[3]!.statements).toEqual([
       ...[
         ...GRAINS_0003.flatMap((grain) => [`DROP VIEW IF EXISTS ${DB}.${rollupViewName0003(grain)}`, `DROP TABLE IF EXISTS ${DB}.${ROLLUP_TABLES_0003[grain]}`]),
-        ...ROLLUPS_0004.map((rollup) => rollupTableDDL(DB, rollup)),
-        ...ROLLUPS_0004.map((rollup) => rollupViewDDL(DB, rollup)),
+        ...ROLLUPS_0004.map((rollup) => rollupTableDDL(DB, rollup, '0004')),
+        ...ROLLUPS_0004.map((rollup) => rollupViewDDL(DB, rollup, '0004')),
       ].map((query) => ({ query, settings: {} })),
-      ...ROLLUPS_0004.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
+      ...ROLLUPS_0004.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0004, '0004'), settings: { insert_deduplication_token: `relay-0004-backfill-${rollup.table}` } })),
       ...eventTimeIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
-    expect(plan[4]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0006).map((query) => ({ query, settings: {} })));
-    const cutoff0007 = cutoffOf(plan[5]!.statements);
-    expect(plan[5]!.statements).toEqual([
+    expect(plan[4]!.statements).toEqual([...requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0005), ...rollupCostSavedDDL(DB)].map((query) => ({ query, settings: {} })));
+    expect(plan[5]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0006).map((query) => ({ query, settings: {} })));
+    const cutoff0007 = cutoffOf(plan[6]!.statements);
+    expect(plan[6]!.statements).toEqual([
       ...[...ROLLUPS_0007.map((rollup) => rollupTableDDL(DB, rollup)), ...ROLLUPS_0007.map((rollup) => rollupViewDDL(DB, rollup))].map((query) => ({ query, settings: {} })),
       ...ROLLUPS_0007.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0007), settings: { insert_deduplication_token: `relay-0007-backfill-${rollup.table}` } })),
       ...keyIdIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
+    // Every rollup (0004's altered by 0005, 0007's created after it) has today's columns, in today's order.
+    for (const rollup of ROLLUPS) {
+      const columns = await ch.client.query({ query: 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', query_params: { db: DB, t: rollup.table }, format: 'JSONEachRow' });
+      expect((await columns.json<{ name: string }>()).map((c) => c.name), rollup.table).toEqual(['bucket', ...rollup.dimensions, ...rollupMeasures().map((m) => m.name)]);
+    }
     const result = await ch.client.query({ query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' });
     expect(await result.json()).toEqual(
       [
@@ -166,10 +176,10 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
     const statements = allClusterStatements();
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
     const single = singleViews();
-    expect(views).toHaveLength(Object.keys(single).length);
-    for (const [name, singleDDL] of Object.entries(single)) {
-      const view = views.find((s) => s.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${DB}.${name} `))!;
-      expect(view, name).toBeDefined();
+    expect(views).toHaveLength(single.length);
+    for (const [i, [name, singleDDL]] of single.entries()) {
+      const view = views[i]!;
+      expect(view.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${DB}.${name} `), name).toBe(true);
       const target = /^CREATE MATERIALIZED VIEW IF NOT EXISTS \w+\.\w+ TO \w+\.(\w+) AS\n/.exec(singleDDL)![1]!;
       expect(view).toContain(`ON CLUSTER ${CLUSTER} TO ${DB}.${target}_local AS`);
       expect(view).toContain(`FROM ${DB}.${REQUEST_EVENTS_TABLE}_local\n`);
@@ -178,9 +188,13 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       expect(select(view)).toBe(select(singleDDL));
     }
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
-    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) {
+    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) {
       expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${column} `)).map((s) => s.split(' ')[2])).toEqual([`${DB}.${REQUEST_EVENTS_TABLE}_local`, `${DB}.${REQUEST_EVENTS_TABLE}`]);
     }
+    // 0005's cache_hits column: on each of 0004's rollups, local and Distributed tables.
+    expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${ROLLUP_CACHE_HITS.name} `)).map((s) => s.split(' ')[2])).toEqual(
+      ROLLUPS_0004.flatMap((rollup) => [`${DB}.${rollup.table}_local`, `${DB}.${rollup.table}`]),
+    );
     // 0003's bloom filter, 0004's min-max index and 0007's key bloom filter: added and materialized on each node's local table only.
     const indexes = alters.filter((s) => s.includes('INDEX'));
     expect(indexes).toEqual(

@@ -7,7 +7,8 @@ import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './suppor
  * (real CLI, loopback, the mock provider), 4 clients on ONE key with a lifetime budget and
  * tight rpm/tpm/conc limits for 28 s; one data plane SIGKILLed at 2 s, the control plane
  * SIGSTOPped for 10 s from 3 s. Asserts the README's bounds: spend over the budget ≤ the worst-case formula,
- * no budget refusal below 95 % of the budget while the control plane is reachable, every
+ * no budget refusal below the early-refusal floor (budget − ((N − 1) × L + conc × worst case); with
+ * this small budget that is ~73 %, in the full-size bench ~93.5 %) while the control plane is reachable, every
  * minute's admissions within the rpm bound, and the ledger equal to ClickHouse. The full-size
  * figures come from `pnpm bench` (bench/quota-load.ts).
  */
@@ -28,7 +29,7 @@ describe.each(testDatabaseKinds())('issue 8: three data planes under load, one k
   it('holds the budget, rate limits and ledger within the stated bounds', async () => {
     const result = await cluster.run({
       name: 'test-degraded',
-      // ~55 requests' worth: L = one request's worst case (~60 µ$), (N − 1) × L + conc × (reservation − actual) < 5 %.
+      // ~50 requests' worth, so the run ends in refusals: L = one request's worst case (112 µ$).
       limits: { budgetMicros: 2_500, rpm: 600, tpm: 30_000, conc: 4 },
       clients: 4,
       durationMs: 28_000,

@@ -22,6 +22,7 @@ import { serveResponses } from './routes/responses.ts';
 import { serveHealth, serveModel, serveModels } from './routes/models.ts';
 import { serveKeyInfo } from './routes/key-info.ts';
 import { createAdmission } from './quota/admission.ts';
+import { createResponseCache } from './cache/response-cache.ts';
 import { createLeaseClient } from './quota/lease-client.ts';
 import { createHealthReporter, type DeploymentHealthSource } from './health/health-reporter.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
@@ -44,6 +45,8 @@ export interface DataplaneOptions {
   deploymentHealth?: DeploymentHealthSource;
   /** Certificates trusted for upstream TLS instead of Node's roots (tests with their own CA; operators use NODE_EXTRA_CA_CERTS). */
   upstreamCa?: readonly string[];
+  /** The response cache's clock in ms (default Date.now); tests pass one to expire entries. */
+  cacheClock?: () => number;
 }
 
 export interface Dataplane {
@@ -240,6 +243,8 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         keySecret: config.keySecret,
         maxBodyBytes: config.maxBodyBytes,
         upstreamMaxSseEventBytes: config.upstreamMaxSseEventBytes,
+        // RESPONSE_CACHE_MAX_BYTES=0: no cache at all (no lookups, no x-relay-cache header).
+        ...(config.responseCacheMaxBytes === 0 ? {} : { responseCache: createResponseCache({ maxBytes: config.responseCacheMaxBytes, ...(options.cacheClock ? { now: options.cacheClock } : {}) }) }),
         bodyBudget,
         dataplaneId: config.dataplaneId,
         logger,

@@ -37,6 +37,8 @@ export interface DataplaneConfig {
   upstreamMaxBodyBytes: number;
   /** Largest single SSE event (bytes up to its blank line) accepted from an upstream stream. */
   upstreamMaxSseEventBytes: number;
+  /** Memory the exact-match response cache may hold (LRU by bytes); 0 turns it off. */
+  responseCacheMaxBytes: number;
   eventBatchSize: number;
   eventFlushIntervalMs: number;
   /** Bound on queued events; beyond it (and with the spool full) events are dropped and counted, loudly. */
@@ -141,6 +143,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     upstreamTimeoutMs: read.integer('UPSTREAM_IDLE_TIMEOUT_MS', upstreamTimeoutMs, { min: 10, max: 3_600_000 }),
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3 }),
     upstreamMaxSseEventBytes: read.integer('UPSTREAM_MAX_SSE_EVENT_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+    responseCacheMaxBytes: read.integer('RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, { min: 0, max: 64 * 1024 ** 3 }),
     eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
     eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),

@@ -42,7 +42,7 @@ export interface Harness {
  * `fields` say otherwise (for tests that add keys with applySnapshot).
  */
 export function testKey(id: string, secret: string, fields: Partial<SnapshotKey> = {}): SnapshotKey {
-  return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, ...fields };
+  return { id, hash: hashKey(secret, KEY_SECRET), prefix: displayPrefix(secret), name: id, orgId: 'org-1', teamId: 'team-1', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null, responseCacheTtlSeconds: null, ...fields };
 }
 
 /**
@@ -65,6 +65,8 @@ export interface HarnessOptions {
   resolveUpstreamHost?: HostResolver;
   /** Certificates the data plane trusts for upstream TLS (a test's own CA), instead of Node's roots. */
   upstreamCa?: readonly string[];
+  /** The response cache's clock (ms), so a test can expire entries without waiting. */
+  cacheClock?: () => number;
 }
 
 /** Starts the harness; upstreams on loopback are allowed (UPSTREAM_ALLOW_LOOPBACK) unless `env` says otherwise. */
@@ -122,7 +124,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     },
   };
   const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
-  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}) });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}), ...(options.cacheClock ? { cacheClock: options.cacheClock } : {}) });
   const port = await dataplane.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -69,8 +69,11 @@ describe('POST /v1/embeddings on an OpenAI-compatible upstream', () => {
     expect(answer.model).toBe('text-embedding-3-small');
     expect(answer.data).toEqual([{ object: 'embedding', index: 0, embedding: mockEmbedding('The quick brown fox', MOCK_EMBEDDING_DIMENSIONS) }]);
     const promptTokens = tokens('The quick brown fox');
-    expect(answer.usage).toEqual({ prompt_tokens: promptTokens, total_tokens: promptTokens });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
+    // The cost the event records, also in the body (issue 9, usage.cost as OpenRouter does).
+    expect(answer.usage).toEqual({ prompt_tokens: promptTokens, total_tokens: promptTokens, cost: event.cost_micros / 1e6, cost_micros: event.cost_micros });
+    expect(response.headers.get('x-relay-cost-micros')).toBe(String(event.cost_micros));
+    expect(response.headers.get('x-relay-model')).toBe('text-embedding-3-small');
     expect(event).toMatchObject({ alias: 'emb', provider_id: 'prov-ext', upstream_model: 'text-embedding-3-small', status_code: 200, error_code: '', attempts: 1, prompt_tokens: promptTokens, completion_tokens: 0, usage_source: 'provider', streamed: false, pricing_rule_id: 'rule-1' });
     expect(event.cost_micros).toBe(priceRequest({ promptTokens, completionTokens: 0, cachedTokens: 0 }, PRICES));
   });
@@ -131,8 +134,8 @@ describe('POST /v1/embeddings on Gemini (batchEmbedContents)', () => {
     // The mock gives the same vectors on both wires: the Gemini path matches the OpenAI one.
     expect(answer.data).toEqual(inputs.map((input, index) => ({ object: 'embedding', index, embedding: mockEmbedding(input, 16) })));
     const estimated = inputs.reduce((sum, input) => sum + tokens(input), 0);
-    expect(answer.usage).toEqual({ prompt_tokens: estimated, total_tokens: estimated });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
+    expect(answer.usage).toEqual({ prompt_tokens: estimated, total_tokens: estimated, cost: event.cost_micros / 1e6, cost_micros: event.cost_micros });
     expect(event).toMatchObject({ provider_id: 'prov-gemini', provider_type: 'gemini', prompt_tokens: estimated, completion_tokens: 0, usage_source: 'estimate', status_code: 200 });
     expect(event.cost_micros).toBe(priceRequest({ promptTokens: estimated, completionTokens: 0, cachedTokens: 0 }, PRICES));
   });

@@ -62,11 +62,13 @@ async function stream(includeUsage: boolean): Promise<{ text: string; requestId:
 }
 
 describe('SSE framing', () => {
-  it('forwards the upstream bytes unchanged when the client asked for usage, however they were split', async () => {
+  it('forwards the upstream bytes unchanged when the client asked for usage, however they were split (the cost added to the usage, issue 9)', async () => {
+    // 9 prompt + 7 completion tokens at the harness prices: 5.55 micros, rounded to 6.
+    const withCost = STREAM.toString('utf8').replace('"total_tokens":16}', '"total_tokens":16,"cost":0.000006,"cost_micros":6}');
     for (let round = 0; round < 25; round++) {
       const { text, requestId } = await stream(true);
-      expect(text).toBe(STREAM.toString('utf8'));
-      expect(await h.eventFor(requestId)).toMatchObject({ prompt_tokens: 9, completion_tokens: 7, usage_source: 'provider', stream_end: 'done', finish_reason: 'stop' });
+      expect(text).toBe(withCost);
+      expect(await h.eventFor(requestId)).toMatchObject({ prompt_tokens: 9, completion_tokens: 7, usage_source: 'provider', stream_end: 'done', finish_reason: 'stop', cost_micros: 6 });
     }
   });
 

@@ -11,6 +11,8 @@ export interface AnalyticsAggregate {
   cachedTokens: number | null;
   costMicros: bigint | null;
   costSavedMicros: bigint | null;
+  /** Requests the response cache answered (metric COST_SAVED). */
+  cacheHits: number | null;
   /** Mean latency (a sum over a count, no sketch). */
   latencyAvgMs: number | null;
   /** Mean time to first token over the requests that had one. */
@@ -32,6 +34,7 @@ export interface RawAggregate {
   cachedTokens?: string;
   costMicros?: string;
   costSavedMicros?: string;
+  cacheHits?: string;
   latencyMsSum?: string;
   ttftMsSum?: string;
   ttftCount?: string;
@@ -56,6 +59,7 @@ export function decodeAggregate(raw: RawAggregate): AnalyticsAggregate {
     cachedTokens: count(raw.cachedTokens),
     costMicros: micros(raw.costMicros),
     costSavedMicros: micros(raw.costSavedMicros),
+    cacheHits: count(raw.cacheHits),
     latencyAvgMs: mean(raw.latencyMsSum, raw.requests),
     ttftAvgMs: mean(raw.ttftMsSum, raw.ttftCount),
     latencyP50Ms: level(raw.latencyMs, 0),

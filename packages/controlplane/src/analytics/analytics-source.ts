@@ -105,7 +105,10 @@ export function metricColumns(source: AnalyticsSource, metrics: ReadonlySet<Anal
     out.push(`${sum('cached_tokens', 'sum(cached_tokens)')} AS cachedTokens`);
   }
   if (metrics.has('COST')) out.push(`${sum('cost_micros', 'sum(cost_micros)')} AS costMicros`);
-  if (metrics.has('COST_SAVED')) out.push(`${sum('cost_saved_micros', 'toInt64(0)')} AS costSavedMicros`);
+  if (metrics.has('COST_SAVED')) {
+    out.push(`${sum('cost_saved_micros', 'sum(cost_saved_micros)')} AS costSavedMicros`);
+    out.push(`${sum('cache_hits', 'countIf(cache_hit)')} AS cacheHits`);
+  }
   if (metrics.has('LATENCY_AVG')) {
     out.push(`${sum('latency_ms_sum', 'sum(latency_ms)')} AS latencyMsSum`);
     out.push(`${sum('ttft_ms_sum', 'sum(assumeNotNull(ttft_ms))')} AS ttftMsSum`);

@@ -5,6 +5,7 @@ import {
   assertIdentifier,
   formatEventTime,
   REQUEST_EVENT_COLUMNS_ADDED_IN_0002,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0005,
   REQUEST_EVENT_COLUMNS_ADDED_IN_0006,
   requestEventsAddColumns,
   requestEventsDDL,
@@ -20,11 +21,13 @@ import {
 import {
   eventTimeIndexDDL,
   keyIdIndexDDL,
+  rollupCostSavedDDL,
   ROLLUPS_0004,
   ROLLUPS_0007,
   rollupBackfillSQL,
   rollupTableDDL,
   rollupViewDDL,
+  type RollupLayout,
   type RollupSpec,
 } from '@proxystacks/shared/events/request-rollups-ddl';
 import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
@@ -99,9 +102,9 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   { name: '0002_request_events_tenancy', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0002) },
   { name: '0003_request_rollups', statements: requestRollupsMigration },
   { name: '0004_request_rollups_by_width', statements: rollupsByWidthMigration },
+  { name: '0005_request_events_cost_saved', statements: costSavedMigration },
   // Issues 9 and 10: every upstream attempt of a request (event-attempts.ts). Rows stored before
-  // read back `[]`. The runner applies by name in this list's order and needs no contiguous
-  // numbers: 0005 (cost saved, another change) slots in before this entry when it lands.
+  // read back `[]`. The runner applies by name in this list's order.
   { name: '0006_request_events_attempt_log', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0006) },
   { name: '0007_request_rollup_totals', statements: rollupTotalsMigration },
 ];
@@ -141,7 +144,8 @@ function rollupsByWidthMigration(database: string): Array<string | MigrationStat
     `DROP VIEW IF EXISTS ${database}.${rollupViewName0003(grain)}`,
     `DROP TABLE IF EXISTS ${database}.${ROLLUP_TABLES_0003[grain]}`,
   ]);
-  return [...old, ...addRollups(database, ROLLUPS_0004, '0004'), ...eventTimeIndexDDL(database)];
+  // 0004's own layout: 0005 changes it, and these statements must not read 0005's columns.
+  return [...old, ...addRollups(database, ROLLUPS_0004, '0004', '0004'), ...eventTimeIndexDDL(database)];
 }
 
 /**
@@ -150,21 +154,32 @@ function rollupsByWidthMigration(database: string): Array<string | MigrationStat
  * like 0004's, and the key_id bloom filter the request log of a key skips granules with.
  */
 function rollupTotalsMigration(database: string): Array<string | MigrationStatement> {
-  return [...addRollups(database, ROLLUPS_0007, '0007'), ...keyIdIndexDDL(database)];
+  return [...addRollups(database, ROLLUPS_0007, '0007', 'current'), ...keyIdIndexDDL(database)];
 }
 
 /**
  * Creates `rollups` and their views, then backfills them from the events stored before a cutoff
  * taken before the views exist (later rows arrive through the views), each under a fixed
  * deduplication token naming `migration`, so a re-run after a failure does not count twice.
+ * `layout` is the columns as of that migration (0004's rollups are created before 0005 adds any).
  */
-function addRollups(database: string, rollups: readonly RollupSpec[], migration: string): MigrationStatement[] {
+function addRollups(database: string, rollups: readonly RollupSpec[], migration: string, layout: RollupLayout): MigrationStatement[] {
   const cutoff = formatEventTime(Date.now());
   return [
-    ...rollups.map((rollup) => ({ query: rollupTableDDL(database, rollup), settings: {} })),
-    ...rollups.map((rollup) => ({ query: rollupViewDDL(database, rollup), settings: {} })),
-    ...rollups.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff), settings: { insert_deduplication_token: `relay-${migration}-backfill-${rollup.table}` } })),
+    ...rollups.map((rollup) => ({ query: rollupTableDDL(database, rollup, layout), settings: {} })),
+    ...rollups.map((rollup) => ({ query: rollupViewDDL(database, rollup, layout), settings: {} })),
+    ...rollups.map((rollup) => ({ query: rollupBackfillSQL(database, rollup, cutoff, layout), settings: { insert_deduplication_token: `relay-${migration}-backfill-${rollup.table}` } })),
   ];
+}
+
+/**
+ * Issue 9: what the response cache and cheaper fallbacks saved, and the cache-hit flag, on every
+ * event (rows written before read 0 and false); the rollups sum the saving and count the hits
+ * from then on (rollupCostSavedDDL: nothing to backfill), so the overview's "cost saved" and the
+ * time series read them without the raw events.
+ */
+function costSavedMigration(database: string): string[] {
+  return [...requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0005), ...rollupCostSavedDDL(database)];
 }
 
 /**

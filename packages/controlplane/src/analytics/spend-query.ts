@@ -76,6 +76,8 @@ export interface SpendAggregate {
   completionTokens: number;
   cachedTokens: number;
   costMicros: bigint;
+  /** What response cache hits and cheaper fallbacks saved (request_events.cost_saved_micros). */
+  costSavedMicros: bigint;
   p50LatencyMs: number | null;
   p95LatencyMs: number | null;
 }
@@ -107,6 +109,7 @@ const AGGREGATES = `
     sum(completion_tokens) AS completionTokens,
     sum(cached_tokens) AS cachedTokens,
     toString(sum(cost_micros)) AS costMicros,
+    toString(sum(cost_saved_micros)) AS costSavedMicros,
     if(count() = 0, NULL, toFloat64(quantileExact(0.5)(latency_ms))) AS p50LatencyMs,
     if(count() = 0, NULL, toFloat64(quantileExact(0.95)(latency_ms))) AS p95LatencyMs`;
 
@@ -125,6 +128,7 @@ interface RawAggregate {
   completionTokens: number | string;
   cachedTokens: number | string;
   costMicros: string;
+  costSavedMicros: string;
   p50LatencyMs: number | string | null;
   p95LatencyMs: number | string | null;
 }
@@ -198,6 +202,7 @@ function decodeAggregate(raw: RawAggregate, groupBy: SpendGroupBy | null): Spend
     completionTokens: toSafeNumber(raw.completionTokens),
     cachedTokens: toSafeNumber(raw.cachedTokens),
     costMicros: BigInt(raw.costMicros),
+    costSavedMicros: BigInt(raw.costSavedMicros),
     p50LatencyMs: raw.p50LatencyMs === null ? null : Number(raw.p50LatencyMs),
     p95LatencyMs: raw.p95LatencyMs === null ? null : Number(raw.p95LatencyMs),
   };

@@ -65,6 +65,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
       // A grace period that is over needs no entry: the old secret is then simply unknown.
       previousHash: k.previousHash !== null && k.previousHashExpiresAt !== null && k.previousHashExpiresAt > now ? k.previousHash : null,
       previousHashExpiresAt: k.previousHash !== null && k.previousHashExpiresAt !== null && k.previousHashExpiresAt > now ? k.previousHashExpiresAt.getTime() : null,
+      responseCacheTtlSeconds: k.responseCacheTtlSeconds,
     })),
     providers: providers.map((p) => {
       const credential = openProviderCredential(p, options.masterKey);
@@ -88,6 +89,8 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         alias: a.alias,
         reserveOutputTokens: a.reserveOutputTokens,
         strategy: a.routingStrategy as RoutingStrategy,
+        responseCacheTtlSeconds: a.responseCacheTtlSeconds,
+        responseCacheToolStreams: a.responseCacheToolStreams,
         deployments: a.routes.map((r) => {
           const rule = newestRule.get(`${r.providerId}\u0000${r.upstreamModel}`) ?? null;
           if (rule !== null) usedRules.set(rule.id, rule);

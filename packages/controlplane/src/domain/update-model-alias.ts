@@ -6,7 +6,7 @@ import { isUuid } from './input-schemas.ts';
 import { inTransaction } from './transaction.ts';
 
 /** What may change on an alias after it was created (each setting validated by its caller). */
-export type ModelAliasSettings = Partial<Pick<ModelAlias, 'reserveOutputTokens' | 'routingStrategy'>>;
+export type ModelAliasSettings = Partial<Pick<ModelAlias, 'reserveOutputTokens' | 'routingStrategy' | 'responseCacheTtlSeconds' | 'responseCacheToolStreams'>>;
 
 /**
  * Changes settings of an alias of `orgId` in one transaction with its audit entry and a config

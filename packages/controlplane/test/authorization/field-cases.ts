@@ -129,6 +129,11 @@ export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<s
       permission: 'config:write',
       call: async (fx, team) => ({ query: 'mutation($id: ID!) { updateKey(id: $id, input: { labels: [{ key: "cost-centre", value: "42" }] }) { id } }', variables: { id: await freshKey(fx, team) } }),
     },
+    setKeyResponseCache: {
+      scope: 'team',
+      permission: 'config:write',
+      call: async (fx, team) => ({ query: 'mutation($id: ID!) { setKeyResponseCache(id: $id, ttlSeconds: 60) { id responseCacheTtlSeconds } }', variables: { id: await freshKey(fx, team) } }),
+    },
     disableKey: {
       scope: 'team',
       permission: 'config:write',
@@ -346,6 +351,11 @@ export const FIELD_CASES: Record<'Query' | 'Mutation' | 'Subscription', Record<s
       scope: 'org',
       permission: 'config:write',
       call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasRoutingStrategy(aliasId: $id, routingStrategy: LOWEST_COST) { id routingStrategy } }', variables: { id: fx.aliasId } }),
+    },
+    setAliasResponseCache: {
+      scope: 'org',
+      permission: 'config:write',
+      call: async (fx) => ({ query: 'mutation($id: ID!) { setAliasResponseCache(aliasId: $id, ttlSeconds: 60) { id responseCacheTtlSeconds } }', variables: { id: fx.aliasId } }),
     },
   },
   // Subscriptions run over SSE (the matrix reads the first event); same rules as the query they mirror.

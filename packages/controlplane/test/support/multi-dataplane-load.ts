@@ -107,9 +107,12 @@ export interface LoadRunResult {
   /** The README's worst-case bound for this run, and how it was composed. */
   boundMicros: number;
   boundFormula: string;
-  /** Budget refusals answered while the requests started before then had spent below 95 % of the budget. */
+  /** The README's early-refusal floor: no budget refusal below it while the control plane answers. */
+  refusalFloorMicros: number;
+  refusalFloorFormula: string;
+  /** Budget refusals answered while the requests started before then had spent below the floor. */
   falseBudget429s: number;
-  /** Budget refusals below 95 % during the control plane outage: fail-closed after the one-lease allowance, by design. */
+  /** Budget refusals below the floor during the control plane outage: fail-closed after the one-lease allowance, by design. */
   budget429sClosedInOutage: number;
   /** The first few false budget refusals: ms after the start, data plane, spend before them (% of the budget). */
   falseBudget429Samples: Array<{ atMs: number; tookMs: number; dataplane: number; spentPercent: number; message: string }>;
@@ -422,27 +425,36 @@ function judge(
   // Everything ClickHouse has for the key, also requests whose answer never reached a client (killed data plane).
   const spentMicros = [...costs.values()].reduce((sum, c) => sum + c.costMicros, 0);
 
+  // The README's lease L = max(lease % of C, one request's worst case).
+  const leasePercent = Number(LOAD_DATAPLANE_ENV.QUOTA_LEASE_PERCENT);
+  const worstRequest = Math.ceil(((PROMPT_TOKENS_UPPER_BOUND + MAX_TOKENS) * Math.max(LOAD_PRICES.inputMicrosPerMTok, LOAD_PRICES.outputMicrosPerMTok)) / 1_000_000);
+  const lease = Math.max(Math.floor((limits.budgetMicros * leasePercent) / 100), worstRequest);
+
   // False refusal: when it was decided (the answer's time: a request that does not fit waits
   // for renewal rounds first, and the requests admitted meanwhile elsewhere take their share),
-  // the requests that had started had spent (in the end) under 95 % of the budget, while its
-  // data plane had the control plane. A data plane that lost it (the pause, and
-  // until its next renewal succeeds) fails budgets closed by design once its lease-sized
-  // allowance is spent: those refusals are counted apart.
+  // the requests that had started had spent (in the end) less than the budget minus the
+  // README's early-refusal margin ("Early refusals": capacity parked at the other instances,
+  // (N − 1) × L, plus what requests in flight reserved beyond their cost, at most conc × worst
+  // case), while its data plane had the control plane. The margin, not a flat 95 %, is the
+  // promise: a small budget with a large L (this test's) is refused earlier by design; the
+  // full-size bench keeps the margin under 5 %. A data plane that lost the control plane (the
+  // pause, and until its next renewal succeeds) fails budgets closed by design once its
+  // lease-sized allowance is spent: those refusals are counted apart.
+  const earlyRefusalMarginMicros = (DATAPLANES - 1) * lease + limits.conc * worstRequest;
+  // Never stricter than the 5 % the README asks operators to size leases for.
+  const refusalFloorMicros = limits.budgetMicros - Math.max(earlyRefusalMarginMicros, Math.ceil(limits.budgetMicros / 20));
   const t0 = Math.min(...attempts.map((a) => a.startMs));
   const byStart = [...admitted].sort((a, b) => a.startMs - b.startMs);
   const spentBefore = (t: number) => byStart.filter((a) => a.startMs < t).reduce((sum, a) => sum + cost(a), 0);
   const inOutage = (a: Attempt) => (unreachable[a.dataplane] ?? []).some(([from, to]) => a.endMs >= from && a.startMs <= to);
-  const early = refusedBudget.filter((a) => spentBefore(a.endMs) < 0.95 * limits.budgetMicros);
+  const early = refusedBudget.filter((a) => spentBefore(a.endMs) < refusalFloorMicros);
   const falseBudget429s = early.filter((a) => !inOutage(a)).length;
   const closedInOutage = early.filter(inOutage).length;
   const firstRefusal = refusedBudget.reduce<Attempt | null>((first, a) => (first === null || a.startMs < first.startMs ? a : first), null);
 
-  // The bound (README, "Worst-case overspend"): L = max(lease % of C, one request's worst case);
-  // S × s for streams cut at the limit (at most `conc` at once); per outage N × L; per killed
-  // data plane the grant it had not reported using yet, at most L.
-  const leasePercent = Number(LOAD_DATAPLANE_ENV.QUOTA_LEASE_PERCENT);
-  const worstRequest = Math.ceil(((PROMPT_TOKENS_UPPER_BOUND + MAX_TOKENS) * Math.max(LOAD_PRICES.inputMicrosPerMTok, LOAD_PRICES.outputMicrosPerMTok)) / 1_000_000);
-  const lease = Math.max(Math.floor((limits.budgetMicros * leasePercent) / 100), worstRequest);
+  // The bound (README, "Worst-case overspend"): S × s for streams cut at the limit (at most
+  // `conc` at once); per outage N × L; per killed data plane the grant it had not reported
+  // using yet, at most L.
   const step = Math.ceil((Number(LOAD_DATAPLANE_ENV.QUOTA_STREAM_STEP_TOKENS) * LOAD_PRICES.outputMicrosPerMTok) / 1_000_000);
   const outages = spec.faults === null ? 0 : 1;
   const killed = spec.faults === null ? 0 : 1;
@@ -501,6 +513,8 @@ function judge(
     overspendMicros: Math.max(0, spentMicros - limits.budgetMicros),
     boundMicros,
     boundFormula,
+    refusalFloorMicros,
+    refusalFloorFormula: `C − max((N − 1) × L + conc × worst, 5 % of C) = ${limits.budgetMicros} − max(${DATAPLANES - 1}×${lease} + ${limits.conc}×${worstRequest}, ${Math.ceil(limits.budgetMicros / 20)})`,
     falseBudget429s,
     budget429sClosedInOutage: closedInOutage,
     falseBudget429Samples: early

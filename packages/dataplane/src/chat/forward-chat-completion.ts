@@ -1,10 +1,10 @@
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
-import type { ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
+import type { ChatCompletion, ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { Exchange } from '../http/exchange.ts';
 import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
-import type { RequestRecord } from '../metering/request-record.ts';
+import { startUpstream, type RequestRecord } from '../metering/request-record.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
 import { keyDeployments } from '../routing/key-deployments.ts';
@@ -16,7 +16,14 @@ import { routeKey, type CompiledDeployment } from '../snapshot/compiled-snapshot
 import { relaySse, StreamFailedBeforeStart, type StreamOutcome } from '../streaming/sse-relay.ts';
 import type { QuotaTicket } from '../quota/admission.ts';
 import { admitBeforeForwarding, type MeteredRequest, type MeteredRequestDeps } from '../routes/metered-request.ts';
-import type { ChatSurface } from './chat-surface.ts';
+import type { ChatSurface, SseRenderer } from './chat-surface.ts';
+import { isCacheableFinish, responseCachePlan, type CachePlan } from '../cache/cache-plan.ts';
+import { replayAsStream } from '../cache/replay-stream.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
+import { createStreamCapture, tapUpstream } from '../cache/upstream-tap.ts';
+import { reportRouting } from '../metering/relay-headers.ts';
+import { requestCostMicros } from '../metering/request-cost.ts';
+import { spliceUsageCost } from '../metering/usage-cost.ts';
 
 /** What routing a chat request needs, whichever inbound API it came through. */
 export interface ChatCompletionsDeps extends MeteredRequestDeps {
@@ -26,6 +33,8 @@ export interface ChatCompletionsDeps extends MeteredRequestDeps {
   upstreamMaxSseEventBytes: number;
   /** Breakers, retry budget and attempt limits (routing/upstream-resilience.ts). */
   resilience: UpstreamResilience;
+  /** The exact-match response cache (aliases and keys opt in); absent = none. */
+  responseCache?: ResponseCache;
 }
 
 /**
@@ -47,13 +56,16 @@ export async function forwardChatCompletion(
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
   record.alias = route === undefined ? UNKNOWN_ALIAS : request.model;
   const routable = keyDeployments(record.key!, route, request.model);
+  reportRouting(ex, record);
+  const cache = deps.responseCache === undefined ? null : responseCachePlan(route!, record.key!, request);
+  if (cache !== null && (await answerFromCache(ex, deps, { plan, quota }, request, routable, record, cache, surface))) return;
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
   const { resilience } = deps;
   const deployments = await planRoute(route!, routable, resilience, record.streamed, async () => ({
     promptTokens: await estimatePromptTokens(request.messages),
     outputTokens: outputReservation(request, route!.reserveOutputTokens ?? null, resilience.attempts.defaultOutputTokens),
   }));
-
+  startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
       deployment,
@@ -69,10 +81,10 @@ export async function forwardChatCompletion(
     bodyLease.release();
     if (response.kind === 'json') {
       attempt.firstToken();
-      return await answerJson(ex, request, deployment, response.body, record, surface);
+      return await answerJson(ex, request, deployment, response.body, record, surface, deps.responseCache, cache);
     }
     try {
-      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket, surface, attempt.firstToken);
+      return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket, surface, attempt.firstToken, deps.responseCache, cache);
     } catch (err) {
       if (!(err instanceof StreamFailedBeforeStart)) throw err;
       // The upstream said 200 and then broke off before its first content: the client has seen
@@ -91,7 +103,17 @@ export async function forwardChatCompletion(
  * A JSON answer goes out byte for byte (chat completions) or re-rendered by the surface; it is
  * parsed once, for its usage and finish reason.
  */
-async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployment: CompiledDeployment, body: Buffer, record: RequestRecord, surface: ChatSurface): Promise<void> {
+async function answerJson(
+  ex: Exchange,
+  request: ChatCompletionRequest,
+  deployment: CompiledDeployment,
+  body: Buffer,
+  record: RequestRecord,
+  surface: ChatSurface,
+  responseCache?: ResponseCache,
+  cache: CachePlan | null = null,
+): Promise<void> {
+  if (record.cacheStatus !== 'hit') record.upstreamDoneAt = performance.now();
   let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
   try {
     completion = JSON.parse(body.toString('utf8')) as typeof completion;
@@ -110,8 +132,46 @@ async function answerJson(ex: Exchange, request: ChatCompletionRequest, deployme
     record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
     record.usageSource = 'estimate';
   }
-  // Usage is known first: the event is recorded (and logged) as the body goes out.
-  ex.sendJson(200, surface.renderJson ? surface.renderJson(body, request) : body);
+  const costMicros = requestCostMicros(record);
+  if (cache !== null && record.cacheStatus === 'miss' && isCacheableFinish((completion.choices ?? []).map((c) => c.finish_reason))) {
+    responseCache!.set(cache.key, { completion: body, deploymentId: deployment.id, costMicros }, cache.ttlMs);
+  }
+  // Usage is known first: the event is recorded (and logged) as the body goes out, its cost
+  // spliced into the body's usage (the figure the event and x-relay-cost-micros show).
+  const rendered = surface.renderJson ? surface.renderJson(body, request) : body;
+  ex.sendJson(200, spliceUsageCost(rendered, costMicros) ?? rendered);
+}
+
+/**
+ * Serves a request from the response cache when it holds a live answer made by a deployment the
+ * key may still use: admitted without upstream spend (rate limits and token limits still count),
+ * answered as JSON or replayed as a stream through the same metering, recorded with cost 0 and
+ * the original cost as saved. Returns false on a miss (the request is then routed as usual).
+ */
+async function answerFromCache(
+  ex: Exchange,
+  deps: ChatCompletionsDeps,
+  admission: Pick<MeteredRequest, 'plan' | 'quota'>,
+  request: ChatCompletionRequest,
+  routable: readonly CompiledDeployment[],
+  record: RequestRecord,
+  cache: CachePlan,
+  surface: ChatSurface,
+): Promise<boolean> {
+  const hit = deps.responseCache!.get(cache.key);
+  const deployment = hit === null ? undefined : routable.find((d) => d.id === hit.deploymentId);
+  record.cacheStatus = deployment === undefined ? 'miss' : 'hit';
+  if (hit === null || deployment === undefined) return false;
+  await admitBeforeForwarding(ex, deps.admission, admission, () => deps.admission.admitTokens(admission.plan, () => estimatePromptTokens(request.messages), 0, []));
+  record.deployment = deployment;
+  record.cacheSavedMicros = hit.costMicros;
+  if (!record.streamed) {
+    await answerJson(ex, request, deployment, hit.completion, record, surface);
+    return true;
+  }
+  const completion = JSON.parse(hit.completion.toString('utf8')) as ChatCompletion;
+  await answerStream(ex, request, replayAsStream(completion), record, deps.upstreamMaxSseEventBytes, admission.quota.ticket, surface, () => {});
+  return true;
 }
 
 async function answerStream(
@@ -123,7 +183,10 @@ async function answerStream(
   ticket: QuotaTicket | null,
   surface: ChatSurface,
   onFirstContent: () => void,
+  responseCache?: ResponseCache,
+  cache: CachePlan | null = null,
 ): Promise<void> {
+  const capture = cache !== null && record.cacheStatus === 'miss' ? createStreamCapture(maxEventBytes) : null;
   const recordOutcome = async (outcome: StreamOutcome) => {
     record.statusCode = outcome.end === 'client_abort' ? 499 : 200;
     record.streamEnd = outcome.end;
@@ -142,11 +205,12 @@ async function answerStream(
       record.usageSource = 'estimate';
     }
   };
-  const renderer = surface.streamRenderer?.(request) ?? null;
+  const surfaceRenderer = surface.streamRenderer?.(request) ?? null;
+  const renderer = surfaceRenderer === null ? null : withClosingCost(surfaceRenderer, () => requestCostMicros(record));
   // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
   // when the stream ended without one (client gone) so the event still says what happened.
   const outcome = await relaySse({
-    upstream,
+    upstream: record.cacheStatus === 'hit' ? upstream : tapUpstream(upstream, ex, record, capture),
     exchange: ex,
     // A renderer needs the usage chunk for its own closing events (it decides what the client sees).
     clientWantsUsage: request.stream_options?.include_usage === true || renderer !== null,
@@ -155,8 +219,31 @@ async function answerStream(
     outputCharge: ticket,
     renderer,
     onFirstContent,
+    // The same function and figures the event uses (requestCostMicros), so the two agree.
+    usageCost: (usage) => requestCostMicros({ deployment: record.deployment, usage: fromWireUsage(usage), cacheStatus: record.cacheStatus }),
   });
   if (!ex.finished || outcome.end === 'client_abort') await recordOutcome(outcome);
+  const captured = outcome.end === 'done' && outcome.errorCode === '' ? capture?.completion() : null;
+  if (captured && isCacheableFinish(captured.finishReasons)) {
+    responseCache!.set(cache!.key, { completion: captured.body, deploymentId: record.deployment!.id, costMicros: requestCostMicros(record) }, cache!.ttlMs);
+  }
+}
+
+/**
+ * A surface's renderer whose closing events carry the cost in their usage (Responses'
+ * `response.completed`, Messages' `message_delta`): spliced into the last `usage` object of the
+ * closing bytes, after the outcome was recorded (so it is the event's figure).
+ */
+function withClosingCost(renderer: SseRenderer, costMicros: () => number): SseRenderer {
+  return {
+    event: (event) => renderer.event(event),
+    done(outcome) {
+      const closing = renderer.done(outcome);
+      const bytes = typeof closing === 'string' ? Buffer.from(closing) : closing;
+      return spliceUsageCost(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), costMicros()) ?? closing;
+    },
+    error: (error, outcome) => renderer.error(error, outcome),
+  };
 }
 
 function fromWireUsage(usage: ChatUsage): TokenUsage {

@@ -42,6 +42,11 @@ export class Exchange {
   closeAfterAnswer = false;
   /** Headers added to whatever answer goes out (the key's x-ratelimit-* headers); null = none. */
   extraHeaders: Record<string, string> | null = null;
+  /**
+   * Headers computed as the status line is written (the route's x-relay-* headers: they report
+   * times and figures known only then); null = none. `complete` is false for a stream's headers.
+   */
+  lateHeaders: ((complete: boolean) => Record<string, string> | null) | null = null;
   /** True once the status line went out: later failures can only end the body. */
   headersSent = false;
   finished = false;
@@ -144,7 +149,7 @@ export class Exchange {
     this.#finishing();
     this.headersSent = true;
     this.#res.cork(() => {
-      this.#writeHead(status, contentType, headers);
+      this.#writeHead(status, contentType, headers, true);
       this.#res.end(body, this.closeAfterAnswer);
     });
   }
@@ -170,7 +175,7 @@ export class Exchange {
   startStream(status: number, contentType: string, headers: Record<string, string> = {}): void {
     if (this.aborted || this.headersSent) return;
     this.headersSent = true;
-    this.#res.cork(() => this.#writeHead(status, contentType, headers));
+    this.#res.cork(() => this.#writeHead(status, contentType, headers, false));
   }
 
   /**
@@ -214,13 +219,15 @@ export class Exchange {
   }
 
   /** Status line and headers; every answer carries the request id. Call inside cork(). */
-  #writeHead(status: number, contentType: string, headers: Record<string, string>): void {
+  #writeHead(status: number, contentType: string, headers: Record<string, string>, complete: boolean): void {
     this.#res.writeStatus(statusLine(status));
     this.#res.writeHeader('content-type', contentType);
     this.#res.writeHeader('x-request-id', this.requestId);
     for (const name in headers) this.#res.writeHeader(name, headers[name]!);
     const extra = this.extraHeaders;
     if (extra !== null) for (const name in extra) this.#res.writeHeader(name, extra[name]!);
+    const late = this.lateHeaders?.(complete) ?? null;
+    if (late !== null) for (const name in late) this.#res.writeHeader(name, late[name]!);
   }
 
   /** Arrival to the last byte sent (or to now, while the response is still open). */

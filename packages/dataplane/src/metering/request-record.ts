@@ -1,10 +1,11 @@
 import { MAX_EVENT_ATTEMPTS, type EventAttempt } from '@proxystacks/shared/events/event-attempts';
 import { EVENT_VERSION, type RequestEvent, type StreamEnd, type UsageSource } from '@proxystacks/shared/events/request-event';
 import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
-import { priceRequest, type TokenUsage } from '@proxystacks/shared/pricing/price-request';
+import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
 import type { PresentedKeyTrace } from '../auth/authenticate.ts';
 import type { CompiledDeployment, CompiledKey } from '../snapshot/compiled-snapshot.ts';
+import { costSavedMicros, requestCostMicros } from './request-cost.ts';
 
 /**
  * What the data plane learns about one request while serving it, filled in step by step and
@@ -40,6 +41,16 @@ export interface RequestRecord extends PresentedKeyTrace {
   ttftMs: number | null;
   latencyMs: number;
   snapshotVersion: number;
+  /** The deployment the routing strategy put first for this request: what a cheaper fallback is compared with. */
+  primaryDeployment: CompiledDeployment | null;
+  /** '' when the response cache does not apply to the request; else whether it answered. */
+  cacheStatus: '' | 'hit' | 'miss';
+  /** On a cache hit: what the cached answer cost when it was made (the event's cost_saved_micros). */
+  cacheSavedMicros: number;
+  /** Monotonic time the first upstream attempt began; null when none did (x-relay-overhead-ms). */
+  upstreamStartedAt: number | null;
+  /** Monotonic time the answering upstream's last bytes before the client's headers arrived. */
+  upstreamDoneAt: number | null;
 }
 
 /** One upstream attempt of a request: where it went, what came back, how long it took. */
@@ -77,18 +88,31 @@ export function newRequestRecord(requestId: string, arrivedAt: number, snapshotV
     ttftMs: null,
     latencyMs: 0,
     snapshotVersion,
+    primaryDeployment: null,
+    cacheStatus: '',
+    cacheSavedMicros: 0,
+    upstreamStartedAt: null,
+    upstreamDoneAt: null,
   };
 }
 
 /**
- * The event for a finished request. Cost is computed here, once, from the pricing rule of the
- * deployment that answered; the rule's id and version go into the event so every charge can
+ * Notes, just before the first upstream attempt, the plan's first choice (what a cheaper fallback
+ * is compared with: costSavedMicros) and when upstream time began (x-relay-overhead-ms).
+ */
+export function startUpstream(record: RequestRecord, planned: readonly CompiledDeployment[]): void {
+  record.primaryDeployment = planned[0] ?? null;
+  record.upstreamStartedAt = performance.now();
+}
+
+/**
+ * The event for a finished request. Cost comes from requestCostMicros, the same function the
+ * x-relay-cost-micros header and `usage.cost` use, from the pricing rule of the deployment that answered; the rule's id and version go into the event so every charge can
  * be traced to the price that made it.
  */
 export function buildRequestEvent(record: RequestRecord, dataplaneId: string): RequestEvent {
   const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
   const pricing = record.deployment?.pricing ?? null;
-  const cost = pricing === null || record.usage === null ? 0 : priceRequest(usage, pricing);
   return {
     event_version: EVENT_VERSION,
     request_id: record.requestId,
@@ -109,7 +133,7 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     completion_tokens: usage.completionTokens,
     cached_tokens: usage.cachedTokens,
     usage_source: record.usageSource,
-    cost_micros: cost,
+    cost_micros: requestCostMicros(record),
     pricing_rule_id: pricing === null || record.usage === null ? '' : pricing.id,
     pricing_rule_version: pricing === null || record.usage === null ? 0 : pricing.version,
     snapshot_version: record.snapshotVersion,
@@ -125,6 +149,8 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     // What was presented, also for refused and unknown keys; never the secret (authenticate.ts).
     key_prefix: record.keyPrefix.slice(0, 64),
     key_hash_id: record.keyHashId,
+    cost_saved_micros: costSavedMicros(record),
+    cache_hit: record.cacheStatus === 'hit',
     attempt_log: eventAttempts(record.pendingAttempt === null ? record.attemptLog : [...record.attemptLog, pendingAttemptOutcome(record)]),
   };
 }

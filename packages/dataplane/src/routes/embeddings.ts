@@ -6,7 +6,7 @@ import type { BodyLease } from '../http/body-budget.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { parseJsonBody } from '../http/parse-json-body.ts';
 import { estimateTextsTokens } from '../metering/estimate-tokens.ts';
-import type { RequestRecord } from '../metering/request-record.ts';
+import { startUpstream, type RequestRecord } from '../metering/request-record.ts';
 import { embeddingInputs } from '../providers/embedding-inputs.ts';
 import { invalidEmbeddingsAnswer } from '../providers/openai-embeddings.ts';
 import type { UpstreamEmbeddings } from '../providers/provider-adapter.ts';
@@ -19,6 +19,9 @@ import type { QuotaTicket } from '../quota/admission.ts';
 import type { AdmissionPlan } from '../quota/admission-plan.ts';
 import type { ChatCompletionsDeps } from './chat-completions.ts';
 import { admitBeforeForwarding, serveMeteredRequest } from './metered-request.ts';
+import { reportRouting } from '../metering/relay-headers.ts';
+import { requestCostMicros } from '../metering/request-cost.ts';
+import { spliceUsageCost } from '../metering/usage-cost.ts';
 
 /** What the embeddings route needs: the chat route's dependencies, less what only streams use. */
 export type EmbeddingsDeps = Pick<ChatCompletionsDeps, 'snapshots' | 'providers' | 'events' | 'metrics' | 'keySecret' | 'maxBodyBytes' | 'bodyBudget' | 'dataplaneId' | 'logger' | 'admission' | 'resilience'>;
@@ -57,10 +60,12 @@ async function forward(
   if (capable.length === 0) {
     throw new RelayError('model_not_supported', `The model '${request.model}' does not support embeddings.`, { param: 'model' });
   }
+  reportRouting(ex, record);
   // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
   await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
   const { resilience } = deps;
   const deployments = await planRoute(route!, capable, resilience, false, async () => ({ promptTokens: await estimateInputTokens(request), outputTokens: 0 }));
+  startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({
       deployment,
@@ -79,6 +84,7 @@ async function forward(
 
 /** The answer in OpenAI's shape and the client's encoding; usage from the provider, else estimated. */
 async function answerEmbeddings(ex: Exchange, request: EmbeddingRequest, deployment: CompiledDeployment, answer: UpstreamEmbeddings, record: RequestRecord): Promise<void> {
+  record.upstreamDoneAt = performance.now();
   const base64 = request.encoding_format === 'base64';
   const data: EmbeddingObject[] = answer.vectors.map((vector, index) => {
     if (base64) return { object: 'embedding', index, embedding: typeof vector === 'string' ? vector : floatsToBase64(vector) };
@@ -95,7 +101,8 @@ async function answerEmbeddings(ex: Exchange, request: EmbeddingRequest, deploym
   record.usage = { promptTokens, completionTokens: 0, cachedTokens: 0 };
   record.statusCode = 200;
   const response: EmbeddingResponse = { object: 'list', data, model: answer.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
-  ex.sendJson(200, JSON.stringify(response));
+  const body = Buffer.from(JSON.stringify(response));
+  ex.sendJson(200, spliceUsageCost(body, requestCostMicros(record)) ?? body);
 }
 
 /** Text inputs through the project's tokenizer (o200k); token-id inputs are their own count. */

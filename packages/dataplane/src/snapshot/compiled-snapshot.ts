@@ -48,6 +48,10 @@ export interface CompiledRoute {
   readonly reserveOutputTokens?: number | null;
   /** How each request orders the deployments (routing/plan-deployments.ts); absent = 'fallback'. */
   readonly strategy?: RoutingStrategy;
+  /** Exact-match response cache lifetime in seconds; null/absent = no cache on this alias. */
+  readonly responseCacheTtlSeconds?: number | null;
+  /** Streamed requests with tools may be cached too. */
+  readonly responseCacheToolStreams?: boolean;
 }
 
 /** A key as the hot path uses it: the snapshot's key plus what it may call, precomputed. */
@@ -126,7 +130,7 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       .sort((a, b) => a.priority - b.priority);
     const byEnvironment = new Map<string, CompiledDeployment[]>();
     for (const environment of environmentsByOrg.get(route.orgId) ?? []) byEnvironment.set(environment, environmentDeployments(deployments, environment));
-    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens, strategy: route.strategy });
+    routes.set(routeKey(route.orgId, route.alias), { orgId: route.orgId, alias: route.alias, deployments, byEnvironment, reserveOutputTokens: route.reserveOutputTokens, strategy: route.strategy, responseCacheTtlSeconds: route.responseCacheTtlSeconds, responseCacheToolStreams: route.responseCacheToolStreams });
   }
   const aliasesByOrg = new Map<string, string[]>();
   for (const route of routes.values()) aliasesByOrg.set(route.orgId, [...(aliasesByOrg.get(route.orgId) ?? []), route.alias]);

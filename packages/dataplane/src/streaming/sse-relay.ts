@@ -6,6 +6,7 @@ import { SSE_DONE } from '@proxystacks/shared/openai/wire';
 import type { StreamEnd } from '@proxystacks/shared/events/request-event';
 import type { Exchange } from '../http/exchange.ts';
 import type { SseRenderer } from '../chat/chat-surface.ts';
+import { spliceUsageCost } from '../metering/usage-cost.ts';
 import { eventData, SseEventTooLarge, SseScanner } from './sse-scanner.ts';
 
 /** What a relayed stream produced, for metering and the event. */
@@ -47,6 +48,8 @@ export interface RelayOptions {
   renderer?: SseRenderer | null;
   /** Called once, when the first generated content (or tool call) arrives: the attempt's first-token deadline stops. */
   onFirstContent?: () => void;
+  /** The cost of the stream's usage (micros): added as `cost`/`cost_micros` to the usage chunk the client gets. */
+  usageCost?: ((usage: ChatUsage) => number) | null;
 }
 
 /**
@@ -110,7 +113,7 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       const out: Buffer[] = held ?? [];
       let done: Buffer | null = null;
       for (const event of scanner.push(chunk)) {
-        const forward = inspect(event, outcome, options.clientWantsUsage, exchange, options.onFirstContent);
+        const forward = inspect(event, outcome, exchange, options);
         if (forward === 'done') {
           sawDone = true;
           done = event;
@@ -169,7 +172,8 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
  * Looks at one event: returns the bytes to forward (usually the event itself), null to drop
  * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
  */
-function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolean, exchange: Exchange, onFirstContent: (() => void) | undefined): Buffer | null | 'done' | 'upstream-error' {
+function inspect(event: Buffer, outcome: StreamOutcome, exchange: Exchange, options: RelayOptions): Buffer | null | 'done' | 'upstream-error' {
+  const { clientWantsUsage, onFirstContent, usageCost } = options;
   // `[DONE]` is the whole payload of its event, so a short event is the only candidate.
   if (event.length < 24 && event.indexOf(DONE) !== -1) return 'done';
   const contentAt = event.indexOf(CONTENT);
@@ -203,7 +207,7 @@ function inspect(event: Buffer, outcome: StreamOutcome, clientWantsUsage: boolea
   if (typeof finish === 'string') outcome.finishReason = finish;
   if (!hasUsage || chunk.usage === undefined || chunk.usage === null) return clientWantsUsage ? event : withoutNullUsage(event, usageAt);
   outcome.usage = chunk.usage;
-  if (clientWantsUsage) return event;
+  if (clientWantsUsage) return usageCost ? (spliceUsageCost(event, usageCost(chunk.usage)) ?? event) : event;
   // The client did not ask for usage: the usage-only chunk goes, and usage riding on a content
   // chunk (some OpenAI-compatible servers do that) is removed from it.
   if (chunk.choices === undefined || chunk.choices.length === 0) return null;

@@ -64,7 +64,7 @@ interface ColumnLike {
  * `absent` is what an event without the column stands for (columns added after older data planes
  * shipped); undefined = the column is required.
  */
-export const REQUEST_EVENT_DOMAINS: ReadonlyArray<{ readonly name: string; readonly type: string; readonly domain: ColumnDomain; readonly absent?: readonly never[] }> =
+export const REQUEST_EVENT_DOMAINS: ReadonlyArray<{ readonly name: string; readonly type: string; readonly domain: ColumnDomain; readonly absent?: number | boolean | readonly never[] }> =
   REQUEST_EVENT_COLUMNS.map((column) => ({ name: column.name, type: column.type, domain: columnDomain(column), ...('absent' in column ? { absent: column.absent } : {}) }));
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})$/;

@@ -38,7 +38,7 @@ interface ColumnSpec {
    * What an event without this column stands for: an event of a data plane older than the
    * column (its disk spool, its ingest batches) still validates. Columns without it are required.
    */
-  readonly absent?: readonly never[];
+  readonly absent?: number | boolean | readonly never[];
 }
 
 /** Longest string a column takes unless it says otherwise: bounds what a sender may store. */
@@ -79,6 +79,9 @@ export const REQUEST_EVENT_COLUMNS = [
   { name: 'environment', type: 'LowCardinality(String)', kind: 'string', maxLength: 64, doc: "that environment's name (production, staging, …)" },
   { name: 'key_prefix', type: 'String', kind: 'string', maxLength: 64, doc: "displayable start of the presented key, also for refused ones; '' when none was sent" },
   { name: 'key_hash_id', type: 'String', kind: 'string', maxLength: 64, doc: "first 16 hex digits of the presented key's HMAC: traces an unknown key without storing it" },
+  // Added by analytics migration 0005 (issue 9): what the response cache and cheaper fallbacks saved.
+  { name: 'cost_saved_micros', type: 'UInt64', kind: 'uint', absent: 0, doc: 'cache hit: what the cached answer cost; fallback: primary price minus actual, when lower' },
+  { name: 'cache_hit', type: 'Bool', kind: 'bool', absent: false, doc: 'answered from the response cache (cost_micros 0)' },
   // Added by analytics migration 0006 (issues 9 and 10): every upstream attempt, in order.
   {
     name: 'attempt_log', type: EVENT_ATTEMPTS_TYPE, kind: 'attempts', items: EVENT_ATTEMPT_FIELDS, maxItems: MAX_EVENT_ATTEMPTS, absent: [],
@@ -89,6 +92,8 @@ export const REQUEST_EVENT_COLUMNS = [
 /** Columns added after the table's first version, in the order migration 0002 adds them. */
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0002 = ['environment_id', 'environment', 'key_prefix', 'key_hash_id'] as const;
 
+/** Columns added by migration 0005, which events from older writers may lack (their defaults: 0, false). */
+export const REQUEST_EVENT_COLUMNS_ADDED_IN_0005 = ['cost_saved_micros', 'cache_hit'] as const;
 /** The column migration 0006 adds (an Array defaults to [] for the rows already stored). */
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0006 = ['attempt_log'] as const;
 
@@ -138,7 +143,7 @@ export function requestEventsAddColumns(database: string, names: readonly string
   return names.map((name) => {
     const column = REQUEST_EVENT_COLUMNS.find((c) => c.name === name);
     if (!column) throw new Error(`Not a request_events column: ${name}`);
-    const fallback = column.kind === 'string' ? " DEFAULT ''" : '';
+    const fallback = column.kind === 'string' ? " DEFAULT ''" : column.kind === 'bool' ? ' DEFAULT false' : column.kind === 'uint' ? ' DEFAULT 0' : '';
     return `ALTER TABLE ${database}.${REQUEST_EVENTS_TABLE} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}${fallback} COMMENT '${column.doc.replaceAll("'", "\\'")}'`;
   });
 }

@@ -182,15 +182,15 @@ export function percentilesFromEvents(measure: 'latency_ms' | 'ttft_ms', precisi
   return byPrecision(precision, `${fn}(assumeNotNull(ttft_ms), isNotNull(ttft_ms))`, `${fn}(toUInt32(intDiv(assumeNotNull(ttft_ms), 100)), isNotNull(ttft_ms))`);
 }
 
-/** Summed measures of every rollup: how each is declared, and how the view computes it from events. */
-const SUM_MEASURES = [
+/** Summed measures of every rollup as migration 0004 created them: how each is declared, and how the view computes it from events. */
+const SUM_MEASURES_0004 = [
   { name: 'requests', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'count()' },
   { name: 'errors', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'countIf(status_code >= 400)' },
   { name: 'prompt_tokens', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(prompt_tokens)' },
   { name: 'completion_tokens', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(completion_tokens)' },
   { name: 'cached_tokens', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(cached_tokens)' },
   { name: 'cost_micros', type: 'SimpleAggregateFunction(sum, Int64)', expr: 'sum(cost_micros)' },
-  // Saved by the response cache and cheaper fallbacks: 0 until that feature writes a column.
+  // Before 0005 request_events had no cost_saved_micros: the column was kept at 0.
   { name: 'cost_saved_micros', type: 'SimpleAggregateFunction(sum, Int64)', expr: 'toInt64(0)' },
   // Averages (overview tiles) need no sketch: a sum and a count.
   { name: 'latency_ms_sum', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'sum(latency_ms)' },
@@ -198,9 +198,24 @@ const SUM_MEASURES = [
   { name: 'ttft_count', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'countIf(isNotNull(ttft_ms))' },
 ] as const;
 
+/** The measure migration 0005 adds to every rollup (after cost_saved_micros): requests the response cache answered. */
+export const ROLLUP_CACHE_HITS = { name: 'cache_hits', type: 'SimpleAggregateFunction(sum, UInt64)', expr: 'countIf(cache_hit)' } as const;
+
+/**
+ * Summed measures of every rollup since migration 0005 (issue 9): cost saved summed from the
+ * events' cost_saved_micros, and cache hits counted. Rows the 0004 views wrote hold 0 for both,
+ * which is what the events before 0005 meant (no such columns, read as 0 and false).
+ */
+const SUM_MEASURES: ReadonlyArray<{ name: string; type: string; expr: string }> = SUM_MEASURES_0004.flatMap((m): Array<{ name: string; type: string; expr: string }> =>
+  m.name === 'cost_saved_micros' ? [{ ...m, expr: 'toInt64(sum(cost_saved_micros))' }, ROLLUP_CACHE_HITS] : [m],
+);
+
+/** Which migration's rollup layout: 0004's (frozen, what it creates and backfills) or today's (0005 on). */
+export type RollupLayout = '0004' | 'current';
+
 /** Every measure column of a rollup, in table order. */
-export function rollupMeasures(): Array<{ name: string; type: string; expr: string }> {
-  return [...SUM_MEASURES, ...percentileStateColumns('latency_ms'), ...percentileStateColumns('ttft_ms')];
+export function rollupMeasures(layout: RollupLayout = 'current'): Array<{ name: string; type: string; expr: string }> {
+  return [...(layout === '0004' ? SUM_MEASURES_0004 : SUM_MEASURES), ...percentileStateColumns('latency_ms'), ...percentileStateColumns('ttft_ms')];
 }
 
 /** Retention of each analytics table in days; 0 keeps rows forever. */
@@ -210,13 +225,13 @@ export interface AnalyticsRetentionDays {
   hourRollup: number;
 }
 
-/** CREATE TABLE of `rollup`. */
-export function rollupTableDDL(database: string, rollup: RollupSpec): string {
+/** CREATE TABLE of `rollup` (in `layout`: migration 0004 creates its own, 0005 adds to it). */
+export function rollupTableDDL(database: string, rollup: RollupSpec, layout: RollupLayout = 'current'): string {
   assertIdentifier(database);
   const columns = [
     `    bucket DateTime('UTC') COMMENT 'start of the ${rollup.grain} (UTC)'`,
     ...rollup.dimensions.map((d) => `    ${d} ${DIMENSION_TYPES[d]}`),
-    ...rollupMeasures().map((m) => `    ${m.name} ${m.type}`),
+    ...rollupMeasures(layout).map((m) => `    ${m.name} ${m.type}`),
   ];
   return [
     `CREATE TABLE IF NOT EXISTS ${database}.${rollup.table}`,
@@ -234,12 +249,12 @@ export function rollupTableDDL(database: string, rollup: RollupSpec): string {
 }
 
 /** The SELECT aggregating events of `source` (request_events, or FINAL with a cutoff) into `rollup`. */
-function rollupSelect(source: string, rollup: RollupSpec, where = ''): string {
+function rollupSelect(source: string, rollup: RollupSpec, layout: RollupLayout, where = ''): string {
   const bucket = rollup.grain === 'minute' ? 'toStartOfMinute(toDateTime(ts))' : 'toStartOfHour(toDateTime(ts))';
   const dimensions = rollup.dimensions.join(', ');
   return [
     `SELECT ${bucket} AS bucket, ${dimensions},`,
-    rollupMeasures().map((m) => `    ${m.expr} AS ${m.name}`).join(',\n'),
+    rollupMeasures(layout).map((m) => `    ${m.expr} AS ${m.name}`).join(',\n'),
     `FROM ${source}${where}`,
     `GROUP BY bucket, ${dimensions}`,
   ].join('\n');
@@ -250,10 +265,10 @@ export function rollupViewName(rollup: RollupSpec): string {
   return `${rollup.table}_mv`;
 }
 
-/** CREATE MATERIALIZED VIEW feeding `rollup` from every insert into request_events. */
-export function rollupViewDDL(database: string, rollup: RollupSpec): string {
+/** CREATE MATERIALIZED VIEW feeding `rollup` from every insert into request_events (0004's or today's select). */
+export function rollupViewDDL(database: string, rollup: RollupSpec, layout: RollupLayout = 'current'): string {
   assertIdentifier(database);
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${rollupViewName(rollup)} TO ${database}.${rollup.table} AS\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE}`, rollup)}`;
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.${rollupViewName(rollup)} TO ${database}.${rollup.table} AS\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE}`, rollup, layout)}`;
 }
 
 /**
@@ -261,10 +276,26 @@ export function rollupViewDDL(database: string, rollup: RollupSpec): string {
  * hh:mm:ss.sss` UTC, taken just before the views were created: later rows reach the rollups
  * through the views). FINAL: a request whose retry landed in another batch counts once.
  */
-export function rollupBackfillSQL(database: string, rollup: RollupSpec, cutoff: string): string {
+export function rollupBackfillSQL(database: string, rollup: RollupSpec, cutoff: string, layout: RollupLayout = 'current'): string {
   assertIdentifier(database);
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/.test(cutoff)) throw new Error(`Not an event time: ${cutoff}`);
-  return `INSERT INTO ${database}.${rollup.table}\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE} FINAL`, rollup, `\nWHERE inserted_at < toDateTime64('${cutoff}', 3, 'UTC')`)}`;
+  return `INSERT INTO ${database}.${rollup.table}\n${rollupSelect(`${database}.${REQUEST_EVENTS_TABLE} FINAL`, rollup, layout, `\nWHERE inserted_at < toDateTime64('${cutoff}', 3, 'UTC')`)}`;
+}
+
+/**
+ * Migration 0005's change to the rollups: the cache_hits column, and each view replaced by one
+ * summing cost saved and counting cache hits. No backfill: the rows the old views wrote came from
+ * events without those columns (0 and false), so they already hold the right sums. Each view is
+ * recreated right after it is dropped: a batch inserted between the two would miss that rollup,
+ * as with 0004 (migrations run before this control plane ingests).
+ */
+export function rollupCostSavedDDL(database: string): string[] {
+  assertIdentifier(database);
+  return [
+    // Only the rollups that exist by then (0004's); later ones are created with today's layout.
+    ...ROLLUPS_0004.map((rollup) => `ALTER TABLE ${database}.${rollup.table} ADD COLUMN IF NOT EXISTS ${ROLLUP_CACHE_HITS.name} ${ROLLUP_CACHE_HITS.type} AFTER cost_saved_micros`),
+    ...ROLLUPS_0004.flatMap((rollup) => [`DROP VIEW IF EXISTS ${database}.${rollupViewName(rollup)}`, rollupViewDDL(database, rollup)]),
+  ];
 }
 
 /**

@@ -42,6 +42,8 @@ export function testRequestEvent(overrides: Partial<RequestEvent> = {}): Request
     environment: '',
     key_prefix: '',
     key_hash_id: '',
+    cost_saved_micros: 0,
+    cache_hit: false,
     // No per-attempt detail, as in an event from a data plane before migration 0006.
     attempt_log: [],
     ...overrides,

@@ -52,6 +52,12 @@ const keySchema = z.strictObject({
   /** The secret before the last rotation, valid until previousHashExpiresAt (epoch ms). */
   previousHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
   previousHashExpiresAt: z.int().nullable(),
+  /**
+   * Response cache for this key's requests: null = the alias's setting (entries shared by the
+   * organisation's keys); 0 = never cached (opt out); > 0 = cached this many seconds in entries
+   * private to the key (opt in, also on aliases without a cache).
+   */
+  responseCacheTtlSeconds: z.int().min(0).nullable().default(null),
 });
 
 const providerSchema = z.strictObject({
@@ -99,6 +105,10 @@ const routeSchema = z.strictObject({
   reserveOutputTokens: z.int().min(1).nullable().default(null),
   /** How the deployments are ordered per request (routing/routing-strategy.ts); older snapshots have none: 'fallback'. */
   strategy: z.enum(ROUTING_STRATEGIES).default(DEFAULT_ROUTING_STRATEGY),
+  /** Exact-match response cache lifetime in seconds; null = no caching on this alias. */
+  responseCacheTtlSeconds: z.int().min(1).nullable().default(null),
+  /** Streamed requests with tools may be cached too (off by default: agents expect fresh tool calls). */
+  responseCacheToolStreams: z.boolean().default(false),
 });
 
 const organizationSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { FormDialog } from '../../components/FormDialog.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
 import { KeyNameField, KeySettingsFields } from './KeySettingsFields.tsx';
 import { createKeyDraftState } from './key-draft-state.ts';
+import { KeyCacheField } from './KeyCacheField.tsx';
 import { checkKeyEdit, editExpiryChoices, keyDraftFrom } from './key-edit.ts';
 import type { KeyDraftField } from './key-form.ts';
 import type { KeyRow, UpdateKeyInput } from './keys.graphql.ts';
@@ -80,6 +81,7 @@ export function EditKeyDialog(props: EditKeyDialogProps): JSX.Element {
         aliases={offered()}
         invalidField={invalid()?.field ?? null}
       />
+      <KeyCacheField target={props.target} />
       <ErrorBanner error={invalid()?.error ?? props.error} testId="edit-key-error" />
     </FormDialog>
   );

@@ -24,6 +24,8 @@ export interface KeyRow {
   previousPrefix: string | null;
   previousSecretExpiresAt: string | null;
   allowedAliases: string[];
+  /** Response cache: null = the alias's setting, 0 = never, > 0 = own entries for that many seconds. */
+  responseCacheTtlSeconds: number | null;
   labels: KeyLabel[];
   createdBy: string | null;
   team: { id: string; name: string };
@@ -67,6 +69,7 @@ const KEY_FIELDS = gql`
     previousPrefix
     previousSecretExpiresAt
     allowedAliases
+    responseCacheTtlSeconds
     labels {
       key
       value
@@ -188,4 +191,14 @@ export const RotateKeyMutation = gql<{ rotateKey: CreatedKeyData }, { id: string
     }
   }
   ${KEY_FIELDS}
+`;
+
+/** Opts a key in or out of response caching (null = its aliases' setting, 0 = never). */
+export const SetKeyResponseCacheMutation = gql<{ setKeyResponseCache: { id: string; responseCacheTtlSeconds: number | null } }, { id: string; ttlSeconds: number | null }>`
+  mutation SetKeyResponseCache($id: ID!, $ttlSeconds: Int) {
+    setKeyResponseCache(id: $id, ttlSeconds: $ttlSeconds) {
+      id
+      responseCacheTtlSeconds
+    }
+  }
 `;

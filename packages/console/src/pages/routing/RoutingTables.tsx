@@ -3,6 +3,7 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { Money } from '../../components/Money.tsx';
 import { formatDateTime } from '../../lib/format-date.ts';
 import { PROVIDER_TYPE_LABELS } from './provider-types.ts';
+import { AliasCacheCell } from './AliasCacheCell.tsx';
 import { DeploymentHealthBadge } from './DeploymentHealthBadge.tsx';
 import type { DeploymentHealthRow } from './deployment-health.graphql.ts';
 import { ROUTING_STRATEGY_LABELS, type ModelAliasRow, type PricingRuleRow, type ProviderRow } from './routing.graphql.ts';
@@ -105,6 +106,7 @@ export function ModelAliasesTable(props: {
       columns={[
         { id: 'alias', header: 'Alias (the model apps send)', cell: (a) => <code>{a.alias}</code> },
         { id: 'strategy', header: 'Strategy', cell: (a) => <span data-testid={`strategy-of-${a.alias}`}>{ROUTING_STRATEGY_LABELS[a.routingStrategy]}</span> },
+        { id: 'cache', header: 'Response cache', cell: (a) => <AliasCacheCell alias={a} canWrite={props.canWrite} /> },
         {
           id: 'routes',
           header: 'Routes, by priority',

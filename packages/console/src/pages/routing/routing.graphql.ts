@@ -59,6 +59,9 @@ export interface ModelAliasRow {
   id: string;
   alias: string;
   routingStrategy: RoutingStrategy;
+  /** Exact-match response cache lifetime; null = no cache. */
+  responseCacheTtlSeconds: number | null;
+  responseCacheToolStreams: boolean;
   createdAt: string;
   routes: Array<{
     id: string;
@@ -123,6 +126,8 @@ export const RoutingPageQuery = gql<
       id
       alias
       routingStrategy
+      responseCacheTtlSeconds
+      responseCacheToolStreams
       createdAt
       routes {
         id
@@ -270,6 +275,20 @@ export const CreatePricingRuleMutation = gql<
     createPricingRule(input: $input) {
       id
       version
+    }
+  }
+`;
+
+/** Turns an alias's response cache on (ttlSeconds) or off (null). */
+export const SetAliasResponseCacheMutation = gql<
+  { setAliasResponseCache: { id: string; responseCacheTtlSeconds: number | null; responseCacheToolStreams: boolean } },
+  { aliasId: string; ttlSeconds: number | null; cacheToolStreams: boolean }
+>`
+  mutation SetAliasResponseCache($aliasId: ID!, $ttlSeconds: Int, $cacheToolStreams: Boolean) {
+    setAliasResponseCache(aliasId: $aliasId, ttlSeconds: $ttlSeconds, cacheToolStreams: $cacheToolStreams) {
+      id
+      responseCacheTtlSeconds
+      responseCacheToolStreams
     }
   }
 `;

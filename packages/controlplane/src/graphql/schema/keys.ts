@@ -3,6 +3,7 @@ import { createKey, listKeys } from '../../domain/keys.ts';
 import { disableKey, enableKey, MAX_ROTATION_GRACE_SECONDS, revokeKey, rotateKey } from '../../domain/key-lifecycle.ts';
 import { labelsOf, type KeyLabelPair } from '../../domain/key-settings.ts';
 import { updateKey } from '../../domain/key-update.ts';
+import { setKeyResponseCache } from '../../domain/response-cache-settings.ts';
 import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { objectTeam } from '../../auth/object-team.ts';
@@ -39,6 +40,10 @@ const ApiKeyRef = builder.prismaObject('ApiKey', {
     project: t.relation('project'),
     environment: t.relation('environment'),
     allowedAliases: t.exposeStringList('allowedAliases', { description: 'Aliases the key may call; empty = every alias.' }),
+    responseCacheTtlSeconds: t.exposeInt('responseCacheTtlSeconds', {
+      nullable: true,
+      description: 'Response cache: null = the alias’s setting; 0 = never cache this key’s requests; > 0 = cache them this many seconds, private to the key.',
+    }),
     labels: t.field({ type: [KeyLabelRef], description: 'By key.', resolve: (key) => labelsOf(key.labels) }),
     createdBy: t.string({
       nullable: true,
@@ -161,6 +166,17 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateKeyInput, required: true }) },
     resolve: async (_query, _root, { id, input }, ctx, info) => {
       const { key, changed } = await updateKey(ctx.prisma, ctx.principal.orgId, String(id), input, auditOf(ctx, info));
+      if (changed) await ctx.deps.onConfigChanged();
+      return key;
+    },
+  }),
+  setKeyResponseCache: t.prismaField({
+    authScopes: onKeysTeam,
+    type: 'ApiKey',
+    description: 'Opts a key in or out of response caching: null = its aliases’ setting; 0 = never; 1–604800 = cache its requests that many seconds, private to the key.',
+    args: { id: t.arg.id({ required: true }), ttlSeconds: t.arg.int() },
+    resolve: async (_query, _root, { id, ttlSeconds }, ctx, info) => {
+      const { key, changed } = await setKeyResponseCache(ctx.prisma, ctx.principal.orgId, String(id), ttlSeconds ?? null, auditOf(ctx, info));
       if (changed) await ctx.deps.onConfigChanged();
       return key;
     },

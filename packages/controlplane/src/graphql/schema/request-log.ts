@@ -43,6 +43,8 @@ export interface RequestLogEntryShape {
   streamEnd: string | null;
   finishReason: string | null;
   attemptLog: RequestAttemptShape[];
+  cacheHit: boolean;
+  costSavedMicros: number;
 }
 
 /** One upstream attempt of a request, with its provider's name. */
@@ -124,6 +126,11 @@ export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('Reque
       description:
         'Every upstream attempt, in order (at most 16: past that the first 15 and the last; `attempts` counts them all). Empty when no upstream was tried, and for requests recorded by data planes older than this field.',
       resolve: (entry) => entry.attemptLog,
+    }),
+    cacheHit: t.exposeBoolean('cacheHit', { description: 'Answered from the response cache (cost 0).' }),
+    costSavedMicros: t.expose('costSavedMicros', {
+      type: 'Micros',
+      description: 'A cache hit: what the cached answer cost; a fallback to a cheaper route: the primary route’s price minus the actual.',
     }),
   }),
 });
@@ -237,6 +244,8 @@ export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEnt
     streamed: event.streamed,
     streamEnd: orNull(event.stream_end),
     finishReason: orNull(event.finish_reason),
+    cacheHit: event.cache_hit,
+    costSavedMicros: event.cost_saved_micros,
     // Past MAX_EVENT_ATTEMPTS the log holds the first attempts and the last: that one keeps its real number.
     attemptLog: event.attempt_log.map((attempt, index, all) => toAttempt(attempt, index === all.length - 1 ? Math.max(index + 1, event.attempts) : index + 1, labels)),
   };

@@ -4,6 +4,7 @@ import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { RESERVE_OUTPUT_TOKENS_RANGE, setAliasReserveOutputTokens } from '../../money/alias-output-reserve.ts';
 import type { RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
 import { updateModelAlias } from '../../domain/update-model-alias.ts';
+import { RESPONSE_CACHE_TTL_RANGE, setAliasResponseCache } from '../../domain/response-cache-settings.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
 
@@ -37,6 +38,11 @@ builder.prismaObject('ModelAlias', {
       select: { routingStrategy: true },
       resolve: (alias) => strategyToGraphql(alias.routingStrategy),
     }),
+    responseCacheTtlSeconds: t.exposeInt('responseCacheTtlSeconds', {
+      nullable: true,
+      description: 'Exact-match response cache: seconds an answer is served again; null = no cache.',
+    }),
+    responseCacheToolStreams: t.exposeBoolean('responseCacheToolStreams', { description: 'Streamed requests with tools are cached too.' }),
     routes: t.relation('routes', {
       description: 'By priority, then heavier weight first: the order the FALLBACK strategy tries them in.',
       query: { orderBy: [{ priority: 'asc' }, { weight: 'desc' }, { createdAt: 'asc' }] },
@@ -149,6 +155,18 @@ builder.mutationFields((t) => ({
     args: { aliasId: t.arg.id({ required: true }), reserveOutputTokens: t.arg.int() },
     resolve: async (query, _root, args, ctx, info) => {
       await setAliasReserveOutputTokens(ctx.prisma, ctx.principal.orgId, String(args.aliasId), args.reserveOutputTokens ?? null, auditOf(ctx, info));
+      await ctx.deps.onConfigChanged();
+      return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: String(args.aliasId) } });
+    },
+  }),
+  setAliasResponseCache: t.prismaField({
+    authScopes: { org: 'config:write' },
+    type: 'ModelAlias',
+    description: `Turns this alias's exact-match response cache on (ttlSeconds ${RESPONSE_CACHE_TTL_RANGE.min}–${RESPONSE_CACHE_TTL_RANGE.max}) or off (null); streamed requests with tools are cached only with cacheToolStreams.`,
+    args: { aliasId: t.arg.id({ required: true }), ttlSeconds: t.arg.int(), cacheToolStreams: t.arg.boolean({ description: 'Default false.' }) },
+    resolve: async (query, _root, args, ctx, info) => {
+      const settings = { ttlSeconds: args.ttlSeconds ?? null, cacheToolStreams: args.cacheToolStreams ?? false };
+      await setAliasResponseCache(ctx.prisma, ctx.principal.orgId, String(args.aliasId), settings, auditOf(ctx, info));
       await ctx.deps.onConfigChanged();
       return ctx.prisma.modelAlias.findUniqueOrThrow({ ...query, where: { id: String(args.aliasId) } });
     },

@@ -26,6 +26,10 @@ const SpendRowRef = builder.objectRef<SpendRowShape>('SpendRow').implement({
     completionTokens: t.expose('completionTokens', { type: 'Count' }),
     cachedTokens: t.expose('cachedTokens', { type: 'Count' }),
     costMicros: t.expose('costMicros', { type: 'Micros' }),
+    costSavedMicros: t.expose('costSavedMicros', {
+      type: 'Micros',
+      description: 'Saved by response cache hits (what the cached answers cost) and by fallbacks to cheaper routes (primary price minus actual).',
+    }),
     p50LatencyMs: t.exposeFloat('p50LatencyMs', { nullable: true }),
     p95LatencyMs: t.exposeFloat('p95LatencyMs', { nullable: true }),
   }),

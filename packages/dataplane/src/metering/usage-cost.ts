@@ -1,0 +1,51 @@
+import { formatMicros, micros } from '@proxystacks/shared/money/micros';
+
+const USAGE_KEY = Buffer.from('"usage"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+
+/** `"cost":0.000123,"cost_micros":123`: the cost in USD printed exactly from integer micros (OpenRouter's `usage.cost`), and the micros. */
+export function costFields(costMicros: number): string {
+  return `"cost":${formatMicros(micros(costMicros))},"cost_micros":${costMicros}`;
+}
+
+/**
+ * Adds `cost` and `cost_micros` to the top-level `usage` object of a JSON body by splicing the
+ * bytes (no parse, no re-serialisation of the rest). `usage` is the last key of that name in the
+ * body (OpenAI, Responses and Anthropic bodies all end with it); inside a JSON string the quotes
+ * around a word are escaped, so a raw `"usage":{` is a key. Returns null when the body has no
+ * usage object to extend.
+ */
+export function spliceUsageCost(body: Buffer, costMicros: number): Buffer | null {
+  const at = body.lastIndexOf(USAGE_KEY);
+  if (at <= 0 || body[at - 1] === BACKSLASH) return null;
+  let i = skipSpace(body, at + USAGE_KEY.length);
+  if (body[i] !== 0x3a) return null; // ':'
+  i = skipSpace(body, i + 1);
+  if (body[i] !== OPEN) return null;
+  const close = matchingBrace(body, i);
+  if (close === -1) return null;
+  const empty = skipSpace(body, i + 1) === close;
+  return Buffer.concat([body.subarray(0, close), Buffer.from(`${empty ? '' : ','}${costFields(costMicros)}`), body.subarray(close)]);
+}
+
+function skipSpace(body: Buffer, from: number): number {
+  let i = from;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
+  return i;
+}
+
+/** Index of the `}` closing the object opened at `open`, skipping strings; -1 if it never closes. */
+function matchingBrace(body: Buffer, open: number): number {
+  let depth = 0;
+  for (let i = open; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === QUOTE) {
+      for (i++; i < body.length && body[i] !== QUOTE; i++) if (body[i] === BACKSLASH) i++;
+    } else if (byte === OPEN) depth++;
+    else if (byte === CLOSE && --depth === 0) return i;
+  }
+  return -1;
+}
