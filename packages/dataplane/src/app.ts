@@ -1,5 +1,4 @@
 import uWS from 'uWebSockets.js';
-import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { HostResolver } from '@proxystacks/shared/net/host-resolver';
@@ -33,6 +32,7 @@ import { snapshotDeployments } from './snapshot/compiled-snapshot.ts';
 import { connectOriginOf, createAddressGuardedConnector } from './upstream/address-guarded-connector.ts';
 import { createOriginGate } from './upstream/origin-gate.ts';
 import { loadRequestTracing, type RequestTracing } from './tracing/request-tracing.ts';
+import { createUpstreamDispatchers } from './upstream/upstream-dispatchers.ts';
 
 export interface DataplaneOptions {
   config: DataplaneConfig;
@@ -45,6 +45,8 @@ export interface DataplaneOptions {
   deploymentHealth?: DeploymentHealthSource;
   /** What GET /metrics answers; default this process's own metrics (a worker answers for all workers, issue 11). */
   renderMetrics?: () => Promise<string>;
+  /** Certificates trusted for upstream TLS instead of Node's roots (tests with their own CA; operators use NODE_EXTRA_CA_CERTS). */
+  upstreamCa?: readonly string[];
   /** The response cache's clock in ms (default Date.now); tests pass one to expire entries. */
   cacheClock?: () => number;
 }
@@ -75,14 +77,22 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
   // Every new upstream connection is checked against the address policy after resolution (DNS
   // rebinding, issue 7); only the built-in mock, which this process starts itself, is exempt.
   const trustedOrigins = new Set<string>();
-  const connect = createAddressGuardedConnector({
-    policy: config.upstreamAddressPolicy,
-    trustedOrigins,
-    ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
-    onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
-    connectTimeoutMs: config.resilience.connectTimeoutMs,
+  // Two pools (HTTP/1.1 only, and h2 offered by ALPN), picked per provider's `http2` setting
+  // (issue 11); every connection of both goes through the same address guard.
+  const dispatchers = createUpstreamDispatchers({
+    connector: (allowH2) =>
+      createAddressGuardedConnector({
+        policy: config.upstreamAddressPolicy,
+        trustedOrigins,
+        ...(options.resolveUpstreamHost ? { resolve: options.resolveUpstreamHost } : {}),
+        onRefused: (err) => logger.warn({ host: err.hostName, category: err.category }, 'upstream connection refused by the address policy'),
+        connectTimeoutMs: config.resilience.connectTimeoutMs,
+        allowH2,
+        ...(options.upstreamCa ? { ca: options.upstreamCa } : {}),
+      }),
+    maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin,
+    ...config.upstreamPool,
   });
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: config.upstreamMaxConnectionsPerOrigin, connect });
   let mock: MockUpstream | null = null;
   let listenSocket: uWS.us_listen_socket | null = null;
   // OpenTelemetry spans when OTEL_EXPORTER_OTLP_ENDPOINT is set (loaded in listen()); null: off, nothing of it loaded.
@@ -226,9 +236,9 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       const mockUrl = new URL(mock.baseUrl);
       trustedOrigins.add(connectOriginOf({ protocol: mockUrl.protocol, hostname: mockUrl.hostname, port: mockUrl.port }));
       const providers = createProviderRegistry([
-        gateAdapter(createOpenAICompatibleAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
-        gateAdapter(createGeminiAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
-        gateAdapter(createAnthropicAdapter({ dispatcher, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes, maxSseEventBytes: config.upstreamMaxSseEventBytes }), gate),
+        gateAdapter(createOpenAICompatibleAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, mockBaseUrl: mock.baseUrl, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createGeminiAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes }), gate),
+        gateAdapter(createAnthropicAdapter({ dispatchers, timeoutMs: config.upstreamTimeoutMs, maxBodyBytes: config.upstreamMaxBodyBytes, maxSseEventBytes: config.upstreamMaxSseEventBytes }), gate),
       ]);
       deps = {
         snapshots,
@@ -275,7 +285,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
       await leases.stop();
       await healthReporter.stop();
       await mock?.close();
-      await dispatcher.close().catch(() => undefined);
+      await dispatchers.close().catch(() => undefined);
       // Last: the spans of requests that finished during the grace period are sent too.
       await tracing?.shutdown().catch((err: unknown) => logger.warn({ reason: (err as Error).message }, 'sending the last spans failed'));
     },

@@ -78,6 +78,8 @@ export interface DataplaneConfig {
    * against the resolved address (UPSTREAM_ALLOW_LOOPBACK, UPSTREAM_ALLOW_PRIVATE).
    */
   upstreamAddressPolicy: UpstreamAddressPolicy;
+  /** Upstream keep-alive pools (issue 11, upstream/upstream-dispatchers.ts): idle times, and h2 streams per connection. */
+  upstreamPool: { keepAliveTimeoutMs: number; keepAliveMaxTimeoutMs: number; http2MaxStreamsPerConnection: number };
   /** Upstream resilience (issue 9): attempt deadlines, retries, retry budget, breakers (routing/upstream-resilience.ts). */
   resilience: {
     /** TCP (and TLS) connect to an upstream within this (UPSTREAM_CONNECT_TIMEOUT_MS). */
@@ -169,6 +171,11 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
       allowLoopback: read.boolean('UPSTREAM_ALLOW_LOOPBACK', false),
       allowPrivate: read.boolean('UPSTREAM_ALLOW_PRIVATE', false),
     }),
+    upstreamPool: {
+      keepAliveTimeoutMs: read.integer('UPSTREAM_KEEP_ALIVE_TIMEOUT_MS', 30_000, { min: 1_000, max: 3_600_000 }),
+      keepAliveMaxTimeoutMs: read.integer('UPSTREAM_KEEP_ALIVE_MAX_TIMEOUT_MS', 600_000, { min: 1_000, max: 3_600_000 }),
+      http2MaxStreamsPerConnection: read.integer('UPSTREAM_HTTP2_MAX_STREAMS', 100, { min: 1, max: 10_000 }),
+    },
     resilience: {
       connectTimeoutMs: read.integer('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
       firstTokenTimeoutMs: read.integer('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', upstreamTimeoutMs, { min: 10, max: 3_600_000 }),

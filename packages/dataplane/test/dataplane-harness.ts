@@ -63,6 +63,8 @@ export function singleRoute(alias: string, providerId: string, upstreamModel: st
 export interface HarnessOptions {
   /** Stub resolver for upstream host names (never real DNS in tests). */
   resolveUpstreamHost?: HostResolver;
+  /** Certificates the data plane trusts for upstream TLS (a test's own CA), instead of Node's roots. */
+  upstreamCa?: readonly string[];
   /** The response cache's clock (ms), so a test can expire entries without waiting. */
   cacheClock?: () => number;
 }
@@ -122,7 +124,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     },
   };
   const queue = createEventQueue({ sink, batchSize: 1, flushIntervalMs: 10, maxQueued: 10_000, logger });
-  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.cacheClock ? { cacheClock: options.cacheClock } : {}) });
+  const dataplane: Dataplane = createDataplane({ config, snapshots, events: queue, logger, ...(options.resolveUpstreamHost ? { resolveUpstreamHost: options.resolveUpstreamHost } : {}), ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}), ...(options.cacheClock ? { cacheClock: options.cacheClock } : {}) });
   const port = await dataplane.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

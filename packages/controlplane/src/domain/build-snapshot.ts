@@ -79,6 +79,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         environments: [...p.enabledEnvironments].sort(),
         apiVersion: p.apiVersion,
         extraHeaders: storedExtraHeaders(p.extraHeaders),
+        http2: p.http2 === 'OFF' ? ('off' as const) : ('auto' as const),
       };
     }),
     routes: aliases

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { openSecret, sealSecret, type SecretKey, type SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
-import { ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
+import { ProviderHttp2, ProviderType, type Prisma, type PrismaClient, type Provider } from '../generated/prisma/client.ts';
 import { writeAudit, type AuditContext } from '../audit/audit-trail.ts';
 import { bumpConfigRevision } from './config-revision.ts';
 import { InputError, parseInput, rejectDuplicate } from './input-error.ts';
@@ -54,7 +54,11 @@ export interface CreateProviderInput {
   apiVersion?: string | null;
   /** Non-secret headers for every request (e.g. OpenRouter's `X-Title`). */
   extraHeaders?: ExtraHeader[] | null;
+  /** HTTP/2 to the upstream; absent = AUTO (h2 when the upstream offers it over TLS). */
+  http2?: ProviderHttp2 | null;
 }
+
+const http2Schema = z.enum(ProviderHttp2, { error: 'must be AUTO or OFF' });
 
 const createProviderSchema = z
   .object({
@@ -70,6 +74,7 @@ const createProviderSchema = z
     enabledEnvironments: environmentNamesSchema.nullish(),
     apiVersion: apiVersionSchema.nullish(),
     extraHeaders: extraHeadersSchema.nullish(),
+    http2: http2Schema.nullish(),
   })
   .refine((p) => p.type !== 'OPENAI_COMPATIBLE' || (p.baseUrl ?? null) !== null, {
     message: 'is required for an OPENAI_COMPATIBLE provider',
@@ -120,6 +125,7 @@ export async function createProvider(
             enabledEnvironments: parsed.enabledEnvironments ?? [],
             apiVersion: parsed.apiVersion ?? null,
             extraHeaders: headersJson(parsed.extraHeaders ?? []),
+            http2: parsed.http2 ?? 'AUTO',
           },
         });
         await writeAudit(tx, audit, { objectType: 'Provider', objectId: id, before: null, after: provider });
@@ -146,6 +152,8 @@ export interface UpdateProviderInput {
   apiVersion?: string | null;
   /** The new full list of extra headers ([] = none); omitted or null = unchanged. */
   extraHeaders?: ExtraHeader[] | null;
+  /** AUTO or OFF; omitted or null = unchanged. */
+  http2?: ProviderHttp2 | null;
 }
 
 const updateProviderSchema = z.object({
@@ -155,6 +163,7 @@ const updateProviderSchema = z.object({
   enabledEnvironments: environmentNamesSchema.nullish(),
   apiVersion: apiVersionSchema.nullish(),
   extraHeaders: extraHeadersSchema.nullish(),
+  http2: http2Schema.nullish(),
 });
 
 /**
@@ -190,6 +199,7 @@ export async function updateProvider(
         const data: Prisma.ProviderUpdateInput = { baseUrl };
         if (parsed.apiVersion !== undefined) data.apiVersion = parsed.apiVersion;
         if (parsed.extraHeaders !== undefined && parsed.extraHeaders !== null) data.extraHeaders = headersJson(parsed.extraHeaders);
+        if (parsed.http2 !== undefined && parsed.http2 !== null) data.http2 = parsed.http2;
         if (parsed.name !== undefined) data.name = parsed.name;
         if (parsed.enabledEnvironments !== undefined && parsed.enabledEnvironments !== null) data.enabledEnvironments = parsed.enabledEnvironments;
         if (parsed.credential !== undefined) {

@@ -15,9 +15,10 @@ const TENANCY = '20261128000000_tenancy_and_access';
 const MONEY = '20261128100000_money_and_limits';
 const ROUTING_STRATEGY = '20261128300000_routing_strategy';
 const PROVIDER_PRESETS = '20261128400000_provider_presets';
-/** Every migration, in order: the counts below follow this list. */
 const RESPONSE_CACHE = '20261128500000_response_cache';
-const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS, RESPONSE_CACHE];
+const PROVIDER_HTTP2 = '20261128600000_provider_http2';
+/** Every migration, in order: the counts below follow this list. */
+const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS, RESPONSE_CACHE, PROVIDER_HTTP2];
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {

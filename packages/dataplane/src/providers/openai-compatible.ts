@@ -1,4 +1,4 @@
-import type { Agent } from 'undici';
+import type { UpstreamDispatchers } from '../upstream/upstream-dispatchers.ts';
 import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from './provider-adapter.ts';
@@ -17,8 +17,8 @@ const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
 };
 
 export interface OpenAICompatibleOptions {
-  /** Keep-alive connection pool shared by every upstream. */
-  dispatcher: Agent;
+  /** Keep-alive connection pools shared by every upstream (one per provider `http2` setting). */
+  dispatchers: UpstreamDispatchers;
   /** Headers and each idle gap in a body must come within this. */
   timeoutMs: number;
   /** Base URL of the built-in mock provider, for `mock` providers without a base URL. */

@@ -1,4 +1,5 @@
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { request, errors as undiciErrors } from 'undici';
+import type { UpstreamDispatchers } from '../upstream/upstream-dispatchers.ts';
 import type { UpstreamCall } from './provider-adapter.ts';
 import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
@@ -13,8 +14,8 @@ export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
 
 /** How every adapter reaches its upstream. */
 export interface PostUpstreamOptions {
-  /** Keep-alive pool shared by every upstream, behind the address-guarded connector. */
-  dispatcher: Agent;
+  /** Keep-alive pools shared by every upstream, behind the address-guarded connector: one per provider `http2` setting. */
+  dispatchers: UpstreamDispatchers;
   /** Headers and each idle gap in a body must come within this. */
   timeoutMs: number;
 }
@@ -37,8 +38,12 @@ export async function postUpstream(call: UpstreamTarget, url: string, headers: R
   let sent = extra === null ? headers : { ...extra, ...headers };
   // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.
   if (typeof call.traceparent === 'string') sent = { ...sent, traceparent: call.traceparent };
+  // As bytes: undici keeps the body it is given (its request handler) and its own Buffer copy of
+  // a string body (the queued request) until the answer ends, so a string costs an open stream
+  // two copies of its prompt for the stream's whole life; a Buffer is kept once (issue 11).
+  const bytes = Buffer.from(body);
   try {
-    return await request(url, { method: 'POST', headers: sent, body, dispatcher: options.dispatcher, signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await request(url, { method: 'POST', headers: sent, body: bytes, dispatcher: options.dispatchers.of(call.deployment.provider), signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);

@@ -3,7 +3,7 @@ import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { DeploymentHealth } from './deployment-health.ts';
 import { RetryBudget } from './retry-budget.ts';
 
-const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null };
+const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null, http2: 'auto' as const };
 const dep = (id: string): CompiledDeployment => ({ id, provider, upstreamModel: 'm', priority: 0, weight: 1, pricing: null, environment: '' });
 const settings = { consecutiveFailures: 3, errorRatePpm: 500_000, minWindowAttempts: 10, windowMs: 10_000, ejectionMs: 1_000, maxEjectionMs: 4_000, degradedErrorRatePpm: 100_000 };
 

@@ -3,7 +3,7 @@ import type { SnapshotPricingRule } from '@proxystacks/shared/snapshot/config-sn
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { planDeployments, type PlanInputs } from './plan-deployments.ts';
 
-const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null };
+const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null, http2: 'auto' as const };
 const price = (input: number, output: number): SnapshotPricingRule => ({ id: `r-${input}-${output}`, version: 1, inputMicrosPerMTok: input, outputMicrosPerMTok: output, cachedInputMicrosPerMTok: null }) as SnapshotPricingRule;
 const dep = (id: string, priority: number, weight = 1, pricing: SnapshotPricingRule | null = null): CompiledDeployment => ({ id, provider, upstreamModel: 'm', priority, weight, pricing, environment: '' });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompiledDeployment, CompiledRoute } from '../snapshot/compiled-snapshot.ts';
 import { orderDeployments } from './order-deployments.ts';
 
-const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null };
+const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null, http2: 'auto' as const };
 const dep = (id: string, priority: number, weight: number): CompiledDeployment => ({ id, provider, upstreamModel: 'm', priority, weight, pricing: null, environment: '' });
 
 describe('orderDeployments', () => {

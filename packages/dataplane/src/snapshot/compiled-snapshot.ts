@@ -1,4 +1,4 @@
-import type { ConfigSnapshot, ProviderType, SnapshotKey, SnapshotPricingRule } from '@proxystacks/shared/snapshot/config-snapshot';
+import type { ConfigSnapshot, ProviderHttp2Mode, ProviderType, SnapshotKey, SnapshotPricingRule } from '@proxystacks/shared/snapshot/config-snapshot';
 import { openSnapshotCredential } from '@proxystacks/shared/snapshot/snapshot-credentials';
 import type { SecretKey, SecretKeyring } from '@proxystacks/shared/crypto/sealed-secret';
 import type { RoutingStrategy } from '@proxystacks/shared/routing/routing-strategy';
@@ -17,6 +17,8 @@ export interface CompiledProvider {
   readonly apiVersion: string | null;
   /** Headers added to every upstream request; null when there are none (the common case costs nothing). */
   readonly extraHeaders: Readonly<Record<string, string>> | null;
+  /** Whether HTTP/2 is offered to this upstream (upstream/upstream-dispatchers.ts). */
+  readonly http2: ProviderHttp2Mode;
 }
 
 /** One deployment behind an alias, with its provider and price resolved. */
@@ -102,6 +104,7 @@ export function compileSnapshot(snapshot: ConfigSnapshot, credentialKey: SecretK
       environments: p.environments,
       apiVersion: p.apiVersion,
       extraHeaders: Object.keys(p.extraHeaders).length === 0 ? null : Object.freeze({ ...p.extraHeaders }),
+      http2: p.http2,
     });
   }
   const pricing = new Map(snapshot.pricingRules.map((r) => [r.id, r]));

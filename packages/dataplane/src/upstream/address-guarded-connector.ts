@@ -38,6 +38,13 @@ export interface AddressGuardOptions {
   onRefused?: (error: UpstreamAddressRefusedError) => void;
   /** TCP/TLS connect limit (UPSTREAM_CONNECT_TIMEOUT_MS); undici's default (10 s) when absent. */
   connectTimeoutMs?: number;
+  /** Offer h2 by ALPN on TLS connections (issue 11); HTTP/1.1 only when absent. */
+  allowH2?: boolean;
+  /**
+   * Certificates trusted for upstream TLS instead of Node's bundled roots (PEM). Only code can
+   * set it (tests with their own CA); operators use NODE_EXTRA_CA_CERTS. Verification stays on.
+   */
+  ca?: readonly string[];
 }
 
 /** The origin key of an undici connect request, as {@link AddressGuardOptions.trustedOrigins} holds them. */
@@ -63,7 +70,12 @@ export function createAddressGuardedConnector(options: AddressGuardOptions): bui
   const resolve = options.resolve ?? systemHostResolver;
   /** Latest checked answers per host name; every entry passed the policy. */
   const checked = new Map<string, readonly ResolvedAddress[]>();
-  const connect = buildConnector({ lookup: checkedLookup(checked), ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }) });
+  const connect = buildConnector({
+    lookup: checkedLookup(checked),
+    allowH2: options.allowH2 === true,
+    ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
+    ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+  });
 
   return function connectChecked(connectOptions, callback) {
     if (options.trustedOrigins?.has(connectOriginOf(connectOptions))) return connect(connectOptions, callback);

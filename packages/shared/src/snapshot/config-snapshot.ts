@@ -22,6 +22,14 @@ export const SNAPSHOT_SCHEMA_VERSION = 3;
 export const PROVIDER_TYPES = ['openai', 'openai_compatible', 'deepseek', 'gemini', 'anthropic', 'azure_openai', 'mock'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
+/**
+ * Whether the data plane may speak HTTP/2 to a provider (issue 11). `auto` offers h2 by ALPN on
+ * TLS connections and falls back to HTTP/1.1 when the upstream does not pick it (plain `http://`
+ * upstreams always get HTTP/1.1); `off` never offers it, for upstreams whose h2 misbehaves.
+ */
+export const PROVIDER_HTTP2_MODES = ['auto', 'off'] as const;
+export type ProviderHttp2Mode = (typeof PROVIDER_HTTP2_MODES)[number];
+
 const keySchema = z.strictObject({
   id: z.string().min(1),
   /** HMAC-SHA-256 of the secret, hex. */
@@ -68,6 +76,8 @@ const providerSchema = z.strictObject({
   apiVersion: z.string().nullable().default(null),
   /** Non-secret headers sent with every request to this provider (e.g. OpenRouter's attribution). */
   extraHeaders: z.record(z.string(), z.string()).default({}),
+  /** HTTP/2 to the upstream; snapshots from before issue 11 have none: 'auto'. */
+  http2: z.enum(PROVIDER_HTTP2_MODES).default('auto'),
 });
 
 const deploymentSchema = z.strictObject({
@@ -204,9 +214,14 @@ export function parseSnapshot(value: unknown): ConfigSnapshot {
   return snapshot;
 }
 
-/** SHA-256 over the canonical JSON of the content (object keys sorted, arrays in order). */
+/**
+ * SHA-256 over the canonical JSON of the content (object keys sorted, arrays in order). A
+ * provider's `http2` is left out while it is the default ('auto'), so a snapshot written before
+ * the field existed (kept on a data plane's disk) still matches its hash after an upgrade.
+ */
 export function hashSnapshotContent(content: ConfigSnapshotContent): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+  const providers = content.providers.map(({ http2, ...provider }) => (http2 === 'auto' ? provider : { ...provider, http2 }));
+  return createHash('sha256').update(canonicalJson({ ...content, providers })).digest('hex');
 }
 
 /** Throws when ids collide or a reference dangles. */

@@ -2,7 +2,7 @@ import { For, Show, createSignal, type JSX } from 'solid-js';
 import { ErrorBanner } from '../../components/ErrorBanner.tsx';
 import type { ErrorDescription } from '../../graphql/describe-error.ts';
 import { PROVIDER_TYPES } from './provider-types.ts';
-import type { ProviderHeader, ProviderPresetRow, ProviderType } from './routing.graphql.ts';
+import type { ProviderHeader, ProviderHttp2, ProviderPresetRow, ProviderType } from './routing.graphql.ts';
 import { formatHeaderLines, parseHeaderLines } from './header-lines.ts';
 
 /** What {@link AddProviderForm} submits; empty optional fields are null. */
@@ -14,6 +14,8 @@ export interface NewProvider {
   /** Azure OpenAI only; null = the default. */
   apiVersion: string | null;
   extraHeaders: ProviderHeader[];
+  /** AUTO: HTTP/2 when the upstream offers it over TLS; OFF: HTTP/1.1 only. */
+  http2: ProviderHttp2;
 }
 
 /** Props of {@link AddProviderForm}. */
@@ -40,6 +42,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
   const [credential, setCredential] = createSignal('');
   const [apiVersion, setApiVersion] = createSignal('');
   const [headerLines, setHeaderLines] = createSignal('');
+  const [http2, setHttp2] = createSignal<ProviderHttp2>('AUTO');
   const [preset, setPreset] = createSignal<ProviderPresetRow | null>(null);
   const [check, setCheck] = createSignal<{ field: Field; error: ErrorDescription } | null>(null);
   const baseUrlRequired = (): boolean => type() === 'OPENAI_COMPATIBLE' || type() === 'AZURE_OPENAI';
@@ -70,6 +73,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
       credential: credential() === '' ? null : credential(),
       apiVersion: type() === 'AZURE_OPENAI' && apiVersion().trim() !== '' ? apiVersion().trim() : null,
       extraHeaders: headers.headers,
+      http2: http2(),
     };
     if (input.name === '') {
       setCheck({ field: 'name', error: { message: 'Give the provider a name, such as openai-prod.', code: null } });
@@ -87,6 +91,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
       setCredential('');
       setApiVersion('');
       setHeaderLines('');
+      setHttp2('AUTO');
       setPreset(null);
     }
   };
@@ -196,6 +201,20 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
         />
         <span id="provider-headers-help" class="help">
           One “Name: value” per line, sent with every request. Not for secrets: they are shown here and in the audit trail.
+        </span>
+      </div>
+      <div class="field">
+        <label for="provider-http2">HTTP/2</label>
+        <select id="provider-http2" onChange={(event) => setHttp2(event.currentTarget.value as ProviderHttp2)} aria-describedby="provider-http2-help" data-testid="provider-http2-select">
+          <option value="AUTO" selected={http2() === 'AUTO'}>
+            Auto
+          </option>
+          <option value="OFF" selected={http2() === 'OFF'}>
+            Off
+          </option>
+        </select>
+        <span id="provider-http2-help" class="help">
+          Auto: many streams share one connection when the upstream offers HTTP/2 over TLS; otherwise HTTP/1.1.
         </span>
       </div>
       <div class="field">

@@ -2,6 +2,9 @@ import { gql } from '@urql/core';
 
 export type ProviderType = 'OPENAI' | 'OPENAI_COMPATIBLE' | 'DEEPSEEK' | 'GEMINI' | 'ANTHROPIC' | 'AZURE_OPENAI' | 'MOCK';
 
+/** Whether data planes offer HTTP/2 to a provider (the server's ProviderHttp2 enum). */
+export type ProviderHttp2 = 'AUTO' | 'OFF';
+
 /** A non-secret header sent with every request to a provider. */
 export interface ProviderHeader {
   name: string;
@@ -194,7 +197,7 @@ export interface ModelRouteInput {
 /** Creates a provider; the credential goes in and is never readable again. */
 export const CreateProviderMutation = gql<
   { createProvider: ProviderRow },
-  { input: { name: string; type: ProviderType; baseUrl: string | null; credential: string | null; apiVersion: string | null; extraHeaders: ProviderHeader[] } }
+  { input: { name: string; type: ProviderType; baseUrl: string | null; credential: string | null; apiVersion: string | null; extraHeaders: ProviderHeader[]; http2: ProviderHttp2 } }
 >`
   mutation CreateProvider($input: CreateProviderInput!) {
     createProvider(input: $input) {

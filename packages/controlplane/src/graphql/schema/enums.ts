@@ -1,4 +1,4 @@
-import { ApiKeyStatus, AuditActorType, ProviderType, Role } from '../../generated/prisma/enums.ts';
+import { ApiKeyStatus, AuditActorType, ProviderHttp2, ProviderType, Role } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
 export const ApiKeyStatusEnum = builder.enumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
@@ -7,6 +7,10 @@ export const AuditActorTypeEnum = builder.enumType(AuditActorType, {
   description: 'Who made a change: a signed-in USER, an API TOKEN, or SYSTEM (the control plane itself: bootstrap, CLI commands).',
 });
 export const ProviderTypeEnum = builder.enumType(ProviderType, { name: 'ProviderType' });
+export const ProviderHttp2Enum = builder.enumType(ProviderHttp2, {
+  name: 'ProviderHttp2',
+  description: 'AUTO: data planes offer HTTP/2 by ALPN on TLS and fall back to HTTP/1.1 (plain http:// upstreams always get HTTP/1.1). OFF: HTTP/1.1 only, for upstreams whose HTTP/2 misbehaves.',
+});
 export const SpendGroupByEnum = builder.enumType('SpendGroupBy', {
   values: {
     KEY: { description: 'One row per API key (requests without a key are in the totals only).' },

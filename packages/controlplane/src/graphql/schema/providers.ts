@@ -3,7 +3,7 @@ import { checkListPage } from '../../domain/list-page.ts';
 import { LIST_PAGE_ARG_DESCRIPTIONS } from './list-page-args.ts';
 import { auditOf } from '../audit-of.ts';
 import { builder } from '../builder.ts';
-import { ProviderTypeEnum } from './enums.ts';
+import { ProviderHttp2Enum, ProviderTypeEnum } from './enums.ts';
 import { PROVIDER_PRESETS, type ProviderPreset } from '@proxystacks/shared/providers/provider-presets';
 
 /** One extra header of a provider (non-secret configuration, shown as stored). */
@@ -51,6 +51,7 @@ builder.prismaObject('Provider', {
         return Object.entries(stored).flatMap(([name, value]) => (typeof value === 'string' ? [{ name, value }] : []));
       },
     }),
+    http2: t.expose('http2', { type: ProviderHttp2Enum, description: 'Whether data planes offer HTTP/2 to this upstream.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -64,6 +65,7 @@ const CreateProviderInput = builder.inputType('CreateProviderInput', {
     enabledEnvironments: t.stringList({ description: 'Environment names (lower-case slugs) the provider may serve; omit or [] for every environment.' }),
     apiVersion: t.string({ description: 'AZURE_OPENAI only: the `api-version` (default 2024-10-21).' }),
     extraHeaders: t.field({ type: [ProviderHeaderInput], description: 'Non-secret headers for every upstream request (at most 16).' }),
+    http2: t.field({ type: ProviderHttp2Enum, description: 'Omit for AUTO (HTTP/2 when the upstream offers it over TLS).' }),
   }),
 });
 
@@ -76,6 +78,7 @@ const UpdateProviderInput = builder.inputType('UpdateProviderInput', {
     enabledEnvironments: t.stringList({ description: 'The environments the provider may serve from now on; [] = every environment.' }),
     apiVersion: t.string({ description: "AZURE_OPENAI only; null returns to the default." }),
     extraHeaders: t.field({ type: [ProviderHeaderInput], description: 'The full new list of extra headers; [] removes them all.' }),
+    http2: t.field({ type: ProviderHttp2Enum, description: 'AUTO or OFF; omitted or null = unchanged.' }),
   }),
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Agent } from 'undici';
+import type { UpstreamDispatchers } from '../../upstream/upstream-dispatchers.ts';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from '../provider-adapter.ts';
 import { postUpstream, readUpstreamAnswer, readUpstreamErrorText, type UpstreamAnswer, type UpstreamTarget } from '../post-upstream.ts';
@@ -16,8 +16,8 @@ import { fromGeminiEmbedBatch, toGeminiEmbedBatches, type GeminiBatchEmbedRespon
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 
 export interface GeminiAdapterOptions {
-  /** Keep-alive connection pool shared by every upstream (with the address-guarded connector). */
-  dispatcher: Agent;
+  /** Keep-alive connection pools shared by every upstream (address-guarded; one per provider `http2` setting). */
+  dispatchers: UpstreamDispatchers;
   /** Headers and each idle gap in a body must come within this. */
   timeoutMs: number;
   /** Largest JSON answer (and largest stream event) accepted (UPSTREAM_MAX_BODY_BYTES). */
