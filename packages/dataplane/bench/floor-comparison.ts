@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { LoadResult, LoadTool } from './load.ts';
 import { readCpuMs } from './proc-cpu.ts';
 
@@ -30,6 +31,8 @@ export interface FloorComparison {
   rounds: number;
   runS: number;
   connections: number;
+  /** 1-minute load average when the comparison started and ended: on a shared machine, read the figures with it. */
+  loadAverage: { start: number; end: number };
   directP50Us: number;
   floor: FloorSideResult;
   gateway: FloorSideResult;
@@ -53,6 +56,7 @@ export async function measureFloorComparison(options: {
   log: (message: string) => void;
 }): Promise<FloorComparison> {
   const { tool, rounds, runS, connections, log } = options;
+  const loadAtStart = loadavg()[0]!;
   const run = (t: Omit<FloorTarget, 'pid'>, conn: number, seconds: number) => tool.run({ url: t.url, body: t.body, headers: t.headers, connections: conn, durationS: seconds });
   if (options.warmupS > 0) {
     for (const t of [options.floor, options.gateway]) await run(t, connections, options.warmupS);
@@ -92,6 +96,7 @@ export async function measureFloorComparison(options: {
     rounds,
     runS,
     connections,
+    loadAverage: { start: round3(loadAtStart), end: round3(loadavg()[0]!) },
     directP50Us: median(samples.floor.map((s) => s.directP50Us)),
     floor,
     gateway,
@@ -108,7 +113,7 @@ export function renderFloorMarkdown(c: FloorComparison): string[] {
   return [
     `## Against the floor (issue 11): bare uWebSockets.js + undici pass-through vs \`relay dataplane\` with every feature on`,
     '',
-    `Median of ${c.rounds} interleaved rounds of ${c.runS} s runs; the floor (bench/serve-floor.ts) and the data plane forward to the same mock upstream process. Direct p50 at 1 connection: ${fmt(c.directP50Us)} µs.`,
+    `Median of ${c.rounds} interleaved rounds of ${c.runS} s runs; the floor (bench/serve-floor.ts) and the data plane forward to the same mock upstream process. Direct p50 at 1 connection: ${fmt(c.directP50Us)} µs. 1-minute load average ${fmt(c.loadAverage.start)} → ${fmt(c.loadAverage.end)} (with more runnable processes than cores, every figure is inflated; compare the ratios).`,
     '',
     '| | floor | `relay dataplane` | gateway ÷ floor | target |',
     '|---|--:|--:|--:|---|',
