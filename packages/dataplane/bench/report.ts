@@ -1,3 +1,4 @@
+import { renderFloorMarkdown, type FloorComparison } from './floor-comparison.ts';
 import type { LoadResult } from './load.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { SlowReaderResult } from './slow-readers.ts';
@@ -26,6 +27,8 @@ export interface BenchResults {
   settings: { durationS: number; warmupS: number; connections: number };
   scenarios: ScenarioResult[];
   overheads: Overhead[];
+  /** Issue 11: the data plane against a bare uWebSockets.js + undici pass-through, same run. */
+  floor: FloorComparison;
   memory: {
     idleMiB: number | null;
     afterLoadMiB: number | null;
@@ -60,6 +63,8 @@ export function renderMarkdown(r: BenchResults): string {
     '| Scenario | p50 | p90 | p99 |',
     '|---|--:|--:|--:|',
     ...r.overheads.map((o) => `| ${o.title} | ${fmt(o.p50Ms)} | ${fmt(o.p90Ms)} | ${fmt(o.p99Ms)} |`),
+    '',
+    ...renderFloorMarkdown(r.floor),
     '',
     '## Data plane memory (RSS, MiB)',
     '',

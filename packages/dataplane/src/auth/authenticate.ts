@@ -1,6 +1,7 @@
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
-import { displayPrefix, hashKey, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
+import { displayPrefix, isWellFormedKey } from '@proxystacks/shared/keys/key-format';
 import type { CompiledKey, CompiledSnapshot } from '../snapshot/compiled-snapshot.ts';
+import { lookupKey } from './known-key-cache.ts';
 
 /** Hex digits of the presented secret's HMAC kept in events to trace an unknown key. */
 export const KEY_HASH_ID_LENGTH = 16;
@@ -20,7 +21,8 @@ export interface PresentedKeyTrace {
 
 /**
  * Finds the key a request's `Authorization: Bearer …` header names, in the in-memory snapshot
- * (one HMAC and one map lookup, no database), and refuses it unless it may be used now:
+ * (one HMAC, cached per snapshot for known keys: known-key-cache.ts; one map lookup; no
+ * database), and refuses it unless it may be used now:
  * `invalid_api_key` (unknown, or a previous secret whose rotation grace is over),
  * `api_key_revoked`, `api_key_disabled`, `api_key_expired` — checked in that order, so a
  * revoked key never looks as if re-enabling it would help. Expiries are checked against
@@ -42,8 +44,7 @@ export function authenticate(authorization: string, snapshot: CompiledSnapshot, 
   // No secret is compared here: the key's HMAC (under a secret the caller does not know) is a
   // map lookup, so timing tells nothing about any stored key (see shared/crypto/constant-time.ts for real comparisons).
   if (!isWellFormedKey(secret)) throw new RelayError('invalid_api_key', 'Incorrect API key provided.');
-  const hash = hashKey(secret, keySecret);
-  const entry = snapshot.keysByHash.get(hash);
+  const { hash, entry } = lookupKey(secret, snapshot, keySecret);
   const key = entry === undefined || (entry.validUntil !== null && nowMs >= entry.validUntil) ? null : entry.key;
   if (trace !== undefined) {
     trace.key = key;

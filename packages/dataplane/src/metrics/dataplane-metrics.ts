@@ -5,6 +5,7 @@ import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
 import type { EventQueueStats } from '../events/event-queue.ts';
 import type { UpstreamResilience } from '../routing/upstream-resilience.ts';
 import { upstreamHealthMetrics } from './upstream-health-metrics.ts';
+import { FoldedCounter, FoldedHistogram } from './folded-metrics.ts';
 
 /** What the metrics read at scrape time rather than on every request. */
 export interface MetricsSources {
@@ -27,37 +28,37 @@ export interface MetricsSources {
 export function createDataplaneMetrics(sources: MetricsSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'relay_dataplane_' });
-  const requests = new Counter({
+  // The per-request series are tallied in plain maps and folded in at scrape time (folded-metrics.ts).
+  const requests = new FoldedCounter({
     name: 'relay_requests_total',
     help: 'Chat completion requests by alias, HTTP status class and error code.',
-    labelNames: ['alias', 'status', 'error_code', 'streamed'] as const,
-    registers: [registry],
+    labelNames: ['alias', 'status', 'error_code', 'streamed'],
+    registry,
   });
-  const duration = new Histogram({
+  const duration = new FoldedHistogram({
     name: 'relay_request_duration_seconds',
     help: 'Arrival to last byte sent.',
-    labelNames: ['streamed'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
+    registry,
   });
-  const ttft = new Histogram({
+  const ttft = new FoldedHistogram({
     name: 'relay_time_to_first_token_seconds',
     help: 'Arrival to the first generated content of a stream.',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers: [registry],
+    registry,
   });
-  const tokens = new Counter({
+  const tokens = new FoldedCounter({
     name: 'relay_tokens_total',
     help: 'Tokens metered, by kind and by where the count came from.',
-    labelNames: ['kind', 'source'] as const,
-    registers: [registry],
+    labelNames: ['kind', 'source'],
+    registry,
   });
-  const cost = new Counter({ name: 'relay_cost_micros_total', help: 'Cost metered, in micro-units.', registers: [registry] });
-  const attempts = new Counter({
+  const cost = new FoldedCounter({ name: 'relay_cost_micros_total', help: 'Cost metered, in micro-units.', registry });
+  const attempts = new FoldedCounter({
     name: 'relay_upstream_attempts_total',
     help: 'Upstream attempts (a fallback makes more than one per request), by provider type.',
-    labelNames: ['provider_type'] as const,
-    registers: [registry],
+    labelNames: ['provider_type'],
+    registry,
   });
   gauge(registry, 'relay_snapshot_version', 'Config snapshot version in use (0 before the first).', () => sources.snapshotVersion() ?? 0);
   gauge(registry, 'relay_requests_in_flight', 'Requests being served.', () => sources.inFlight());
@@ -89,13 +90,16 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     /** Records one finished request from its event; `knownAlias` says whether the alias exists. */
     observe(event: RequestEvent, knownAlias: boolean): void {
       const streamed = event.streamed ? 'true' : 'false';
-      requests.inc({ alias: knownAlias ? event.alias : UNKNOWN_ALIAS, status: `${Math.floor(event.status_code / 100)}xx`, error_code: event.error_code, streamed });
-      duration.observe({ streamed }, event.latency_ms / 1000);
-      if (event.ttft_ms !== null) ttft.observe(event.ttft_ms / 1000);
-      if (event.prompt_tokens > 0) tokens.inc({ kind: 'prompt', source: event.usage_source }, event.prompt_tokens);
-      if (event.completion_tokens > 0) tokens.inc({ kind: 'completion', source: event.usage_source }, event.completion_tokens);
-      if (event.cost_micros > 0) cost.inc(event.cost_micros);
-      if (event.attempts > 0) attempts.inc({ provider_type: event.provider_type }, event.attempts);
+      const alias = knownAlias ? event.alias : UNKNOWN_ALIAS;
+      const status = `${Math.floor(event.status_code / 100)}xx`;
+      // Series keys: label values joined by NUL, which none of them can contain.
+      requests.add(`${alias}\0${status}\0${event.error_code}\0${streamed}`, { alias, status, error_code: event.error_code, streamed });
+      duration.observe(streamed, { streamed }, event.latency_ms / 1000);
+      if (event.ttft_ms !== null) ttft.observe('', {}, event.ttft_ms / 1000);
+      if (event.prompt_tokens > 0) tokens.add(`prompt\0${event.usage_source}`, { kind: 'prompt', source: event.usage_source }, event.prompt_tokens);
+      if (event.completion_tokens > 0) tokens.add(`completion\0${event.usage_source}`, { kind: 'completion', source: event.usage_source }, event.completion_tokens);
+      if (event.cost_micros > 0) cost.add('', {}, event.cost_micros);
+      if (event.attempts > 0) attempts.add(event.provider_type, { provider_type: event.provider_type }, event.attempts);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
@@ -134,12 +138,11 @@ function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
     });
   perOrigin('relay_upstream_in_flight', 'Upstream exchanges holding a slot at the origin (headers through the last body byte).', (l) => l.inFlight);
   perOrigin('relay_upstream_queued', 'Requests waiting for a slot at the origin.', (l) => l.queued);
-  const wait = new Histogram({
+  const wait = new FoldedHistogram({
     name: 'relay_upstream_queue_wait_seconds',
     help: 'Time from asking for an upstream slot to getting it (0 when one was free).',
-    labelNames: ['origin'] as const,
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
+    registry,
   });
   const rejections = new Counter({
     name: 'relay_upstream_queue_rejections_total',
@@ -147,16 +150,10 @@ function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
     labelNames: ['origin', 'reason'] as const,
     registers: [registry],
   });
-  const waitByOrigin = new Map<string, ReturnType<typeof wait.labels>>();
   return {
-    /** Records one admission through the upstream gate and how long it waited. */
+    /** Records one admission through the upstream gate and how long it waited (every request: folded at scrape time). */
     upstreamAdmitted(origin: string, waitedMs: number): void {
-      let child = waitByOrigin.get(origin);
-      if (child === undefined) {
-        child = wait.labels({ origin });
-        waitByOrigin.set(origin, child);
-      }
-      child.observe(waitedMs / 1000);
+      wait.observe(origin, { origin }, waitedMs / 1000);
     },
     /** Records one refusal by the upstream gate. */
     upstreamRejected(origin: string, reason: GateRejectReason): void {

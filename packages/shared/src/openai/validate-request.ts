@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RelayError } from '../errors/relay-error.ts';
 import type { ChatCompletionRequest } from './wire.ts';
+import { passesChatRequestRules } from './chat-request-fast-path.ts';
 
 /**
  * Shallow validation of a chat completion request: the fields Relay itself acts on are checked
@@ -25,7 +26,8 @@ export const CHAT_REQUEST_LIMITS = {
   maxContentPartsTotal: 8_192,
 } as const;
 
-const chatRequestSchema = z.looseObject({
+/** The rules, in zod: the source of every refusal message (chat-request-fast-path.ts mirrors them for acceptance). */
+export const chatRequestSchema = z.looseObject({
   model: z.string().min(1).max(256),
   messages: z.array(messageSchema).min(1).max(CHAT_REQUEST_LIMITS.maxMessages),
   stream: z.boolean().nullable().optional(),
@@ -49,6 +51,9 @@ export function validateChatRequest(body: unknown): ChatCompletionRequest {
     throw new RelayError('invalid_type', 'The request body must be a JSON object.', { param: null });
   }
   checkArrayLengths(body as Record<string, unknown>);
+  // The common, valid request is checked by hand and returned as it is (no walk, no copy); zod
+  // runs only when that check is unsure, so every refusal keeps zod's exact message.
+  if (passesChatRequestRules(body as Record<string, unknown>)) return body as ChatCompletionRequest;
   const result = chatRequestSchema.safeParse(body);
   if (result.success) return result.data as ChatCompletionRequest;
   throw validationError(body, result.error.issues[0]!);
