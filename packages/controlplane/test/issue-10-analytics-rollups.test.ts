@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
-import { percentilesFromEvents, percentilesFromStates, ROLLUP_CACHE_HITS, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewDDL, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
+import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../src/config.ts';
+import { backToInstallAt0004 } from './support/clickhouse-at-0004.ts';
 
 /**
  * Issue 10: per-minute and per-hour rollups kept by materialized views, exact against the raw
@@ -173,21 +174,10 @@ describe('issue 10: rollups kept by materialized views', () => {
   });
 
   it('takes an install at 0004 through 0005, 0006 and 0007 in order: every rollup keeps its grain and sums cost saved and cache hits exactly', async () => {
-    // Back to an install at 0004 (from before issue 9): 0004's rollups without cache_hits, fed by
-    // 0004's views; no event columns of 0005 or 0006; none of 0007's rollups.
-    for (const rollup of ROLLUPS_0007) {
-      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
-      await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
-    }
-    for (const rollup of ROLLUPS_0004) {
-      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
-      await ch.client.command({ query: rollupViewDDL(ch.database, rollup, '0004') });
-      await ch.client.command({ query: `ALTER TABLE ${ch.database}.${rollup.table} DROP COLUMN ${ROLLUP_CACHE_HITS.name}` });
-    }
+    // Back to an install at 0004 (from before issue 9, 0006 and 0007 included).
     const added = [...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006];
-    for (const column of added) await ch.client.command({ query: `ALTER TABLE ${ch.database}.request_events DROP COLUMN ${column}` });
     const replayed = ['0005_request_events_cost_saved', '0006_request_events_attempt_log', '0007_request_rollup_totals'];
-    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name IN (${replayed.map((name) => `'${name}'`).join(', ')})` });
+    await backToInstallAt0004(ch, added, replayed);
     // Traffic while at 0004, as that version's data planes sent it (none of the later columns).
     const columnsAt0004 = REQUEST_EVENT_INSERT_COLUMNS.filter((column) => !(added as readonly string[]).includes(column));
     await ch.client.insert({ table: `${ch.database}.request_events`, values: knownEvents('org-at-0004', 60).map((event) => Object.fromEntries(columnsAt0004.map((column) => [column, (event as Record<string, unknown>)[column]]))), format: 'JSONEachRow', columns: columnsAt0004 as [string, ...string[]] });
