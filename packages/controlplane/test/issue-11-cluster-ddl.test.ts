@@ -64,13 +64,16 @@ const GRAINS_0003 = ['minute', 'hour'] as const;
 const singleCreates = (): Record<string, string> => ({
   [REQUEST_EVENTS_TABLE]: requestEventsDDL(DB),
   ...Object.fromEntries(GRAINS_0003.map((grain) => [ROLLUP_TABLES_0003[grain], rollupTableDDL0003(DB, grain)])),
-  ...Object.fromEntries(ROLLUPS.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup, '0004')])),
+  // 0004's rollups as 0004 created them (0005 alters them); 0007's are created with today's columns.
+  ...Object.fromEntries(ROLLUPS_0004.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup, '0004')])),
+  ...Object.fromEntries(ROLLUPS_0007.map((rollup) => [rollup.table, rollupTableDDL(DB, rollup)])),
 });
-/** CREATE MATERIALIZED VIEW of every view the migrations create, in order, with its name (0005 replaces 0004's). */
+/** CREATE MATERIALIZED VIEW of every view the migrations create, in order, with its name (0005 replaces 0004's, 0007 adds its own). */
 const singleViews = (): Array<[string, string]> => [
   ...GRAINS_0003.map((grain): [string, string] => [rollupViewName0003(grain), rollupViewDDL0003(DB, grain)]),
-  ...ROLLUPS.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup, '0004')]),
-  ...ROLLUPS.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup)]),
+  ...ROLLUPS_0004.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup, '0004')]),
+  ...ROLLUPS_0004.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup)]),
+  ...ROLLUPS_0007.map((rollup): [string, string] => [rollupViewName(rollup), rollupViewDDL(DB, rollup)]),
 ];
 /** The backfill cutoff a migration's first INSERT was generated with (it is taken at plan time). */
 const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64\('([^']+)', 3, 'UTC'\)/.exec(statements.find((s) => s.query.startsWith('INSERT INTO'))!.query)![1]!;
