@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
-import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
+import { formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { percentilesFromEvents, percentilesFromStates, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewName, type RollupSpec } from '@proxystacks/shared/events/request-rollups-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { applyAnalyticsRetention, KEEP_FOREVER } from '../src/analytics/analytics-retention.ts';
 import { createClickHouse, migrateClickHouse, type ClickHouse } from '../src/analytics/clickhouse.ts';
 import { loadControlplaneConfig } from '../src/config.ts';
+import { backToInstallAt0004 } from './support/clickhouse-at-0004.ts';
 
 /**
  * Issue 10: per-minute and per-hour rollups kept by materialized views, exact against the raw
@@ -19,6 +20,15 @@ import { loadControlplaneConfig } from '../src/config.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const logger = { info: () => undefined };
+const FRESH_INSTALL = [
+  '0001_request_events',
+  '0002_request_events_tenancy',
+  '0003_request_rollups',
+  '0004_request_rollups_by_width',
+  '0005_request_events_cost_saved',
+  '0006_request_events_attempt_log',
+  '0007_request_rollup_totals',
+];
 
 let dir: string;
 let ch: ClickHouse;
@@ -26,7 +36,8 @@ let ch: ClickHouse;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'relay-rollups-'));
   ch = await createClickHouse({ url: null, chdbPath: join(dir, 'chdb'), database: 'relay_rollups' });
-  await migrateClickHouse(ch, logger);
+  // A fresh chDB takes every migration, in order (0005 before 0006 and 0007, whose views read its columns).
+  expect((await migrateClickHouse(ch, logger)).applied).toEqual(FRESH_INSTALL);
 }, 120_000);
 
 afterAll(async () => {
@@ -160,6 +171,36 @@ describe('issue 10: rollups kept by materialized views', () => {
     const later = knownEvents('org-backfill-later', 30);
     await insertRequestEvents(ch.client, ch.database, 'batch-later', later);
     for (const rollup of ROLLUPS) expect(await rollupAggregates(rollup, 'org-backfill-later')).toEqual(await rawAggregates(rollup, 'org-backfill-later'));
+  });
+
+  it('takes an install at 0004 through 0005, 0006 and 0007 in order: every rollup keeps its grain and sums cost saved and cache hits exactly', async () => {
+    // Back to an install at 0004 (from before issue 9, 0006 and 0007 included).
+    const added = [...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006];
+    const replayed = ['0005_request_events_cost_saved', '0006_request_events_attempt_log', '0007_request_rollup_totals'];
+    await backToInstallAt0004(ch, added, replayed);
+    // Traffic while at 0004, as that version's data planes sent it (none of the later columns).
+    const columnsAt0004 = REQUEST_EVENT_INSERT_COLUMNS.filter((column) => !(added as readonly string[]).includes(column));
+    await ch.client.insert({ table: `${ch.database}.request_events`, values: knownEvents('org-at-0004', 60).map((event) => Object.fromEntries(columnsAt0004.map((column) => [column, (event as Record<string, unknown>)[column]]))), format: 'JSONEachRow', columns: columnsAt0004 as [string, ...string[]] });
+
+    expect((await migrateClickHouse(ch, logger)).applied).toEqual(replayed);
+    const after = knownEvents('org-after-0005', 60);
+    await insertRequestEvents(ch.client, ch.database, 'batch-after-0005', after);
+    for (const rollup of ROLLUPS) {
+      // Each view buckets by its table's grain (0005 recreated 0004's, 0007 created its own).
+      const [view] = await rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = '${ch.database}' AND name = '${rollupViewName(rollup)}'`);
+      expect(view?.q, rollup.table).toContain(rollup.grain === 'minute' ? 'toStartOfMinute(toDateTime(ts)) AS bucket' : 'toStartOfHour(toDateTime(ts)) AS bucket');
+      // Before 0005: cost saved 0 and no hits (0007 backfilled these); after it: summed exactly.
+      for (const org of ['org-at-0004', 'org-after-0005']) expect(await rollupAggregates(rollup, org), `${rollup.table} ${org}`).toEqual(await rawAggregates(rollup, org));
+      const [sums] = await rows<{ saved: string; hits: string; savedBefore: string }>(
+        `SELECT toString(sumIf(cost_saved_micros, org_id = 'org-after-0005')) AS saved, toString(sumIf(cache_hits, org_id = 'org-after-0005')) AS hits,
+          toString(sumIf(cost_saved_micros + cache_hits, org_id = 'org-at-0004')) AS savedBefore FROM ${ch.database}.${rollup.table}`,
+      );
+      expect(sums, rollup.table).toEqual({
+        saved: String(after.reduce((sum, e) => sum + e.cost_saved_micros, 0)),
+        hits: String(after.filter((e) => e.cache_hit).length),
+        savedBefore: '0',
+      });
+    }
   });
 
   it('applies the configured TTLs to the raw table and the rollups, and removes them at 0', async () => {

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecretKey } from '@proxystacks/shared/crypto/sealed-secret';
 import { validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
-import { formatEventTime } from '@proxystacks/shared/events/request-events-ddl';
-import { ROLLUP_CACHE_HITS, ROLLUPS, ROLLUPS_0004, ROLLUPS_0007, rollupViewDDL, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
+import { formatEventTime, REQUEST_EVENT_COLUMNS_ADDED_IN_0005 } from '@proxystacks/shared/events/request-events-ddl';
+import { ROLLUPS, rollupViewName } from '@proxystacks/shared/events/request-rollups-ddl';
 import { insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { pino } from 'pino';
 import { migrateClickHouse } from '../src/analytics/clickhouse.ts';
 import { buildSnapshot } from '../src/domain/build-snapshot.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { backToInstallAt0004 } from './support/clickhouse-at-0004.ts';
 
 /** Issue 9: response cache settings (alias, key) and cost saved in the request log and spend. */
 let h: GraphQLHarness;
@@ -61,18 +62,8 @@ describe('cost saved in analytics', () => {
     const ch = h.clickhouse;
     // Back to an install at 0004: its views (cost saved kept at 0), no cache_hits in its rollups,
     // no columns in the events, and none of 0007's rollups yet (they come after 0005).
-    for (const rollup of ROLLUPS_0007) {
-      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
-      await ch.client.command({ query: `DROP TABLE ${ch.database}.${rollup.table}` });
-    }
-    for (const rollup of ROLLUPS_0004) {
-      await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
-      await ch.client.command({ query: rollupViewDDL(ch.database, rollup, '0004') });
-      await ch.client.command({ query: `ALTER TABLE ${ch.database}.${rollup.table} DROP COLUMN ${ROLLUP_CACHE_HITS.name}` });
-    }
-    for (const column of ['cost_saved_micros', 'cache_hit']) await ch.client.command({ query: `ALTER TABLE ${ch.database}.request_events DROP COLUMN ${column}` });
     const replayed = ['0005_request_events_cost_saved', '0007_request_rollup_totals'];
-    await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name IN (${replayed.map((name) => `'${name}'`).join(', ')})` });
+    await backToInstallAt0004(ch, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, replayed);
     expect((await migrateClickHouse(ch, pino({ level: 'silent' }))).applied).toEqual(replayed);
     const columns = await (await ch.client.query({ query: `SELECT name, type, default_expression FROM system.columns WHERE database = {db:String} AND table = 'request_events' AND name IN ('cost_saved_micros', 'cache_hit') ORDER BY name`, query_params: { db: ch.database }, format: 'JSONEachRow' })).json();
     expect(columns).toEqual([

@@ -23,7 +23,7 @@ export function AliasCacheCell(props: { alias: ModelAliasRow; canWrite: boolean 
   };
   return (
     <Show when={props.canWrite} fallback={<span data-testid={`cache-of-${props.alias.alias}`}>{formatCacheTtl(props.alias.responseCacheTtlSeconds)}</span>}>
-      <div class="inline-form" data-testid={`cache-of-${props.alias.alias}`}>
+      <div class="cell-form" data-testid={`cache-of-${props.alias.alias}`}>
         <label for={`${id}-ttl`}>Seconds (empty = off)</label>
         <input id={`${id}-ttl`} inputmode="numeric" size={7} value={ttl()} onInput={(event) => setTtl(event.currentTarget.value)} data-testid={`cache-ttl-${props.alias.alias}`} />
         <label>
