@@ -47,6 +47,7 @@ function keyRow(id: string, secret: string, overrides: Partial<SnapshotKey> = {}
     allowedAliases: [],
     previousHash: null,
     previousHashExpiresAt: null,
+    responseCacheTtlSeconds: null,
     ...overrides,
   };
 }
