@@ -42,8 +42,8 @@ async function measure(label: string, keyOf: typeof limitedKey, n: number): Prom
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
+    // The data plane's path: plan, reserve, the rate-limit headers once (after the reservation), settle.
     const plan = admissionPlan(snapshot, keyOf);
-    admission.headers(plan);
     if (plan.counters.length > 0) {
       const ticket = await admission.admit(plan, request, route.deployments, null);
       admission.headers(plan);

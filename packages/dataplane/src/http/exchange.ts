@@ -43,6 +43,12 @@ export class Exchange {
   /** Headers added to whatever answer goes out (the key's x-ratelimit-* headers); null = none. */
   extraHeaders: Record<string, string> | null = null;
   /**
+   * Computes the extra headers when an answer goes out while `extraHeaders` is still null: an
+   * answer before admission (a bad body, an unknown model) carries the key's rate-limit figures
+   * too, and an admitted request computes them once, after its reservation, not twice.
+   */
+  extraHeadersIfUnset: (() => Record<string, string> | null) | null = null;
+  /**
    * Headers computed as the status line is written (the route's x-relay-* headers: they report
    * times and figures known only then); null = none. `complete` is false for a stream's headers.
    */
@@ -224,7 +230,7 @@ export class Exchange {
     this.#res.writeHeader('content-type', contentType);
     this.#res.writeHeader('x-request-id', this.requestId);
     for (const name in headers) this.#res.writeHeader(name, headers[name]!);
-    const extra = this.extraHeaders;
+    const extra = this.extraHeaders ?? this.extraHeadersIfUnset?.() ?? null;
     if (extra !== null) for (const name in extra) this.#res.writeHeader(name, extra[name]!);
     const late = this.lateHeaders?.(complete) ?? null;
     if (late !== null) for (const name in late) this.#res.writeHeader(name, late[name]!);

@@ -11,12 +11,18 @@ export function formatResetDuration(ms: number): string {
   if (total < 1_000) return `${total}ms`;
   const hours = Math.floor(total / 3_600_000);
   const minutes = Math.floor((total % 3_600_000) / 60_000);
-  const seconds = (total % 60_000) / 1_000;
-  const secondsText = `${Number.isInteger(seconds) ? seconds : Number(seconds.toFixed(3))}s`;
+  const secondsMs = total % 60_000;
+  // Integer arithmetic, not toFixed: this runs on every answer of a rate-limited key.
+  const millis = secondsMs % 1_000;
+  let secondsText = String((secondsMs - millis) / 1_000);
+  if (millis !== 0) secondsText += `.${String(millis).padStart(3, '0').replace(TRAILING_ZEROS, '')}`;
+  secondsText += 's';
   if (hours > 0) return `${hours}h${minutes}m${secondsText}`;
   if (minutes > 0) return `${minutes}m${secondsText}`;
   return secondsText;
 }
+
+const TRAILING_ZEROS = /0+$/;
 
 /**
  * The `x-ratelimit-*-requests` and `-tokens` trios for a key's rate-limit counters (rpm and tpm of
@@ -31,6 +37,12 @@ export function rateLimitHeaders(rpm: readonly LocalCounter[], tpm: readonly Loc
   return headers;
 }
 
+/** The three header names per kind, built once (template keys on every answer cost more than the figures). */
+const NAMES = {
+  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
+  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
+} as const;
+
 function trio(headers: Record<string, string>, what: 'requests' | 'tokens', counters: readonly LocalCounter[], serverNowMs: number): void {
   let tightest: LocalCounter | null = null;
   let tightestLeft = Infinity;
@@ -43,7 +55,8 @@ function trio(headers: Record<string, string>, what: 'requests' | 'tokens', coun
   }
   if (tightest === null) return;
   const end = tightest.windowEnd !== null && tightest.windowEnd > serverNowMs ? tightest.windowEnd : minuteWindow(serverNowMs).end!;
-  headers[`x-ratelimit-limit-${what}`] = String(tightest.limit);
-  headers[`x-ratelimit-remaining-${what}`] = String(Math.max(0, Math.min(tightest.limit, tightestLeft)));
-  headers[`x-ratelimit-reset-${what}`] = formatResetDuration(end - serverNowMs);
+  const names = NAMES[what];
+  headers[names.limit] = String(tightest.limit);
+  headers[names.remaining] = String(Math.max(0, Math.min(tightest.limit, tightestLeft)));
+  headers[names.reset] = formatResetDuration(end - serverNowMs);
 }

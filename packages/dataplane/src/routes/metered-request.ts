@@ -82,7 +82,7 @@ export async function serveMeteredRequest(ex: Exchange, deps: MeteredRequestDeps
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
     const plan = admissionPlan(snapshot, record.key);
-    ex.extraHeaders = deps.admission.headers(plan);
+    if (plan.hasRateLimits) ex.extraHeadersIfUnset = () => deps.admission.headers(plan);
     await work({ snapshot, record, bodyLease, plan, quota });
   } catch (err) {
     fail(ex, record, err, deps.logger);
