@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '@proxystacks/shared/keys/key-format';
-import { estimatePromptTokens } from '@proxystacks/dataplane/metering/estimate-tokens';
+import { admissionPromptTokens } from '@proxystacks/dataplane/metering/estimate-tokens';
 import { postAndHangUpAfterFirstChunk as postAndHangUp } from '../../dataplane/test/dataplane-harness.ts';
 import { insertKey } from '../src/domain/keys.ts';
 import { inTransaction } from '../src/domain/transaction.ts';
@@ -139,7 +139,7 @@ describe.each(testDatabaseKinds())('issue 8: admission (%s)', (kind) => {
     await rateLimit('TEAM', t.teamId, { tpm: 300 });
     await publishTo();
     await withMinuteLeft(20_000);
-    const prompt = await estimatePromptTokens([{ role: 'user', content: 'Hello there' }]);
+    const prompt = await admissionPromptTokens([{ role: 'user', content: 'Hello there' }]);
     const first = await chat(t, 'Hello there', { max_tokens: 50 });
     expect(first.status).toBe(200);
     expect(first.headers.get('x-ratelimit-limit-tokens')).toBe('300');
@@ -278,7 +278,7 @@ describe.each(testDatabaseKinds())('issue 8: admission (%s)', (kind) => {
       expect(servedBy.size).toBe(2);
       // No outage, no streams: the bound is the budget itself.
       expect(spent).toBeLessThanOrEqual(amount);
-      const prompt = await estimatePromptTokens([{ role: 'user', content: 'Hello 1' }]);
+      const prompt = await admissionPromptTokens([{ role: 'user', content: 'Hello 1' }]);
       const worstCase = Math.ceil((prompt * INPUT_PRICE + 20 * OUTPUT_PRICE) / 1_000_000);
       // Refused only near the end: what was left could not hold the worst cases of one wave in flight.
       expect(amount - spent).toBeLessThanOrEqual(10 * worstCase);

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { admissionPromptTokens } from '@proxystacks/dataplane/metering/estimate-tokens';
 import { createGraphQLClient, eventually } from '../e2e/graphql-client.ts';
 import { connectToControlplane, seedMockAlias, spawnRelay, type RelayProcess } from '../e2e/relay-process.ts';
 import { clusterSecrets, dataplaneUrl, spawnDataplane, tempDirMaker } from './multi-plane.ts';
@@ -38,8 +39,10 @@ const LEASE_TTL_MS = 10_000;
 /** Completion size the clients ask for (the reservation) and what the mock answers. */
 const MAX_TOKENS = 24;
 const MOCK_WORDS = 16;
-/** Prompt tokens the data plane's estimate may give the clients' one short message (generous). */
-const PROMPT_TOKENS_UPPER_BOUND = 32;
+/** The clients' one message. */
+const PROMPT_MESSAGES = [{ role: 'user' as const, content: `Load test mock:words=${MOCK_WORDS} mock:delay=5` }];
+/** Prompt tokens admission reserves for it (a short prompt reserves its UTF-8 length: an upper bound of its tokens). */
+const PROMPT_TOKENS_UPPER_BOUND = admissionPromptTokens(PROMPT_MESSAGES) as number;
 /** How often the clients' side reads each data plane's renewal counters, to know when it had lost the control plane. */
 const REACHABILITY_POLL_MS = 200;
 
@@ -322,7 +325,7 @@ async function send(url: string, secret: string, stream: boolean, dataplane: num
         max_tokens: MAX_TOKENS,
         stream,
         ...(stream ? { stream_options: { include_usage: true } } : {}),
-        messages: [{ role: 'user', content: `Load test mock:words=${MOCK_WORDS} mock:delay=5` }],
+        messages: PROMPT_MESSAGES,
       }),
       signal: AbortSignal.timeout(30_000),
     });

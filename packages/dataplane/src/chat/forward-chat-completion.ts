@@ -3,7 +3,7 @@ import { UNKNOWN_ALIAS } from '@proxystacks/shared/events/unknown-alias';
 import type { ChatCompletion, ChatCompletionRequest, ChatUsage } from '@proxystacks/shared/openai/wire';
 import type { TokenUsage } from '@proxystacks/shared/pricing/price-request';
 import type { Exchange } from '../http/exchange.ts';
-import { estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
+import { admissionPromptTokens, estimatePromptTokens, estimateTextTokens } from '../metering/estimate-tokens.ts';
 import { startUpstream, type RequestRecord } from '../metering/request-record.ts';
 import type { ProviderRegistry } from '../providers/provider-registry.ts';
 import { upstreamResponseTooLarge } from '../providers/upstream-errors.ts';
@@ -162,7 +162,7 @@ async function answerFromCache(
   const deployment = hit === null ? undefined : routable.find((d) => d.id === hit.deploymentId);
   record.cacheStatus = deployment === undefined ? 'miss' : 'hit';
   if (hit === null || deployment === undefined) return false;
-  await admitBeforeForwarding(ex, deps.admission, admission, () => deps.admission.admitTokens(admission.plan, () => estimatePromptTokens(request.messages), 0, []));
+  await admitBeforeForwarding(ex, deps.admission, admission, () => deps.admission.admitTokens(admission.plan, () => admissionPromptTokens(request.messages), 0, []));
   record.deployment = deployment;
   record.cacheSavedMicros = hit.costMicros;
   if (!record.streamed) {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { countTokens } from 'gpt-tokenizer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXACT_COUNT_MAX_CHARS, PIECE_MAX_CHARS, estimatePromptTokens, estimateTextTokens, estimateTokensOf } from './estimate-tokens.ts';
+import { ADMISSION_BYTE_BOUND_MAX_BYTES, EXACT_COUNT_MAX_CHARS, PIECE_MAX_CHARS, admissionPromptTokens, estimatePromptTokens, estimateTextTokens, estimateTokensOf } from './estimate-tokens.ts';
 
 const exact = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
 
@@ -115,5 +116,33 @@ describe('estimateTokensOf cost (issue 6: quadratic on runs without spaces)', ()
     ticking = false;
     expect(charsPerTurn.size).toBeGreaterThan(4);
     expect(Math.max(...charsPerTurn.values())).toBeLessThanOrEqual(2_048 + PIECE_MAX_CHARS);
+  });
+});
+
+describe('admissionPromptTokens (issue 8: what admission reserves for the prompt)', () => {
+  it('reserves a short prompt at its UTF-8 length without tokenising it, and never less than the estimate', async () => {
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Grüße 👋' }];
+    const reserved = admissionPromptTokens(messages);
+    expect(reserved).toBe(3 + 3 * 2 + Buffer.byteLength('Be brief.') + Buffer.byteLength('Grüße 👋'));
+    expect(reserved).toBeGreaterThanOrEqual(await estimatePromptTokens(messages));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: 'binary', maxLength: 300 }), { minLength: 1, maxLength: 4 }), async (texts) => {
+        const asMessages = texts.map((content) => ({ role: 'user' as const, content }));
+        const bound = admissionPromptTokens(asMessages);
+        const estimate = await estimatePromptTokens(asMessages);
+        if (typeof bound === 'number') expect(bound).toBeGreaterThanOrEqual(estimate);
+        else expect(await bound).toBe(estimate);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('estimates a prompt over the bound as usual', async () => {
+    const long = [{ role: 'user' as const, content: 'word '.repeat(ADMISSION_BYTE_BOUND_MAX_BYTES / 5 + 1) }];
+    const reserved = admissionPromptTokens(long);
+    expect(typeof reserved).not.toBe('number');
+    expect(await reserved).toBe(await estimatePromptTokens(long));
+    const several = Array.from({ length: 5 }, () => ({ role: 'user' as const, content: 'x'.repeat(ADMISSION_BYTE_BOUND_MAX_BYTES / 4) }));
+    expect(await admissionPromptTokens(several)).toBe(await estimatePromptTokens(several));
   });
 });

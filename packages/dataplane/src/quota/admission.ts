@@ -2,7 +2,7 @@ import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
 import { minuteWindow } from '@proxystacks/shared/quota/budget-window';
 import type { CounterKind } from '@proxystacks/shared/quota/lease-protocol';
-import { estimatePromptTokens } from '../metering/estimate-tokens.ts';
+import { admissionPromptTokens } from '../metering/estimate-tokens.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import type { AdmissionPlan, PlannedCounter } from './admission-plan.ts';
 import type { LeaseClient } from './lease-client.ts';
@@ -240,25 +240,29 @@ export function createAdmission(options: AdmissionOptions) {
     async admit(plan: AdmissionPlan, request: ChatCompletionRequest, deployments: readonly CompiledDeployment[], aliasReserveOutputTokens: number | null): Promise<QuotaTicket | null> {
       return this.admitTokens(
         plan,
-        () => estimatePromptTokens(request.messages),
+        () => admissionPromptTokens(request.messages),
         outputReservation(request, aliasReserveOutputTokens, options.defaultReserveOutputTokens),
         deployments,
       );
     },
     /**
      * Reserves for a request whose input is `estimateInput()` tokens (asked only when a counter
-     * needs it) and whose output may reach `outputTokens` (0 for embeddings): all counters of
+     * needs it; a number when known at once) and whose output may reach `outputTokens` (0 for embeddings): all counters of
      * `plan` or none. Chat completions and embeddings both admit through here.
      */
     async admitTokens(
       plan: AdmissionPlan,
-      estimateInput: () => Promise<number>,
+      estimateInput: () => number | Promise<number>,
       outputTokens: number,
       deployments: readonly CompiledDeployment[],
     ): Promise<QuotaTicket | null> {
       if (plan.noFunds) throw new RelayError('insufficient_quota', 'Your organization has no prepaid balance. Add funds to continue.');
       if (plan.counters.length === 0) return null;
-      const promptTokens = plan.needsEstimate ? await estimateInput() : 0;
+      let promptTokens = 0;
+      if (plan.needsEstimate) {
+        const estimate = estimateInput();
+        promptTokens = typeof estimate === 'number' ? estimate : await estimate;
+      }
       const costMicros = plan.needsEstimate ? worstCaseCostMicros(deployments, promptTokens, outputTokens) : 0;
       const claims = plan.counters.map((planned) =>
         claimOf(planned, planned.kind === 'rpm' || planned.kind === 'conc' ? 1 : planned.kind === 'tpm' ? promptTokens + outputTokens : costMicros),
