@@ -137,9 +137,9 @@ describe.skipIf(!HAS_CHROMIUM)('routing page in Chromium', () => {
     const startVersion = await snapshotVersion(page);
 
     const providerId = await addProvider(page, upstream);
-    // Issue 11: the provider was added with HTTP/2 set to Off on the form.
+    // Issue 11: the provider was added with HTTP/2 set to Auto on the form.
     const { providers } = await ownerGraphql<{ providers: Array<{ id: string; http2: string }> }>(relay, '{ providers { id http2 } }');
-    expect(providers.find((p) => p.id === providerId)?.http2).toBe('OFF');
+    expect(providers.find((p) => p.id === providerId)?.http2).toBe('AUTO');
     const afterProvider = await waitForVersionAbove(page, startVersion);
     await addAlias(page);
     await addPrice(page);
@@ -293,15 +293,15 @@ async function addProvider(page: Page, upstream: FakeUpstream): Promise<string> 
   const credential = form.getByLabel('API key');
   expect(await credential.getAttribute('type')).toBe('password');
   await credential.fill(FIRST_CREDENTIAL);
-  // HTTP/2 (issue 11): Auto unless chosen; this provider gets Off, and the form goes back to Auto.
+  // HTTP/2 (issue 11): Off unless chosen; this provider gets Auto, and the form goes back to Off.
   const http2 = page.getByTestId('provider-http2-select');
-  expect(await http2.inputValue()).toBe('AUTO');
-  await http2.selectOption('OFF');
+  expect(await http2.inputValue()).toBe('OFF');
+  await http2.selectOption('AUTO');
   await page.getByTestId('add-provider-button').click();
 
   const row = page.locator('[data-testid^="provider-row-"]').filter({ hasText: PROVIDER_NAME });
   await row.waitFor();
-  expect(await http2.inputValue()).toBe('AUTO');
+  expect(await http2.inputValue()).toBe('OFF');
   expect(await row.locator('[data-column="type"]').textContent()).toBe('OpenAI-compatible');
   expect(await row.locator('[data-column="credential"]').textContent()).toBe('Stored (encrypted)');
   expect(await page.getByTestId('provider-credential-input').inputValue()).toBe('');

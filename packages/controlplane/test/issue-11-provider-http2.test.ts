@@ -8,7 +8,7 @@ const CREATE = 'mutation($input: CreateProviderInput!) { createProvider(input: $
 const UPDATE = 'mutation($id: ID!, $input: UpdateProviderInput!) { updateProvider(id: $id, input: $input) { id http2 } }';
 
 /**
- * Issue 11: a provider's HTTP/2 setting (AUTO | OFF, default AUTO) over GraphQL on PGlite and
+ * Issue 11: a provider's HTTP/2 setting (AUTO | OFF, default OFF) over GraphQL on PGlite and
  * Postgres: stored by the migration's column, audited, and carried to data planes in the snapshot.
  */
 describe.each(testDatabaseKinds())('provider http2 setting (%s)', (kind) => {
@@ -25,30 +25,30 @@ describe.each(testDatabaseKinds())('provider http2 setting (%s)', (kind) => {
   }, 180_000);
   afterAll(() => h?.close());
 
-  it('defaults to AUTO, switches to OFF and back with an audit entry each time, and the snapshot follows', async () => {
+  it('defaults to OFF, switches to AUTO and back with an audit entry each time, and the snapshot follows', async () => {
     const { createProvider: created } = await h.ok<{ createProvider: { id: string; http2: string } }>(CREATE, { input: { name: name(), type: 'OPENAI', credential: 'sk-test' } });
-    expect(created.http2).toBe('AUTO');
-    expect((await snapshotProvider(created.id))?.http2).toBe('auto');
-
-    const { updateProvider: off } = await h.ok<{ updateProvider: { http2: string } }>(UPDATE, { id: created.id, input: { http2: 'OFF' } });
-    expect(off.http2).toBe('OFF');
+    expect(created.http2).toBe('OFF');
     expect((await snapshotProvider(created.id))?.http2).toBe('off');
+
+    const { updateProvider: auto } = await h.ok<{ updateProvider: { http2: string } }>(UPDATE, { id: created.id, input: { http2: 'AUTO' } });
+    expect(auto.http2).toBe('AUTO');
+    expect((await snapshotProvider(created.id))?.http2).toBe('auto');
     const audits = await h.db.prisma.auditEntry.findMany({ where: { objectId: created.id }, orderBy: { id: 'asc' } });
     expect(audits).toHaveLength(2);
-    expect(audits[1]!.before).toMatchObject({ http2: 'AUTO' });
-    expect(audits[1]!.after).toMatchObject({ http2: 'OFF' });
+    expect(audits[1]!.before).toMatchObject({ http2: 'OFF' });
+    expect(audits[1]!.after).toMatchObject({ http2: 'AUTO' });
 
     // Omitted = unchanged.
     const { updateProvider: renamed } = await h.ok<{ updateProvider: { http2: string } }>(UPDATE, { id: created.id, input: { name: name() } });
-    expect(renamed.http2).toBe('OFF');
-    await h.ok(UPDATE, { id: created.id, input: { http2: 'AUTO' } });
-    expect((await snapshotProvider(created.id))?.http2).toBe('auto');
+    expect(renamed.http2).toBe('AUTO');
+    await h.ok(UPDATE, { id: created.id, input: { http2: 'OFF' } });
+    expect((await snapshotProvider(created.id))?.http2).toBe('off');
   });
 
-  it('creates a provider with OFF', async () => {
-    const { createProvider: created } = await h.ok<{ createProvider: { id: string; http2: string } }>(CREATE, { input: { name: name(), type: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:8081/v1', http2: 'OFF' } });
-    expect(created.http2).toBe('OFF');
-    expect((await snapshotProvider(created.id))?.http2).toBe('off');
+  it('creates a provider with AUTO', async () => {
+    const { createProvider: created } = await h.ok<{ createProvider: { id: string; http2: string } }>(CREATE, { input: { name: name(), type: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:8081/v1', http2: 'AUTO' } });
+    expect(created.http2).toBe('AUTO');
+    expect((await snapshotProvider(created.id))?.http2).toBe('auto');
   });
 
   it('refuses a value that is not AUTO or OFF, storing nothing', async () => {

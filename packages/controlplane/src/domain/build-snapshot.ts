@@ -79,7 +79,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         environments: [...p.enabledEnvironments].sort(),
         apiVersion: p.apiVersion,
         extraHeaders: storedExtraHeaders(p.extraHeaders),
-        http2: p.http2 === 'OFF' ? ('off' as const) : ('auto' as const),
+        http2: p.http2 === 'AUTO' ? ('auto' as const) : ('off' as const),
       };
     }),
     routes: aliases

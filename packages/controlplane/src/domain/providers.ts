@@ -125,7 +125,7 @@ export async function createProvider(
             enabledEnvironments: parsed.enabledEnvironments ?? [],
             apiVersion: parsed.apiVersion ?? null,
             extraHeaders: headersJson(parsed.extraHeaders ?? []),
-            http2: parsed.http2 ?? 'AUTO',
+            http2: parsed.http2 ?? 'OFF',
           },
         });
         await writeAudit(tx, audit, { objectType: 'Provider', objectId: id, before: null, after: provider });

@@ -77,7 +77,7 @@ const providerSchema = z.strictObject({
   /** Non-secret headers sent with every request to this provider (e.g. OpenRouter's attribution). */
   extraHeaders: z.record(z.string(), z.string()).default({}),
   /** HTTP/2 to the upstream; snapshots from before issue 11 have none: 'auto'. */
-  http2: z.enum(PROVIDER_HTTP2_MODES).default('auto'),
+  http2: z.enum(PROVIDER_HTTP2_MODES).default('off'),
 });
 
 const deploymentSchema = z.strictObject({
@@ -216,11 +216,11 @@ export function parseSnapshot(value: unknown): ConfigSnapshot {
 
 /**
  * SHA-256 over the canonical JSON of the content (object keys sorted, arrays in order). A
- * provider's `http2` is left out while it is the default ('auto'), so a snapshot written before
+ * provider's `http2` is left out while it is the default ('off'), so a snapshot written before
  * the field existed (kept on a data plane's disk) still matches its hash after an upgrade.
  */
 export function hashSnapshotContent(content: ConfigSnapshotContent): string {
-  const providers = content.providers.map(({ http2, ...provider }) => (http2 === 'auto' ? provider : { ...provider, http2 }));
+  const providers = content.providers.map(({ http2, ...provider }) => (http2 === 'off' ? provider : { ...provider, http2 }));
   return createHash('sha256').update(canonicalJson({ ...content, providers })).digest('hex');
 }
 

@@ -4,7 +4,7 @@ import { createSnapshot, parseSnapshot } from './config-snapshot.ts';
 /**
  * Issue 11: a provider's `http2` setting travels in the snapshot. A snapshot written before the
  * field existed (this one was printed by the code before issue 11, hash included) still parses
- * after an upgrade, and its providers get the default, 'auto'.
+ * after an upgrade, and its providers get the default, 'off' (HTTP/1.1, as before the field).
  */
 const BEFORE_ISSUE_11 = {
   schemaVersion: 3,
@@ -22,18 +22,18 @@ const BEFORE_ISSUE_11 = {
 };
 
 describe('provider http2 in the config snapshot (issue 11)', () => {
-  it('parses a snapshot from before the field, with the default auto and the same hash', () => {
+  it('parses a snapshot from before the field, with the default off and the same hash', () => {
     const parsed = parseSnapshot(structuredClone(BEFORE_ISSUE_11));
-    expect(parsed.providers[0]!.http2).toBe('auto');
+    expect(parsed.providers[0]!.http2).toBe('off');
     expect(parsed.hash).toBe(BEFORE_ISSUE_11.hash);
     const { hash: _hash, schemaVersion: _schemaVersion, ...content } = BEFORE_ISSUE_11;
     expect(createSnapshot(content as Parameters<typeof createSnapshot>[0]).hash).toBe(BEFORE_ISSUE_11.hash);
   });
 
-  it('carries off, and off changes the hash', () => {
+  it('carries auto, and auto changes the hash', () => {
     const { hash: _hash, schemaVersion: _schemaVersion, ...content } = structuredClone(BEFORE_ISSUE_11);
-    const off = createSnapshot({ ...content, providers: [{ ...content.providers[0]!, type: 'openai', http2: 'off' }] } as Parameters<typeof createSnapshot>[0]);
-    expect(off.hash).not.toBe(BEFORE_ISSUE_11.hash);
-    expect(parseSnapshot(JSON.parse(JSON.stringify(off))).providers[0]!.http2).toBe('off');
+    const auto = createSnapshot({ ...content, providers: [{ ...content.providers[0]!, type: 'openai', http2: 'auto' }] } as Parameters<typeof createSnapshot>[0]);
+    expect(auto.hash).not.toBe(BEFORE_ISSUE_11.hash);
+    expect(parseSnapshot(JSON.parse(JSON.stringify(auto))).providers[0]!.http2).toBe('auto');
   });
 });

@@ -42,7 +42,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
   const [credential, setCredential] = createSignal('');
   const [apiVersion, setApiVersion] = createSignal('');
   const [headerLines, setHeaderLines] = createSignal('');
-  const [http2, setHttp2] = createSignal<ProviderHttp2>('AUTO');
+  const [http2, setHttp2] = createSignal<ProviderHttp2>('OFF');
   const [preset, setPreset] = createSignal<ProviderPresetRow | null>(null);
   const [check, setCheck] = createSignal<{ field: Field; error: ErrorDescription } | null>(null);
   const baseUrlRequired = (): boolean => type() === 'OPENAI_COMPATIBLE' || type() === 'AZURE_OPENAI';
@@ -91,7 +91,7 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
       setCredential('');
       setApiVersion('');
       setHeaderLines('');
-      setHttp2('AUTO');
+      setHttp2('OFF');
       setPreset(null);
     }
   };
@@ -206,15 +206,15 @@ export function AddProviderForm(props: AddProviderFormProps): JSX.Element {
       <div class="field">
         <label for="provider-http2">HTTP/2</label>
         <select id="provider-http2" onChange={(event) => setHttp2(event.currentTarget.value as ProviderHttp2)} aria-describedby="provider-http2-help" data-testid="provider-http2-select">
-          <option value="AUTO" selected={http2() === 'AUTO'}>
-            Auto
-          </option>
           <option value="OFF" selected={http2() === 'OFF'}>
             Off
           </option>
+          <option value="AUTO" selected={http2() === 'AUTO'}>
+            Auto
+          </option>
         </select>
         <span id="provider-http2-help" class="help">
-          Auto: many streams share one connection when the upstream offers HTTP/2 over TLS; otherwise HTTP/1.1.
+          Off: HTTP/1.1. Auto: many streams share one connection when the upstream offers HTTP/2 over TLS (less memory), but an upstream that closes the connection (GOAWAY) ends all of them.
         </span>
       </div>
       <div class="field">

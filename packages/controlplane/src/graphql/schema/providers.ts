@@ -65,7 +65,7 @@ const CreateProviderInput = builder.inputType('CreateProviderInput', {
     enabledEnvironments: t.stringList({ description: 'Environment names (lower-case slugs) the provider may serve; omit or [] for every environment.' }),
     apiVersion: t.string({ description: 'AZURE_OPENAI only: the `api-version` (default 2024-10-21).' }),
     extraHeaders: t.field({ type: [ProviderHeaderInput], description: 'Non-secret headers for every upstream request (at most 16).' }),
-    http2: t.field({ type: ProviderHttp2Enum, description: 'Omit for AUTO (HTTP/2 when the upstream offers it over TLS).' }),
+    http2: t.field({ type: ProviderHttp2Enum, description: 'Omit for OFF (HTTP/1.1). AUTO: HTTP/2 when the upstream offers it over TLS (an upstream GOAWAY then ends every stream of that connection).' }),
   }),
 });
 
