@@ -73,18 +73,20 @@ export class StreamFailedBeforeStart extends Error {
   }
 }
 
-// Needles as Buffers, made once: Buffer#indexOf with a string needle converts it on every call.
-const DONE = Buffer.from('[DONE]');
-const CONTENT = Buffer.from('"content":"');
-const EMPTY_CONTENT = Buffer.from('"content":""');
-const TOOL_CALLS = Buffer.from('"tool_calls":[');
-const USAGE = Buffer.from('"usage"');
-const USAGE_NULL = Buffer.from('"usage":null');
-const USAGE_NULL_SPACED = Buffer.from('"usage": null');
-const COMMA_USAGE_NULL = Buffer.from(',"usage":null');
-const FINISH = Buffer.from('"finish_reason":"');
-const FINISH_SPACED = Buffer.from('"finish_reason": "');
-const ERROR = Buffer.from('"error"');
+// Needles are searched for in the event's text read as latin1 (one byte, one character, so
+// offsets are byte offsets): decoding an event that way once and searching the string costs
+// about a tenth of Buffer#indexOf with Buffer needles, whose per-call setup dominated the
+// relay's time per event (~0.9 µs a search on the benchmark machine against ~20 ns).
+const DONE = '[DONE]';
+const CONTENT = '"content":"';
+const EMPTY_CONTENT = '"content":""';
+const TOOL_CALLS = '"tool_calls":[';
+const USAGE = '"usage"';
+const USAGE_NULL = '"usage":null';
+const USAGE_NULL_SPACED = '"usage": null';
+const COMMA_USAGE_NULL = ',"usage":null';
+const FINISH_KEY = '"finish_reason":';
+const ERROR = '"error"';
 
 /**
  * Forwards an upstream SSE stream to the client as it arrives, with backpressure both ways:
@@ -113,7 +115,7 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       const out: Buffer[] = held ?? [];
       let done: Buffer | null = null;
       for (const event of scanner.push(chunk)) {
-        const forward = inspect(event, outcome, exchange, options);
+        const forward = inspect(event, outcome, exchange, options, out);
         if (forward === 'done') {
           sawDone = true;
           done = event;
@@ -124,10 +126,6 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           // deployment may answer. Content already in this chunk commits the stream.
           if (held === null || outcome.contentEvents > 0 || outcome.finishReason !== '') await flush(exchange, out);
           return failStream(exchange, outcome, 'upstream_error', options);
-        }
-        if (forward !== null) {
-          const rendered = options.renderer ? options.renderer.event(forward) : forward;
-          if (rendered !== null) out.push(rendered);
         }
         if (options.outputCharge && outcome.contentEvents > options.outputCharge.outputReserved) {
           // Output passed its reservation: what arrived so far goes out, the rest waits for the
@@ -172,31 +170,43 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
  * Looks at one event: returns the bytes to forward (usually the event itself), null to drop
  * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
  */
-function inspect(event: Buffer, outcome: StreamOutcome, exchange: Exchange, options: RelayOptions): Buffer | null | 'done' | 'upstream-error' {
+/**
+ * Looks inside one event for what metering needs and queues what the client gets onto `out`.
+ * The event is read once as latin1 text and searched for a few ASCII needles; a needle expected
+ * at a known place is compared there, not searched for again; only the rare events that carry usage,
+ * a finish reason or an error are decoded and parsed. Nothing is copied: an event goes out as the
+ * view the scanner made, and one whose `,"usage":null` the client did not ask for goes out as the
+ * two views around it (the chunk's parts are joined once, when written).
+ */
+export function inspect(event: Buffer, outcome: StreamOutcome, exchange: Pick<Exchange, 'elapsedMs'>, options: RelayOptions, out: Buffer[]): null | 'done' | 'upstream-error' {
   const { clientWantsUsage, onFirstContent, usageCost } = options;
+  const text = event.toString('latin1');
   // `[DONE]` is the whole payload of its event, so a short event is the only candidate.
-  if (event.length < 24 && event.indexOf(DONE) !== -1) return 'done';
-  const contentAt = event.indexOf(CONTENT);
-  if ((contentAt !== -1 && event.indexOf(EMPTY_CONTENT, contentAt) !== contentAt) || (contentAt === -1 && event.indexOf(TOOL_CALLS) !== -1)) {
+  if (text.length < 24 && text.includes(DONE)) return 'done';
+  const contentAt = text.indexOf(CONTENT);
+  if ((contentAt !== -1 && !text.startsWith(EMPTY_CONTENT, contentAt)) || (contentAt === -1 && text.includes(TOOL_CALLS))) {
     outcome.contentEvents++;
     if (outcome.ttftMs === null) {
       outcome.ttftMs = exchange.elapsedMs();
       onFirstContent?.();
     }
   }
-  const usageAt = event.indexOf(USAGE);
-  const hasUsage = usageAt !== -1 && event.indexOf(USAGE_NULL, usageAt) !== usageAt && event.indexOf(USAGE_NULL_SPACED, usageAt) !== usageAt;
-  const hasFinish = event.indexOf(FINISH) !== -1 || event.indexOf(FINISH_SPACED) !== -1;
-  const mayBeError = event.indexOf(ERROR) !== -1;
-  if (!hasUsage && !hasFinish && !mayBeError) return clientWantsUsage ? event : withoutNullUsage(event, usageAt);
+  const usageAt = text.indexOf(USAGE);
+  const hasUsage = usageAt !== -1 && !text.startsWith(USAGE_NULL, usageAt) && !text.startsWith(USAGE_NULL_SPACED, usageAt);
+  const hasFinish = finishReasonIsString(text);
+  const mayBeError = text.includes(ERROR);
+  if (!hasUsage && !hasFinish && !mayBeError) {
+    forwardEvent(event, text, usageAt, clientWantsUsage, options, out);
+    return null;
+  }
 
   const data = eventData(event);
-  if (data === null) return event;
+  if (data === null) return emit(event, options, out);
   let chunk: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null }>; error?: { code?: unknown; type?: unknown } };
   try {
     chunk = JSON.parse(data) as typeof chunk;
   } catch {
-    return event;
+    return emit(event, options, out);
   }
   if (chunk.error !== undefined && chunk.error !== null && chunk.choices === undefined) {
     const code = chunk.error.code ?? chunk.error.type;
@@ -205,26 +215,52 @@ function inspect(event: Buffer, outcome: StreamOutcome, exchange: Exchange, opti
   }
   const finish = chunk.choices?.find((c) => typeof c.finish_reason === 'string')?.finish_reason;
   if (typeof finish === 'string') outcome.finishReason = finish;
-  if (!hasUsage || chunk.usage === undefined || chunk.usage === null) return clientWantsUsage ? event : withoutNullUsage(event, usageAt);
+  if (!hasUsage || chunk.usage === undefined || chunk.usage === null) {
+    forwardEvent(event, text, usageAt, clientWantsUsage, options, out);
+    return null;
+  }
   outcome.usage = chunk.usage;
-  if (clientWantsUsage) return usageCost ? (spliceUsageCost(event, usageCost(chunk.usage)) ?? event) : event;
+  if (clientWantsUsage) return emit(usageCost ? (spliceUsageCost(event, usageCost(chunk.usage)) ?? event) : event, options, out);
   // The client did not ask for usage: the usage-only chunk goes, and usage riding on a content
   // chunk (some OpenAI-compatible servers do that) is removed from it.
   if (chunk.choices === undefined || chunk.choices.length === 0) return null;
   delete chunk.usage;
-  return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+  return emit(Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`), options, out);
+}
+
+/** Queues `event` for the client as the surface renders it (as it is for chat completions). */
+function emit(event: Buffer, options: RelayOptions, out: Buffer[]): null {
+  const rendered = options.renderer ? options.renderer.event(event) : event;
+  if (rendered !== null) out.push(rendered);
+  return null;
 }
 
 /**
- * With `include_usage` on, OpenAI-style upstreams put `"usage":null` in every chunk. A client
- * that did not ask for usage gets the chunk as it would have come without the option: the
- * field is cut out of the bytes (two slices, no JSON round trip).
+ * Queues an event without usage: as it is, or, when the client did not ask for usage, without the
+ * `,"usage":null` the upstream added because the relay asked for usage on its behalf (two views
+ * of the event, no copy). Surfaces that render their own events get it whole: they ignore it.
  */
-function withoutNullUsage(event: Buffer, usageAt: number): Buffer {
-  if (usageAt === -1) return event;
-  const at = event.indexOf(COMMA_USAGE_NULL, usageAt - 1);
-  if (at !== usageAt - 1) return event;
-  return Buffer.concat([event.subarray(0, at), event.subarray(at + COMMA_USAGE_NULL.length)]);
+function forwardEvent(event: Buffer, text: string, usageAt: number, clientWantsUsage: boolean, options: RelayOptions, out: Buffer[]): void {
+  if (clientWantsUsage || usageAt === -1 || options.renderer) {
+    emit(event, options, out);
+    return;
+  }
+  const at = usageAt - 1;
+  if (at < 0 || !text.startsWith(COMMA_USAGE_NULL, at)) {
+    out.push(event);
+    return;
+  }
+  out.push(event.subarray(0, at), event.subarray(at + COMMA_USAGE_NULL.length));
+}
+
+/** True when the event has `"finish_reason":` followed by a string (not null): one search, then a look at what follows. */
+function finishReasonIsString(text: string): boolean {
+  for (let at = text.indexOf(FINISH_KEY); at !== -1; at = text.indexOf(FINISH_KEY, at + 1)) {
+    let value = at + FINISH_KEY.length;
+    if (text.charCodeAt(value) === 0x20) value++;
+    if (text.charCodeAt(value) === 0x22) return true;
+  }
+  return false;
 }
 
 function byteLength(parts: readonly Buffer[]): number {
