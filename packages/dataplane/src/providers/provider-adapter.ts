@@ -2,6 +2,7 @@ import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot'
 import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
 import type { EmbeddingRequest } from '@proxystacks/shared/openai/embeddings-wire';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import type { AbortSignalLike } from '../routing/attempt-abort.ts';
 
 /** One call to one upstream deployment. */
 export interface UpstreamCall {
@@ -9,7 +10,8 @@ export interface UpstreamCall {
   /** The client's request, already validated; `model` is still the alias. */
   readonly request: ChatCompletionRequest;
   readonly stream: boolean;
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away or one of the attempt's deadlines passes: the upstream request is torn down. */
+  readonly signal: AbortSignalLike;
   /** The calling organisation: the upstream gate shares an origin's slots fairly between them. */
   readonly orgId: string;
   /**
