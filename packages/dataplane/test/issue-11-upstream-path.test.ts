@@ -74,4 +74,21 @@ describe('the upstream request path (issue 11)', () => {
     }
     expect(made).toEqual([]);
   });
+
+  it("sends the client's own bytes with the upstream model spliced in, and serialises when unsure", async () => {
+    received.length = 0;
+    const client = '{ "messages" : [ { "role": "user", "content": "caf\\u00e9 \\"quoted\\"" } ],\n  "model": "echo", "temperature": 0.50, "x_extra": {"a": [1, 2.0]} }';
+    expect((await chat(client)).status).toBe(200);
+    expect(received.at(-1)!.body).toBe(client.replace('"model": "echo"', '"model": "upstream-model"'));
+
+    // Streams ask for usage: appended when the client did not set stream_options.
+    const streamed = '{"model":"echo","stream":true,"messages":[{"role":"user","content":"hi"}]}';
+    expect((await chat(streamed)).status).toBe(200);
+    expect(received.at(-1)!.body).toBe('{"model":"upstream-model","stream":true,"messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}');
+
+    // A key written twice: the upstream gets the request as the gateway read it, not the bytes.
+    const twice = '{"model":"echo","max_tokens":100000,"messages":[{"role":"user","content":"hi"}],"max_tokens":10}';
+    expect((await chat(twice)).status).toBe(200);
+    expect(received.at(-1)!.body).toBe('{"model":"upstream-model","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}');
+  });
 });

@@ -33,7 +33,7 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  * address policy, a transport failure or a header timeout becomes the matching RelayError; a
  * client abort is rethrown as it is (the route sees `ex.aborted`).
  */
-export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string | Buffer, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
   let sent = extra === null ? headers : { ...extra, ...headers };
   // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.
@@ -41,7 +41,7 @@ export async function postUpstream(call: UpstreamTarget, url: string, headers: R
   // As bytes: undici keeps the body it is given (its request handler) and its own Buffer copy of
   // a string body (the queued request) until the answer ends, so a string costs an open stream
   // two copies of its prompt for the stream's whole life; a Buffer is kept once (issue 11).
-  const bytes = Buffer.from(body);
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   try {
     return await dispatchUpstream(options.dispatchers.of(call.deployment.provider), url, { headers: sent, body: bytes, headersTimeoutMs: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeoutMs: options.timeoutMs }, call.signal);
   } catch (err) {

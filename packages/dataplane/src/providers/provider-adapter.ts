@@ -9,6 +9,12 @@ export interface UpstreamCall {
   readonly deployment: CompiledDeployment;
   /** The client's request, already validated; `model` is still the alias. */
   readonly request: ChatCompletionRequest;
+  /**
+   * The bytes `request` was parsed from, when it is exactly their parse (chat completions; not
+   * the requests other APIs translate into this form): an OpenAI-wire adapter may splice the
+   * upstream model into them instead of serialising the request again.
+   */
+  readonly requestBytes?: Buffer | null;
   readonly stream: boolean;
   /** Aborted when the client goes away or one of the attempt's deadlines passes: the upstream request is torn down. */
   readonly signal: AbortSignalLike;
