@@ -1,14 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+import { JSON_BYTES } from '../http/json-bytes.ts';
+
+const { QUOTE, BACKSLASH, COLON, COMMA, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_BYTES;
 
 const MODEL_KEY = Buffer.from('model');
 const STREAM_OPTIONS_KEY = Buffer.from('stream_options');
