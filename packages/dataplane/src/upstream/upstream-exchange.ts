@@ -71,12 +71,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[], resume: () => void): boolean {
     // 1xx (100 Continue, 103 Early Hints) come before the real answer.
     if (statusCode < 200) return true;
-    const headers = parseRawHeaders(rawHeaders);
-    const length = headers['content-length'];
-    const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : null;
-    const body = new UpstreamBody((err) => this.#abortRequest?.(err), resume, declared);
+    const body = new UpstreamBody((err) => this.#abortRequest?.(err), resume, declaredLength(rawHeaders));
     this.#body = body;
-    this.resolve({ statusCode, headers, body });
+    this.resolve(new Answer(statusCode, rawHeaders, body));
     return true;
   }
 
@@ -110,6 +107,35 @@ class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (abort !== null) abort(reason);
     else this.#body?.fail(reason);
   }
+}
+
+/** An answer whose headers are parsed only when read: the success path needs Content-Length alone. */
+class Answer implements UpstreamAnswer {
+  #headers: IncomingHttpHeaders | null = null;
+
+  constructor(
+    readonly statusCode: number,
+    private readonly rawHeaders: Buffer[] | string[],
+    readonly body: UpstreamBody,
+  ) {}
+
+  get headers(): IncomingHttpHeaders {
+    return (this.#headers ??= parseRawHeaders(this.rawHeaders));
+  }
+}
+
+const CONTENT_LENGTH = 'content-length';
+
+/** The Content-Length the upstream declared; null when none, repeated, or not a plain number. */
+function declaredLength(raw: Buffer[] | string[]): number | null {
+  let found: string | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== CONTENT_LENGTH.length || name.toString().toLowerCase() !== CONTENT_LENGTH) continue;
+    if (found !== null) return null;
+    found = raw[i + 1]!.toString();
+  }
+  return found !== null && /^\d+$/.test(found) ? Number(found) : null;
 }
 
 /** Response headers as Node's `IncomingHttpHeaders`: names lower-cased, repeated ones as arrays. */
