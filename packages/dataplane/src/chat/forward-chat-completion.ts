@@ -43,7 +43,8 @@ export interface ChatCompletionsDeps extends MeteredRequestDeps {
  * heart (chat completions, Responses, Anthropic Messages), so each gets the same fallback,
  * admission, metering and failure rules. `request` is in OpenAI chat form; `model` is the alias.
  * The deployments are ordered by the alias's strategy and tried by runAttempts (breakers, retry
- * budget, per-attempt deadlines).
+ * budget, per-attempt deadlines). `requestBytes` are the client's body when `request` is exactly
+ * its parse (chat completions), for adapters that forward it with the model spliced in.
  */
 export async function forwardChatCompletion(
   ex: Exchange,
@@ -51,6 +52,7 @@ export async function forwardChatCompletion(
   { snapshot, record, bodyLease, plan, quota }: MeteredRequest,
   request: ChatCompletionRequest,
   surface: ChatSurface = {},
+  requestBytes: Buffer | null = null,
 ): Promise<void> {
   const route = snapshot.routes.get(routeKey(record.key!.orgId, request.model));
   // Only a name that resolved becomes the event's alias: the rest share one bucket (UNKNOWN_ALIAS).
@@ -70,6 +72,7 @@ export async function forwardChatCompletion(
     const response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
       deployment,
       request,
+      requestBytes,
       stream: record.streamed,
       signal: attempt.signal,
       orgId: record.key!.orgId,

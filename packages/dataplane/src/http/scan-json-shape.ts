@@ -1,4 +1,5 @@
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
+import { JSON_BYTES } from './json-bytes.ts';
 
 /** Shape limits checked on the raw bytes, before JSON.parse. */
 export interface JsonShapeLimits {
@@ -17,13 +18,7 @@ export interface JsonShapeLimits {
  */
 export const JSON_SHAPE_LIMITS: JsonShapeLimits = { maxDepth: 64, maxValues: 250_000 };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACKET = 0x5b;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACKET = 0x5d;
-const CLOSE_BRACE = 0x7d;
-const COMMA = 0x2c;
+const { QUOTE, BACKSLASH, OPEN_BRACKET, OPEN_BRACE, CLOSE_BRACKET, CLOSE_BRACE, COMMA } = JSON_BYTES;
 
 /**
  * One linear pass over a JSON body that refuses excessive nesting or value counts before

@@ -5,6 +5,7 @@ import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, 
 import { embeddingInputs } from './embedding-inputs.ts';
 import { readOpenAIEmbeddings } from './openai-embeddings.ts';
 import { postUpstream, readUpstreamAnswer, readUpstreamErrorText } from './post-upstream.ts';
+import { spliceUpstreamModel } from './splice-upstream-model.ts';
 import { upstreamHttpError } from './upstream-errors.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { originOfUrl } from '../upstream/origin-of-url.ts';
@@ -33,7 +34,9 @@ export interface OpenAICompatibleOptions {
  * Azure differs only in where a call goes and how it is authenticated (see {@link endpointOf}). The request goes
  * out as the client sent it, with `model` replaced by the upstream model and, for streams,
  * `stream_options.include_usage` switched on so usage is metered from the provider's own
- * count (the SSE relay strips the usage chunk again when the client did not ask for it).
+ * count (the SSE relay strips the usage chunk again when the client did not ask for it). When
+ * the call carries the client's bytes, the model is spliced into them (splice-upstream-model.ts)
+ * rather than the request serialised again.
  */
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
   const baseUrlOf = (deployment: CompiledDeployment): string | null =>
@@ -44,7 +47,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const { deployment } = call;
       const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
-      const body = JSON.stringify(upstreamBody(call));
+      const body = (call.requestBytes ? spliceUpstreamModel(call.requestBytes, call.request, deployment.upstreamModel, call.stream) : null) ?? JSON.stringify(upstreamBody(call));
       const response = await postUpstream(call, endpointOf(deployment, baseUrl, 'chat/completions'), headersFor(deployment, call.stream ? 'text/event-stream' : 'application/json'), body, options);
       if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
       if (!call.stream) return { kind: 'json', body: await readUpstreamAnswer(call, response, options.maxBodyBytes) };

@@ -1,16 +1,16 @@
-import { request, errors as undiciErrors } from 'undici';
+import { errors as undiciErrors } from 'undici';
 import type { UpstreamDispatchers } from '../upstream/upstream-dispatchers.ts';
+import { dispatchUpstream, type UpstreamAnswer } from '../upstream/upstream-exchange.ts';
+import type { LimitedBody } from '../upstream/upstream-body.ts';
 import type { UpstreamCall } from './provider-adapter.ts';
-import { readUpstreamBody } from './read-upstream-body.ts';
 import { upstreamAddressRefused, upstreamResponseTooLarge, upstreamTransportError } from './upstream-errors.ts';
 import { isUpstreamAddressRefused } from '../upstream/address-guarded-connector.ts';
 import { upstreamTimedOut } from '../routing/attempt-timer.ts';
 
-/** What posting needs of a call (chat or embeddings): where it goes, and the client's abort. */
-export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs' | 'traceparent'>;
+export type { UpstreamAnswer } from '../upstream/upstream-exchange.ts';
 
-/** An upstream's answer, headers in and body not yet read. */
-export type UpstreamAnswer = Awaited<ReturnType<typeof request>>;
+/** What posting needs of a call (chat or embeddings): where it goes, and the attempt's abort. */
+export type UpstreamTarget = Pick<UpstreamCall, 'deployment' | 'signal' | 'headersTimeoutMs' | 'traceparent'>;
 
 /** How every adapter reaches its upstream. */
 export interface PostUpstreamOptions {
@@ -33,7 +33,7 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  * address policy, a transport failure or a header timeout becomes the matching RelayError; a
  * client abort is rethrown as it is (the route sees `ex.aborted`).
  */
-export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string | Buffer, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
   let sent = extra === null ? headers : { ...extra, ...headers };
   // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.
@@ -41,9 +41,9 @@ export async function postUpstream(call: UpstreamTarget, url: string, headers: R
   // As bytes: undici keeps the body it is given (its request handler) and its own Buffer copy of
   // a string body (the queued request) until the answer ends, so a string costs an open stream
   // two copies of its prompt for the stream's whole life; a Buffer is kept once (issue 11).
-  const bytes = Buffer.from(body);
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   try {
-    return await request(url, { method: 'POST', headers: sent, body: bytes, dispatcher: options.dispatchers.of(call.deployment.provider), signal: call.signal, headersTimeout: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeout: options.timeoutMs });
+    return await dispatchUpstream(options.dispatchers.of(call.deployment.provider), url, { headers: sent, body: bytes, headersTimeoutMs: call.headersTimeoutMs ?? options.timeoutMs, bodyTimeoutMs: options.timeoutMs }, call.signal);
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (isUpstreamAddressRefused(err)) throw upstreamAddressRefused(call.deployment, err.category);
@@ -55,15 +55,15 @@ export async function postUpstream(call: UpstreamTarget, url: string, headers: R
 
 /** The text of an error answer, at most UPSTREAM_ERROR_BODY_MAX_BYTES: a cut-off body is still worth its prefix (it usually holds the code). */
 export async function readUpstreamErrorText(answer: UpstreamAnswer): Promise<string> {
-  const read = await readUpstreamBody(answer.body, UPSTREAM_ERROR_BODY_MAX_BYTES, answer.headers['content-length']).catch(() => null);
+  const read = await answer.body.readAll(UPSTREAM_ERROR_BODY_MAX_BYTES).catch(() => null);
   return read?.bytes.toString('utf8') ?? '';
 }
 
 /** A whole JSON answer, refused past `maxBodyBytes` (`upstream_response_too_large`); a body timeout or reset is a transport error. */
 export async function readUpstreamAnswer(call: UpstreamTarget, answer: UpstreamAnswer, maxBodyBytes: number): Promise<Buffer> {
-  let read: Awaited<ReturnType<typeof readUpstreamBody>>;
+  let read: LimitedBody;
   try {
-    read = await readUpstreamBody(answer.body, maxBodyBytes, answer.headers['content-length']);
+    read = await answer.body.readAll(maxBodyBytes);
   } catch (err) {
     if (call.signal.aborted) throw err;
     if (err instanceof undiciErrors.BodyTimeoutError) throw upstreamTimedOut(call.deployment, 'idle', null);

@@ -2,14 +2,22 @@ import type { ProviderType } from '@proxystacks/shared/snapshot/config-snapshot'
 import type { ChatCompletionRequest } from '@proxystacks/shared/openai/wire';
 import type { EmbeddingRequest } from '@proxystacks/shared/openai/embeddings-wire';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import type { AbortSignalLike } from '../routing/attempt-abort.ts';
 
 /** One call to one upstream deployment. */
 export interface UpstreamCall {
   readonly deployment: CompiledDeployment;
   /** The client's request, already validated; `model` is still the alias. */
   readonly request: ChatCompletionRequest;
+  /**
+   * The bytes `request` was parsed from, when it is exactly their parse (chat completions; not
+   * the requests other APIs translate into this form): an OpenAI-wire adapter may splice the
+   * upstream model into them instead of serialising the request again.
+   */
+  readonly requestBytes?: Buffer | null;
   readonly stream: boolean;
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away or one of the attempt's deadlines passes: the upstream request is torn down. */
+  readonly signal: AbortSignalLike;
   /** The calling organisation: the upstream gate shares an origin's slots fairly between them. */
   readonly orgId: string;
   /**

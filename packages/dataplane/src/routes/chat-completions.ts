@@ -15,9 +15,10 @@ export type { ChatCompletionsDeps } from '../chat/forward-chat-completion.ts';
  */
 export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
   await serveMeteredRequest(ex, deps, async (metered) => {
-    const request = parseRequest(await ex.readBody(deps.maxBodyBytes, metered.bodyLease));
+    const body = await ex.readBody(deps.maxBodyBytes, metered.bodyLease);
+    const request = parseRequest(body);
     metered.record.streamed = request.stream === true;
-    await forwardChatCompletion(ex, deps, metered, request);
+    await forwardChatCompletion(ex, deps, metered, request, {}, body);
   });
 }
 

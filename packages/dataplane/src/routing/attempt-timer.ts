@@ -30,7 +30,7 @@ export function upstreamTimedOut(deployment: CompiledDeployment, phase: TimeoutP
 
 /**
  * The first-token and total deadlines of one upstream attempt: when one passes, the attempt's
- * abort controller is aborted (undici tears the exchange down) and `phase` says which, so the
+ * abort is aborted (undici tears the exchange down) and `phase` says which, so the
  * loop reports `upstream_timeout` instead of whatever the torn-down call threw. One timer per
  * attempt: it fires at the first-token deadline and, if the first token came, re-arms for the
  * rest of the total (marking the first token costs no clearTimeout). Connect and idle limits
@@ -44,7 +44,7 @@ export class AttemptTimer {
   readonly #startedAtMs: number;
 
   constructor(
-    private readonly controller: AbortController,
+    private readonly controller: { abort(): void },
     readonly firstTokenMs: number,
     readonly totalMs: number,
     private readonly now: () => number,

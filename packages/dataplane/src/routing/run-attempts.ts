@@ -4,6 +4,7 @@ import type { ErrorCode } from '@proxystacks/shared/errors/error-codes';
 import type { Exchange } from '../http/exchange.ts';
 import type { RequestRecord } from '../metering/request-record.ts';
 import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
+import { AttemptAbort, type AbortSignalLike } from './attempt-abort.ts';
 import { AttemptTimer, upstreamTimedOut } from './attempt-timer.ts';
 import { fallbackExhausted } from './fallback-exhausted.ts';
 import type { UpstreamResilience } from './upstream-resilience.ts';
@@ -11,7 +12,7 @@ import type { UpstreamResilience } from './upstream-resilience.ts';
 /** What one attempt gets from the loop. */
 export interface AttemptContext {
   /** Aborted when the client goes away or one of the attempt's deadlines passes. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** Whether to queue for a busy origin: only the last attempt does; before it, the next one is tried. */
   readonly waitForSlot: boolean;
   /** Response headers within this (the first-token limit), for the adapter call. */
@@ -51,7 +52,7 @@ const BREAKER_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['upstream_e
  */
 export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, record: RequestRecord, deployments: readonly CompiledDeployment[], attempt: Attempt): Promise<void> {
   const { health, budget, attempts: settings, now } = resilience;
-  let current: AbortController | null = null;
+  let current: AttemptAbort | null = null;
   ex.onAbort(() => current?.abort());
   const failures: AttemptError[] = [];
   let lastError: RelayError | null = null;
@@ -86,12 +87,12 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     made++;
     record.deployment = deployment;
     record.attempts++;
-    const controller = new AbortController();
+    const controller = new AttemptAbort();
     current = controller;
     const startedAtMs = now();
     const timer = new AttemptTimer(controller, settings.firstTokenTimeoutMs, settings.totalTimeoutMs, now);
     const span = ex.trace === null ? null : ex.trace.startAttempt(deployment, made - 1);
-    const context: AttemptContext = { signal: controller.signal, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, traceparent: span === null ? null : span.traceparent, firstToken: () => timer.firstToken() };
+    const context: AttemptContext = { signal: controller, waitForSlot: i === lastIndex, headersTimeoutMs: settings.firstTokenTimeoutMs, traceparent: span === null ? null : span.traceparent, firstToken: () => timer.firstToken() };
     let failure: unknown = null;
     record.pendingAttempt = { deployment, startedAtMs };
     try {

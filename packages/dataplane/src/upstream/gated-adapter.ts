@@ -1,6 +1,7 @@
-import { finished, Readable } from 'node:stream';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import type { EmbeddingCall, ProviderAdapter, UpstreamCall, UpstreamEmbeddings, UpstreamResponse } from '../providers/provider-adapter.ts';
+import type { AbortSignalLike } from '../routing/attempt-abort.ts';
+import { UpstreamBody } from './upstream-body.ts';
 import { OriginGateRejected, type GateRejectReason, type GateSlot, type OriginGate } from './origin-gate.ts';
 
 /**
@@ -81,12 +82,12 @@ function overloaded(call: UpstreamCall | EmbeddingCall, err: OriginGateRejected)
 }
 
 /**
- * Releases `slot` when the stream body is over, whatever ends it. A Node stream (undici's body)
- * is watched with `finished` at no cost per chunk; any other iterable is wrapped. The caller's
+ * Releases `slot` when the stream body is over, whatever ends it. An upstream body (undici's,
+ * untranslated) says so itself at no cost per chunk; any other iterable is wrapped. The caller's
  * abort signal also releases: on a client abort the upstream request is torn down with it,
  * even if nobody reads the body any more.
  */
-function releaseWhenDone(body: AsyncIterable<Uint8Array>, slot: GateSlot, signal: AbortSignal): AsyncIterable<Uint8Array> {
+function releaseWhenDone(body: AsyncIterable<Uint8Array>, slot: GateSlot, signal: AbortSignalLike): AsyncIterable<Uint8Array> {
   const onAbort = () => release();
   const release = () => {
     signal.removeEventListener('abort', onAbort);
@@ -94,9 +95,8 @@ function releaseWhenDone(body: AsyncIterable<Uint8Array>, slot: GateSlot, signal
   };
   if (signal.aborted) release();
   else signal.addEventListener('abort', onAbort, { once: true });
-  if (body instanceof Readable) {
-    if (body.destroyed || body.readableEnded) release();
-    else finished(body, release);
+  if (body instanceof UpstreamBody) {
+    body.whenSettled(release);
     return body;
   }
   return {

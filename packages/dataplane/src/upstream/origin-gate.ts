@@ -1,3 +1,5 @@
+import type { AbortSignalLike } from '../routing/attempt-abort.ts';
+
 /**
  * Admission to upstream origins: at most `maxInFlightPerOrigin` exchanges (headers and the whole
  * body or stream) run against one origin at a time, and at most `maxInFlightPerOrgPerOrigin` of
@@ -85,7 +87,7 @@ export interface OriginGate {
    * full (or at once, with `wait: false`, when no slot is free), and with `signal.reason` when the
    * caller gives up while waiting.
    */
-  acquire(origin: string, orgId: string, signal?: AbortSignal, wait?: boolean): Promise<GateSlot>;
+  acquire(origin: string, orgId: string, signal?: AbortSignalLike, wait?: boolean): Promise<GateSlot>;
   /** Every origin seen so far (origins come from the config snapshot, so this stays small). */
   load(): OriginLoad[];
   /** Sums over all origins. */
