@@ -23,7 +23,7 @@ const MODELS = [
  * Events of the size and variety `buildRequestEvent` makes under real traffic: fresh request ids
  * (x-request-id form), four models on four providers, 60 % streamed with a first token, one
  * attempt (one in ten with a failed attempt before a fallback), one in twenty an error, one in
- * `pricedEvery` priced (debited to the ledger), key prefix and HMAC trace as the data plane
+ * `pricedEvery` priced (debited to the ledger; Infinity: none), key prefix and HMAC trace as the data plane
  * writes them. Deterministic but for the request ids and the time.
  */
 export function createRealisticEvents(tenant: EventTenant, options: { dataplaneId: string; pricedEvery: number }) {
@@ -38,7 +38,7 @@ export function createRealisticEvents(tenant: EventTenant, options: { dataplaneI
     const prompt = 200 + ((i * 37) % 1800);
     const completion = failed ? 0 : 20 + ((i * 53) % 900);
     const latency = 300 + ((i * 97) % 4000);
-    const priced = !failed && i % options.pricedEvery === 0;
+    const priced = !failed && Number.isFinite(options.pricedEvery) && i % options.pricedEvery === 0;
     const attempt = { deployment_id: `route-${model.provider}-1`, provider_id: model.provider, upstream_model: model.upstream, status: failed ? 502 : 200, latency_ms: latency, error_code: failed ? 'upstream_error' : '' };
     const attemptLog = fellBack
       ? [{ deployment_id: 'route-prov-backup-1', provider_id: 'prov-backup', upstream_model: 'backup-model', status: 503, latency_ms: 41, error_code: 'upstream_error' }, attempt]
