@@ -28,15 +28,16 @@ import { connectToControlplane, spawnRelay } from '../test/e2e/relay-process.ts'
 import { clusterSecrets, stopOrKill } from '../test/support/multi-plane.ts';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { createRealisticEvents, type EventTenant } from './realistic-events.ts';
+import { positiveEnvInt } from '../../dataplane/bench/env-int.ts';
 
 // BENCH_ONLY selects one benchmark of `pnpm bench`: this one runs in a full run and with BENCH_ONLY=events.
 if (!['', 'events'].includes(process.env.BENCH_ONLY ?? '')) process.exit(0);
 
 const here = import.meta.dirname;
-const EVENTS = envInt('BENCH_EVENTS', 100_000);
+const EVENTS = positiveEnvInt('BENCH_EVENTS', 100_000);
 /** The data plane's own default (EVENT_BATCH_SIZE) unless BENCH_EVENT_BATCH says otherwise. */
-const BATCH = envInt('BENCH_EVENT_BATCH', loadDataplaneConfig({ RELAY_INTERNAL_TOKEN: 'x'.repeat(32), RELAY_KEY_SECRET: 'x'.repeat(32) }).eventBatchSize);
-const PRICED_EVERY = envInt('BENCH_PRICED_EVERY', 10);
+const BATCH = positiveEnvInt('BENCH_EVENT_BATCH', loadDataplaneConfig({ RELAY_INTERNAL_TOKEN: 'x'.repeat(32), RELAY_KEY_SECRET: 'x'.repeat(32) }).eventBatchSize);
+const PRICED_EVERY = positiveEnvInt('BENCH_PRICED_EVERY', 10);
 /** Events the bench lets wait in the queue before it pauses pushing (the queue's own cap is far above). */
 const MAX_WAITING = Math.max(20 * BATCH, 10_000);
 const profileDir = process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'relay-bench-events-prof-')) : null;
@@ -229,12 +230,4 @@ function render(r: { events: number; batchSize: number; database: string; scenar
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-function envInt(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }

@@ -1,6 +1,4 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -14,10 +12,8 @@ import { requestEventsHash } from '@proxystacks/shared/events/insert-request-eve
 import { decodeRequestEventRow, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import { REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
-import type { SnapshotPublisher } from '../src/domain/snapshot-publisher.ts';
-import { createBatchIdMemory, type BatchIdMemory } from '../src/internal/batch-id-memory.ts';
-import { handleInternal } from '../src/internal/internal-api.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { startIngestServer, type IngestServer } from './support/ingest-server.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
 
 const logger = pino({ level: 'silent' });
@@ -35,25 +31,16 @@ const TOKEN = 'issue-11-event-ingest-token-0123456789abcdef';
 describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised once (%s)', (kind) => {
   let h: GraphQLHarness;
   let dir: string;
-  let server: Server;
-  let url: string;
-  let batches: BatchIdMemory;
+  let ingest: IngestServer;
 
   beforeAll(async () => {
     h = await startGraphQLHarness({ database: kind });
     dir = await mkdtemp(join(tmpdir(), 'relay-event-ingest-'));
-    batches = createBatchIdMemory();
-    const publisher = {} as SnapshotPublisher;
-    server = createServer((req, res) => {
-      const deps = { internalToken: TOKEN, publisher, clickhouse: h.clickhouse, batches, logger, prisma: h.db.prisma };
-      handleInternal(req, res, new URL(req.url ?? '/', 'http://x').pathname, deps).catch(() => res.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ingest = await startIngestServer(h, TOKEN);
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await ingest?.close();
     await h?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -62,7 +49,7 @@ describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised
   async function openPipeline(dataDir: string) {
     const log = await openEventLog({ dir: join(dataDir, 'event-log'), fsyncIntervalMs: 100, diskErrors: createDiskErrors(logger), logger });
     const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: 10_000_000, logger });
-    const sink = createControlplaneSink({ controlplaneUrl: url, internalToken: TOKEN });
+    const sink = createControlplaneSink({ controlplaneUrl: ingest.url, internalToken: TOKEN });
     const queue = createEventQueue({ sink, batchSize: 10_000, flushIntervalMs: 60_000, maxQueued: 100_000, logger, spool, log, retryBaseMs: 1 });
     return {
       queue,
