@@ -13,6 +13,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOAD_DATAPLANE_ENV, LOAD_PRICES, startLoadCluster, type LoadRunResult } from '../test/support/multi-dataplane-load.ts';
 
+// BENCH_ONLY (floor, events) selects one benchmark of `pnpm bench`: this one runs only in a full run.
+if ((process.env.BENCH_ONLY ?? '') !== '') process.exit(0);
+
 const here = import.meta.dirname;
 const durationMs = Number(process.env.BENCH_QUOTA_DURATION_S ?? 50) * 1000;
 const clients = Number(process.env.BENCH_QUOTA_CLIENTS ?? 24);

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { createGraphQLClient } from '../test/e2e/graphql-client.ts';
 import { spawnRelay, type RelayProcess } from '../test/e2e/relay-process.ts';
 
+// BENCH_ONLY (floor, events) selects one benchmark of `pnpm bench`: this one runs only in a full run.
+if ((process.env.BENCH_ONLY ?? '') !== '') process.exit(0);
+
 const ROUNDS = Number(process.env.BENCH_REVOCATION_ROUNDS ?? 30);
 const here = import.meta.dirname;
 const secrets = {

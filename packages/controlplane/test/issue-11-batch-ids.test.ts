@@ -1,6 +1,4 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -13,10 +11,8 @@ import type { EventSink } from '@proxystacks/dataplane/events/event-sink';
 import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
-import type { SnapshotPublisher } from '../src/domain/snapshot-publisher.ts';
-import { createBatchIdMemory, type BatchIdMemory } from '../src/internal/batch-id-memory.ts';
-import { handleInternal } from '../src/internal/internal-api.ts';
 import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
+import { startIngestServer, type IngestServer } from './support/ingest-server.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
 
 const logger = pino({ level: 'silent' });
@@ -36,26 +32,16 @@ const TOKEN = 'issue-11-batch-ids-token-0123456789abcdef';
 describe.each(testDatabaseKinds())('issue 11: event batch ids are unique across data planes (%s)', (kind) => {
   let h: GraphQLHarness;
   let dir: string;
-  let server: Server;
-  let url: string;
-  /** The control plane's batch-id memory; replaced to simulate a restart. */
-  let batches: BatchIdMemory;
+  let ingest: IngestServer;
 
   beforeAll(async () => {
     h = await startGraphQLHarness({ database: kind });
     dir = await mkdtemp(join(tmpdir(), 'relay-batch-ids-'));
-    batches = createBatchIdMemory();
-    const publisher = {} as SnapshotPublisher;
-    server = createServer((req, res) => {
-      const deps = { internalToken: TOKEN, publisher, clickhouse: h.clickhouse, batches, logger, prisma: h.db.prisma };
-      handleInternal(req, res, new URL(req.url ?? '/', 'http://x').pathname, deps).catch(() => res.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ingest = await startIngestServer(h, TOKEN);
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await ingest?.close();
     await h?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -65,7 +51,7 @@ describe.each(testDatabaseKinds())('issue 11: event batch ids are unique across 
     const dataDir = join(dir, name);
     const log = await openEventLog({ dir: join(dataDir, 'event-log'), fsyncIntervalMs: 100, diskErrors: createDiskErrors(logger), logger });
     const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: 10_000_000, logger });
-    const controlplane = createControlplaneSink({ controlplaneUrl: url, internalToken: TOKEN });
+    const controlplane = createControlplaneSink({ controlplaneUrl: ingest.url, internalToken: TOKEN });
     const sent: Array<{ batchId: string; events: readonly RequestEvent[] }> = [];
     const sink: EventSink = {
       async write(batchId, events) {
@@ -115,9 +101,9 @@ describe.each(testDatabaseKinds())('issue 11: event batch ids are unique across 
 
     // The control plane restarts after storing plane A's batch and before answering it: its
     // memory is empty, ClickHouse and the ledger keep the batch, plane A sends it again.
-    batches = createBatchIdMemory();
+    ingest.forgetBatchIds();
     const retry = planes[0]!.sent[0]!;
-    await createControlplaneSink({ controlplaneUrl: url, internalToken: TOKEN }).write(retry.batchId, retry.events);
+    await createControlplaneSink({ controlplaneUrl: ingest.url, internalToken: TOKEN }).write(retry.batchId, retry.events);
     expect(await clickhouseRows(ids)).toBe(2);
     expect(await postings(ids)).toBe(2);
     for (const plane of planes) await plane.close();

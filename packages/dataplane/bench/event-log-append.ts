@@ -13,6 +13,9 @@ import { createDiskErrors } from '../src/events/disk-errors.ts';
 import { openEventLog } from '../src/events/event-log.ts';
 import { createEventQueue } from '../src/events/event-queue.ts';
 
+// BENCH_ONLY (floor, events) selects one benchmark of `pnpm bench`: this one runs only in a full run.
+if ((process.env.BENCH_ONLY ?? '') !== '') process.exit(0);
+
 const logger = pino({ level: 'silent' });
 const events = Number(process.argv[2] ?? 50_000);
 const sample = Array.from({ length: 1_000 }, () => testRequestEvent({ prompt_tokens: 123, completion_tokens: 456, latency_ms: 789 }));

@@ -8,9 +8,9 @@ let ticksPerSecond: number | null = null;
  * CPU time a process has used so far (user + system, all its threads: GC helpers and the
  * libuv pool included), in ms, from /proc/<pid>/stat fields 14 and 15. Linux only; null elsewhere.
  */
-export function readCpuMs(pid: number): number | null {
+export function readCpuMs(pid: number, statPath = `/proc/${pid}/stat`): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].

@@ -5,6 +5,7 @@ import { startChild, type BenchChild } from './child-process.ts';
 import { runWrk } from './load-wrk.ts';
 import { machineInfo } from './machine-info.ts';
 import { readCpuMs } from './proc-cpu.ts';
+import { positiveEnvInt } from './env-int.ts';
 
 /**
  * Where the data plane's CPU goes per request (issue 11's map for rebuilding the hot path).
@@ -17,8 +18,8 @@ import { readCpuMs } from './proc-cpu.ts';
  * Run: `npx tsx packages/dataplane/bench/profile-hot-path.ts` (wrk required).
  */
 const here = import.meta.dirname;
-const durationS = envInt('BENCH_DURATION_S', 15);
-const connections = envInt('BENCH_CONNECTIONS', 64);
+const durationS = positiveEnvInt('BENCH_DURATION_S', 15);
+const connections = positiveEnvInt('BENCH_CONNECTIONS', 64);
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
@@ -177,12 +178,4 @@ function render(sides: Served[]): string {
     ...top.map(([name, us]) => `| ${f1(per(gateway, us))} | ${groupOf(name)} | \`${name}\` |`),
     '',
   ].join('\n');
-}
-
-function envInt(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }

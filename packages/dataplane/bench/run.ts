@@ -22,6 +22,7 @@ import { runSlowReaders, type SlowReaderResult } from './slow-readers.ts';
  * undici pass-through) and compares the data plane with it: BENCH_FLOOR_CONNECTIONS (64),
  * BENCH_FLOOR_ROUNDS (3) × BENCH_FLOOR_RUN_S (5). BENCH_ONLY=floor runs only that comparison
  * and writes bench/results/floor.{json,md} instead of latest.*, so iterating is cheap.
+ * BENCH_ONLY=events skips this script (only the event-ingest bench runs).
  */
 const here = import.meta.dirname;
 const durationS = envInt('BENCH_DURATION_S', 10);
@@ -34,7 +35,9 @@ const floorConnections = envInt('BENCH_FLOOR_CONNECTIONS', 64);
 const floorRounds = Math.max(1, envInt('BENCH_FLOOR_ROUNDS', 3));
 const floorRunS = Math.max(1, envInt('BENCH_FLOOR_RUN_S', 5));
 const only = process.env.BENCH_ONLY ?? '';
-if (only !== '' && only !== 'floor') throw new Error(`BENCH_ONLY must be empty or "floor", got ${JSON.stringify(only)}`);
+if (only !== '' && only !== 'floor' && only !== 'events') throw new Error(`BENCH_ONLY must be empty, "floor" or "events", got ${JSON.stringify(only)}`);
+// BENCH_ONLY=events: only the control plane's event-ingest bench runs (packages/controlplane/bench/event-ingest.ts).
+if (only === 'events') process.exit(0);
 const floorOnly = only === 'floor';
 const profileDir = process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'relay-bench-prof-')) : null;
 

@@ -151,7 +151,7 @@ export function loadDataplaneConfig(env: Record<string, string | undefined>): Da
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 ** 3 }),
     upstreamMaxSseEventBytes: read.integer('UPSTREAM_MAX_SSE_EVENT_BYTES', 4 * 1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
     responseCacheMaxBytes: read.integer('RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, { min: 0, max: 64 * 1024 ** 3 }),
-    eventBatchSize: read.integer('EVENT_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    eventBatchSize: read.integer('EVENT_BATCH_SIZE', 10_000, { min: 1, max: 100_000 }),
     eventFlushIntervalMs: read.integer('EVENT_FLUSH_INTERVAL_MS', 1_000, { min: 10, max: 60_000 }),
     eventQueueMax: read.integer('EVENT_QUEUE_MAX', 100_000, { min: 1, max: 10_000_000 }),
     eventSpoolMaxBytes: read.integer('EVENT_SPOOL_MAX_BYTES', 1024 ** 3, { min: 0, max: 1024 ** 4 }),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
-import { insertRequestEvents, requestEventsHash } from '@proxystacks/shared/events/insert-request-events';
+import { encodeRequestEvents, insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { EventValidationError, validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -12,7 +12,7 @@ import { postRequestCharges } from '../ledger/request-postings.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
 import type { RequestTail } from '../analytics/request-tail.ts';
 
-/** Largest event batch body taken (a data plane's default batch of 500 events is ~300 kB). */
+/** Largest event batch body taken (a data plane cuts its batches at 10,000 events or 8 MiB, ~10 MB of JSON at most). */
 export const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -83,7 +83,9 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
     deps.tail?.publish(events);
     return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
   }
-  const hash = requestEventsHash(events);
+  // Serialised once: the same bytes give the batch-id check its hash and ClickHouse its rows.
+  const encoded = encodeRequestEvents(events);
+  const { hash } = encoded;
   const verdict = deps.batches.check(batchId, hash);
   if (verdict === 'conflict') {
     deps.logger.error({ batchId, events: events.length }, 'event batch id reused with different events: refused');
@@ -91,7 +93,7 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
   }
   if (verdict === 'new') {
     try {
-      await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batchId, events);
+      await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batchId, encoded);
     } catch (err) {
       if (isPermanentInsertError(err)) {
         const type = (err as { type: string }).type;

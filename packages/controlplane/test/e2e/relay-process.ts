@@ -25,8 +25,8 @@ export interface RelayProcess {
  * separate process, so these tests cover argument parsing, configuration from the environment,
  * the printed banner and graceful shutdown.
  */
-export function spawnRelay(command: string, env: Record<string, string>, args: readonly string[] = []): RelayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, command, ...args], {
+export function spawnRelay(command: string, env: Record<string, string>, args: readonly string[] = [], nodeArgs: readonly string[] = []): RelayProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, command, ...args], {
     cwd: REPO_ROOT,
     // One data plane process unless a test asks for workers (the default is one per core).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DATAPLANE_WORKERS: '1', ...env },

@@ -20,11 +20,12 @@ const PERMANENT_STATUSES = new Set([400, 409, 413, 422]);
 export function createControlplaneSink(options: { controlplaneUrl: string; internalToken: string; timeoutMs?: number; ledgerOnly?: boolean }): EventSink {
   const url = new URL(`${EVENTS_PATH}${options.ledgerOnly === true ? '?ledger=only' : ''}`, options.controlplaneUrl).toString();
   return {
-    async write(batchId, events) {
+    async write(batchId, events, json) {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.internalToken}` },
-        body: JSON.stringify({ batchId, events }),
+        // The same body either way; with `json` the events are not serialised a second time.
+        body: json === undefined ? JSON.stringify({ batchId, events }) : `{"batchId":${JSON.stringify(batchId)},"events":[${json.join(',')}]}`,
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
       if (response.ok) {

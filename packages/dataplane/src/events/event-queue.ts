@@ -10,6 +10,11 @@ export interface EventQueueOptions {
   sink: EventSink;
   /** A batch is sent as soon as this many events wait… */
   batchSize: number;
+  /**
+   * …or this many bytes of event JSON (default BATCH_MAX_BYTES): a batch stays well under the
+   * control plane's ingest limit (32 MiB) even when its events carry long strings.
+   */
+  batchMaxBytes?: number;
   /** …or this long after the first of them arrived. */
   flushIntervalMs: number;
   /** Events held in memory at most; beyond it new events are dropped and counted. */
@@ -36,6 +41,15 @@ const REPLAY_IN_FLIGHT = 4;
  * within this long.
  */
 const OUTAGE_RETRY_MAX_MS = 2_000;
+
+/**
+ * Default byte cap of a batch's event JSON. Typical events are ~1 kB, so the count
+ * (EVENT_BATCH_SIZE, 10,000) cuts first; events near their columns' limits (~15 kB) are cut here,
+ * at a quarter of the ingest's 32 MiB body limit.
+ */
+export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+/** Size assumed for an event without its JSON at hand (replayed from the log at start). */
+const UNKNOWN_EVENT_BYTES = 1024;
 
 /** What became of a batch the writer sent. */
 type SendOutcome = 'written' | 'spooled' | 'rejected';
@@ -82,6 +96,8 @@ interface Entry {
   event: RequestEvent;
   /** Where the event sits in the log; null when it is not in the log (no log, or a disk error). */
   position: LogPosition | null;
+  /** The event's JSON as the log holds it; absent for events replayed from the log at start. */
+  json?: string;
 }
 
 /**
@@ -102,6 +118,9 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const log = options.log ?? null;
   const spoolAfter = options.spoolAfterFailures ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 200;
+  const batchMaxBytes = options.batchMaxBytes ?? BATCH_MAX_BYTES;
+  /** JSON bytes of the queued events: a full batch by bytes is sent at once, as one full by count. */
+  let queuedBytes = 0;
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
   let closed = false;
@@ -175,11 +194,13 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   async function send(batch: Entry[]): Promise<SendOutcome> {
     const batchId = batchIdOf(batch);
     const events = batch.map((entry) => entry.event);
+    // Serialised once per event (at push): the sink ships those bytes when every event has them.
+    const json = batch.every((entry) => entry.json !== undefined) ? batch.map((entry) => entry.json!) : undefined;
     const pause = (failures: number) => new Promise((resolve) => setTimeout(resolve, Math.min(retryBaseMs * 2 ** (failures - 1), outageFailures > 0 ? OUTAGE_RETRY_MAX_MS : 30_000)));
     if (outageFailures > 0 && !closed) await pause(outageFailures);
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.sink.write(batchId, events);
+        await options.sink.write(batchId, events, json);
         stats.written += batch.length;
         outageFailures = 0;
         return 'written';
@@ -257,9 +278,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     if (writing !== null) return writing;
     writing = (async () => {
       while (queue.length > 0) {
-        const batch = queue.slice(0, options.batchSize);
+        const batch = nextBatch();
         const outcome = await send(batch);
         queue.splice(0, batch.length);
+        for (const entry of batch) queuedBytes -= entryBytes(entry);
         acknowledge(batch);
         if (outcome === 'written' && spoolWaiting()) await replaySpool(1).catch(replayFailed);
       }
@@ -269,6 +291,18 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       if (queue.length > 0 || spoolWaiting()) schedule();
     });
     return writing;
+  }
+
+  /** The oldest events up to batchSize events or batchMaxBytes of JSON (at least one event). */
+  function nextBatch(): Entry[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < queue.length && count < options.batchSize) {
+      bytes += entryBytes(queue[count]!);
+      if (count > 0 && bytes > batchMaxBytes) break;
+      count++;
+    }
+    return queue.slice(0, count);
   }
 
   function replayFailed(err: unknown): never {
@@ -281,7 +315,12 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   }
 
   // Events the previous process logged but never saw acknowledged come first, then its spool.
-  if (log !== null) for (const entry of log.takeReplay()) queue.push(entry);
+  if (log !== null) {
+    for (const entry of log.takeReplay()) {
+      queue.push(entry);
+      queuedBytes += UNKNOWN_EVENT_BYTES;
+    }
+  }
   if (queue.length > 0 || (spool !== null && spool.usage().batches > 0)) schedule();
 
   return {
@@ -291,8 +330,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
         return;
       }
-      queue.push({ event, position: log?.append(event) ?? null });
-      if (queue.length >= options.batchSize && writing === null) void drain().catch(() => undefined);
+      const json = JSON.stringify(event);
+      queue.push({ event, position: log?.append(event, json) ?? null, json });
+      queuedBytes += json.length;
+      if ((queue.length >= options.batchSize || queuedBytes >= batchMaxBytes) && writing === null) void drain().catch(() => undefined);
       else schedule();
     },
     flush: () => drain(),
@@ -328,4 +369,9 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       }
     },
   };
+}
+
+/** JSON length of a queued event (UTF-16 units: close enough to bytes for a cap). */
+function entryBytes(entry: Entry): number {
+  return entry.json?.length ?? UNKNOWN_EVENT_BYTES;
 }

@@ -9,7 +9,11 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
  * {@link PermanentEventError}; anything else thrown is transient and the batch is retried.
  */
 export interface EventSink {
-  write(batchId: string, events: readonly RequestEvent[]): Promise<void>;
+  /**
+   * `json`, when given, is each event's JSON text as the event log wrote it (same order): a
+   * sink that ships JSON sends these bytes instead of serialising every event a second time.
+   */
+  write(batchId: string, events: readonly RequestEvent[], json?: readonly string[]): Promise<void>;
 }
 
 /**

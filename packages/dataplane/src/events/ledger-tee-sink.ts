@@ -11,10 +11,15 @@ import type { EventSink } from './event-sink.ts';
  */
 export function createLedgerTeeSink(options: { store: EventSink; ledger: EventSink }): EventSink {
   return {
-    async write(batchId, events) {
-      await options.store.write(batchId, events);
-      const priced = events.filter((event) => event.cost_micros > 0);
-      if (priced.length > 0) await options.ledger.write(batchId, priced);
+    async write(batchId, events, json) {
+      await options.store.write(batchId, events, json);
+      const pricedAt = events.flatMap((event, index) => (event.cost_micros > 0 ? [index] : []));
+      if (pricedAt.length === 0) return;
+      await options.ledger.write(
+        batchId,
+        pricedAt.map((index) => events[index]!),
+        json === undefined ? undefined : pricedAt.map((index) => json[index]!),
+      );
     },
   };
 }

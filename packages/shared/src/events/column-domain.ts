@@ -1,4 +1,4 @@
-import { REQUEST_EVENT_COLUMNS, STRING_MAX_LENGTH, formatEventTime } from './request-events-ddl.ts';
+import { REQUEST_EVENT_COLUMNS, STRING_MAX_LENGTH } from './request-events-ddl.ts';
 
 /**
  * The values one `request_events` column can hold exactly, derived from its ClickHouse type.
@@ -89,15 +89,21 @@ export function domainProblem(domain: ColumnDomain, value: unknown): string | nu
       const parts = DATETIME.exec(value);
       if (parts === null) return "expected 'YYYY-MM-DD hh:mm:ss.sss' (UTC)";
       const [, y, mo, d, h, mi, s, ms] = parts.map(Number) as [number, number, number, number, number, number, number, number];
+      // Checked field by field (Date.UTC would roll 2026-02-30 over to March), without a Date per event.
+      if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return 'not a valid date and time';
       const epochMs = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-      // Date.UTC rolls 2026-02-30 over to March: a value that does not format back is not a date.
-      if (y < 100 || formatEventTime(epochMs) !== value) return 'not a valid date and time';
       if (epochMs < domain.minMs || epochMs > domain.maxMs) return 'outside DateTime64 range 1900-01-01..2299-12-31';
       return null;
     }
     case 'list':
       return listProblem(domain, value);
   }
+}
+
+/** Days in month `month` (1–12) of `year`, Gregorian. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Why `value` is not a list of `domain`'s items (naming the item and field: `[1].status: …`), or null. */

@@ -148,9 +148,26 @@ export function requestEventsAddColumns(database: string, names: readonly string
   });
 }
 
-/** Formats epoch milliseconds the way a DateTime64(3, 'UTC') column takes and returns it. */
+/** The second formatEventTime last formatted, and its `YYYY-MM-DD hh:mm:ss.` text. */
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/**
+ * Formats epoch milliseconds the way a DateTime64(3, 'UTC') column takes and returns it
+ * (`YYYY-MM-DD hh:mm:ss.sss`, UTC). Called once per request: the date and time of day are
+ * formatted once per second and reused (a Date and its ISO string per event cost ~9 µs in the
+ * data plane's profile); only the milliseconds are added per call.
+ */
 export function formatEventTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 23);
+  const ms = Math.floor(epochMs);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    // Throws RangeError for a time a Date cannot hold, as toISOString always did.
+    cachedSecondText = new Date(second * 1000).toISOString().replace('T', ' ').slice(0, 20);
+    cachedSecond = second;
+  }
+  const fraction = ms - second * 1000;
+  return `${cachedSecondText}${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
 }
 
 /** The instant an event time (`formatEventTime`'s `YYYY-MM-DD HH:MM:SS.mmm`, UTC) stands for. */

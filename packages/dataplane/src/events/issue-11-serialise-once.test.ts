@@ -1,0 +1,95 @@
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestEvent } from '@proxystacks/shared/events/request-event';
+import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
+import { createControlplaneSink } from './controlplane-sink.ts';
+import { createDiskErrors } from './disk-errors.ts';
+import { openEventLog } from './event-log.ts';
+import { createEventQueue } from './event-queue.ts';
+import type { EventSink } from './event-sink.ts';
+
+const logger = pino({ level: 'silent' });
+
+/**
+ * Issue 11, "compact events serialised once": each event is serialised once, when it is pushed;
+ * the event log holds those bytes and the sink ships the same bytes (the control plane sink
+ * splices them into its body instead of stringifying the batch again). Batches are large by
+ * default (EVENT_BATCH_SIZE 10,000: an insert costs ClickHouse nearly the same for 500 events as
+ * for 10,000), so they are also cut by bytes, well under the ingest's body limit.
+ */
+describe('issue 11: events serialised once on the data plane', () => {
+  let dir: string;
+  let server: Server;
+  let url: string;
+  const bodies: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'relay-serialise-once-'));
+    server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands the sink the JSON the event log wrote, and the control plane sink sends exactly those bytes', async () => {
+    const logDir = join(dir, 'log');
+    const log = await openEventLog({ dir: logDir, fsyncIntervalMs: 1_000, diskErrors: createDiskErrors(logger), logger });
+    const received: Array<{ events: readonly RequestEvent[]; json: readonly string[] | undefined }> = [];
+    const controlplane = createControlplaneSink({ controlplaneUrl: url, internalToken: 'token' });
+    const sink: EventSink = {
+      async write(batchId, events, json) {
+        received.push({ events, json });
+        await controlplane.write(batchId, events, json);
+      },
+    };
+    const queue = createEventQueue({ sink, batchSize: 100, flushIntervalMs: 60_000, maxQueued: 1_000, logger, log });
+    const events = [testRequestEvent({ upstream_error_code: 'odd "text"\n😀' }), testRequestEvent({ cost_micros: 5 }), testRequestEvent()];
+    for (const event of events) queue.push(event);
+    await queue.flush();
+    await queue.close();
+    await log.close();
+
+    const [segment] = (await readdir(logDir)).filter((name) => name.endsWith('.events'));
+    const logged = (await readFile(join(logDir, segment!), 'utf8')).split('\n').slice(0, -1);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.json).toEqual(logged);
+    expect(received[0]!.events).toEqual(events);
+    const body = bodies.at(-1)!;
+    expect(body).toContain(`[${logged.join(',')}]`);
+    expect(JSON.parse(body)).toEqual({ batchId: expect.any(String), events });
+  });
+
+  it('cuts batches by bytes as well as by count', async () => {
+    const sizes: number[] = [];
+    const sink: EventSink = {
+      async write(_batchId, events, json) {
+        sizes.push(events.length);
+        expect(json).toHaveLength(events.length);
+      },
+    };
+    const big = () => testRequestEvent({ upstream_model: 'm'.repeat(512), alias: 'a'.repeat(256), upstream_error_code: 'e'.repeat(100) });
+    const oneBytes = JSON.stringify(big()).length;
+    const queue = createEventQueue({ sink, batchSize: 1_000, batchMaxBytes: oneBytes * 10, flushIntervalMs: 60_000, maxQueued: 10_000, logger });
+    for (let i = 0; i < 25; i++) queue.push(big());
+    await queue.flush();
+    await queue.close();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(25);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+  });
+});
