@@ -1,21 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlplaneSink } from '@proxystacks/dataplane/events/controlplane-sink';
-import { createDiskErrors } from '@proxystacks/dataplane/events/disk-errors';
-import { openEventLog } from '@proxystacks/dataplane/events/event-log';
-import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
-import type { EventSink } from '@proxystacks/dataplane/events/event-sink';
-import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
-import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
-import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
-import { startIngestServer, type IngestServer } from './support/ingest-server.ts';
+import type { GraphQLHarness } from './graphql/graphql-harness.ts';
+import { openEventPath, startIngestFixture, type IngestFixture, type IngestServer } from './support/ingest-server.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
 
-const logger = pino({ level: 'silent' });
 const TOKEN = 'issue-11-batch-ids-token-0123456789abcdef';
 
 /**
@@ -30,47 +20,19 @@ const TOKEN = 'issue-11-batch-ids-token-0123456789abcdef';
  * ledger are not) and a data plane sends the same batch again: taken once, never refused.
  */
 describe.each(testDatabaseKinds())('issue 11: event batch ids are unique across data planes (%s)', (kind) => {
+  let fixture: IngestFixture | undefined;
   let h: GraphQLHarness;
   let dir: string;
   let ingest: IngestServer;
 
   beforeAll(async () => {
-    h = await startGraphQLHarness({ database: kind });
-    dir = await mkdtemp(join(tmpdir(), 'relay-batch-ids-'));
-    ingest = await startIngestServer(h, TOKEN);
+    fixture = await startIngestFixture(kind, TOKEN, 'relay-batch-ids-');
+    ({ h, dir, ingest } = fixture);
   }, 120_000);
-
-  afterAll(async () => {
-    await ingest?.close();
-    await h?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   /** One data plane's event path on its own fresh data directory, recording what it sent. */
-  async function openDataplane(name: string) {
-    const dataDir = join(dir, name);
-    const log = await openEventLog({ dir: join(dataDir, 'event-log'), fsyncIntervalMs: 100, diskErrors: createDiskErrors(logger), logger });
-    const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: 10_000_000, logger });
-    const controlplane = createControlplaneSink({ controlplaneUrl: ingest.url, internalToken: TOKEN });
-    const sent: Array<{ batchId: string; events: readonly RequestEvent[] }> = [];
-    const sink: EventSink = {
-      async write(batchId, events) {
-        sent.push({ batchId, events });
-        await controlplane.write(batchId, events);
-      },
-    };
-    const queue = createEventQueue({ sink, batchSize: 100, flushIntervalMs: 60_000, maxQueued: 100, logger, spool, log, retryBaseMs: 1 });
-    return {
-      queue,
-      sent,
-      rejectedFiles: async () => (await readdir(join(dataDir, 'event-spool', 'rejected')).catch(() => [])).length,
-      async close() {
-        await queue.close();
-        await log.close();
-        await spool.close();
-      },
-    };
-  }
+  const openDataplane = (name: string) => openEventPath(join(dir, name), ingest.url, TOKEN, { batchSize: 100, maxQueued: 100 });
 
   async function clickhouseRows(requestIds: readonly string[]): Promise<number> {
     const ch = h.clickhouse;

@@ -1,22 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlplaneSink } from '@proxystacks/dataplane/events/controlplane-sink';
-import { createDiskErrors } from '@proxystacks/dataplane/events/disk-errors';
-import { openEventLog } from '@proxystacks/dataplane/events/event-log';
-import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
-import { openEventSpool } from '@proxystacks/dataplane/events/event-spool';
 import { requestEventsHash } from '@proxystacks/shared/events/insert-request-events';
 import { decodeRequestEventRow, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import { REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
-import { startGraphQLHarness, type GraphQLHarness } from './graphql/graphql-harness.ts';
-import { startIngestServer, type IngestServer } from './support/ingest-server.ts';
+import type { GraphQLHarness } from './graphql/graphql-harness.ts';
+import { openEventPath, startIngestFixture, type IngestFixture, type IngestServer } from './support/ingest-server.ts';
 import { testDatabaseKinds } from './support/test-database.ts';
 
-const logger = pino({ level: 'silent' });
 const TOKEN = 'issue-11-event-ingest-token-0123456789abcdef';
 
 /**
@@ -29,37 +21,19 @@ const TOKEN = 'issue-11-event-ingest-token-0123456789abcdef';
  * real chDB, the ledger on PGlite or Postgres.
  */
 describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised once (%s)', (kind) => {
+  let fixture: IngestFixture | undefined;
   let h: GraphQLHarness;
   let dir: string;
   let ingest: IngestServer;
 
   beforeAll(async () => {
-    h = await startGraphQLHarness({ database: kind });
-    dir = await mkdtemp(join(tmpdir(), 'relay-event-ingest-'));
-    ingest = await startIngestServer(h, TOKEN);
+    fixture = await startIngestFixture(kind, TOKEN, 'relay-event-ingest-');
+    ({ h, dir, ingest } = fixture);
   }, 120_000);
-
-  afterAll(async () => {
-    await ingest?.close();
-    await h?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   /** The data plane's real event path on `dataDir` (log, spool, queue, control plane sink). */
-  async function openPipeline(dataDir: string) {
-    const log = await openEventLog({ dir: join(dataDir, 'event-log'), fsyncIntervalMs: 100, diskErrors: createDiskErrors(logger), logger });
-    const spool = await openEventSpool({ dir: join(dataDir, 'event-spool'), maxBytes: 10_000_000, logger });
-    const sink = createControlplaneSink({ controlplaneUrl: ingest.url, internalToken: TOKEN });
-    const queue = createEventQueue({ sink, batchSize: 10_000, flushIntervalMs: 60_000, maxQueued: 100_000, logger, spool, log, retryBaseMs: 1 });
-    return {
-      queue,
-      async close() {
-        await queue.close();
-        await log.close();
-        await spool.close();
-      },
-    };
-  }
+  const openPipeline = (dataDir: string) => openEventPath(dataDir, ingest.url, TOKEN, { batchSize: 10_000, maxQueued: 100_000 });
 
   /** Rows of `ids` as stored (no FINAL: a row inserted twice is read twice), by request id. */
   async function storedRows(ids: readonly string[]): Promise<RequestEvent[]> {
