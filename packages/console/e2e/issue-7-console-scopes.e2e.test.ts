@@ -104,6 +104,9 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: console scopes in Chromium', () => {
   it('filters spend by project and by environment, groups it by environment, and keeps the filters over a reload', async () => {
     await signInWithToken(page, relay);
     await page.getByTestId('nav-spend').click();
+    // The router swaps pages once the new one is ready; until then the old page (whose range and
+    // scope controls share these test ids) takes the clicks, and its navigation cancels this one.
+    await page.getByRole('heading', { name: 'Spend', exact: true }).waitFor();
     await page.getByTestId('range-1h').click();
 
     // Only the viewer's teams and projects are offered (the owner sees every team).
@@ -157,6 +160,7 @@ describe.skipIf(!HAS_CHROMIUM)('issue 7: console scopes in Chromium', () => {
 
   it('filters the request log by environment', async () => {
     await page.getByTestId('nav-requests').click();
+    await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
     await page.getByTestId('range-1h').click();
     await page.getByTestId('scope-environment').selectOption('staging');
     await expectUrlParam(page, 'env', 'staging');
