@@ -58,16 +58,40 @@ interface Claim {
 }
 
 const RATE_KINDS = new Set<CounterKind>(['rpm', 'tpm', 'conc']);
+/** tryReserve's answer when every claim fit (shared: the common case allocates nothing). */
+const NOTHING_SHORT: readonly Claim[] = Object.freeze([]);
+
+/** An admission plan's counters resolved to this instance's LocalCounters (same order as plan.counters). */
+interface ResolvedPlan {
+  readonly counters: readonly LocalCounter[];
+  readonly rpm: readonly LocalCounter[];
+  readonly tpm: readonly LocalCounter[];
+}
 
 export function createAdmission(options: AdmissionOptions) {
   const { leases } = options;
 
-  function claimOf(planned: PlannedCounter, amount: number): Claim {
-    return { planned, counter: leases.counter(planned.key, planned.kind, planned.limit), amount, windowStart: null, reserved: 0, earlier: 0 };
+  /**
+   * The plan's counters as this instance holds them, looked up once per plan (a plan lives as long
+   * as its snapshot; the lease client never drops a counter, so the references stay current).
+   */
+  const resolvedPlans = new WeakMap<AdmissionPlan, ResolvedPlan>();
+  function resolvePlan(plan: AdmissionPlan): ResolvedPlan {
+    let resolved = resolvedPlans.get(plan);
+    if (resolved === undefined) {
+      const counters = plan.counters.map((planned) => leases.counter(planned.key, planned.kind, planned.limit));
+      resolved = {
+        counters,
+        rpm: counters.filter((counter) => counter.kind === 'rpm'),
+        tpm: counters.filter((counter) => counter.kind === 'tpm'),
+      };
+      resolvedPlans.set(plan, resolved);
+    }
+    return resolved;
   }
 
   /** The claims that do not fit; when none, all are reserved (no await in between: all or nothing). */
-  function tryReserve(claims: readonly Claim[]): Claim[] {
+  function tryReserve(claims: readonly Claim[]): readonly Claim[] {
     const now = leases.serverNow();
     const margin = leases.expiryMarginMs();
     let short: Claim[] | null = null;
@@ -78,7 +102,7 @@ export function createAdmission(options: AdmissionOptions) {
     }
     if (short !== null) return short;
     commit(claims);
-    return [];
+    return NOTHING_SHORT;
   }
 
   function commit(claims: readonly Claim[]): void {
@@ -136,8 +160,13 @@ export function createAdmission(options: AdmissionOptions) {
    * waiting requests share one answer.
    */
   async function reserve(claims: readonly Claim[]): Promise<void> {
-    let short = tryReserve(claims);
-    if (short.length === 0) return;
+    const short = tryReserve(claims);
+    if (short.length > 0) await waitAndReserve(claims, short);
+  }
+
+  /** reserve() once `short` did not fit at once: renewal rounds, then the refusal or degraded mode. */
+  async function waitAndReserve(claims: readonly Claim[], firstShort: readonly Claim[]): Promise<void> {
+    let short = firstShort;
     const started = performance.now();
     const deadline = started + options.waitMs;
     do {
@@ -264,10 +293,16 @@ export function createAdmission(options: AdmissionOptions) {
         promptTokens = typeof estimate === 'number' ? estimate : await estimate;
       }
       const costMicros = plan.needsEstimate ? worstCaseCostMicros(deployments, promptTokens, outputTokens) : 0;
-      const claims = plan.counters.map((planned) =>
-        claimOf(planned, planned.kind === 'rpm' || planned.kind === 'conc' ? 1 : planned.kind === 'tpm' ? promptTokens + outputTokens : costMicros),
-      );
-      await reserve(claims);
+      const { counters } = resolvePlan(plan);
+      const claims: Claim[] = new Array(counters.length);
+      for (let i = 0; i < counters.length; i++) {
+        const planned = plan.counters[i]!;
+        const amount = planned.kind === 'rpm' || planned.kind === 'conc' ? 1 : planned.kind === 'tpm' ? promptTokens + outputTokens : costMicros;
+        claims[i] = { planned, counter: counters[i]!, amount, windowStart: null, reserved: 0, earlier: 0 };
+      }
+      // Most requests fit their local grant: no await (and no promise) unless one must wait for a round.
+      const short = tryReserve(claims);
+      if (short.length > 0) await waitAndReserve(claims, short);
       return new QuotaTicket(claims, outputTokens, maxOutputMicrosPerMTok(deployments));
     },
     /**
@@ -290,15 +325,10 @@ export function createAdmission(options: AdmissionOptions) {
     /** The x-ratelimit-* headers for a key's answers (null without rate limits). */
     headers(plan: AdmissionPlan): Record<string, string> | null {
       if (!plan.hasRateLimits) return null;
-      const rpm: LocalCounter[] = [];
-      const tpm: LocalCounter[] = [];
+      const { rpm, tpm } = resolvePlan(plan);
       const now = leases.serverNow();
-      for (const planned of plan.counters) {
-        if (planned.kind !== 'rpm' && planned.kind !== 'tpm') continue;
-        const counter = leases.counter(planned.key, planned.kind, planned.limit);
-        rollIfEnded(counter, now);
-        (planned.kind === 'rpm' ? rpm : tpm).push(counter);
-      }
+      for (const counter of rpm) rollIfEnded(counter, now);
+      for (const counter of tpm) rollIfEnded(counter, now);
       return rateLimitHeaders(rpm, tpm, now);
     },
   };

@@ -28,35 +28,73 @@ const TRAILING_ZEROS = /0+$/;
  * The `x-ratelimit-*-requests` and `-tokens` trios for a key's rate-limit counters (rpm and tpm of
  * the key, its team and its project): for each, the scope with the least left, which is the one
  * that will refuse first. Null when the key has neither kind.
+ *
+ * Each answer is one object literal of a fixed shape: six stores under names chosen at run time
+ * made the object's property access megamorphic (and its enumeration slow) on every answer.
  */
 export function rateLimitHeaders(rpm: readonly LocalCounter[], tpm: readonly LocalCounter[], serverNowMs: number): Record<string, string> | null {
-  if (rpm.length === 0 && tpm.length === 0) return null;
-  const headers: Record<string, string> = {};
-  trio(headers, 'requests', rpm, serverNowMs);
-  trio(headers, 'tokens', tpm, serverNowMs);
-  return headers;
+  const requests = tightest(rpm, serverNowMs, limitText.requests);
+  const tokens = tightest(tpm, serverNowMs, limitText.tokens);
+  if (requests !== null && tokens !== null) {
+    return {
+      'x-ratelimit-limit-requests': requests.limit,
+      'x-ratelimit-remaining-requests': requests.remaining,
+      'x-ratelimit-reset-requests': requests.reset,
+      'x-ratelimit-limit-tokens': tokens.limit,
+      'x-ratelimit-remaining-tokens': tokens.remaining,
+      'x-ratelimit-reset-tokens': tokens.reset,
+    };
+  }
+  if (requests !== null) {
+    return { 'x-ratelimit-limit-requests': requests.limit, 'x-ratelimit-remaining-requests': requests.remaining, 'x-ratelimit-reset-requests': requests.reset };
+  }
+  if (tokens !== null) {
+    return { 'x-ratelimit-limit-tokens': tokens.limit, 'x-ratelimit-remaining-tokens': tokens.remaining, 'x-ratelimit-reset-tokens': tokens.reset };
+  }
+  return null;
 }
 
-/** The three header names per kind, built once (template keys on every answer cost more than the figures). */
-const NAMES = {
-  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
-  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
-} as const;
+/**
+ * The last figure formatted and its text. A limit changes only with the configuration and both
+ * trios of one answer share their reset, so most answers format neither again.
+ */
+class LastText {
+  #value = Number.NaN;
+  #text = '';
+  readonly #format: (value: number) => string;
+  constructor(format: (value: number) => string) {
+    this.#format = format;
+  }
+  of(value: number): string {
+    if (value !== this.#value) {
+      this.#text = this.#format(value);
+      this.#value = value;
+    }
+    return this.#text;
+  }
+}
+const limitText = { requests: new LastText(String), tokens: new LastText(String) };
+const resetText = new LastText(formatResetDuration);
 
-function trio(headers: Record<string, string>, what: 'requests' | 'tokens', counters: readonly LocalCounter[], serverNowMs: number): void {
-  let tightest: LocalCounter | null = null;
-  let tightestLeft = Infinity;
+/** One trio's figures, as header values. */
+interface Trio {
+  limit: string;
+  remaining: string;
+  reset: string;
+}
+
+/** The trio of the counter with the least left among `counters`; null when there are none. */
+function tightest(counters: readonly LocalCounter[], serverNowMs: number, limits: LastText): Trio | null {
+  let found: LocalCounter | null = null;
+  let foundLeft = Infinity;
   for (const counter of counters) {
     const left = counter.windowStart === null ? counter.limit : remainingOverall(counter);
-    if (left < tightestLeft) {
-      tightest = counter;
-      tightestLeft = left;
+    if (left < foundLeft) {
+      found = counter;
+      foundLeft = left;
     }
   }
-  if (tightest === null) return;
-  const end = tightest.windowEnd !== null && tightest.windowEnd > serverNowMs ? tightest.windowEnd : minuteWindow(serverNowMs).end!;
-  const names = NAMES[what];
-  headers[names.limit] = String(tightest.limit);
-  headers[names.remaining] = String(Math.max(0, Math.min(tightest.limit, tightestLeft)));
-  headers[names.reset] = formatResetDuration(end - serverNowMs);
+  if (found === null) return null;
+  const end = found.windowEnd !== null && found.windowEnd > serverNowMs ? found.windowEnd : minuteWindow(serverNowMs).end!;
+  return { limit: limits.of(found.limit), remaining: String(Math.max(0, Math.min(found.limit, foundLeft))), reset: resetText.of(end - serverNowMs) };
 }
