@@ -21,7 +21,7 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  * - Events go through the production pipeline (the event log on disk, written before each
  *   answer's final bytes, fsync every EVENT_LOG_FSYNC_MS; the bounded queue and batching), into
  *   a sink that discards each batch. ClickHouse writes are excluded on purpose: they leave the hot path through the
- *   queue in batches (500 events or 1 s), so they cost the request nothing directly; measuring
+ *   queue in batches (up to 10,000 events or 1 s), so they cost the request nothing directly; measuring
  *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
  *
  * - A second key, `limitedKey`, in an organisation of its own, has rate limits (rpm, tpm, conc)
