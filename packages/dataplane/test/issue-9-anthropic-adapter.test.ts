@@ -80,7 +80,7 @@ describe('an anthropic provider through the OpenAI SDK', () => {
       prompt_tokens: data.usage!.prompt_tokens,
       completion_tokens: data.usage!.completion_tokens,
       finish_reason: 'stop',
-      cost_micros: priceRequest({ promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0 }, PRICES),
+      cost_micros: priceRequest({ promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES),
     });
   });
 
@@ -294,7 +294,7 @@ describe('usage with the prompt cache', () => {
     expect(usage.completion_tokens_details).toEqual({ reasoning_tokens: 5 });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 9, completion_tokens: usage.completion_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 9 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 9, cacheWriteTokens: 0 }, PRICES));
   });
 
   it('does the same for a stream, from message_start and message_delta', async () => {
@@ -305,6 +305,6 @@ describe('usage with the prompt cache', () => {
     expect(usage.prompt_tokens_details).toEqual({ cached_tokens: 6, cache_write_tokens: 2 });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 6, completion_tokens: usage.completion_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 6 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 6, cacheWriteTokens: 0 }, PRICES));
   });
 });

@@ -11,7 +11,7 @@ let client: OpenAI;
 let now = 1_000_000;
 const optOutKey = generateKey();
 const ownCacheKey = generateKey();
-const DEAR = { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 12_000_000, cachedInputMicrosPerMTok: null };
+const DEAR = { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 12_000_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null };
 
 beforeAll(async () => {
   h = await startHarness({}, { cacheClock: () => now });
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'cached', messages: [{ role: 'user' as const, content }], ...extra });
 const upstreamCalls = () => h.upstream.stats().requests;
-const costOf = (e: RequestEvent) => priceRequest({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens, cachedTokens: e.cached_tokens }, PRICES);
+const costOf = (e: RequestEvent) => priceRequest({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens, cachedTokens: e.cached_tokens, cacheWriteTokens: 0 }, PRICES);
 const TOOLS = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
 
 describe('what happened, in headers and usage.cost', () => {
@@ -93,7 +93,7 @@ describe('what happened, in headers and usage.cost', () => {
     const { response } = await client.chat.completions.create({ model: 'cheaper-fallback', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(response.headers.get('x-relay-attempts')).toBe('2');
-    const usage = { promptTokens: event.prompt_tokens, completionTokens: event.completion_tokens, cachedTokens: event.cached_tokens };
+    const usage = { promptTokens: event.prompt_tokens, completionTokens: event.completion_tokens, cachedTokens: event.cached_tokens, cacheWriteTokens: 0 };
     expect(event).toMatchObject({ attempts: 2, provider_id: 'prov-mock', cache_hit: false });
     expect(event.cost_saved_micros).toBe(priceRequest(usage, DEAR) - event.cost_micros);
     expect(event.cost_saved_micros).toBeGreaterThan(0);

@@ -48,7 +48,7 @@ async function meteredEvent(requestId: string | null | undefined, usage: Anthrop
   const event = await h.eventFor(requestId!);
   const prompt = usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
   expect(event).toMatchObject({ usage_source: 'provider', prompt_tokens: prompt, completion_tokens: usage.output_tokens, cached_tokens: usage.cache_read_input_tokens ?? 0 });
-  expect(event.cost_micros).toBe(priceRequest({ promptTokens: prompt, completionTokens: usage.output_tokens, cachedTokens: usage.cache_read_input_tokens ?? 0 }, PRICES));
+  expect(event.cost_micros).toBe(priceRequest({ promptTokens: prompt, completionTokens: usage.output_tokens, cachedTokens: usage.cache_read_input_tokens ?? 0, cacheWriteTokens: 0 }, PRICES));
   expect(event.cost_micros).toBeGreaterThan(0);
   return event;
 }

@@ -132,7 +132,7 @@ async function answerJson(
     record.usageSource = 'provider';
   } else {
     const text = (completion.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('');
-    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
+    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0, cacheWriteTokens: 0 };
     record.usageSource = 'estimate';
   }
   const costMicros = requestCostMicros(record);
@@ -204,7 +204,7 @@ async function answerStream(
       // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
       // generated was still paid for upstream, so it is estimated rather than dropped. Streams
       // carry about one token per content event.
-      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
+      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0, cacheWriteTokens: 0 };
       record.usageSource = 'estimate';
     }
   };
@@ -252,7 +252,7 @@ function withClosingCost(renderer: SseRenderer, costMicros: () => number): SseRe
 function fromWireUsage(usage: ChatUsage): TokenUsage {
   const prompt = nonNegative(usage.prompt_tokens);
   const cached = Math.min(nonNegative(usage.prompt_tokens_details?.cached_tokens), prompt);
-  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached };
+  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached, cacheWriteTokens: 0 };
 }
 
 function nonNegative(value: unknown): number {

@@ -111,7 +111,7 @@ export function startUpstream(record: RequestRecord, planned: readonly CompiledD
  * be traced to the price that made it.
  */
 export function buildRequestEvent(record: RequestRecord, dataplaneId: string): RequestEvent {
-  const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+  const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 };
   const pricing = record.deployment?.pricing ?? null;
   return {
     event_version: EVENT_VERSION,
