@@ -249,10 +249,17 @@ function withClosingCost(renderer: SseRenderer, costMicros: () => number): SseRe
   };
 }
 
+/**
+ * The upstream's usage as metered. Cache reads (`cached_tokens`) and cache writes
+ * (`cache_write_tokens`: the Anthropic adapter's, providers/anthropic/usage.ts, and OpenRouter's
+ * name for the same) are clamped to the prompt they are parts of, reads first, so priceRequest
+ * never sees more than the prompt; a provider that reports neither has 0 of each.
+ */
 function fromWireUsage(usage: ChatUsage): TokenUsage {
   const prompt = nonNegative(usage.prompt_tokens);
   const cached = Math.min(nonNegative(usage.prompt_tokens_details?.cached_tokens), prompt);
-  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached, cacheWriteTokens: 0 };
+  const cacheWrite = Math.min(nonNegative(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
+  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached, cacheWriteTokens: cacheWrite };
 }
 
 function nonNegative(value: unknown): number {

@@ -152,6 +152,7 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     cost_saved_micros: costSavedMicros(record),
     cache_hit: record.cacheStatus === 'hit',
     attempt_log: eventAttempts(record.pendingAttempt === null ? record.attemptLog : [...record.attemptLog, pendingAttemptOutcome(record)]),
+    cache_write_tokens: usage.cacheWriteTokens,
   };
 }
 
