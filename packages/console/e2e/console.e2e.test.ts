@@ -16,7 +16,7 @@ const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = join(PACKAGE_DIR, 'e2e', 'screenshots');
 /** The demo seed's price for (mock, mock-1), per common.md. */
-const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 };
+const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null };
 
 if (!HAS_CHROMIUM) {
   console.warn(`console e2e skipped: ${CHROMIUM_PATH} does not exist (install it with: apt-get install -y chromium)`);
@@ -203,7 +203,7 @@ async function expectSpendRow(page: Page, key: { id: string; name: string }, usa
   expect(await cell('prompt-tokens')).toBe(usage.prompt_tokens.toLocaleString('en-US'));
   expect(await cell('completion-tokens')).toBe(usage.completion_tokens.toLocaleString('en-US'));
   const costMicros = priceRequest(
-    { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0 },
+    { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 },
     DEMO_PRICES,
   );
   expect(await cell('cost')).toBe(formatMicrosCents(String(costMicros)));

@@ -15,7 +15,7 @@ const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_DIR = join(PACKAGE_DIR, 'e2e', 'screenshots');
 /** The demo seed's price for (mock, mock-1), per common.md. */
-const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 };
+const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null };
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 
 if (!HAS_CHROMIUM) {
@@ -143,7 +143,7 @@ describe.skipIf(!HAS_CHROMIUM)('requests page in Chromium', () => {
     expect(await fact('stream-end')).toBe('Not streamed');
     expect(await fact('pricing-rule')).toMatch(/, version \d+$/);
     const usage = ok.usage!;
-    const costMicros = priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0 }, DEMO_PRICES);
+    const costMicros = priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, DEMO_PRICES);
     expect(await fact('cost')).toBe(formatMicrosCents(String(costMicros)));
     expect(await fact('tokens')).toContain(`${usage.prompt_tokens} prompt`);
     expect(await fact('latency')).toMatch(/^\d[\d,]* ms$/);

@@ -340,6 +340,10 @@ async function addPrice(page: Page): Promise<void> {
 
   await form.getByLabel('Input', { exact: true }).fill('0.15');
   await form.getByLabel('Cached input').fill('0.075');
+  await form.getByLabel('Cache write').fill('0.1875001');
+  await page.getByTestId('add-price-button').click();
+  expect(await page.getByTestId('add-price-error').textContent()).toContain('Cache write price:');
+  await form.getByLabel('Cache write').fill('0.1875');
   await page.getByTestId('add-price-button').click();
   const row = page.locator('[data-testid^="price-row-"]').filter({ hasText: UPSTREAM_MODEL });
   await row.waitFor();
@@ -347,6 +351,7 @@ async function addPrice(page: Page): Promise<void> {
   expect(await row.locator('[data-column="input"]').textContent()).toBe('$0.150000');
   expect(await row.locator('[data-column="output"]').textContent()).toBe('$0.600000');
   expect(await row.locator('[data-column="cached"]').textContent()).toBe('$0.075000');
+  expect(await row.locator('[data-column="cache-write"]').textContent()).toBe('$0.187500');
   expect(await page.getByTestId('add-price-error').count()).toBe(0);
 }
 

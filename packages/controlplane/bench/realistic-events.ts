@@ -80,6 +80,7 @@ export function createRealisticEvents(tenant: EventTenant, options: { dataplaneI
       cost_saved_micros: 0,
       cache_hit: false,
       attempt_log: attemptLog,
+      cache_write_tokens: 0,
     };
   };
 }

@@ -28,6 +28,7 @@ const FRESH_INSTALL = [
   '0005_request_events_cost_saved',
   '0006_request_events_attempt_log',
   '0007_request_rollup_totals',
+  '0008_request_events_cache_write',
 ];
 
 let dir: string;

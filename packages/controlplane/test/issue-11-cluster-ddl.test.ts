@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SHARDING_KEYS, clusterDatabaseDDL, clusterMigrationsTableDDL, LOCAL_TABLE_SUFFIX, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
-import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
+import { REQUEST_EVENT_COLUMNS_ADDED_IN_0002, REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_COLUMNS_ADDED_IN_0008, REQUEST_EVENTS_TABLE, requestEventsAddColumns, requestEventsDDL } from '@proxystacks/shared/events/request-events-ddl';
 import {
   requestIdIndexDDL,
   ROLLUP_TABLES as ROLLUP_TABLES_0003,
@@ -79,9 +79,9 @@ const singleViews = (): Array<[string, string]> => [
 const cutoffOf = (statements: Array<{ query: string }>): string => /toDateTime64\('([^']+)', 3, 'UTC'\)/.exec(statements.find((s) => s.query.startsWith('INSERT INTO'))!.query)![1]!;
 
 describe('single node (no CLICKHOUSE_CLUSTER)', () => {
-  it('runs exactly the single-node DDL of migrations 0001–0005, and leaves plain (non-replicated) tables', async () => {
+  it('runs exactly the single-node DDL of migrations 0001–0008, and leaves plain (non-replicated) tables', async () => {
     const plan = clickHouseMigrationPlan(DB, null);
-    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0005_request_events_cost_saved', '0006_request_events_attempt_log', '0007_request_rollup_totals']);
+    expect(plan.map((m) => m.name)).toEqual(['0001_request_events', '0002_request_events_tenancy', '0003_request_rollups', '0004_request_rollups_by_width', '0005_request_events_cost_saved', '0006_request_events_attempt_log', '0007_request_rollup_totals', '0008_request_events_cache_write']);
     expect(plan[0]!.statements).toEqual([{ query: requestEventsDDL(DB), settings: {} }]);
     expect(plan[1]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0002).map((query) => ({ query, settings: {} })));
     const cutoff0003 = cutoffOf(plan[2]!.statements);
@@ -108,6 +108,7 @@ describe('single node (no CLICKHOUSE_CLUSTER)', () => {
       ...ROLLUPS_0007.map((rollup) => ({ query: rollupBackfillSQL(DB, rollup, cutoff0007), settings: { insert_deduplication_token: `relay-0007-backfill-${rollup.table}` } })),
       ...keyIdIndexDDL(DB).map((query) => ({ query, settings: {} })),
     ]);
+    expect(plan[7]!.statements).toEqual(requestEventsAddColumns(DB, REQUEST_EVENT_COLUMNS_ADDED_IN_0008).map((query) => ({ query, settings: {} })));
     // Every rollup (0004's altered by 0005, 0007's created after it) has today's columns, in today's order.
     for (const rollup of ROLLUPS) {
       const columns = await ch.client.query({ query: 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', query_params: { db: DB, t: rollup.table }, format: 'JSONEachRow' });
@@ -188,7 +189,7 @@ describe('cluster (CLICKHOUSE_CLUSTER)', () => {
       expect(select(view)).toBe(select(singleDDL));
     }
     const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
-    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) {
+    for (const column of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0002, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0008]) {
       expect(alters.filter((s) => s.includes(`ADD COLUMN IF NOT EXISTS ${column} `)).map((s) => s.split(' ')[2])).toEqual([`${DB}.${REQUEST_EVENTS_TABLE}_local`, `${DB}.${REQUEST_EVENTS_TABLE}`]);
     }
     // 0005's cache_hits column: on each of 0004's rollups, local and Distributed tables.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestEventsHash } from '@proxystacks/shared/events/insert-request-events';
 import { decodeRequestEventRow, type RequestEvent } from '@proxystacks/shared/events/request-event';
-import { REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
+import { REQUEST_EVENT_COLUMNS_ADDED_IN_0005, REQUEST_EVENT_COLUMNS_ADDED_IN_0006, REQUEST_EVENT_COLUMNS_ADDED_IN_0008, REQUEST_EVENT_INSERT_COLUMNS } from '@proxystacks/shared/events/request-events-ddl';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import type { GraphQLHarness } from './graphql/graphql-harness.ts';
 import { openEventPath, startIngestFixture, type IngestFixture, type IngestServer } from './support/ingest-server.ts';
@@ -74,10 +74,10 @@ describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised
 
   it('replays an event log and a spool an older data plane wrote, once, also for a batch the older control plane stored', async () => {
     const dataDir = join(dir, `upgrade-${kind}`);
-    // Events as a data plane from before migrations 0005/0006 wrote them: without those columns.
+    // Events as a data plane from before migrations 0005/0006/0008 wrote them: without those columns.
     const older = (id: string) => {
       const event: Record<string, unknown> = { ...testRequestEvent({ request_id: id, org_id: h.orgId, cost_micros: 50 }) };
-      for (const name of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006]) delete event[name];
+      for (const name of [...REQUEST_EVENT_COLUMNS_ADDED_IN_0005, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0006, ...REQUEST_EVENT_COLUMNS_ADDED_IN_0008]) delete event[name];
       return event;
     };
     const logged = [older(`req_issue11_upgrade_log_${kind}_1`), older(`req_issue11_upgrade_log_${kind}_2`)];
@@ -89,7 +89,7 @@ describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised
     await writeFile(join(dataDir, 'event-spool', `000001700000000-000000000-n1-spooled-${kind}.jsonl`), `${JSON.stringify(spooled[0])}\n`);
     // The older control plane inserted this batch (JSONEachRow, same token) and the answer was lost:
     // the data plane spooled it and replays it under the same id to the new control plane.
-    const storedFull = stored.map((e) => ({ ...e, cost_saved_micros: 0, cache_hit: false, attempt_log: [] })) as unknown as RequestEvent[];
+    const storedFull = stored.map((e) => ({ ...e, cost_saved_micros: 0, cache_hit: false, attempt_log: [], cache_write_tokens: 0 })) as unknown as RequestEvent[];
     await h.clickhouse.client.insert({
       table: `${h.clickhouse.database}.request_events`,
       values: storedFull,
@@ -106,7 +106,7 @@ describe.each(testDatabaseKinds())('issue 11: events into ClickHouse, serialised
     const ids = [...logged, ...spooled, ...stored].map((e) => e.request_id as string);
     const rows = await storedRows(ids);
     expect(rows.map((r) => r.request_id)).toEqual([...ids].sort());
-    for (const row of rows) expect(row).toMatchObject({ cost_saved_micros: 0, cache_hit: false, attempt_log: [], cost_micros: 50 });
+    for (const row of rows) expect(row).toMatchObject({ cost_saved_micros: 0, cache_hit: false, attempt_log: [], cache_write_tokens: 0, cost_micros: 50 });
     expect(await postings(ids)).toBe(4);
   });
 });

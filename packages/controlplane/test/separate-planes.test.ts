@@ -11,7 +11,7 @@ import { createGraphQLClient, eventually } from './e2e/graphql-client.ts';
 import { connectToControlplane, seedMockAlias, spawnRelay, type RelayProcess } from './e2e/relay-process.ts';
 import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/test-database.ts';
 
-const PRICES = { inputMicrosPerMTok: 250_000, outputMicrosPerMTok: 1_000_000, cachedInputMicrosPerMTok: null };
+const PRICES = { inputMicrosPerMTok: 250_000, outputMicrosPerMTok: 1_000_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null };
 /**
  * How long the test waits for a revocation to arrive. A correctness deadline, not the speed
  * target: how fast revocation is (well under the one-second target) is measured by
@@ -133,6 +133,7 @@ describe.each(testDatabaseKinds())('relay controlplane + relay dataplane as sepa
       promptTokens: u.prompt_tokens,
       completionTokens: u.completion_tokens,
       cachedTokens: 0,
+      cacheWriteTokens: 0,
     }));
     const row = await eventually(async () => {
       const found = await spendForKey(appKey.id);
@@ -223,7 +224,7 @@ describe.each(testDatabaseKinds())('relay controlplane + relay dataplane as sepa
       requests: 1,
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
-      costMicros: String(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0 }, PRICES)),
+      costMicros: String(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES)),
     });
     expect(restarted.stdout()).not.toMatch(/Admin token/);
   }, 120_000);

@@ -19,7 +19,7 @@ const snapshot = compileSnapshot(
     keys: [key('free'), key('limited')],
     providers: [{ id: 'p', orgId: 'org', name: 'p', type: 'mock', baseUrl: null, credential: null, environments: [] }],
     routes: [{ orgId: 'org', alias: 'a', deployments: [{ id: 'd', providerId: 'p', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'r', environment: '' }] }],
-    pricingRules: [{ id: 'r', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null }],
+    pricingRules: [{ id: 'r', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null }],
     organizations: [{ id: 'org', timeZone: 'UTC', billingMode: 'postpaid' }],
     rateLimits: [{ id: 'rl', orgId: 'org', scope: 'key', scopeId: 'limited', requestsPerMinute: 1e9, tokensPerMinute: 1e12, concurrentRequests: 1e6 }],
     budgets: [{ id: 'b', orgId: 'org', scope: 'key', scopeId: 'limited', name: 'b', period: 'day', amountMicros: 1e15, mode: 'hard', alertThresholdsPercent: [] }],

@@ -14,7 +14,7 @@ import { createUpstreamResilience } from '../src/routing/upstream-resilience.ts'
 import type { CompiledDeployment, CompiledRoute } from '../src/snapshot/compiled-snapshot.ts';
 
 const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null, http2: 'auto' as const };
-const pricing = { id: 'r', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null };
+const pricing = { id: 'r', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null };
 const deployments: CompiledDeployment[] = [0, 1, 2].map((i) => ({ id: `d${i}`, provider, upstreamModel: 'm', priority: i, weight: 1, pricing, environment: '' }));
 const resilience = createUpstreamResilience({ known: () => deployments });
 const ex = { aborted: false, onAbort() {} } as unknown as Exchange;

@@ -58,7 +58,7 @@ snapshots.apply(
     ],
     providers: ['org-bench', limited.orgId].map((orgId) => ({ id: `prov-${orgId}`, orgId, name: 'Mock', type: 'mock' as const, baseUrl: mockBaseUrl, credential: null, environments: [] })),
     routes: ['org-bench', limited.orgId].map((orgId) => ({ orgId, alias: 'bench', deployments: [{ id: `dep-${orgId}`, providerId: `prov-${orgId}`, upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] })),
-    pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 }],
+    pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null }],
     organizations: [{ id: limited.orgId, timeZone: 'Europe/Berlin', billingMode: 'postpaid' }],
     rateLimits: (['key', 'team', 'project'] as const).map((scope) => ({ id: `rl-${scope}`, orgId: limited.orgId, scope, scopeId: scope === 'key' ? 'key-limited' : scope === 'team' ? limited.teamId : limited.projectId, ...generous })),
     budgets: (['organization', 'team', 'project', 'environment', 'key'] as const).map((scope) => ({

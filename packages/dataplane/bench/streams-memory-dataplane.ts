@@ -28,7 +28,7 @@ snapshots.apply(
     keys: [{ id: 'key-bench', hash: hashKey(key, KEY_SECRET), prefix: displayPrefix(key), name: 'bench', orgId: 'org-bench', teamId: 'team-bench', projectId: 'proj-1', environmentId: 'env-1', environment: 'production', status: 'active', expiresAt: null, allowedAliases: [], previousHash: null, previousHashExpiresAt: null }],
     providers: [{ id: 'prov-bench', orgId: 'org-bench', name: 'Slow upstream', type: 'openai_compatible', baseUrl: process.env.BENCH_UPSTREAM_URL!, credential: null, environments: [], http2: process.env.BENCH_PROVIDER_HTTP2 as ProviderHttp2Mode }],
     routes: [{ orgId: 'org-bench', alias: 'bench', deployments: [{ id: 'dep-bench', providerId: 'prov-bench', upstreamModel: 'm', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] }],
-    pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null }],
+    pricingRules: [{ id: 'rule-1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null }],
   }),
 );
 const events = createEventQueue({ sink: { write: async () => undefined }, batchSize: 500, flushIntervalMs: 1_000, maxQueued: 100_000, logger });

@@ -60,7 +60,7 @@ describe('POST /v1/chat/completions, JSON', () => {
       stream_end: '',
       finish_reason: 'stop',
     });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: body.usage.prompt_tokens, completionTokens: body.usage.completion_tokens, cachedTokens: 0 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: body.usage.prompt_tokens, completionTokens: body.usage.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES));
     expect(event.cost_micros).toBeGreaterThan(0);
   });
 

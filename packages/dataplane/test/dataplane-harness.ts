@@ -14,7 +14,7 @@ import { startMockUpstream, type MockUpstream } from '../src/mock/mock-upstream.
 
 export const KEY_SECRET = 'test-key-secret-0123456789abcdefghijkl';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdefghij';
-export const PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 };
+export const PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null };
 
 /**
  * A real data plane on a loopback port (uWS, the built-in mock upstream over real HTTP), with

@@ -80,7 +80,7 @@ describe('an anthropic provider through the OpenAI SDK', () => {
       prompt_tokens: data.usage!.prompt_tokens,
       completion_tokens: data.usage!.completion_tokens,
       finish_reason: 'stop',
-      cost_micros: priceRequest({ promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0 }, PRICES),
+      cost_micros: priceRequest({ promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES),
     });
   });
 
@@ -286,15 +286,15 @@ describe('errors', () => {
 });
 
 describe('usage with the prompt cache', () => {
-  it('counts cache reads and writes in the prompt, prices reads at the cached rate, and shows writes to the client', async () => {
+  it('counts cache reads and writes in the prompt, prices reads at the cached rate and writes as input (the rule has no cache-write price), and shows writes to the client', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'A long shared prefix mock:cached=9 mock:cache-write=4 mock:reasoning=5' }] }).withResponse();
     const usage = data.usage! as OpenAI.CompletionUsage & { prompt_tokens_details: { cached_tokens: number; cache_write_tokens: number } };
     expect(usage.prompt_tokens_details).toEqual({ cached_tokens: 9, cache_write_tokens: 4 });
     expect(usage.prompt_tokens).toBeGreaterThan(13);
     expect(usage.completion_tokens_details).toEqual({ reasoning_tokens: 5 });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
-    expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 9, completion_tokens: usage.completion_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 9 }, PRICES));
+    expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 9, cache_write_tokens: 4, completion_tokens: usage.completion_tokens });
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 9, cacheWriteTokens: 4 }, PRICES));
   });
 
   it('does the same for a stream, from message_start and message_delta', async () => {
@@ -304,7 +304,7 @@ describe('usage with the prompt cache', () => {
     const usage = (await collect(stream)).at(-1)!.usage!;
     expect(usage.prompt_tokens_details).toEqual({ cached_tokens: 6, cache_write_tokens: 2 });
     const event = await h.eventFor(response.headers.get('x-request-id')!);
-    expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 6, completion_tokens: usage.completion_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 6 }, PRICES));
+    expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, cached_tokens: 6, cache_write_tokens: 2, completion_tokens: usage.completion_tokens });
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 6, cacheWriteTokens: 2 }, PRICES));
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '@proxystacks/shared/keys/key-format';
 import { priceRequest } from '@proxystacks/shared/pricing/price-request';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
-import { PRICES, startHarness, testKey, type Harness } from './dataplane-harness.ts';
+import { PRICES, anthropicMockProvider, startHarness, testKey, type Harness } from './dataplane-harness.ts';
 
 /** Issue 9: x-relay-* headers, usage.cost, and the exact-match response cache, over real HTTP. */
 let h: Harness;
@@ -11,13 +11,16 @@ let client: OpenAI;
 let now = 1_000_000;
 const optOutKey = generateKey();
 const ownCacheKey = generateKey();
-const DEAR = { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 12_000_000, cachedInputMicrosPerMTok: null };
+const DEAR = { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 12_000_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null };
+/** Anthropic's list prices for a Sonnet model: $3 / $15 per million, reads $0.30, 5-minute cache writes $3.75 (1.25 × input). */
+const SONNET = { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 15_000_000, cachedInputMicrosPerMTok: 300_000, cacheWriteMicrosPerMTok: 3_750_000 };
 
 beforeAll(async () => {
   h = await startHarness({}, { cacheClock: () => now });
   h.applySnapshot((s) => {
     s.keys.push(testKey('key-no-cache', optOutKey, { responseCacheTtlSeconds: 0 }), testKey('key-own-cache', ownCacheKey, { responseCacheTtlSeconds: 30 }));
-    s.pricingRules.push({ id: 'rule-dear', version: 1, ...DEAR });
+    s.pricingRules.push({ id: 'rule-dear', version: 1, ...DEAR }, { id: 'rule-sonnet', version: 1, ...SONNET }, { id: 'rule-sonnet-no-write-price', version: 1, ...SONNET, cacheWriteMicrosPerMTok: null });
+    s.providers.push(anthropicMockProvider(h, 'prov-anthropic'));
     s.routes.push(
       { orgId: 'org-1', alias: 'cached', responseCacheTtlSeconds: 60, deployments: [{ id: 'dep-cached', providerId: 'prov-ext', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-1', environment: '' }] },
       {
@@ -37,6 +40,8 @@ beforeAll(async () => {
           { id: 'dep-cheap-planned', providerId: 'prov-mock', upstreamModel: 'mock-1', priority: 1, weight: 1, pricingRuleId: 'rule-1', environment: '' },
         ],
       },
+      { orgId: 'org-1', alias: 'claude', deployments: [{ id: 'dep-claude', providerId: 'prov-anthropic', upstreamModel: 'claude-mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-sonnet', environment: '' }] },
+      { orgId: 'org-1', alias: 'claude-no-write-price', deployments: [{ id: 'dep-claude-nw', providerId: 'prov-anthropic', upstreamModel: 'claude-mock-1', priority: 0, weight: 1, pricingRuleId: 'rule-sonnet-no-write-price', environment: '' }] },
     );
   });
   client = new OpenAI({ apiKey: h.activeKey, baseURL: `${h.url}/v1`, maxRetries: 0 });
@@ -47,7 +52,7 @@ afterAll(async () => {
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'cached', messages: [{ role: 'user' as const, content }], ...extra });
 const upstreamCalls = () => h.upstream.stats().requests;
-const costOf = (e: RequestEvent) => priceRequest({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens, cachedTokens: e.cached_tokens }, PRICES);
+const costOf = (e: RequestEvent) => priceRequest({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens, cachedTokens: e.cached_tokens, cacheWriteTokens: e.cache_write_tokens }, PRICES);
 const TOOLS = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
 
 describe('what happened, in headers and usage.cost', () => {
@@ -93,7 +98,7 @@ describe('what happened, in headers and usage.cost', () => {
     const { response } = await client.chat.completions.create({ model: 'cheaper-fallback', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(response.headers.get('x-relay-attempts')).toBe('2');
-    const usage = { promptTokens: event.prompt_tokens, completionTokens: event.completion_tokens, cachedTokens: event.cached_tokens };
+    const usage = { promptTokens: event.prompt_tokens, completionTokens: event.completion_tokens, cachedTokens: event.cached_tokens, cacheWriteTokens: event.cache_write_tokens };
     expect(event).toMatchObject({ attempts: 2, provider_id: 'prov-mock', cache_hit: false });
     expect(event.cost_saved_micros).toBe(priceRequest(usage, DEAR) - event.cost_micros);
     expect(event.cost_saved_micros).toBeGreaterThan(0);
@@ -104,6 +109,53 @@ describe('what happened, in headers and usage.cost', () => {
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ attempts: 1, pricing_rule_id: 'rule-1', cost_saved_micros: 0 });
     expect(event.cost_micros).toBeGreaterThan(0);
+  });
+});
+
+describe('prompt-cache writes, priced at their own price', () => {
+  // Long enough that the mock's prompt has room for 10 cache reads and 20 cache writes.
+  const PREFIX = 'Read the shared contract below and answer in one line. '.repeat(8);
+  const messages = [{ role: 'user' as const, content: `${PREFIX} mock:cached=10 mock:cache-write=20 mock:words=5` }];
+  const writingCache = (model: string) => client.chat.completions.create({ model, messages }).withResponse();
+  const writingCacheStreamed = (model: string) => client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } }).withResponse();
+
+  it('an Anthropic answer that wrote the prompt cache is billed at the rule’s cache-write price: header, usage and event agree', async () => {
+    const { data, response } = await writingCache('claude');
+    const usage = data.usage as OpenAI.CompletionUsage & { prompt_tokens_details: { cached_tokens: number; cache_write_tokens: number }; cost_micros: number };
+    expect(usage.prompt_tokens_details).toEqual({ cached_tokens: 10, cache_write_tokens: 20 });
+    const plain = usage.prompt_tokens - 10 - 20;
+    expect(plain).toBeGreaterThan(0);
+    // By hand, in micros: plain × $3 + 10 read × $0.30 + 20 written × $3.75 + output × $15 per million
+    // = 3 × plain + 3 + 75 + 15 × output (every part a whole micro, so no rounding).
+    const expected = 3 * plain + 3 + 75 + 15 * usage.completion_tokens;
+    expect(response.headers.get('x-relay-cost-micros')).toBe(String(expected));
+    expect(usage.cost_micros).toBe(expected);
+    const event = await h.eventFor(response.headers.get('x-request-id')!);
+    expect(event).toMatchObject({ provider_type: 'anthropic', pricing_rule_id: 'rule-sonnet', prompt_tokens: usage.prompt_tokens, cached_tokens: 10, cache_write_tokens: 20, cost_micros: expected });
+  });
+
+  it('a stream carries the same figure in its final usage chunk, and the event the cache writes', async () => {
+    const { data: stream, response } = await writingCacheStreamed('claude');
+    let usage: (OpenAI.CompletionUsage & { cost_micros: number }) | null = null;
+    for await (const chunk of stream) if (chunk.usage) usage = chunk.usage as OpenAI.CompletionUsage & { cost_micros: number };
+    const expected = 3 * (usage!.prompt_tokens - 30) + 3 + 75 + 15 * usage!.completion_tokens;
+    expect(usage!.cost_micros).toBe(expected);
+    expect(await h.eventFor(response.headers.get('x-request-id')!)).toMatchObject({ streamed: true, cached_tokens: 10, cache_write_tokens: 20, cost_micros: expected });
+  });
+
+  it('without a cache-write price on the rule, cache writes are billed as input, as before', async () => {
+    const { data, response } = await writingCache('claude-no-write-price');
+    const usage = data.usage as OpenAI.CompletionUsage & { cost_micros: number };
+    // (prompt − 10 reads) × $3 + 10 read × $0.30 + output × $15 per million: the 20 writes at input.
+    const expected = 3 * (usage.prompt_tokens - 10) + 3 + 15 * usage.completion_tokens;
+    expect(response.headers.get('x-relay-cost-micros')).toBe(String(expected));
+    expect(usage.cost_micros).toBe(expected);
+    expect(await h.eventFor(response.headers.get('x-request-id')!)).toMatchObject({ pricing_rule_id: 'rule-sonnet-no-write-price', cache_write_tokens: 20, cost_micros: expected });
+  });
+
+  it('other providers report no cache writes: the event says 0', async () => {
+    const { response } = await client.chat.completions.create({ model: 'relay-mini', messages: [{ role: 'user', content: 'Hi mock:cache-write=20' }] }).withResponse();
+    expect(await h.eventFor(response.headers.get('x-request-id')!)).toMatchObject({ provider_type: 'mock', cache_write_tokens: 0 });
   });
 });
 

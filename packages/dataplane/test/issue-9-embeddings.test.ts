@@ -75,7 +75,7 @@ describe('POST /v1/embeddings on an OpenAI-compatible upstream', () => {
     expect(response.headers.get('x-relay-cost-micros')).toBe(String(event.cost_micros));
     expect(response.headers.get('x-relay-model')).toBe('text-embedding-3-small');
     expect(event).toMatchObject({ alias: 'emb', provider_id: 'prov-ext', upstream_model: 'text-embedding-3-small', status_code: 200, error_code: '', attempts: 1, prompt_tokens: promptTokens, completion_tokens: 0, usage_source: 'provider', streamed: false, pricing_rule_id: 'rule-1' });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens, completionTokens: 0, cachedTokens: 0 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES));
   });
 
   it('gives base64 (the SDK’s default, decoded by the SDK, and asked for explicitly) that decodes to the float answer', async () => {
@@ -137,7 +137,7 @@ describe('POST /v1/embeddings on Gemini (batchEmbedContents)', () => {
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(answer.usage).toEqual({ prompt_tokens: estimated, total_tokens: estimated, cost: event.cost_micros / 1e6, cost_micros: event.cost_micros });
     expect(event).toMatchObject({ provider_id: 'prov-gemini', provider_type: 'gemini', prompt_tokens: estimated, completion_tokens: 0, usage_source: 'estimate', status_code: 200 });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: estimated, completionTokens: 0, cachedTokens: 0 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: estimated, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES));
   });
 
   it('converts Gemini’s floats to base64 (the SDK default) and splits more than 100 inputs into batches', async () => {

@@ -72,7 +72,7 @@ describe('Gemini adapter, plain and streamed', () => {
     expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ provider_id: 'prov-gemini', provider_type: 'gemini', upstream_model: 'gemini-2.5-flash', status_code: 200, usage_source: 'provider', finish_reason: 'stop', prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES));
   });
 
   it('streams word by word with a role chunk first, the usage chunk when asked for, then [DONE]', async () => {
@@ -250,7 +250,7 @@ describe('Gemini adapter, usage with cached and reasoning tokens', () => {
     expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
     const event = await h.eventFor(response.headers.get('x-request-id')!);
     expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_tokens: 1000, usage_source: 'provider' });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 1000 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 1000, cacheWriteTokens: 0 }, PRICES));
   });
 
   it('takes the last event’s usage of a stream', async () => {
@@ -260,7 +260,7 @@ describe('Gemini adapter, usage with cached and reasoning tokens', () => {
     expect(usage.completion_tokens_details?.reasoning_tokens).toBe(20);
     const event = await h.eventFor(requestId);
     expect(event).toMatchObject({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_tokens: 300, stream_end: 'done' });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 300 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: 300, cacheWriteTokens: 0 }, PRICES));
   });
 });
 

@@ -47,8 +47,8 @@ const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9
 async function meteredEvent(requestId: string | null | undefined, usage: Anthropic.Usage) {
   const event = await h.eventFor(requestId!);
   const prompt = usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
-  expect(event).toMatchObject({ usage_source: 'provider', prompt_tokens: prompt, completion_tokens: usage.output_tokens, cached_tokens: usage.cache_read_input_tokens ?? 0 });
-  expect(event.cost_micros).toBe(priceRequest({ promptTokens: prompt, completionTokens: usage.output_tokens, cachedTokens: usage.cache_read_input_tokens ?? 0 }, PRICES));
+  expect(event).toMatchObject({ usage_source: 'provider', prompt_tokens: prompt, completion_tokens: usage.output_tokens, cached_tokens: usage.cache_read_input_tokens ?? 0, cache_write_tokens: usage.cache_creation_input_tokens ?? 0 });
+  expect(event.cost_micros).toBe(priceRequest({ promptTokens: prompt, completionTokens: usage.output_tokens, cachedTokens: usage.cache_read_input_tokens ?? 0, cacheWriteTokens: usage.cache_creation_input_tokens ?? 0 }, PRICES));
   expect(event.cost_micros).toBeGreaterThan(0);
   return event;
 }

@@ -91,7 +91,7 @@ describe.each(WIRES)('the Responses API onto the $wire wire', ({ model, upstream
       finish_reason: 'stop',
       prompt_tokens: usage.input_tokens,
       completion_tokens: usage.output_tokens,
-      cost_micros: priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 0 }, PRICES),
+      cost_micros: priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES),
     });
   });
 
@@ -118,7 +118,7 @@ describe.each(WIRES)('the Responses API onto the $wire wire', ({ model, upstream
     expect(usage.output_tokens).toBeGreaterThan(0);
     const event = await h.eventFor(requestIdOf(final.id));
     expect(event).toMatchObject({ streamed: true, stream_end: 'done', status_code: 200, usage_source: 'provider', prompt_tokens: usage.input_tokens, completion_tokens: usage.output_tokens });
-    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 0 }, PRICES));
+    expect(event.cost_micros).toBe(priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 0, cacheWriteTokens: 0 }, PRICES));
     expect(event.ttft_ms).not.toBeNull();
   });
 
@@ -234,7 +234,7 @@ describe('Anthropic-only checks (its mock echoes what it received)', () => {
     expect(await h.eventFor(requestIdOf(data.id))).toMatchObject({
       prompt_tokens: usage.input_tokens,
       cached_tokens: 3,
-      cost_micros: priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 3 }, PRICES),
+      cost_micros: priceRequest({ promptTokens: usage.input_tokens, completionTokens: usage.output_tokens, cachedTokens: 3, cacheWriteTokens: 0 }, PRICES),
     });
   });
 

@@ -91,7 +91,7 @@ function withRoutes(c: ConfigSnapshotInput): void {
   route('toggle-only', [['d-toggle-solo', 'prov-toggle', 0, 1, null]]);
   route('toggle-first', [['d-toggle', 'prov-toggle', 0, 1, null], ['d-ok-toggle', 'prov-ext', 1, 1, 'rule-1']]);
   route('storm', [['d-storm', 'prov-fail500', 0, 1, null], ['d-ok-storm', 'prov-ext', 1, 1, 'rule-1']]);
-  c.pricingRules.push({ id: 'rule-cheap', version: 1, inputMicrosPerMTok: 1_000, outputMicrosPerMTok: 1_000, cachedInputMicrosPerMTok: null });
+  c.pricingRules.push({ id: 'rule-cheap', version: 1, inputMicrosPerMTok: 1_000, outputMicrosPerMTok: 1_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null });
   // Strategies: the first deployment is what `fallback` would pick; each strategy picks otherwise.
   route('by-cost', [['d-cost-dear', 'prov-ok', 0, 1, 'rule-1'], ['d-cost-cheap', 'prov-ext', 1, 1, 'rule-cheap']], 'lowest_cost');
   route('by-weight', [['d-weight-0', 'prov-ok', 0, 0, null], ['d-weight-1', 'prov-ext', 1, 1, 'rule-1']], 'weighted');

@@ -7,6 +7,7 @@ import {
   REQUEST_EVENT_COLUMNS_ADDED_IN_0002,
   REQUEST_EVENT_COLUMNS_ADDED_IN_0005,
   REQUEST_EVENT_COLUMNS_ADDED_IN_0006,
+  REQUEST_EVENT_COLUMNS_ADDED_IN_0008,
   requestEventsAddColumns,
   requestEventsDDL,
 } from '@proxystacks/shared/events/request-events-ddl';
@@ -107,6 +108,8 @@ const MIGRATIONS: readonly ClickHouseMigration[] = [
   // read back `[]`. The runner applies by name in this list's order.
   { name: '0006_request_events_attempt_log', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0006) },
   { name: '0007_request_rollup_totals', statements: rollupTotalsMigration },
+  // Prompt-cache writes per request (priced apart from input); rows stored before read 0.
+  { name: '0008_request_events_cache_write', statements: (database) => requestEventsAddColumns(database, REQUEST_EVENT_COLUMNS_ADDED_IN_0008) },
 ];
 
 /**

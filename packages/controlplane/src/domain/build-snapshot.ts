@@ -113,6 +113,7 @@ export async function buildSnapshot(prisma: PrismaClient, options: BuildSnapshot
         inputMicrosPerMTok: Number(r.inputMicrosPerMTok),
         outputMicrosPerMTok: Number(r.outputMicrosPerMTok),
         cachedInputMicrosPerMTok: r.cachedInputMicrosPerMTok === null ? null : Number(r.cachedInputMicrosPerMTok),
+        cacheWriteMicrosPerMTok: r.cacheWriteMicrosPerMTok === null ? null : Number(r.cacheWriteMicrosPerMTok),
       })),
     organizations: organizations.map((o) => ({ id: o.id, timeZone: o.timeZone, billingMode: o.billingMode === 'PREPAID' ? 'prepaid' : 'postpaid' })),
     rateLimits: rateLimits.map((l) => ({

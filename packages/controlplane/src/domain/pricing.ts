@@ -16,6 +16,8 @@ export interface CreatePricingRuleInput {
   outputMicrosPerMTok: bigint;
   /** Price of cached input tokens; null = billed as ordinary input. */
   cachedInputMicrosPerMTok?: bigint | null;
+  /** Price of prompt-cache writes (Anthropic: 1.25 × input for the 5-minute cache, 2 × for the 1-hour one); null = billed as ordinary input. */
+  cacheWriteMicrosPerMTok?: bigint | null;
 }
 
 const createPricingRuleSchema = z.object({
@@ -24,6 +26,7 @@ const createPricingRuleSchema = z.object({
   inputMicrosPerMTok: microsSchema,
   outputMicrosPerMTok: microsSchema,
   cachedInputMicrosPerMTok: microsSchema.nullish(),
+  cacheWriteMicrosPerMTok: microsSchema.nullish(),
 });
 
 /**
@@ -54,7 +57,14 @@ export async function createPricingRule(
 /** Inserts version max + 1 of (provider, model). The caller holds the provider row lock or is alone (bootstrap). */
 export async function insertPricingRule(
   tx: Prisma.TransactionClient,
-  rule: { providerId: string; model: string; inputMicrosPerMTok: bigint; outputMicrosPerMTok: bigint; cachedInputMicrosPerMTok?: bigint | null | undefined },
+  rule: {
+    providerId: string;
+    model: string;
+    inputMicrosPerMTok: bigint;
+    outputMicrosPerMTok: bigint;
+    cachedInputMicrosPerMTok?: bigint | null | undefined;
+    cacheWriteMicrosPerMTok?: bigint | null | undefined;
+  },
 ): Promise<PricingRule> {
   const latest = await tx.pricingRule.aggregate({
     where: { providerId: rule.providerId, model: rule.model },
@@ -68,6 +78,7 @@ export async function insertPricingRule(
       inputMicrosPerMTok: rule.inputMicrosPerMTok,
       outputMicrosPerMTok: rule.outputMicrosPerMTok,
       cachedInputMicrosPerMTok: rule.cachedInputMicrosPerMTok ?? null,
+      cacheWriteMicrosPerMTok: rule.cacheWriteMicrosPerMTok ?? null,
     },
   });
 }

@@ -17,8 +17,9 @@ const ROUTING_STRATEGY = '20261128300000_routing_strategy';
 const PROVIDER_PRESETS = '20261128400000_provider_presets';
 const RESPONSE_CACHE = '20261128500000_response_cache';
 const PROVIDER_HTTP2 = '20261128600000_provider_http2';
+const PRICING_CACHE_WRITE = '20261129100000_pricing_cache_write';
 /** Every migration, in order: the counts below follow this list. */
-const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS, RESPONSE_CACHE, PROVIDER_HTTP2];
+const ALL = [INIT, TENANCY, MONEY, ROUTING_STRATEGY, PROVIDER_PRESETS, RESPONSE_CACHE, PROVIDER_HTTP2, PRICING_CACHE_WRITE];
 
 /** Collects log lines so tests can assert on them without a real pino. */
 function recordingLogger() {

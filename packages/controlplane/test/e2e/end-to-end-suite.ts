@@ -18,7 +18,7 @@ export interface DatabaseTarget {
   cleanup(): Promise<void>;
 }
 
-const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000 };
+const DEMO_PRICES = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null };
 
 /**
  * The whole path, end to end: a key created over GraphQL, chat completions through the data
@@ -100,7 +100,7 @@ export function describeEndToEnd(kind: string, openDatabase: () => Promise<Datab
       });
       expect(event.cost_micros).toBe(
         priceRequest(
-          { promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0 },
+          { promptTokens: data.usage!.prompt_tokens, completionTokens: data.usage!.completion_tokens, cachedTokens: 0, cacheWriteTokens: 0 },
           DEMO_PRICES,
         ),
       );

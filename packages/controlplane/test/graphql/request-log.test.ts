@@ -10,7 +10,7 @@ import { startGraphQLHarness, type GraphQLHarness } from './graphql-harness.ts';
 const T0 = Date.parse('2025-04-01T00:00:00.000Z');
 const HOUR = 3_600_000;
 const ENTRY_FIELDS = `requestId ts keyId keyName keyPrefix teamId model providerId providerType upstreamModel statusCode
-  errorCode upstreamErrorCode attempts promptTokens completionTokens cachedTokens usageSource costMicros pricingRuleId
+  errorCode upstreamErrorCode attempts promptTokens completionTokens cachedTokens cacheWriteTokens usageSource costMicros pricingRuleId
   pricingRuleVersion snapshotVersion latencyMs ttftMs streamed streamEnd finishReason`;
 const REQUEST = `query($id: ID!) { request(id: $id) { ${ENTRY_FIELDS} } }`;
 const REQUESTS = `query($from: DateTime!, $to: DateTime!, $keyId: ID, $model: String, $status: RequestStatusFilter, $first: Int, $after: String) {
@@ -67,6 +67,7 @@ beforeAll(async () => {
     prompt_tokens: 1200,
     completion_tokens: 300,
     cached_tokens: 200,
+    cache_write_tokens: 400,
     cost_micros: 12_345_678_901,
     pricing_rule_id: 'rule-1',
     pricing_rule_version: 3,
@@ -153,6 +154,7 @@ describe('request log over GraphQL', () => {
       promptTokens: 1200,
       completionTokens: 300,
       cachedTokens: 200,
+      cacheWriteTokens: 400,
       usageSource: 'provider',
       // Past 2^31: exact, as a string.
       costMicros: '12345678901',

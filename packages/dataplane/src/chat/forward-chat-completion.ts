@@ -132,7 +132,7 @@ async function answerJson(
     record.usageSource = 'provider';
   } else {
     const text = (completion.choices ?? []).map((c) => (typeof c.message?.content === 'string' ? c.message.content : '')).join('');
-    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0 };
+    record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: await estimateTextTokens(text), cachedTokens: 0, cacheWriteTokens: 0 };
     record.usageSource = 'estimate';
   }
   const costMicros = requestCostMicros(record);
@@ -204,7 +204,7 @@ async function answerStream(
       // Cut short (client gone, upstream broke off) or a provider that reports no usage: what was
       // generated was still paid for upstream, so it is estimated rather than dropped. Streams
       // carry about one token per content event.
-      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0 };
+      record.usage = { promptTokens: await estimatePromptTokens(request.messages), completionTokens: outcome.contentEvents, cachedTokens: 0, cacheWriteTokens: 0 };
       record.usageSource = 'estimate';
     }
   };
@@ -249,10 +249,17 @@ function withClosingCost(renderer: SseRenderer, costMicros: () => number): SseRe
   };
 }
 
+/**
+ * The upstream's usage as metered. Cache reads (`cached_tokens`) and cache writes
+ * (`cache_write_tokens`: the Anthropic adapter's, providers/anthropic/usage.ts, and OpenRouter's
+ * name for the same) are clamped to the prompt they are parts of, reads first, so priceRequest
+ * never sees more than the prompt; a provider that reports neither has 0 of each.
+ */
 function fromWireUsage(usage: ChatUsage): TokenUsage {
   const prompt = nonNegative(usage.prompt_tokens);
   const cached = Math.min(nonNegative(usage.prompt_tokens_details?.cached_tokens), prompt);
-  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached };
+  const cacheWrite = Math.min(nonNegative(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
+  return { promptTokens: prompt, completionTokens: nonNegative(usage.completion_tokens), cachedTokens: cached, cacheWriteTokens: cacheWrite };
 }
 
 function nonNegative(value: unknown): number {

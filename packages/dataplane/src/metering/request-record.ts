@@ -111,7 +111,7 @@ export function startUpstream(record: RequestRecord, planned: readonly CompiledD
  * be traced to the price that made it.
  */
 export function buildRequestEvent(record: RequestRecord, dataplaneId: string): RequestEvent {
-  const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+  const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 };
   const pricing = record.deployment?.pricing ?? null;
   return {
     event_version: EVENT_VERSION,
@@ -152,6 +152,7 @@ export function buildRequestEvent(record: RequestRecord, dataplaneId: string): R
     cost_saved_micros: costSavedMicros(record),
     cache_hit: record.cacheStatus === 'hit',
     attempt_log: eventAttempts(record.pendingAttempt === null ? record.attemptLog : [...record.attemptLog, pendingAttemptOutcome(record)]),
+    cache_write_tokens: usage.cacheWriteTokens,
   };
 }
 

@@ -98,7 +98,7 @@ async function answerEmbeddings(ex: Exchange, request: EmbeddingRequest, deploym
     promptTokens = await estimateInputTokens(request);
     record.usageSource = 'estimate';
   }
-  record.usage = { promptTokens, completionTokens: 0, cachedTokens: 0 };
+  record.usage = { promptTokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 };
   record.statusCode = 200;
   const response: EmbeddingResponse = { object: 'list', data, model: answer.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
   const body = Buffer.from(JSON.stringify(response));

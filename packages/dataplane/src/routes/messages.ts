@@ -63,8 +63,8 @@ export async function serveCountTokens(ex: Exchange, deps: ChatCompletionsDeps):
 function messagesSurface(ex: Exchange, record: RequestRecord, inbound: InboundMessagesRequest): ChatSurface {
   const id = `msg_${ex.requestId.slice('req_'.length)}`;
   const metered = (): ChatUsage => {
-    const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
-    return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens, prompt_tokens_details: { cached_tokens: usage.cachedTokens } };
+    const usage = record.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 };
+    return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens, prompt_tokens_details: { cached_tokens: usage.cachedTokens, cache_write_tokens: usage.cacheWriteTokens } };
   };
   return {
     renderJson(body) {

@@ -4,7 +4,7 @@ import type { CompiledDeployment } from '../snapshot/compiled-snapshot.ts';
 import { planDeployments, type PlanInputs } from './plan-deployments.ts';
 
 const provider = { id: 'p', name: 'p', type: 'mock' as const, baseUrl: null, credential: null, environments: [], apiVersion: null, extraHeaders: null, http2: 'auto' as const };
-const price = (input: number, output: number): SnapshotPricingRule => ({ id: `r-${input}-${output}`, version: 1, inputMicrosPerMTok: input, outputMicrosPerMTok: output, cachedInputMicrosPerMTok: null }) as SnapshotPricingRule;
+const price = (input: number, output: number): SnapshotPricingRule => ({ id: `r-${input}-${output}`, version: 1, inputMicrosPerMTok: input, outputMicrosPerMTok: output, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null }) as SnapshotPricingRule;
 const dep = (id: string, priority: number, weight = 1, pricing: SnapshotPricingRule | null = null): CompiledDeployment => ({ id, provider, upstreamModel: 'm', priority, weight, pricing, environment: '' });
 
 /** A seeded generator (Park–Miller), so weighted orders are the same on every run. */

@@ -28,7 +28,7 @@ export function planDeployments(strategy: RoutingStrategy, deployments: readonly
       return byScore(deployments, (d) => inputs.health.speedOf(d.id, inputs.streamed) ?? -1);
     case 'lowest_cost': {
       const { promptTokens, outputTokens } = inputs.tokens;
-      const usage = { promptTokens, completionTokens: outputTokens, cachedTokens: 0 };
+      const usage = { promptTokens, completionTokens: outputTokens, cachedTokens: 0, cacheWriteTokens: 0 };
       return byScore(deployments, (d) => (d.pricing === null ? Infinity : priceRequest(usage, d.pricing)));
     }
     default:

@@ -87,6 +87,8 @@ export const REQUEST_EVENT_COLUMNS = [
     name: 'attempt_log', type: EVENT_ATTEMPTS_TYPE, kind: 'attempts', items: EVENT_ATTEMPT_FIELDS, maxItems: MAX_EVENT_ATTEMPTS, absent: [],
     doc: 'every upstream attempt in order (deployment, provider, upstream model, status, latency, error code); [] in events from before 0006',
   },
+  // Added by analytics migration 0008: prompt-cache writes, which Anthropic bills above input.
+  { name: 'cache_write_tokens', type: 'UInt32', kind: 'uint', absent: 0, doc: 'input tokens written to the provider prompt cache (subset of prompt_tokens, disjoint from cached_tokens); 0 before 0008' },
 ] as const satisfies readonly ColumnSpec[];
 
 /** Columns added after the table's first version, in the order migration 0002 adds them. */
@@ -96,6 +98,8 @@ export const REQUEST_EVENT_COLUMNS_ADDED_IN_0002 = ['environment_id', 'environme
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0005 = ['cost_saved_micros', 'cache_hit'] as const;
 /** The column migration 0006 adds (an Array defaults to [] for the rows already stored). */
 export const REQUEST_EVENT_COLUMNS_ADDED_IN_0006 = ['attempt_log'] as const;
+/** The column migration 0008 adds (rows already stored read 0: no cache writes known). */
+export const REQUEST_EVENT_COLUMNS_ADDED_IN_0008 = ['cache_write_tokens'] as const;
 
 type Columns = typeof REQUEST_EVENT_COLUMNS;
 

@@ -46,6 +46,7 @@ export function testRequestEvent(overrides: Partial<RequestEvent> = {}): Request
     cache_hit: false,
     // No per-attempt detail, as in an event from a data plane before migration 0006.
     attempt_log: [],
+    cache_write_tokens: 0,
     ...overrides,
   };
 }

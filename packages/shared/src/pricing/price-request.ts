@@ -1,21 +1,32 @@
 import { divRoundHalfUp, microsFromBigInt, type Micros } from '../money/micros.ts';
 
-/** Token counts for one request, as reported by the provider or estimated. */
+/**
+ * Token counts for one request, as reported by the provider or estimated. `cachedTokens` and
+ * `cacheWriteTokens` are disjoint parts of `promptTokens`: together at most all of it.
+ */
 export interface TokenUsage {
   readonly promptTokens: number;
   readonly completionTokens: number;
-  /** Prompt tokens served from the provider's prompt cache; a subset of promptTokens. */
+  /** Prompt tokens read from the provider's prompt cache. */
   readonly cachedTokens: number;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic's `cache_creation_input_tokens`). */
+  readonly cacheWriteTokens: number;
 }
 
 /**
- * Prices per million tokens, in micros. `cachedInputMicrosPerMTok` null means cached prompt
- * tokens are billed at the normal input price.
+ * Prices per million tokens, in micros. A null `cachedInputMicrosPerMTok` or
+ * `cacheWriteMicrosPerMTok` means those prompt tokens are billed at the normal input price.
  */
 export interface TokenPrices {
   readonly inputMicrosPerMTok: number;
   readonly outputMicrosPerMTok: number;
   readonly cachedInputMicrosPerMTok: number | null;
+  /**
+   * Prompt-cache writes, which Anthropic bills above input: 1.25× for the 5-minute cache, 2× for
+   * the 1-hour one (https://platform.claude.com/en/docs/build-with-claude/prompt-caching). One
+   * price per rule: a rule is for the TTL its model is used with.
+   */
+  readonly cacheWriteMicrosPerMTok: number | null;
 }
 
 const TOKENS_PER_MTOK = 1_000_000n;
@@ -25,21 +36,25 @@ const TOKENS_PER_MTOK = 1_000_000n;
  * all token classes first and rounded once, so a request is never charged more than half a
  * micro away from its exact price, and the sum never depends on the order of terms.
  *
- * @example priceRequest({ promptTokens: 1000, completionTokens: 500, cachedTokens: 0 },
- *   { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null }) === 450
+ * @example priceRequest({ promptTokens: 1000, completionTokens: 500, cachedTokens: 0, cacheWriteTokens: 0 },
+ *   { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null }) === 450
  */
 export function priceRequest(usage: TokenUsage, prices: TokenPrices): Micros {
   assertTokenCount(usage.promptTokens, 'promptTokens');
   assertTokenCount(usage.completionTokens, 'completionTokens');
   assertTokenCount(usage.cachedTokens, 'cachedTokens');
-  if (usage.cachedTokens > usage.promptTokens) {
-    throw new RangeError('cachedTokens cannot exceed promptTokens');
+  assertTokenCount(usage.cacheWriteTokens, 'cacheWriteTokens');
+  // Compared by subtraction: the sum of two safe integers may not be one.
+  if (usage.cachedTokens > usage.promptTokens || usage.cacheWriteTokens > usage.promptTokens - usage.cachedTokens) {
+    throw new RangeError('cachedTokens plus cacheWriteTokens cannot exceed promptTokens');
   }
   const cachedPrice = prices.cachedInputMicrosPerMTok ?? prices.inputMicrosPerMTok;
-  const uncachedPrompt = usage.promptTokens - usage.cachedTokens;
+  const cacheWritePrice = prices.cacheWriteMicrosPerMTok ?? prices.inputMicrosPerMTok;
+  const plainPrompt = usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens;
   const numerator =
-    BigInt(uncachedPrompt) * BigInt(prices.inputMicrosPerMTok) +
+    BigInt(plainPrompt) * BigInt(prices.inputMicrosPerMTok) +
     BigInt(usage.cachedTokens) * BigInt(cachedPrice) +
+    BigInt(usage.cacheWriteTokens) * BigInt(cacheWritePrice) +
     BigInt(usage.completionTokens) * BigInt(prices.outputMicrosPerMTok);
   return microsFromBigInt(divRoundHalfUp(numerator, TOKENS_PER_MTOK));
 }

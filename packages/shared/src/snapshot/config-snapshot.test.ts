@@ -16,7 +16,7 @@ const content: ConfigSnapshotInput = {
       deployments: [{ id: 'd1', providerId: 'p1', upstreamModel: 'mock-1', priority: 0, weight: 1, pricingRuleId: 'r1', environment: '' }],
     },
   ],
-  pricingRules: [{ id: 'r1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null }],
+  pricingRules: [{ id: 'r1', version: 1, inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null }],
 };
 
 describe('config snapshot', () => {

@@ -161,6 +161,8 @@ const pricingRuleSchema = z.strictObject({
   inputMicrosPerMTok: z.int().min(0),
   outputMicrosPerMTok: z.int().min(0),
   cachedInputMicrosPerMTok: z.int().min(0).nullable(),
+  /** Prompt-cache writes (Anthropic); null = billed as input. Absent in snapshots written before the field. */
+  cacheWriteMicrosPerMTok: z.int().min(0).nullable().default(null),
 });
 
 const contentSchema = z.strictObject({
@@ -216,12 +218,14 @@ export function parseSnapshot(value: unknown): ConfigSnapshot {
 
 /**
  * SHA-256 over the canonical JSON of the content (object keys sorted, arrays in order). A
- * provider's `http2` is left out while it is the default ('off'), so a snapshot written before
- * the field existed (kept on a data plane's disk) still matches its hash after an upgrade.
+ * provider's `http2` is left out while it is the default ('off'), and a pricing rule's
+ * `cacheWriteMicrosPerMTok` while it is null, so a snapshot written before the field existed
+ * (kept on a data plane's disk) still matches its hash after an upgrade.
  */
 export function hashSnapshotContent(content: ConfigSnapshotContent): string {
   const providers = content.providers.map(({ http2, ...provider }) => (http2 === 'off' ? provider : { ...provider, http2 }));
-  return createHash('sha256').update(canonicalJson({ ...content, providers })).digest('hex');
+  const pricingRules = content.pricingRules.map(({ cacheWriteMicrosPerMTok, ...rule }) => (cacheWriteMicrosPerMTok === null ? rule : { ...rule, cacheWriteMicrosPerMTok }));
+  return createHash('sha256').update(canonicalJson({ ...content, providers, pricingRules })).digest('hex');
 }
 
 /** Throws when ids collide or a reference dangles. */

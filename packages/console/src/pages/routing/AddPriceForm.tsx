@@ -12,6 +12,7 @@ export interface NewPrice {
   inputMicrosPerMTok: string;
   outputMicrosPerMTok: string;
   cachedInputMicrosPerMTok: string | null;
+  cacheWriteMicrosPerMTok: string | null;
 }
 
 /** Props of {@link AddPriceForm}. */
@@ -25,7 +26,13 @@ export interface AddPriceFormProps {
   onCreate(input: NewPrice): Promise<boolean>;
 }
 
-type Field = 'providerId' | 'model' | 'input' | 'output' | 'cached';
+type Field = 'providerId' | 'model' | PriceField;
+type PriceField = 'input' | 'output' | 'cached' | 'cacheWrite';
+
+/** The element ids and test ids of a price input: `price-<slug>-input` (kebab-case like the others). */
+const PRICE_SLUG: Record<PriceField, string> = { input: 'input', output: 'output', cached: 'cached', cacheWrite: 'cache-write' };
+/** The price inputs of an empty form. */
+const NO_PRICES: Record<PriceField, string> = { input: '', output: '', cached: '', cacheWrite: '' };
 
 /**
  * A new price version for a provider model, typed in dollars per million tokens as provider
@@ -34,7 +41,7 @@ type Field = 'providerId' | 'model' | 'input' | 'output' | 'cached';
 export function AddPriceForm(props: AddPriceFormProps): JSX.Element {
   const [providerId, setProviderId] = createSignal('');
   const [model, setModel] = createSignal('');
-  const [prices, setPrices] = createSignal({ input: '', output: '', cached: '' });
+  const [prices, setPrices] = createSignal(NO_PRICES);
   const [invalid, setInvalid] = createSignal<{ field: Field; error: ErrorDescription } | null>(null);
   createEffect(() => setProviderId((current) => keepOrFirstProvider(current, props.providers)));
 
@@ -51,6 +58,8 @@ export function AddPriceForm(props: AddPriceFormProps): JSX.Element {
     if (!output.ok) return fail('output', `Output price: ${output.message}`);
     const cached = prices().cached.trim() === '' ? null : parseDollarsToMicros(prices().cached);
     if (cached !== null && !cached.ok) return fail('cached', `Cached input price: ${cached.message}`);
+    const cacheWrite = prices().cacheWrite.trim() === '' ? null : parseDollarsToMicros(prices().cacheWrite);
+    if (cacheWrite !== null && !cacheWrite.ok) return fail('cacheWrite', `Cache write price: ${cacheWrite.message}`);
     setInvalid(null);
     const created = await props.onCreate({
       providerId: providerId(),
@@ -58,20 +67,21 @@ export function AddPriceForm(props: AddPriceFormProps): JSX.Element {
       inputMicrosPerMTok: input.micros,
       outputMicrosPerMTok: output.micros,
       cachedInputMicrosPerMTok: cached === null ? null : cached.micros,
+      cacheWriteMicrosPerMTok: cacheWrite === null ? null : cacheWrite.micros,
     });
     if (created) {
       setModel('');
-      setPrices({ input: '', output: '', cached: '' });
+      setPrices(NO_PRICES);
     }
   };
 
-  const priceField = (field: 'input' | 'output' | 'cached', label: string, help: string): JSX.Element => (
+  const priceField = (field: PriceField, label: string, help: string): JSX.Element => (
     <div class="field field-price">
-      <label for={`price-${field}`}>{label}</label>
+      <label for={`price-${PRICE_SLUG[field]}`}>{label}</label>
       <span class="input-affix">
         <span aria-hidden="true">$</span>
         <input
-          id={`price-${field}`}
+          id={`price-${PRICE_SLUG[field]}`}
           type="text"
           inputMode="decimal"
           autocomplete="off"
@@ -82,11 +92,11 @@ export function AddPriceForm(props: AddPriceFormProps): JSX.Element {
             setPrices((p) => ({ ...p, [field]: value }));
           }}
           aria-invalid={invalid()?.field === field}
-          aria-describedby={`price-${field}-help`}
-          data-testid={`price-${field}-input`}
+          aria-describedby={`price-${PRICE_SLUG[field]}-help`}
+          data-testid={`price-${PRICE_SLUG[field]}-input`}
         />
       </span>
-      <span id={`price-${field}-help`} class="help">
+      <span id={`price-${PRICE_SLUG[field]}-help`} class="help">
         {help}
       </span>
     </div>
@@ -141,6 +151,7 @@ export function AddPriceForm(props: AddPriceFormProps): JSX.Element {
       {priceField('input', 'Input', 'per 1M prompt tokens')}
       {priceField('output', 'Output', 'per 1M completion tokens')}
       {priceField('cached', 'Cached input', 'empty = billed as input')}
+      {priceField('cacheWrite', 'Cache write', 'prompt-cache writes; empty = billed as input')}
       <button type="submit" class="button button-primary" disabled={props.busy || props.providers.length === 0} data-testid="add-price-button">
         {props.busy ? 'Adding…' : 'Add price'}
       </button>

@@ -181,6 +181,7 @@ export function PricingRulesTable(props: { rules: readonly PricingRuleRow[] }): 
         { id: 'input', header: 'Input', align: 'end', cell: (r) => <Money micros={r.inputMicrosPerMTok} exact /> },
         { id: 'output', header: 'Output', align: 'end', cell: (r) => <Money micros={r.outputMicrosPerMTok} exact /> },
         { id: 'cached', header: 'Cached input', align: 'end', cell: (r) => <Money micros={r.cachedInputMicrosPerMTok} exact /> },
+        { id: 'cache-write', header: 'Cache write', align: 'end', cell: (r) => <Money micros={r.cacheWriteMicrosPerMTok} exact /> },
         { id: 'effective', header: 'Effective from', cell: (r) => formatDateTime(r.effectiveFrom) },
       ]}
     />

@@ -82,6 +82,8 @@ export interface PricingRuleRow {
   inputMicrosPerMTok: string;
   outputMicrosPerMTok: string;
   cachedInputMicrosPerMTok: string | null;
+  /** Prompt-cache writes; null = billed as input. */
+  cacheWriteMicrosPerMTok: string | null;
   effectiveFrom: string;
   provider: { id: string; name: string };
 }
@@ -148,6 +150,7 @@ export const RoutingPageQuery = gql<
       inputMicrosPerMTok
       outputMicrosPerMTok
       cachedInputMicrosPerMTok
+      cacheWriteMicrosPerMTok
       effectiveFrom
       provider {
         id
@@ -268,6 +271,7 @@ export const CreatePricingRuleMutation = gql<
       inputMicrosPerMTok: string;
       outputMicrosPerMTok: string;
       cachedInputMicrosPerMTok: string | null;
+      cacheWriteMicrosPerMTok: string | null;
     };
   }
 >`

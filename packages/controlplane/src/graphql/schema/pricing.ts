@@ -13,6 +13,11 @@ builder.prismaObject('PricingRule', {
     inputMicrosPerMTok: t.expose('inputMicrosPerMTok', { type: 'Micros' }),
     outputMicrosPerMTok: t.expose('outputMicrosPerMTok', { type: 'Micros' }),
     cachedInputMicrosPerMTok: t.expose('cachedInputMicrosPerMTok', { type: 'Micros', nullable: true }),
+    cacheWriteMicrosPerMTok: t.expose('cacheWriteMicrosPerMTok', {
+      type: 'Micros',
+      nullable: true,
+      description: "Price of prompt-cache writes (Anthropic's cache_creation_input_tokens); null = billed as input.",
+    }),
     effectiveFrom: t.expose('effectiveFrom', { type: 'DateTime' }),
     provider: t.relation('provider'),
   }),
@@ -25,6 +30,10 @@ const CreatePricingRuleInput = builder.inputType('CreatePricingRuleInput', {
     inputMicrosPerMTok: t.field({ type: 'Micros', required: true }),
     outputMicrosPerMTok: t.field({ type: 'Micros', required: true }),
     cachedInputMicrosPerMTok: t.field({ type: 'Micros', description: 'Omit to bill cached input as input.' }),
+    cacheWriteMicrosPerMTok: t.field({
+      type: 'Micros',
+      description: 'Price of prompt-cache writes (Anthropic: 1.25 × input for the 5-minute cache, 2 × for the 1-hour one). Omit to bill cache writes as input.',
+    }),
   }),
 });
 

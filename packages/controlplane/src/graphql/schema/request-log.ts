@@ -32,6 +32,7 @@ export interface RequestLogEntryShape {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  cacheWriteTokens: number;
   usageSource: string;
   costMicros: number;
   pricingRuleId: string | null;
@@ -111,6 +112,10 @@ export const RequestLogEntryRef = builder.objectRef<RequestLogEntryShape>('Reque
     promptTokens: t.expose('promptTokens', { type: 'Count' }),
     completionTokens: t.expose('completionTokens', { type: 'Count' }),
     cachedTokens: t.expose('cachedTokens', { type: 'Count', description: 'Prompt tokens served from cache.' }),
+    cacheWriteTokens: t.expose('cacheWriteTokens', {
+      type: 'Count',
+      description: "Prompt tokens written to the provider's prompt cache (Anthropic), priced at the rule's cache-write price; 0 for requests recorded before this field.",
+    }),
     usageSource: t.exposeString('usageSource', { description: '`provider`, `estimate` or `none`.' }),
     costMicros: t.expose('costMicros', { type: 'Micros' }),
     pricingRuleId: t.exposeID('pricingRuleId', { nullable: true, description: 'Rule that priced the request; null if unpriced.' }),
@@ -234,6 +239,7 @@ export function toEntry(event: RequestEvent, labels: ScopeLabels): RequestLogEnt
     promptTokens: event.prompt_tokens,
     completionTokens: event.completion_tokens,
     cachedTokens: event.cached_tokens,
+    cacheWriteTokens: event.cache_write_tokens,
     usageSource: event.usage_source,
     costMicros: event.cost_micros,
     pricingRuleId: priced ? event.pricing_rule_id : null,
