@@ -115,13 +115,13 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
       const out: Buffer[] = held ?? [];
       let done: Buffer | null = null;
       for (const event of scanner.push(chunk)) {
-        const forward = inspect(event, outcome, exchange, options, out);
-        if (forward === 'done') {
+        const verdict = inspect(event, outcome, exchange, options, out);
+        if (verdict === 'done') {
           sawDone = true;
           done = event;
           break;
         }
-        if (forward === 'upstream-error') {
+        if (verdict === 'upstream-error') {
           // Before any content, held bytes are dropped: nothing reached the client, the next
           // deployment may answer. Content already in this chunk commits the stream.
           if (held === null || outcome.contentEvents > 0 || outcome.finishReason !== '') await flush(exchange, out);
@@ -167,11 +167,8 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
 }
 
 /**
- * Looks at one event: returns the bytes to forward (usually the event itself), null to drop
- * it, 'done' for the terminator or 'upstream-error' for an error event from the upstream.
- */
-/**
- * Looks inside one event for what metering needs and queues what the client gets onto `out`.
+ * Looks inside one event for what metering needs and queues what the client gets onto `out`;
+ * returns 'done' for the terminator, 'upstream-error' for an error event from the upstream, else null.
  * The event is read once as latin1 text and searched for a few ASCII needles; a needle expected
  * at a known place is compared there, not searched for again; only the rare events that carry usage,
  * a finish reason or an error are decoded and parsed. Nothing is copied: an event goes out as the
