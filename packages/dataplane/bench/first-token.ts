@@ -22,12 +22,14 @@ const rounds = positiveEnvInt('BENCH_FT_ROUNDS', 10);
 const requestsPerRun = positiveEnvInt('BENCH_FT_REQUESTS', 200);
 const warmupRequests = 300;
 const TARGET_US = 300;
+/** Milliseconds between the mock's words; the first word waits this long too. */
+const delayMs = Number(process.env.BENCH_FT_DELAY_MS ?? 5);
 
 const body = JSON.stringify({
   model: 'bench',
   stream: true,
   stream_options: { include_usage: true },
-  messages: [{ role: 'user', content: 'Benchmark mock:words=3 mock:delay=5' }],
+  messages: [{ role: 'user', content: `Benchmark mock:words=3 mock:delay=${delayMs}` }],
 });
 /** The first chunk with content: the role-only opening chunk (`"content":""`) does not count. */
 const CONTENT = /"content":"[^"]/;
@@ -96,29 +98,36 @@ try {
   children.push(mock);
   const dataplane = await startChild<{ url: string; key: string }>(join(here, 'serve-dataplane.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
   children.push(dataplane);
+  const floorChild = await startChild<{ url: string }>(join(here, 'serve-floor.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
+  children.push(floorChild);
   const direct: Target = { url: new URL(`${mock.info.baseUrl}/chat/completions`), headers: {} };
   const gateway: Target = { url: new URL(`${dataplane.info.url}/v1/chat/completions`), headers: { authorization: `Bearer ${dataplane.info.key}` } };
+  const floor: Target = { url: new URL(`${floorChild.info.url}/v1/chat/completions`), headers: {} };
+  const targets = { direct, floor, gateway };
   // One connection per side, kept alive across every request of the run.
-  const agents = { direct: new Agent({ keepAlive: true, maxSockets: 1 }), gateway: new Agent({ keepAlive: true, maxSockets: 1 }) };
+  const agents = { direct: new Agent({ keepAlive: true, maxSockets: 1 }), floor: new Agent({ keepAlive: true, maxSockets: 1 }), gateway: new Agent({ keepAlive: true, maxSockets: 1 }) };
+  const sides = ['direct', 'floor', 'gateway'] as const;
 
-  await timeFirstTokens(direct, agents.direct, warmupRequests);
-  await timeFirstTokens(gateway, agents.gateway, warmupRequests);
-  const perRound: Array<{ direct: RunFigures; gateway: RunFigures }> = [];
+  for (const side of sides) await timeFirstTokens(targets[side], agents[side], warmupRequests);
+  const perRound: Array<Record<(typeof sides)[number], RunFigures>> = [];
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
-    const result: Partial<Record<'direct' | 'gateway', RunFigures>> = {};
-    for (const side of order) result[side] = figures(await timeFirstTokens(side === 'direct' ? direct : gateway, agents[side], requestsPerRun));
-    perRound.push({ direct: result.direct!, gateway: result.gateway! });
-    process.stderr.write(`[first-token] round ${round + 1}/${rounds}: direct p50 ${result.direct!.p50Us} µs, gateway p50 ${result.gateway!.p50Us} µs\n`);
+    // Rotate the order so no side always runs first (or right after another).
+    const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
+    const result: Partial<Record<(typeof sides)[number], RunFigures>> = {};
+    for (const side of order) result[side] = figures(await timeFirstTokens(targets[side], agents[side], requestsPerRun));
+    perRound.push({ direct: result.direct!, floor: result.floor!, gateway: result.gateway! });
+    process.stderr.write(`[first-token] round ${round + 1}/${rounds}: p50 direct ${result.direct!.p50Us} µs, floor ${result.floor!.p50Us} µs, gateway ${result.gateway!.p50Us} µs\n`);
   }
-  agents.direct.destroy();
-  agents.gateway.destroy();
+  for (const side of sides) agents[side].destroy();
 
   const summary = {
     directP50Us: median(perRound.map((r) => r.direct.p50Us)),
     gatewayP50Us: median(perRound.map((r) => r.gateway.p50Us)),
     addedP50Us: median(perRound.map((r) => r.gateway.p50Us - r.direct.p50Us)),
     addedP90Us: median(perRound.map((r) => r.gateway.p90Us - r.direct.p90Us)),
+    floorP50Us: median(perRound.map((r) => r.floor.p50Us)),
+    floorAddedP50Us: median(perRound.map((r) => r.floor.p50Us - r.direct.p50Us)),
+    floorAddedP90Us: median(perRound.map((r) => r.floor.p90Us - r.direct.p90Us)),
   };
   const machine = machineInfo('node:http client');
   const markdown = [
@@ -126,16 +135,16 @@ try {
     '',
     `${machine.date} · ${machine.cpuModel} · ${machine.cores} cores · Node ${machine.node}${machine.gitCommit === null ? '' : ` · commit ${machine.gitCommit}`}`,
     '',
-    `One connection, ${rounds} interleaved rounds of ${requestsPerRun} streaming requests per side (after ${warmupRequests} warm-up requests each); the mock upstream streams 3 words 5 ms apart with usage. Time from sending the request to the first SSE chunk with content. Command: \`npx tsx packages/dataplane/bench/first-token.ts\`.`,
+    `One connection, ${rounds} interleaved rounds of ${requestsPerRun} streaming requests per side (after ${warmupRequests} warm-up requests each); the mock upstream streams 3 words ${delayMs} ms apart with usage. Time from sending the request to the first SSE chunk with content. Command: \`npx tsx packages/dataplane/bench/first-token.ts\`.`,
     '',
-    '| | direct | gateway | added by the gateway | target |',
-    '|---|--:|--:|--:|---|',
-    `| first token p50 (µs, median over rounds) | ${summary.directP50Us} | ${summary.gatewayP50Us} | +${summary.addedP50Us} | ≤ +${TARGET_US} µs: ${summary.addedP50Us <= TARGET_US ? 'met' : '**missed**'} |`,
-    `| first token p90, added (µs, median over rounds) | | | +${summary.addedP90Us} | |`,
+    '| | direct | floor | gateway | added by the floor | added by the gateway | target |',
+    '|---|--:|--:|--:|--:|--:|---|',
+    `| first token p50 (µs, median over rounds) | ${summary.directP50Us} | ${summary.floorP50Us} | ${summary.gatewayP50Us} | +${summary.floorAddedP50Us} | +${summary.addedP50Us} | gateway ≤ +${TARGET_US} µs: ${summary.addedP50Us <= TARGET_US ? 'met' : '**missed**'} |`,
+    `| first token p90, added (µs, median over rounds) | | | | +${summary.floorAddedP90Us} | +${summary.addedP90Us} | |`,
     '',
-    'Per round (p50 µs, direct / gateway): ' + perRound.map((r) => `${r.direct.p50Us} / ${r.gateway.p50Us}`).join(', '),
+    'Per round (p50 µs, direct / floor / gateway): ' + perRound.map((r) => `${r.direct.p50Us} / ${r.floor.p50Us} / ${r.gateway.p50Us}`).join(', '),
     '',
-    'The gateway side is `bench/serve-dataplane.ts` (every feature on: auth, routing, metering, the event log and queue into a discarding sink) with a key without limits.',
+    'The floor is `bench/serve-floor.ts` (a bare uWebSockets.js + undici pass-through, no features) on the same mock. The gateway side is `bench/serve-dataplane.ts` (every feature on: auth, routing, metering, the event log and queue into a discarding sink) with a key without limits.',
     '',
   ].join('\n');
   mkdirSync(join(here, 'results'), { recursive: true });
