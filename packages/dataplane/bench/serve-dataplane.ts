@@ -20,7 +20,10 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  *   upstream's CPU is not charged to the data plane's event loop.
  * - Events go through the production pipeline (the event log on disk, written before each
  *   answer's final bytes, fsync every EVENT_LOG_FSYNC_MS; the bounded queue and batching), into
- *   a sink that discards each batch. ClickHouse writes are excluded on purpose: they leave the hot path through the
+ *   a sink that discards each batch. Like the control plane sink (`relay start`, and any data
+ *   plane without CLICKHOUSE_URL), it takes batches as JSON texts, so the queue keeps no event
+ *   objects while a batch fills (BENCH_SINK_OBJECTS=1: a sink that reads objects, as the
+ *   ClickHouse sink does). ClickHouse writes are excluded on purpose: they leave the hot path through the
  *   queue in batches (up to 10,000 events or 1 s), so they cost the request nothing directly; measuring
  *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
  *
@@ -79,6 +82,13 @@ const sink: EventSink = {
   async write(_batchId, batch) {
     discarded += batch.length;
   },
+  ...(process.env.BENCH_SINK_OBJECTS === '1'
+    ? {}
+    : {
+        async writeJson(_batchId: string, json: readonly string[]) {
+          discarded += json.length;
+        },
+      }),
 };
 const { events, close: closeEvents } = await openEventPipeline({ config, sink, logger });
 const dataplane = createDataplane({ config, snapshots, events, logger });

@@ -19,25 +19,28 @@ const PERMANENT_STATUSES = new Set([400, 409, 413, 422]);
  */
 export function createControlplaneSink(options: { controlplaneUrl: string; internalToken: string; timeoutMs?: number; ledgerOnly?: boolean }): EventSink {
   const url = new URL(`${EVENTS_PATH}${options.ledgerOnly === true ? '?ledger=only' : ''}`, options.controlplaneUrl).toString();
+  async function post(body: string): Promise<void> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.internalToken}` },
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+    if (response.ok) {
+      await response.body?.cancel();
+      return;
+    }
+    const detail = await errorDetail(response);
+    if (PERMANENT_STATUSES.has(response.status)) {
+      throw new PermanentEventError(`control plane refused the event batch with HTTP ${response.status}${detail}`);
+    }
+    throw new Error(`control plane refused the event batch with HTTP ${response.status}${detail}`);
+  }
+  // The same body either way; from JSON texts the events are not serialised a second time.
+  const jsonBody = (batchId: string, json: readonly string[]) => `{"batchId":${JSON.stringify(batchId)},"events":[${json.join(',')}]}`;
   return {
-    async write(batchId, events, json) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.internalToken}` },
-        // The same body either way; with `json` the events are not serialised a second time.
-        body: json === undefined ? JSON.stringify({ batchId, events }) : `{"batchId":${JSON.stringify(batchId)},"events":[${json.join(',')}]}`,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      });
-      if (response.ok) {
-        await response.body?.cancel();
-        return;
-      }
-      const detail = await errorDetail(response);
-      if (PERMANENT_STATUSES.has(response.status)) {
-        throw new PermanentEventError(`control plane refused the event batch with HTTP ${response.status}${detail}`);
-      }
-      throw new Error(`control plane refused the event batch with HTTP ${response.status}${detail}`);
-    },
+    write: (batchId, events, json) => post(json === undefined ? JSON.stringify({ batchId, events }) : jsonBody(batchId, json)),
+    writeJson: (batchId, json) => post(jsonBody(batchId, json)),
   };
 }
 

@@ -52,4 +52,26 @@ describe('event queue', () => {
     await queue.close();
     expect(written).toEqual(['last']);
   });
+
+  it('hands a sink that takes JSON the events as JSON texts only, and parses them back for a sink that reads objects', async () => {
+    const events = ['a', 'b', 'c'].map((id) => ({ request_id: id, cost_micros: 7, model: 'gpt-4o-mini' }) as unknown as RequestEvent);
+    const texts: string[][] = [];
+    const jsonSink: EventSink = {
+      write: async () => expect.unreachable('write(): the sink takes JSON'),
+      writeJson: async (_id, json) => void texts.push([...json]),
+    };
+    const jsonQueue = createEventQueue({ sink: jsonSink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger });
+    for (const e of events) jsonQueue.push(e);
+    await jsonQueue.flush();
+    expect(texts).toEqual([events.map((e) => JSON.stringify(e))]);
+    await jsonQueue.close();
+
+    const objects: RequestEvent[] = [];
+    const objectSink: EventSink = { write: async (_id, batch) => void objects.push(...batch) };
+    const objectQueue = createEventQueue({ sink: objectSink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger });
+    for (const e of events) objectQueue.push(e);
+    await objectQueue.flush();
+    expect(objects).toEqual(events);
+    await objectQueue.close();
+  });
 });

@@ -93,11 +93,17 @@ export interface EventQueue {
 }
 
 interface Entry {
-  event: RequestEvent;
+  /** The event object; null when only its JSON is kept (the sink takes JSON, see EventSink.writeJson). */
+  event: RequestEvent | null;
   /** Where the event sits in the log; null when it is not in the log (no log, or a disk error). */
   position: LogPosition | null;
   /** The event's JSON as the log holds it; absent for events replayed from the log at start. */
   json?: string;
+}
+
+/** The batch's events as objects, parsed back from their JSON where only that was kept. */
+function eventsOf(batch: readonly Entry[]): RequestEvent[] {
+  return batch.map((entry) => entry.event ?? (JSON.parse(entry.json!) as RequestEvent));
 }
 
 /**
@@ -119,6 +125,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const spoolAfter = options.spoolAfterFailures ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const batchMaxBytes = options.batchMaxBytes ?? BATCH_MAX_BYTES;
+  /** A sink that takes JSON needs no event objects: waiting events keep only their text. */
+  const keepObjects = options.sink.writeJson === undefined;
   /** JSON bytes of the queued events: a full batch by bytes is sent at once, as one full by count. */
   let queuedBytes = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -193,26 +201,30 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
    */
   async function send(batch: Entry[]): Promise<SendOutcome> {
     const batchId = batchIdOf(batch);
-    const events = batch.map((entry) => entry.event);
     // Serialised once per event (at push): the sink ships those bytes when every event has them.
     const json = batch.every((entry) => entry.json !== undefined) ? batch.map((entry) => entry.json!) : undefined;
+    const writeJson = json === undefined ? undefined : options.sink.writeJson;
+    // Objects only for a sink that reads them, or for the spool and rejected/ (failures only).
+    let events: RequestEvent[] | null = null;
+    const objects = () => (events ??= eventsOf(batch));
     const pause = (failures: number) => new Promise((resolve) => setTimeout(resolve, Math.min(retryBaseMs * 2 ** (failures - 1), outageFailures > 0 ? OUTAGE_RETRY_MAX_MS : 30_000)));
     if (outageFailures > 0 && !closed) await pause(outageFailures);
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.sink.write(batchId, events, json);
+        if (writeJson !== undefined) await writeJson.call(options.sink, batchId, json!);
+        else await options.sink.write(batchId, objects(), json);
         stats.written += batch.length;
         outageFailures = 0;
         return 'written';
       } catch (err) {
         if (err instanceof PermanentEventError) {
-          await moveAside(batchId, events, err.message);
+          await moveAside(batchId, objects(), err.message);
           return 'rejected';
         }
         stats.failedWrites++;
         const inOutage = outageFailures > 0;
         if (inOutage) outageFailures++;
-        if (spool !== null && (inOutage || attempt >= spoolAfter) && (await spoolBatch(batchId, events, err))) {
+        if (spool !== null && (inOutage || attempt >= spoolAfter) && (await spoolBatch(batchId, objects(), err))) {
           outageFailures = Math.max(outageFailures, attempt);
           return 'spooled';
         }
@@ -331,7 +343,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         return;
       }
       const json = JSON.stringify(event);
-      queue.push({ event, position: log?.append(event, json) ?? null, json });
+      queue.push({ event: keepObjects ? event : null, position: log?.append(event, json) ?? null, json });
       queuedBytes += json.length;
       if ((queue.length >= options.batchSize || queuedBytes >= batchMaxBytes) && writing === null) void drain().catch(() => undefined);
       else schedule();

@@ -14,6 +14,14 @@ export interface EventSink {
    * sink that ships JSON sends these bytes instead of serialising every event a second time.
    */
   write(batchId: string, events: readonly RequestEvent[], json?: readonly string[]): Promise<void>;
+  /**
+   * Optional: the same batch as each event's JSON text only, for a sink that ships JSON and
+   * reads nothing else (the control plane's ingest). When a sink has it, the queue keeps only
+   * the text of a waiting event, not the event object too: a batch interval (up to a second)
+   * keeps every queued event alive, and an object with forty fields that outlives the young
+   * generation is copied and promoted by the garbage collector, time the request path pays.
+   */
+  writeJson?(batchId: string, json: readonly string[]): Promise<void>;
 }
 
 /**

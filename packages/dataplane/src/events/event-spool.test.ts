@@ -56,6 +56,36 @@ describe('event spool', () => {
     await queue.close();
   });
 
+  it('spools and replays whole events when the sink takes JSON (the queue kept only their text)', async () => {
+    const spool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
+    let up = false;
+    const viaJson: string[][] = [];
+    const viaObjects: RequestEvent[][] = [];
+    const sink: EventSink = {
+      async write(_batchId, events) {
+        viaObjects.push([...events]);
+      },
+      async writeJson(_batchId, json) {
+        if (!up) throw new Error('ECONNREFUSED');
+        viaJson.push([...json]);
+      },
+    };
+    const queue = createEventQueue({ sink, batchSize: 2, flushIntervalMs: 60_000, maxQueued: 100, logger, spool, spoolAfterFailures: 1, retryBaseMs: 1 });
+    const sent = ['a', 'b', 'c'].map(event);
+    for (const e of sent) queue.push(e);
+    await queue.flush().catch(() => undefined);
+    expect(queue.stats()).toMatchObject({ queued: 0, spooled: 3, written: 0 });
+
+    up = true;
+    queue.push(event('d'));
+    await queue.flush();
+    // The fresh batch goes as JSON; the spooled ones come back as the full events, parsed from the text the queue kept.
+    expect(viaJson).toEqual([[JSON.stringify(event('d'))]]);
+    expect(viaObjects).toEqual([sent.slice(0, 2), sent.slice(2)]);
+    expect(queue.stats()).toMatchObject({ spoolBatches: 0, replayed: 3, written: 1 });
+    await queue.close();
+  });
+
   it('keeps spooled batches across a restart and replays them', async () => {
     const firstSpool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
     const first = createEventQueue({ sink: flakySink().sink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger, spool: firstSpool, spoolAfterFailures: 1, retryBaseMs: 1 });
