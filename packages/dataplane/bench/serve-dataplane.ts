@@ -21,8 +21,8 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  * - Events go through the production pipeline (the event log on disk, written before each
  *   answer's final bytes, fsync every EVENT_LOG_FSYNC_MS; the bounded queue and batching), into
  *   a sink that discards each batch. Like the control plane sink (`relay start`, and any data
- *   plane without CLICKHOUSE_URL), it takes batches as JSON texts, so the queue keeps no event
- *   objects while a batch fills (BENCH_SINK_OBJECTS=1: a sink that reads objects, as the
+ *   plane without CLICKHOUSE_URL), it takes batches as JSON lines, so the queue keeps neither
+ *   event objects nor JSON strings while a batch fills (BENCH_SINK_OBJECTS=1: a sink that reads objects, as the
  *   ClickHouse sink does). ClickHouse writes are excluded on purpose: they leave the hot path through the
  *   queue in batches (up to 10,000 events or 1 s), so they cost the request nothing directly; measuring
  *   them would benchmark chDB/ClickHouse and its disk, not the gateway.
@@ -85,8 +85,8 @@ const sink: EventSink = {
   ...(process.env.BENCH_SINK_OBJECTS === '1'
     ? {}
     : {
-        async writeJson(_batchId: string, json: readonly string[]) {
-          discarded += json.length;
+        async writeJsonLines(_batchId: string, lines: readonly Buffer[]) {
+          discarded += lines.length;
         },
       }),
 };

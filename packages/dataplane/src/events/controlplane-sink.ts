@@ -19,7 +19,7 @@ const PERMANENT_STATUSES = new Set([400, 409, 413, 422]);
  */
 export function createControlplaneSink(options: { controlplaneUrl: string; internalToken: string; timeoutMs?: number; ledgerOnly?: boolean }): EventSink {
   const url = new URL(`${EVENTS_PATH}${options.ledgerOnly === true ? '?ledger=only' : ''}`, options.controlplaneUrl).toString();
-  async function post(body: string): Promise<void> {
+  async function post(body: string | Uint8Array<ArrayBuffer>): Promise<void> {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${options.internalToken}` },
@@ -36,12 +36,27 @@ export function createControlplaneSink(options: { controlplaneUrl: string; inter
     }
     throw new Error(`control plane refused the event batch with HTTP ${response.status}${detail}`);
   }
-  // The same body either way; from JSON texts the events are not serialised a second time.
-  const jsonBody = (batchId: string, json: readonly string[]) => `{"batchId":${JSON.stringify(batchId)},"events":[${json.join(',')}]}`;
   return {
-    write: (batchId, events, json) => post(json === undefined ? JSON.stringify({ batchId, events }) : jsonBody(batchId, json)),
-    writeJson: (batchId, json) => post(jsonBody(batchId, json)),
+    write: (batchId, events, lines) => post(lines === undefined ? JSON.stringify({ batchId, events }) : linesBody(batchId, lines)),
+    writeJsonLines: (batchId, lines) => post(linesBody(batchId, lines)),
   };
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+
+/**
+ * The ingest body `{"batchId":…,"events":[…]}` from the events' JSON lines as the log wrote them
+ * (each line's newline is whitespace to JSON), so no event is serialised a second time.
+ */
+function linesBody(batchId: string, lines: readonly Buffer[]): Uint8Array<ArrayBuffer> {
+  const parts: Buffer[] = [Buffer.from(`{"batchId":${JSON.stringify(batchId)},"events":[`)];
+  lines.forEach((line, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(line);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 /** ` (code, param)` from an OpenAI-shaped error body, for the log line; never the whole body. */

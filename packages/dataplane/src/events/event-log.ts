@@ -55,9 +55,10 @@ export interface EventLog {
    * Appends one event in a single write() syscall, synchronously: when it returns, the event is
    * in the kernel's page cache and outlives the process. Null when the disk refused it (the
    * error is counted and logged with its errno code; the event then lives in memory only).
-   * `json`: the event's JSON text when the caller has it already (it is serialised only once).
+   * `line`: the event's JSON text and a newline, as bytes (the caller keeps them for the sink:
+   * the event is serialised and encoded once).
    */
-  append(event: RequestEvent, json?: string): LogPosition | null;
+  append(line: Buffer): LogPosition | null;
   /** Everything up to and including `position` is in the event store or the spool. */
   acknowledge(position: LogPosition): void;
   /** Events the previous process appended and never saw acknowledged, oldest first (once). */
@@ -181,9 +182,8 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
 
   return {
     id,
-    append(event, json = JSON.stringify(event)) {
+    append(line) {
       if (current.fd === -1 && !openSegment()) return null;
-      const line = Buffer.from(`${json}\n`);
       try {
         const written = writeSync(current.fd, line);
         if (written !== line.length) throw Object.assign(new Error('short write to the event log'), { code: 'ENOSPC' });

@@ -53,17 +53,17 @@ describe('event queue', () => {
     expect(written).toEqual(['last']);
   });
 
-  it('hands a sink that takes JSON the events as JSON texts only, and parses them back for a sink that reads objects', async () => {
+  it('hands a sink that takes JSON lines the events as lines only, and the objects to a sink that reads them', async () => {
     const events = ['a', 'b', 'c'].map((id) => ({ request_id: id, cost_micros: 7, model: 'gpt-4o-mini' }) as unknown as RequestEvent);
     const texts: string[][] = [];
     const jsonSink: EventSink = {
-      write: async () => expect.unreachable('write(): the sink takes JSON'),
-      writeJson: async (_id, json) => void texts.push([...json]),
+      write: async () => expect.unreachable('write(): the sink takes JSON lines'),
+      writeJsonLines: async (_id, lines) => void texts.push(lines.map(String)),
     };
     const jsonQueue = createEventQueue({ sink: jsonSink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 100, logger });
     for (const e of events) jsonQueue.push(e);
     await jsonQueue.flush();
-    expect(texts).toEqual([events.map((e) => JSON.stringify(e))]);
+    expect(texts).toEqual([events.map((e) => `${JSON.stringify(e)}\n`)]);
     await jsonQueue.close();
 
     const objects: RequestEvent[] = [];

@@ -93,17 +93,17 @@ export interface EventQueue {
 }
 
 interface Entry {
-  /** The event object; null when only its JSON is kept (the sink takes JSON, see EventSink.writeJson). */
+  /** The event object; null when only its JSON line is kept (the sink takes JSON, see EventSink.writeJsonLines). */
   event: RequestEvent | null;
   /** Where the event sits in the log; null when it is not in the log (no log, or a disk error). */
   position: LogPosition | null;
-  /** The event's JSON as the log holds it; absent for events replayed from the log at start. */
-  json?: string;
+  /** The event's JSON and a newline, the bytes the log holds; absent for events replayed from the log at start. */
+  line?: Buffer;
 }
 
 /** The batch's events as objects, parsed back from their JSON where only that was kept. */
 function eventsOf(batch: readonly Entry[]): RequestEvent[] {
-  return batch.map((entry) => entry.event ?? (JSON.parse(entry.json!) as RequestEvent));
+  return batch.map((entry) => entry.event ?? (JSON.parse(entry.line!.toString('utf8')) as RequestEvent));
 }
 
 /**
@@ -125,8 +125,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const spoolAfter = options.spoolAfterFailures ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const batchMaxBytes = options.batchMaxBytes ?? BATCH_MAX_BYTES;
-  /** A sink that takes JSON needs no event objects: waiting events keep only their text. */
-  const keepObjects = options.sink.writeJson === undefined;
+  /** A sink that takes JSON lines needs no event objects: waiting events keep only their line. */
+  const keepObjects = options.sink.writeJsonLines === undefined;
   /** JSON bytes of the queued events: a full batch by bytes is sent at once, as one full by count. */
   let queuedBytes = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -202,8 +202,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   async function send(batch: Entry[]): Promise<SendOutcome> {
     const batchId = batchIdOf(batch);
     // Serialised once per event (at push): the sink ships those bytes when every event has them.
-    const json = batch.every((entry) => entry.json !== undefined) ? batch.map((entry) => entry.json!) : undefined;
-    const writeJson = json === undefined ? undefined : options.sink.writeJson;
+    const lines = batch.every((entry) => entry.line !== undefined) ? batch.map((entry) => entry.line!) : undefined;
+    const writeJsonLines = lines === undefined ? undefined : options.sink.writeJsonLines;
     // Objects only for a sink that reads them, or for the spool and rejected/ (failures only).
     let events: RequestEvent[] | null = null;
     const objects = () => (events ??= eventsOf(batch));
@@ -211,8 +211,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     if (outageFailures > 0 && !closed) await pause(outageFailures);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (writeJson !== undefined) await writeJson.call(options.sink, batchId, json!);
-        else await options.sink.write(batchId, objects(), json);
+        if (writeJsonLines !== undefined) await writeJsonLines.call(options.sink, batchId, lines!);
+        else await options.sink.write(batchId, objects(), lines);
         stats.written += batch.length;
         outageFailures = 0;
         return 'written';
@@ -342,9 +342,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
         return;
       }
-      const json = JSON.stringify(event);
-      queue.push({ event: keepObjects ? event : null, position: log?.append(event, json) ?? null, json });
-      queuedBytes += json.length;
+      // The JSON string dies young; its bytes (outside the heap) serve the log and the sink.
+      const line = Buffer.from(`${JSON.stringify(event)}\n`);
+      queue.push({ event: keepObjects ? event : null, position: log?.append(line) ?? null, line });
+      queuedBytes += line.length;
       if ((queue.length >= options.batchSize || queuedBytes >= batchMaxBytes) && writing === null) void drain().catch(() => undefined);
       else schedule();
     },
@@ -383,7 +384,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   };
 }
 
-/** JSON length of a queued event (UTF-16 units: close enough to bytes for a cap). */
+/** Bytes of a queued event's JSON line. */
 function entryBytes(entry: Entry): number {
-  return entry.json?.length ?? UNKNOWN_EVENT_BYTES;
+  return entry.line?.length ?? UNKNOWN_EVENT_BYTES;
 }

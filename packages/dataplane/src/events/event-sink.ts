@@ -10,18 +10,20 @@ import type { RequestEvent } from '@proxystacks/shared/events/request-event';
  */
 export interface EventSink {
   /**
-   * `json`, when given, is each event's JSON text as the event log wrote it (same order): a
-   * sink that ships JSON sends these bytes instead of serialising every event a second time.
+   * `lines`, when given, are each event's JSON text and a newline, the bytes the event log
+   * wrote (same order): a sink that ships JSON sends these instead of serialising every event
+   * a second time.
    */
-  write(batchId: string, events: readonly RequestEvent[], json?: readonly string[]): Promise<void>;
+  write(batchId: string, events: readonly RequestEvent[], lines?: readonly Buffer[]): Promise<void>;
   /**
-   * Optional: the same batch as each event's JSON text only, for a sink that ships JSON and
-   * reads nothing else (the control plane's ingest). When a sink has it, the queue keeps only
-   * the text of a waiting event, not the event object too: a batch interval (up to a second)
-   * keeps every queued event alive, and an object with forty fields that outlives the young
-   * generation is copied and promoted by the garbage collector, time the request path pays.
+   * Optional: the same batch as its JSON lines only, for a sink that ships JSON and reads
+   * nothing else (the control plane's ingest). When a sink has it, a waiting event keeps only
+   * its line, bytes outside the JavaScript heap, not the event object or its JSON string: a
+   * batch interval (up to a second) keeps every queued event alive, and what outlives the young
+   * generation is copied, promoted and later swept by the garbage collector, on the thread that
+   * serves requests.
    */
-  writeJson?(batchId: string, json: readonly string[]): Promise<void>;
+  writeJsonLines?(batchId: string, lines: readonly Buffer[]): Promise<void>;
 }
 
 /**

@@ -56,7 +56,7 @@ describe('event spool', () => {
     await queue.close();
   });
 
-  it('spools and replays whole events when the sink takes JSON (the queue kept only their text)', async () => {
+  it('spools and replays whole events when the sink takes JSON lines (the queue kept only those)', async () => {
     const spool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
     let up = false;
     const viaJson: string[][] = [];
@@ -65,9 +65,9 @@ describe('event spool', () => {
       async write(_batchId, events) {
         viaObjects.push([...events]);
       },
-      async writeJson(_batchId, json) {
+      async writeJsonLines(_batchId, lines) {
         if (!up) throw new Error('ECONNREFUSED');
-        viaJson.push([...json]);
+        viaJson.push(lines.map(String));
       },
     };
     const queue = createEventQueue({ sink, batchSize: 2, flushIntervalMs: 60_000, maxQueued: 100, logger, spool, spoolAfterFailures: 1, retryBaseMs: 1 });
@@ -79,8 +79,8 @@ describe('event spool', () => {
     up = true;
     queue.push(event('d'));
     await queue.flush();
-    // The fresh batch goes as JSON; the spooled ones come back as the full events, parsed from the text the queue kept.
-    expect(viaJson).toEqual([[JSON.stringify(event('d'))]]);
+    // The fresh batch goes as JSON lines; the spooled ones come back as the full events, parsed from the lines the queue kept.
+    expect(viaJson).toEqual([[`${JSON.stringify(event('d'))}\n`]]);
     expect(viaObjects).toEqual([sent.slice(0, 2), sent.slice(2)]);
     expect(queue.stats()).toMatchObject({ spoolBatches: 0, replayed: 3, written: 1 });
     await queue.close();

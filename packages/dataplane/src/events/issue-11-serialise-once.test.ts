@@ -49,12 +49,12 @@ describe('issue 11: events serialised once on the data plane', () => {
   it('hands the sink the JSON the event log wrote, and the control plane sink sends exactly those bytes', async () => {
     const logDir = join(dir, 'log');
     const log = await openEventLog({ dir: logDir, fsyncIntervalMs: 1_000, diskErrors: createDiskErrors(logger), logger });
-    const received: Array<{ events: readonly RequestEvent[]; json: readonly string[] | undefined }> = [];
+    const received: Array<{ events: readonly RequestEvent[]; lines: readonly Buffer[] | undefined }> = [];
     const controlplane = createControlplaneSink({ controlplaneUrl: url, internalToken: 'token' });
     const sink: EventSink = {
-      async write(batchId, events, json) {
-        received.push({ events, json });
-        await controlplane.write(batchId, events, json);
+      async write(batchId, events, lines) {
+        received.push({ events, lines });
+        await controlplane.write(batchId, events, lines);
       },
     };
     const queue = createEventQueue({ sink, batchSize: 100, flushIntervalMs: 60_000, maxQueued: 1_000, logger, log });
@@ -67,19 +67,19 @@ describe('issue 11: events serialised once on the data plane', () => {
     const [segment] = (await readdir(logDir)).filter((name) => name.endsWith('.events'));
     const logged = (await readFile(join(logDir, segment!), 'utf8')).split('\n').slice(0, -1);
     expect(received).toHaveLength(1);
-    expect(received[0]!.json).toEqual(logged);
+    expect(received[0]!.lines?.map((line) => line.toString('utf8'))).toEqual(logged.map((line) => `${line}\n`));
     expect(received[0]!.events).toEqual(events);
     const body = bodies.at(-1)!;
-    expect(body).toContain(`[${logged.join(',')}]`);
+    expect(body).toContain(`[${logged.map((line) => `${line}\n`).join(',')}]`);
     expect(JSON.parse(body)).toEqual({ batchId: expect.any(String), events });
   });
 
   it('cuts batches by bytes as well as by count', async () => {
     const sizes: number[] = [];
     const sink: EventSink = {
-      async write(_batchId, events, json) {
+      async write(_batchId, events, lines) {
         sizes.push(events.length);
-        expect(json).toHaveLength(events.length);
+        expect(lines).toHaveLength(events.length);
       },
     };
     const big = () => testRequestEvent({ upstream_model: 'm'.repeat(512), alias: 'a'.repeat(256), upstream_error_code: 'e'.repeat(100) });

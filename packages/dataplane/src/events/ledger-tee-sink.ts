@@ -11,14 +11,14 @@ import type { EventSink } from './event-sink.ts';
  */
 export function createLedgerTeeSink(options: { store: EventSink; ledger: EventSink }): EventSink {
   return {
-    async write(batchId, events, json) {
-      await options.store.write(batchId, events, json);
+    async write(batchId, events, lines) {
+      await options.store.write(batchId, events, lines);
       const pricedAt = events.flatMap((event, index) => (event.cost_micros > 0 ? [index] : []));
       if (pricedAt.length === 0) return;
       await options.ledger.write(
         batchId,
         pricedAt.map((index) => events[index]!),
-        json === undefined ? undefined : pricedAt.map((index) => json[index]!),
+        lines === undefined ? undefined : pricedAt.map((index) => lines[index]!),
       );
     },
   };
