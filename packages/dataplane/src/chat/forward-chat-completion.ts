@@ -23,6 +23,7 @@ import type { ResponseCache } from '../cache/response-cache.ts';
 import { createStreamCapture, tapUpstream } from '../cache/upstream-tap.ts';
 import { reportRouting } from '../metering/relay-headers.ts';
 import { requestCostMicros } from '../metering/request-cost.ts';
+import { readCompletionFigures } from '../metering/completion-figures.ts';
 import { spliceUsageCost } from '../metering/usage-cost.ts';
 
 /** What routing a chat request needs, whichever inbound API it came through. */
@@ -117,6 +118,16 @@ async function answerJson(
   cache: CachePlan | null = null,
 ): Promise<void> {
   if (record.cacheStatus !== 'hit') record.upstreamDoneAt = performance.now();
+  // Forwarded byte for byte and not stored: metering reads usage and finish reason in place.
+  const figures = surface.renderJson === undefined && cache === null ? readCompletionFigures(body) : null;
+  if (figures !== null) {
+    record.statusCode = 200;
+    record.finishReason = figures.finishReason;
+    record.usage = fromWireUsage(figures.usage);
+    record.usageSource = 'provider';
+    ex.sendJson(200, spliceUsageCost(body, requestCostMicros(record)) ?? body);
+    return;
+  }
   let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
   try {
     completion = JSON.parse(body.toString('utf8')) as typeof completion;

@@ -19,6 +19,18 @@ export function costFields(costMicros: number): string {
  * usage object to extend.
  */
 export function spliceUsageCost(body: Buffer, costMicros: number): Buffer | null {
+  const usage = findUsageObject(body);
+  if (usage === null) return null;
+  const empty = skipSpace(body, usage.open + 1) === usage.close;
+  return Buffer.concat([body.subarray(0, usage.close), Buffer.from(`${empty ? '' : ','}${costFields(costMicros)}`), body.subarray(usage.close)]);
+}
+
+/**
+ * Where the top-level `usage` object of a JSON body sits (its opening and closing braces), found
+ * by scanning the bytes: the last `"usage"` key (see spliceUsageCost for why that is the one).
+ * Null when the body has no usage object.
+ */
+export function findUsageObject(body: Buffer): { open: number; close: number } | null {
   const at = body.lastIndexOf(USAGE_KEY);
   if (at <= 0 || body[at - 1] === BACKSLASH) return null;
   let i = skipSpace(body, at + USAGE_KEY.length);
@@ -26,12 +38,10 @@ export function spliceUsageCost(body: Buffer, costMicros: number): Buffer | null
   i = skipSpace(body, i + 1);
   if (body[i] !== OPEN) return null;
   const close = matchingBrace(body, i);
-  if (close === -1) return null;
-  const empty = skipSpace(body, i + 1) === close;
-  return Buffer.concat([body.subarray(0, close), Buffer.from(`${empty ? '' : ','}${costFields(costMicros)}`), body.subarray(close)]);
+  return close === -1 ? null : { open: i, close };
 }
 
-function skipSpace(body: Buffer, from: number): number {
+export function skipSpace(body: Buffer, from: number): number {
   let i = from;
   while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
   return i;
