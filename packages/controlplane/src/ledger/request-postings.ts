@@ -63,8 +63,9 @@ export async function postRequestCharges(
 }
 
 async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestEvent[]): Promise<RequestChargeResult> {
+  const keys = events.map((e) => requestPostingKey(e.request_id));
   const posted = new Set(
-    (await tx.ledgerTransaction.findMany({ where: { idempotencyKey: { in: events.map((e) => requestPostingKey(e.request_id)) } }, select: { idempotencyKey: true } })).map((t) => t.idempotencyKey),
+    (await tx.$queryRawUnsafe<Array<{ key: string }>>('SELECT idempotency_key AS key FROM ledger_transaction WHERE idempotency_key = ANY($1::text[])', keys)).map((row) => row.key),
   );
   const fresh = events.filter((e) => !posted.has(requestPostingKey(e.request_id)));
   const orgIds = [...new Set(fresh.map((e) => e.org_id).filter(isUuid))];
@@ -74,41 +75,58 @@ async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestE
   if (postable.length === 0) return result;
 
   const accounts = await loadAccounts(tx, postable);
-  const rows = [];
-  const entriesById = new Map<string, Array<{ accountId: string; amountMicros: bigint }>>();
+  const rows = { id: [] as string[], orgId: [] as string[], key: [] as string[], occurredAt: [] as string[], requestId: [] as string[], ruleId: [] as Array<string | null>, ruleVersion: [] as Array<number | null>, teamId: [] as string[], projectId: [] as string[], environmentId: [] as string[], keyId: [] as string[] };
+  const entriesById = new Map<string, { funding: string; spend: string; cost: number }>();
   for (const event of postable) {
     const id = randomUUID();
-    const cost = BigInt(event.cost_micros);
     const funding = await accounts.funding(event);
     const spend = await accounts.providerSpend(event.org_id);
-    entriesById.set(id, [
-      { accountId: funding.id, amountMicros: -cost },
-      { accountId: spend.id, amountMicros: cost },
-    ]);
-    rows.push({
-      id,
-      orgId: event.org_id,
-      idempotencyKey: requestPostingKey(event.request_id),
-      kind: 'REQUEST',
-      occurredAt: parseEventTime(event.ts),
-      requestId: event.request_id,
-      pricingRuleId: event.pricing_rule_id === '' ? null : event.pricing_rule_id,
-      pricingRuleVersion: event.pricing_rule_id === '' ? null : event.pricing_rule_version,
-      teamId: event.team_id,
-      projectId: event.project_id,
-      environmentId: event.environment_id,
-      keyId: event.key_id,
-    });
+    entriesById.set(id, { funding: funding.id, spend: spend.id, cost: event.cost_micros });
+    rows.id.push(id);
+    rows.orgId.push(event.org_id);
+    rows.key.push(requestPostingKey(event.request_id));
+    rows.occurredAt.push(parseEventTime(event.ts).toISOString());
+    rows.requestId.push(event.request_id);
+    rows.ruleId.push(event.pricing_rule_id === '' ? null : event.pricing_rule_id);
+    rows.ruleVersion.push(event.pricing_rule_id === '' ? null : event.pricing_rule_version);
+    rows.teamId.push(event.team_id);
+    rows.projectId.push(event.project_id);
+    rows.environmentId.push(event.environment_id);
+    rows.keyId.push(event.key_id);
   }
-  // A concurrent poster may have taken some keys since the read above: only rows inserted here get entries.
-  const inserted = await tx.ledgerTransaction.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, occurredAt: true } });
-  await tx.ledgerEntry.createMany({
-    data: inserted.flatMap((t) => (entriesById.get(t.id) ?? []).map((entry) => ({ ...entry, transactionId: t.id, occurredAt: t.occurredAt }))),
-  });
+  // One statement per table with a column array per parameter (not a parameter per value):
+  // a chunk is a dozen bind values whatever its size, so neither Prisma nor the driver walks
+  // thousands of them. A concurrent poster may have taken some keys since the read above:
+  // ON CONFLICT skips those, and only rows inserted here get entries.
+  const inserted = await tx.$queryRawUnsafe<Array<{ id: string; occurred_at: string }>>(
+    `INSERT INTO ledger_transaction (id, org_id, idempotency_key, kind, occurred_at, request_id, pricing_rule_id, pricing_rule_version, team_id, project_id, environment_id, key_id)
+     SELECT t.id, t.org_id, t.key, 'REQUEST', t.occurred_at, t.request_id, t.rule_id, t.rule_version, t.team_id, t.project_id, t.environment_id, t.key_id
+     FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
+       AS t(id, org_id, key, occurred_at, request_id, rule_id, rule_version, team_id, project_id, environment_id, key_id)
+     ON CONFLICT DO NOTHING
+     RETURNING id::text AS id, occurred_at::text AS occurred_at`,
+    rows.id, rows.orgId, rows.key, rows.occurredAt, rows.requestId, rows.ruleId, rows.ruleVersion, rows.teamId, rows.projectId, rows.environmentId, rows.keyId,
+  );
+  const entries = { transactionId: [] as string[], accountId: [] as string[], amount: [] as string[], occurredAt: [] as string[] };
+  for (const t of inserted) {
+    const { funding, spend, cost } = entriesById.get(t.id)!;
+    // Debit the funding account, credit provider spend: the transaction sums to zero.
+    entries.transactionId.push(t.id, t.id);
+    entries.accountId.push(funding, spend);
+    entries.amount.push(String(-cost), String(cost));
+    entries.occurredAt.push(t.occurred_at, t.occurred_at);
+  }
+  if (inserted.length > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ledger_entry (transaction_id, account_id, amount_micros, occurred_at)
+       SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])`,
+      entries.transactionId, entries.accountId, entries.amount, entries.occurredAt,
+    );
+  }
   await checkBalancedNow(tx);
   if (accounts.createdCustomerAccount()) await bumpConfigRevision(tx);
   result.posted = inserted.length;
-  result.replayed += rows.length - inserted.length;
+  result.replayed += postable.length - inserted.length;
   return result;
 }
 
