@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
 import { summarizeCpuProfiles } from './cpu-profile-summary.ts';
 import { pickLoadTool, type LoadSpec } from './load.ts';
-import { measureFloorComparison, renderFloorMarkdown } from './floor-comparison.ts';
+import { BENCH_CHAT_BODY, measureFloorComparison, renderFloorMarkdown } from './floor-comparison.ts';
 import { machineInfo } from './machine-info.ts';
 import { readRssMiB } from './proc-memory.ts';
 import { renderMarkdown, type BenchResults, type Overhead, type ScenarioResult } from './report.ts';
@@ -63,7 +63,7 @@ try {
 
   const direct = `${mock.info.baseUrl}/chat/completions`;
   const gateway = `${dp.url}/v1/chat/completions`;
-  const chatBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Benchmark mock:words=12' }] });
+  const chatBody = BENCH_CHAT_BODY;
   // include_usage on both sides: the gateway always asks the upstream for usage, so the direct run must too.
   const streamBody = JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Benchmark mock:words=24' }] });
   const json = { 'content-type': 'application/json' };
