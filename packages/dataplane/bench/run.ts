@@ -21,6 +21,7 @@ import { runSlowReaders, type SlowReaderResult } from './slow-readers.ts';
  * Issue 11: the same run also starts the floor (bench/serve-floor.ts, a bare uWebSockets.js +
  * undici pass-through) and compares the data plane with it: BENCH_FLOOR_CONNECTIONS (64),
  * BENCH_FLOOR_ROUNDS (3) × BENCH_FLOOR_RUN_S (5). BENCH_ONLY=floor runs only that comparison
+ * (and, in the control plane's bench, `relay start`'s: packages/controlplane/bench/relay-start-floor.ts)
  * and writes bench/results/floor.{json,md} instead of latest.*, so iterating is cheap.
  * BENCH_ONLY=events skips this script (only the event-ingest bench runs).
  */
