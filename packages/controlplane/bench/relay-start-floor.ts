@@ -325,7 +325,7 @@ function render(r: {
     '|--:|---|--:|--:|--:|--:|--:|--:|--:|',
     ...rounds,
     '',
-    '`relay start` is the compiled build (`pnpm build`, run as `node --conditions=relay-dist packages/controlplane/dist/cli/relay.js start`), as production runs it, with LOG_LEVEL=warn in a fresh RELAY_DATA_DIR (PGlite, chDB in the process). Through GraphQL the bench creates an OPENAI_COMPATIBLE provider whose base URL is the mock upstream, alias `bench` routing to it and a key; relay then serves with every feature of `relay start` on (auth, routing, metering, the event log, events delivered to the control plane and written to chDB). The built-in MOCK provider is not used: its server runs inside the data plane and would charge the upstream\'s work to relay. The floor has none of these features.',
+    '`relay start` is the compiled build (`pnpm build`, run as `node --conditions=relay-dist packages/controlplane/dist/cli/relay.js start`), as production runs it, with LOG_LEVEL=warn in a fresh RELAY_DATA_DIR (PGlite, chDB in the process). Through GraphQL the bench creates an OPENAI_COMPATIBLE provider whose base URL is the mock upstream, alias `bench` routing to it and a key; relay then serves as `relay start` does (auth, routing, metering, the event log, events delivered to the control plane and written to chDB). The key has no rate limits or budgets and the route no price, so no request is charged to the ledger (event-ingest.md measures what ledger debits add). The built-in MOCK provider is not used: its server runs inside the data plane and would charge the upstream\'s work to relay. The floor has none of these features.',
     '',
   ].join('\n');
 }
