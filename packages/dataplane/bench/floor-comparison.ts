@@ -41,6 +41,12 @@ export interface FloorComparison {
   cpuRatio: number | null;
 }
 
+/**
+ * The non-streaming chat request every `pnpm bench` load run sends (a 12-word answer from the
+ * mock upstream), so the floor comparisons of the data plane and of `relay start` move the same bytes.
+ */
+export const BENCH_CHAT_BODY = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Benchmark mock:words=12' }] });
+
 /** The issue's targets (reported, never asserted). */
 export const FLOOR_TARGETS = { minThroughputRatio: 0.7, aimThroughputRatio: 0.85, maxCpuRatio: 1.5, maxAddedP50Us: 200 } as const;
 
@@ -67,10 +73,7 @@ export async function measureFloorComparison(options: {
     const loaded: Partial<Record<'floor' | 'gateway', { result: LoadResult; cpuMs: number | null }>> = {};
     for (const side of order) {
       const target = options[side];
-      const before = readCpuMs(target.pid);
-      const result = await run(target, connections, runS);
-      const after = readCpuMs(target.pid);
-      loaded[side] = { result, cpuMs: before === null || after === null ? null : after - before };
+      loaded[side] = await loadedRun(tool, target, connections, runS, () => readCpuMs(target.pid));
     }
     const direct = await run(options.direct, 1, runS);
     for (const side of order) {
@@ -105,6 +108,28 @@ export async function measureFloorComparison(options: {
   };
 }
 
+/**
+ * One run of `target` at `connections` for `runS` s and the CPU `readCpu` reports over it, in ms
+ * (null when it could not be read): the serving side's cost of exactly those requests.
+ */
+export async function loadedRun(
+  tool: LoadTool,
+  target: Omit<FloorTarget, 'pid'>,
+  connections: number,
+  runS: number,
+  readCpu: () => number | null,
+): Promise<{ result: LoadResult; cpuMs: number | null }> {
+  const before = readCpu();
+  const result = await tool.run({ url: target.url, body: target.body, headers: target.headers, connections, durationS: runS });
+  const after = readCpu();
+  return { result, cpuMs: before === null || after === null ? null : after - before };
+}
+
+/** How to read figures measured under `loadAverage` (the 1-minute load average at the start and end of a comparison). */
+export function loadAverageNote(loadAverage: { start: number; end: number }): string {
+  return `1-minute load average ${fmt(loadAverage.start)} → ${fmt(loadAverage.end)} (with more runnable processes than cores, every figure is inflated; compare the ratios).`;
+}
+
 /** Markdown section for latest.md (or floor.md with BENCH_ONLY=floor). */
 export function renderFloorMarkdown(c: FloorComparison): string[] {
   const t = FLOOR_TARGETS;
@@ -113,7 +138,7 @@ export function renderFloorMarkdown(c: FloorComparison): string[] {
   return [
     `## Against the floor (issue 11): bare uWebSockets.js + undici pass-through vs \`relay dataplane\` with every feature on`,
     '',
-    `Median of ${c.rounds} interleaved rounds of ${c.runS} s runs; the floor (bench/serve-floor.ts) and the data plane forward to the same mock upstream process. Direct p50 at 1 connection: ${fmt(c.directP50Us)} µs. 1-minute load average ${fmt(c.loadAverage.start)} → ${fmt(c.loadAverage.end)} (with more runnable processes than cores, every figure is inflated; compare the ratios).`,
+    `Median of ${c.rounds} interleaved rounds of ${c.runS} s runs; the floor (bench/serve-floor.ts) and the data plane forward to the same mock upstream process. Direct p50 at 1 connection: ${fmt(c.directP50Us)} µs. ${loadAverageNote(c.loadAverage)}`,
     '',
     '| | floor | `relay dataplane` | gateway ÷ floor | target |',
     '|---|--:|--:|--:|---|',
@@ -142,11 +167,11 @@ function summarize(samples: Sample[]): FloorSideResult {
   };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
+export const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const fmt = (n: number | null) => (n === null ? 'n/a' : Number(n.toFixed(1)).toString());

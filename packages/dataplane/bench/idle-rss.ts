@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machineInfo } from './machine-info.ts';
-import { readRssMiB } from './proc-memory.ts';
+import { treeRssMiB } from './proc-tree.ts';
 
 /**
  * Idle resident memory of `relay dataplane` (issue 11: target < 100 MB), compiled
@@ -24,11 +24,6 @@ const VARIANTS = {
   'node --import tsx': [process.execPath, '--import', 'tsx', 'packages/controlplane/src/cli/relay.ts', 'dataplane'],
   'tsx CLI (pnpm relay)': [join(repoRoot, 'node_modules/.bin/tsx'), 'packages/controlplane/src/cli/relay.ts', 'dataplane'],
 } as const;
-
-function treeRssMiB(pid: number): number {
-  const children = execFileSync('sh', ['-c', `pgrep -P ${pid} || true`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  return (readRssMiB(pid)?.rssMiB ?? 0) + children.reduce((sum, child) => sum + treeRssMiB(child), 0);
-}
 
 async function measure(command: readonly string[]): Promise<{ readyMs: number; rssMiB: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-idle-rss-'));
@@ -58,7 +53,7 @@ async function measure(command: readonly string[]): Promise<{ readyMs: number; r
   });
   const readyMs = Math.round(performance.now() - started);
   await new Promise((resolve) => setTimeout(resolve, settleMs));
-  const rssMiB = Math.round(treeRssMiB(child.pid!) * 10) / 10;
+  const rssMiB = treeRssMiB(child.pid!);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   rmSync(dataDir, { recursive: true, force: true });

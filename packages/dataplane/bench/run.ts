@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
 import { summarizeCpuProfiles } from './cpu-profile-summary.ts';
 import { pickLoadTool, type LoadSpec } from './load.ts';
-import { measureFloorComparison, renderFloorMarkdown } from './floor-comparison.ts';
+import { BENCH_CHAT_BODY, measureFloorComparison, renderFloorMarkdown } from './floor-comparison.ts';
 import { machineInfo } from './machine-info.ts';
 import { readRssMiB } from './proc-memory.ts';
 import { renderMarkdown, type BenchResults, type Overhead, type ScenarioResult } from './report.ts';
@@ -21,6 +21,7 @@ import { runSlowReaders, type SlowReaderResult } from './slow-readers.ts';
  * Issue 11: the same run also starts the floor (bench/serve-floor.ts, a bare uWebSockets.js +
  * undici pass-through) and compares the data plane with it: BENCH_FLOOR_CONNECTIONS (64),
  * BENCH_FLOOR_ROUNDS (3) × BENCH_FLOOR_RUN_S (5). BENCH_ONLY=floor runs only that comparison
+ * (and, in the control plane's bench, `relay start`'s: packages/controlplane/bench/relay-start-floor.ts)
  * and writes bench/results/floor.{json,md} instead of latest.*, so iterating is cheap.
  * BENCH_ONLY=events skips this script (only the event-ingest bench runs).
  */
@@ -63,7 +64,7 @@ try {
 
   const direct = `${mock.info.baseUrl}/chat/completions`;
   const gateway = `${dp.url}/v1/chat/completions`;
-  const chatBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Benchmark mock:words=12' }] });
+  const chatBody = BENCH_CHAT_BODY;
   // include_usage on both sides: the gateway always asks the upstream for usage, so the direct run must too.
   const streamBody = JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Benchmark mock:words=24' }] });
   const json = { 'content-type': 'application/json' };

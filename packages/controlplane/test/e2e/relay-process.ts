@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createGraphQLClient } from './graphql-client.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = 'packages/controlplane/src/cli/relay.ts';
+/** The compiled CLI (`pnpm build`), which production runs with `node --conditions=relay-dist`. */
+const COMPILED_CLI = 'packages/controlplane/dist/cli/relay.js';
 
 /** A `relay <command>` child process with its output captured line by line. */
 export interface RelayProcess {
@@ -26,7 +28,26 @@ export interface RelayProcess {
  * the printed banner and graceful shutdown.
  */
 export function spawnRelay(command: string, env: Record<string, string>, args: readonly string[] = [], nodeArgs: readonly string[] = []): RelayProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, command, ...args], {
+  return spawnRelayProcess(command, [...nodeArgs, '--import', 'tsx', CLI, command, ...args], env);
+}
+
+/**
+ * {@link spawnRelay} for the compiled build, as production runs it (`node --conditions=relay-dist
+ * …/dist/cli/relay.js`; its data plane child then runs compiled too). Benchmarks use it: tsx's
+ * loader costs memory and start-up time that production does not pay. Call
+ * {@link buildCompiledRelay} first.
+ */
+export function spawnCompiledRelay(command: string, env: Record<string, string>, args: readonly string[] = []): RelayProcess {
+  return spawnRelayProcess(command, ['--conditions=relay-dist', COMPILED_CLI, command, ...args], env);
+}
+
+/** `pnpm build`: compiles the server packages to dist from the sources as they are now (a few seconds), its output on stderr. */
+export function buildCompiledRelay(): void {
+  execFileSync(process.execPath, ['infra/build/build-dist.mjs'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'] });
+}
+
+function spawnRelayProcess(command: string, nodeArgv: readonly string[], env: Record<string, string>): RelayProcess {
+  const child = spawn(process.execPath, nodeArgv, {
     cwd: REPO_ROOT,
     // One data plane process unless a test asks for workers (the default is one per core).
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DATAPLANE_WORKERS: '1', ...env },
@@ -76,6 +97,18 @@ export async function connectToControlplane(controlplane: RelayProcess): Promise
   const url = (await controlplane.waitForLine(/^Control plane: (http:\/\/\S+)\/ \(GraphQL \S+\/graphql\)$/))[1]!;
   const [adminToken] = await controlplane.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
   return { url, graphql: createGraphQLClient(`${url}/graphql`, adminToken!) };
+}
+
+/**
+ * Waits for `relay start`'s banner on a fresh data directory (the admin token is printed whole
+ * only by the start that created it) and returns the data plane's and control plane's URLs and a
+ * GraphQL client signed in with that token.
+ */
+export async function connectToRelayStart(relay: RelayProcess): Promise<{ dataplaneUrl: string; controlplaneUrl: string; graphql: ReturnType<typeof createGraphQLClient> }> {
+  const dataplaneUrl = (await relay.waitForLine(/^ {2}Data plane \(OpenAI-compatible\):\s+(http:\/\/\S+)\/v1$/))[1]!;
+  const controlplaneUrl = (await relay.waitForLine(/^ {2}GraphQL:\s+(http:\/\/\S+)\/graphql$/))[1]!;
+  const [adminToken] = await relay.waitForLine(/^relay-admin-[0-9A-Za-z]{32,}$/);
+  return { dataplaneUrl, controlplaneUrl, graphql: createGraphQLClient(`${controlplaneUrl}/graphql`, adminToken!) };
 }
 
 /** `relay controlplane` seeds nothing: a mock provider behind alias `relay-mini`. Returns the provider id. */
