@@ -77,10 +77,11 @@ describe('event spool', () => {
     expect(queue.stats()).toMatchObject({ queued: 0, spooled: 3, written: 0 });
 
     up = true;
-    queue.push(event('d'));
+    const fresh = event('d');
+    queue.push(fresh);
     await queue.flush();
     // The fresh batch goes as JSON lines; the spooled ones come back as the full events, parsed from the lines the queue kept.
-    expect(viaJson).toEqual([[`${JSON.stringify(event('d'))}\n`]]);
+    expect(viaJson).toEqual([[`${JSON.stringify(fresh)}\n`]]);
     expect(viaObjects).toEqual([sent.slice(0, 2), sent.slice(2)]);
     expect(queue.stats()).toMatchObject({ spoolBatches: 0, replayed: 3, written: 1 });
     await queue.close();
