@@ -32,26 +32,13 @@ export function createStreamCapture(maxEventBytes: number): StreamCapture {
 }
 
 /**
- * The upstream stream as the relay reads it, noting when each chunk arrived until the client's
- * headers go out (record.upstreamDoneAt: the upstream side of x-relay-overhead-ms) and feeding
- * `capture` when the answer may be cached. `return` is passed through so leaving the relay's
- * loop still destroys the upstream body.
+ * What the route does with each upstream chunk as the relay reads it (RelayOptions.onUpstreamChunk):
+ * notes when it arrived until the client's headers go out (record.upstreamDoneAt: the upstream
+ * side of x-relay-overhead-ms) and feeds `capture` when the answer may be cached.
  */
-export function tapUpstream(upstream: AsyncIterable<Uint8Array>, ex: Exchange, record: RequestRecord, capture: StreamCapture | null): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]() {
-      const source = upstream[Symbol.asyncIterator]();
-      return {
-        async next() {
-          const step = await source.next();
-          if (!ex.headersSent) record.upstreamDoneAt = performance.now();
-          if (capture !== null && step.done !== true) capture.push(step.value);
-          return step;
-        },
-        async return(value?: unknown) {
-          return (await source.return?.(value)) ?? { done: true, value: undefined };
-        },
-      };
-    },
+export function upstreamChunkObserver(ex: Exchange, record: RequestRecord, capture: StreamCapture | null): (chunk: Uint8Array) => void {
+  return (chunk) => {
+    if (!ex.headersSent) record.upstreamDoneAt = performance.now();
+    capture?.push(chunk);
   };
 }

@@ -20,7 +20,7 @@ import type { ChatSurface, SseRenderer } from './chat-surface.ts';
 import { isCacheableFinish, responseCachePlan, type CachePlan } from '../cache/cache-plan.ts';
 import { replayAsStream } from '../cache/replay-stream.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
-import { createStreamCapture, tapUpstream } from '../cache/upstream-tap.ts';
+import { createStreamCapture, upstreamChunkObserver } from '../cache/upstream-tap.ts';
 import { reportRouting } from '../metering/relay-headers.ts';
 import { requestCostMicros } from '../metering/request-cost.ts';
 import { readCompletionFigures } from '../metering/completion-figures.ts';
@@ -224,7 +224,8 @@ async function answerStream(
   // The outcome is recorded before the terminal event goes out (beforeTerminal), and again
   // when the stream ended without one (client gone) so the event still says what happened.
   const outcome = await relaySse({
-    upstream: record.cacheStatus === 'hit' ? upstream : tapUpstream(upstream, ex, record, capture),
+    upstream,
+    onUpstreamChunk: record.cacheStatus === 'hit' ? null : upstreamChunkObserver(ex, record, capture),
     exchange: ex,
     // A renderer needs the usage chunk for its own closing events (it decides what the client sees).
     clientWantsUsage: request.stream_options?.include_usage === true || renderer !== null,
