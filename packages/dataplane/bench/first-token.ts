@@ -17,6 +17,9 @@ import { machineInfo } from './machine-info.ts';
  *
  *   npx tsx packages/dataplane/bench/first-token.ts
  */
+// BENCH_ONLY selects one benchmark of `pnpm bench`: this one runs in a full run and with BENCH_ONLY=floor.
+if (!['', 'floor'].includes(process.env.BENCH_ONLY ?? '')) process.exit(0);
+
 const here = import.meta.dirname;
 const rounds = positiveEnvInt('BENCH_FT_ROUNDS', 10);
 const requestsPerRun = positiveEnvInt('BENCH_FT_REQUESTS', 200);
