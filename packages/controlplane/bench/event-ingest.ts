@@ -14,13 +14,13 @@
  * merges) separately. Writes bench/results/event-ingest.{json,md}. BENCH_CPU_PROF=1 profiles
  * both processes and prints where their CPU went.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { summarizeCpuProfiles } from '../../dataplane/bench/cpu-profile-summary.ts';
-import { readCpuMs } from '../../dataplane/bench/proc-cpu.ts';
+import { readCpuMs, readThreadCpuMs, threadCpuPer1000 } from '../../dataplane/bench/proc-cpu.ts';
 import { createControlplaneSink } from '@proxystacks/dataplane/events/controlplane-sink';
 import { openEventPipeline } from '@proxystacks/dataplane/events/open-event-pipeline';
 import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
@@ -104,7 +104,7 @@ try {
         controlplaneAfter: per1k(cpAfter - cpAtEnd),
         total: per1k(dpAtEnd - dpBefore + cpAfter - cpBefore),
       },
-      controlplaneThreadsMsPer1000: threadCpuDelta(threadsBefore, readThreadCpuMs(cpPid), EVENTS),
+      controlplaneThreadsMsPer1000: threadCpuPer1000(threadsBefore, readThreadCpuMs(cpPid), EVENTS),
     };
     log(JSON.stringify(result));
     return result;
@@ -158,26 +158,6 @@ async function startSelfProfile(): Promise<{ stop(): Promise<string> }> {
       return JSON.stringify(profile);
     },
   };
-}
-
-/** CPU ms per thread name (ClickHouse names its pools: QueryPipelineEx, MergeMutate, …) of a process, all threads. */
-function readThreadCpuMs(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+$/, '');
-      out.set(name, (out.get(name) ?? 0) + (readCpuMs(Number(tid), `/proc/${pid}/task/${tid}/stat`) ?? 0));
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
-}
-
-/** Per thread name, CPU ms per 1,000 events between two readings (ended threads are lost: a lower bound), largest first. */
-function threadCpuDelta(before: Map<string, number>, after: Map<string, number>, events: number): Record<string, number> {
-  const rows = [...after].map(([name, ms]) => [name, round(((ms - (before.get(name) ?? 0)) / events) * 1000, 1)] as const);
-  return Object.fromEntries(rows.filter(([, ms]) => ms >= 0.1).sort((a, b) => b[1] - a[1]));
 }
 
 async function waitForQueueBelow(queue: { stats(): { queued: number } }, count: number): Promise<void> {

@@ -26,7 +26,7 @@ import { positiveEnvInt } from '../../dataplane/bench/env-int.ts';
 import { BENCH_CHAT_BODY, loadAverageNote, loadedRun, median, round3, type FloorTarget } from '../../dataplane/bench/floor-comparison.ts';
 import { pickLoadTool, type LoadResult } from '../../dataplane/bench/load.ts';
 import { machineInfo } from '../../dataplane/bench/machine-info.ts';
-import { readCpuMs } from '../../dataplane/bench/proc-cpu.ts';
+import { readCpuMs, readThreadCpuMs, threadCpuPer1000 } from '../../dataplane/bench/proc-cpu.ts';
 import { readRssMiB } from '../../dataplane/bench/proc-memory.ts';
 import { processTree, treeCpuMs, treeRssMiB } from '../../dataplane/bench/proc-tree.ts';
 import { buildCompiledRelay, connectToRelayStart, spawnCompiledRelay, type RelayProcess } from '../test/e2e/relay-process.ts';
@@ -110,11 +110,22 @@ try {
 
   const loadAtStart = loadavg()[0]!;
   const tree = processTree(relayPid).join(',');
+  /** The `relay start` process's CPU by thread over every measured relay run (node = JavaScript; the rest chDB's pools), and those runs' requests. */
+  const controlplaneThreads = { before: new Map<string, number>(), after: new Map<string, number>(), requests: 0 };
+  const addThreads = (into: Map<string, number>, reading: Map<string, number>) => {
+    for (const [name, ms] of reading) into.set(name, (into.get(name) ?? 0) + ms);
+  };
   /** One run of `side`; throws on any error, or if relay's process tree changed (a restarted data plane). */
   const measure = async (side: Side, round: number, seconds: number): Promise<RunSample> => {
     const controlplaneBefore = side === 'relay' ? readCpuMs(relayPid) : null;
+    const threadsBefore = side === 'relay' && round > 0 ? readThreadCpuMs(relayPid) : null;
     const { result, cpuMs } = await loadedRun(tool, targets[side], CONNECTIONS, seconds, side === 'floor' ? () => readCpuMs(floor.info.pid) : () => treeCpuMs(relayPid));
     const controlplaneAfter = side === 'relay' ? readCpuMs(relayPid) : null;
+    if (threadsBefore !== null) {
+      addThreads(controlplaneThreads.before, threadsBefore);
+      addThreads(controlplaneThreads.after, readThreadCpuMs(relayPid));
+      controlplaneThreads.requests += result.requests;
+    }
     if (result.non2xx + result.socketErrors > 0) throw new Error(`${side} (round ${round}): ${result.non2xx} non-2xx answers and ${result.socketErrors} socket errors in ${result.requests} requests`);
     if (side === 'relay') {
       relayServed += result.requests;
@@ -176,6 +187,7 @@ try {
         dataplane: round3(median(relaySplits.map((s) => (s.relaySplitMs!.dataplane / s.requests) * 1000))),
       },
       rssMiB: { idle: idleRss, afterLoad: afterLoadRss },
+      controlplaneThreadsMsPer1k: threadCpuPer1000(controlplaneThreads.before, controlplaneThreads.after, Math.max(1, controlplaneThreads.requests)),
     },
   };
   const throughputRatio = round3(summary.relay.requestsPerSec / summary.floor.requestsPerSec);
@@ -279,7 +291,7 @@ function render(r: {
   cpuRatio: number | null;
   summary: {
     floor: { requestsPerSec: number; cpuMsPer1kRequests: number | null; p50Ms: number; p99Ms: number };
-    relay: { requestsPerSec: number; cpuMsPer1kRequests: number | null; p50Ms: number; p99Ms: number; cpuMsPer1kBySplit: { controlplane: number; dataplane: number }; rssMiB: Record<'idle' | 'afterLoad', { tree: number; controlplane: number | null }> };
+    relay: { requestsPerSec: number; cpuMsPer1kRequests: number | null; p50Ms: number; p99Ms: number; cpuMsPer1kBySplit: { controlplane: number; dataplane: number }; controlplaneThreadsMsPer1k: Record<string, number>; rssMiB: Record<'idle' | 'afterLoad', { tree: number; controlplane: number | null }> };
   };
   idle: { quiet: boolean; waitedMs: number };
   events: { counted: number; caughtUp: boolean; afterLoadMs: number; served: number; deadlineMs: number };
@@ -314,6 +326,8 @@ function render(r: {
     `| errors (non-2xx + socket) | 0 | 0 | | 0 (any fails the bench) |`,
     '',
     `\`relay start\`'s CPU per 1,000 requests by process (medians): the \`relay start\` process itself (control plane: event ingest into chDB, snapshots, health reports) ${relay.cpuMsPer1kBySplit.controlplane} ms, its data plane child ${relay.cpuMsPer1kBySplit.dataplane} ms. Event ingest lags the load by up to a batch interval, so a little of one run's ingest CPU falls into the next window, and the last run's after it.`,
+    '',
+    `The \`relay start\` process's CPU per 1,000 requests by thread, over all measured relay runs (node = the JavaScript thread: HTTP, ingest, validation, Prisma and PGlite; the others are chDB's: query pipeline (Unknown, ThreadPool, QueryPipelineEx), merges (MergeMutate), and V8's and libuv's helpers): ${Object.entries(relay.controlplaneThreadsMsPer1k).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}.`,
     '',
     `Memory (RSS of the relay process tree, /proc VmRSS summed): ${relay.rssMiB.idle.tree} MiB idle before the load (${r.idle.quiet ? `tree CPU quiet after ${r.idle.waitedMs} ms` : `not quiet after ${r.idle.waitedMs} ms`}; provider, alias and key created), ${relay.rssMiB.afterLoad.tree} MiB right after the last run. Of these, the \`relay start\` process itself (control plane with PGlite and chDB) holds ${relay.rssMiB.idle.controlplane ?? 'n/a'} and ${relay.rssMiB.afterLoad.controlplane ?? 'n/a'} MiB, the data plane child the rest.`,
     '',
