@@ -189,7 +189,8 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
           // next step to be reserved. Streams carry about one token per content event, the same
           // measure metering falls back on.
           held = null;
-          await flush(exchange, out);
+          const drained = flush(exchange, out);
+          if (drained !== null) await drained;
           out.length = 0;
           const refusal = await options.outputCharge.extendOutput(outcome.contentEvents);
           if (refusal !== null) return cutStream(exchange, outcome, refusal, options);
@@ -202,7 +203,8 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
         }
         held = null;
       }
-      await flush(exchange, out);
+      const drained = flush(exchange, out);
+      if (drained !== null) await drained;
       if (exchange.aborted) return { ...outcome, end: 'client_abort' };
       if (done !== null) await terminate(exchange, outcome, 'done', doneChunk(done, options), options);
     }
@@ -309,13 +311,17 @@ function byteLength(parts: readonly Buffer[]): number {
   return bytes;
 }
 
-async function flush(exchange: Exchange, parts: Buffer[]): Promise<void> {
-  if (parts.length === 0) return;
+/**
+ * Writes `parts` (starting the response first); a promise only when uWS buffered and the caller
+ * must wait for the socket to drain. Not an async function: the loop calls it once per upstream
+ * chunk, and an async call is a promise and a microtask turn even when nothing waits.
+ */
+function flush(exchange: Exchange, parts: Buffer[]): Promise<void> | null {
+  if (parts.length === 0) return null;
   if (!exchange.headersSent) {
     exchange.startStream(200, 'text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   }
-  const wait = exchange.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-  if (wait !== null) await wait;
+  return exchange.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 function finish(exchange: Exchange, outcome: StreamOutcome): StreamOutcome {
