@@ -62,12 +62,14 @@ export async function forwardChatCompletion(
   reportRouting(ex, record);
   const cache = deps.responseCache === undefined ? null : responseCachePlan(route!, record.key!, request);
   if (cache !== null && (await answerFromCache(ex, deps, { plan, quota }, request, routable, record, cache, surface))) return;
-  await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
+  const admitting = admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admit(plan, request, routable, route!.reserveOutputTokens ?? null));
+  if (admitting !== null) await admitting;
   const { resilience } = deps;
-  const deployments = await planRoute(route!, routable, resilience, record.streamed, async () => ({
+  const planned = planRoute(route!, routable, resilience, record.streamed, async () => ({
     promptTokens: await estimatePromptTokens(request.messages),
     outputTokens: outputReservation(request, route!.reserveOutputTokens ?? null, resilience.attempts.defaultOutputTokens),
   }));
+  const deployments = Array.isArray(planned) ? planned : await planned;
   startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const response = await deps.providers.adapterFor(deployment.provider.type).chatCompletion({
@@ -176,7 +178,8 @@ async function answerFromCache(
   const deployment = hit === null ? undefined : routable.find((d) => d.id === hit.deploymentId);
   record.cacheStatus = deployment === undefined ? 'miss' : 'hit';
   if (hit === null || deployment === undefined) return false;
-  await admitBeforeForwarding(ex, deps.admission, admission, () => deps.admission.admitTokens(admission.plan, () => admissionPromptTokens(request.messages), 0, []));
+  const admitting = admitBeforeForwarding(ex, deps.admission, admission, () => deps.admission.admitTokens(admission.plan, () => admissionPromptTokens(request.messages), 0, []));
+  if (admitting !== null) await admitting;
   record.deployment = deployment;
   record.cacheSavedMicros = hit.costMicros;
   if (!record.streamed) {

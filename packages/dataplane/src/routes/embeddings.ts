@@ -62,9 +62,11 @@ async function forward(
   }
   reportRouting(ex, record);
   // Embeddings count against the same limits, budgets and balance as chat: input tokens only.
-  await admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
+  const admitting = admitBeforeForwarding(ex, deps.admission, { plan, quota }, () => deps.admission.admitTokens(plan, () => estimateInputTokens(request), 0, capable));
+  if (admitting !== null) await admitting;
   const { resilience } = deps;
-  const deployments = await planRoute(route!, capable, resilience, false, async () => ({ promptTokens: await estimateInputTokens(request), outputTokens: 0 }));
+  const planned = planRoute(route!, capable, resilience, false, async () => ({ promptTokens: await estimateInputTokens(request), outputTokens: 0 }));
+  const deployments = Array.isArray(planned) ? planned : await planned;
   startUpstream(record, deployments);
   await runAttempts(ex, resilience, record, deployments, async (deployment, attempt) => {
     const answer = await deps.providers.embedderFor(deployment.provider.type)!.embeddings({

@@ -39,10 +39,14 @@ export interface MeteredRequest {
 /**
  * Reserves on the key's counters with `reserve` (all or nothing) when it has any, before the
  * first upstream attempt; the rate-limit headers then show what is left after it, refused or not.
+ * Null, with nothing to await, for a key without counters (most keys: no promise, no microtask turn).
  */
-export async function admitBeforeForwarding(ex: Exchange, admission: Admission, request: Pick<MeteredRequest, 'plan' | 'quota'>, reserve: () => Promise<QuotaTicket | null>): Promise<void> {
-  const { plan, quota } = request;
-  if (plan.counters.length === 0 && !plan.noFunds) return;
+export function admitBeforeForwarding(ex: Exchange, admission: Admission, request: Pick<MeteredRequest, 'plan' | 'quota'>, reserve: () => Promise<QuotaTicket | null>): Promise<void> | null {
+  const { plan } = request;
+  return plan.counters.length === 0 && !plan.noFunds ? null : reserveOnCounters(ex, admission, request, reserve);
+}
+
+async function reserveOnCounters(ex: Exchange, admission: Admission, { plan, quota }: Pick<MeteredRequest, 'plan' | 'quota'>, reserve: () => Promise<QuotaTicket | null>): Promise<void> {
   try {
     quota.ticket = await reserve();
   } finally {
