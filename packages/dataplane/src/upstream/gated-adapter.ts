@@ -25,7 +25,7 @@ export function gateAdapter(adapter: ProviderAdapter, gate: OriginGate): Provide
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const origin = originOf(call.deployment);
       if (origin === null) return adapter.chatCompletion(call);
-      const slot = await acquireSlot(gate, origin, call);
+      const slot = gate.tryAcquire(origin, call.orgId, call.signal) ?? (await acquireSlot(gate, origin, call));
       let response: UpstreamResponse;
       try {
         response = await adapter.chatCompletion(call);
@@ -48,7 +48,7 @@ function gatedEmbeddings(embeddings: (call: EmbeddingCall) => Promise<UpstreamEm
   return async (call: EmbeddingCall): Promise<UpstreamEmbeddings> => {
     const origin = originOf(call.deployment);
     if (origin === null) return embeddings(call);
-    const slot = await acquireSlot(gate, origin, call);
+    const slot = gate.tryAcquire(origin, call.orgId, call.signal) ?? (await acquireSlot(gate, origin, call));
     try {
       return await embeddings(call);
     } finally {

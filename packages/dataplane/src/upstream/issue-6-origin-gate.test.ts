@@ -63,6 +63,36 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 const O = 'https://api.example.test';
 
 describe('origin gate (issue 6: bounded, fair, visible upstream queue)', () => {
+  it('tryAcquire takes a free slot without a promise, and declines exactly when acquire would queue or refuse', async () => {
+    const { g, time, admitted } = gate({ maxInFlightPerOrigin: 3, maxInFlightPerOrgPerOrigin: 2 });
+    const a1 = g.tryAcquire(O, 'A');
+    const a2 = g.tryAcquire(O, 'A');
+    expect(a1).not.toBeNull();
+    expect(a2).not.toBeNull();
+    expect(g.tryAcquire(O, 'A')).toBeNull(); // A's share of the origin is taken
+    const order: string[] = [];
+    const a3 = track(g, O, 'A', 'a3', order); // waits
+    a1!.release();
+    await settle();
+    expect(order).toEqual(['a3']);
+    const b1 = g.tryAcquire(O, 'B');
+    expect(b1).not.toBeNull();
+    expect(g.tryAcquire(O, 'B')).toBeNull(); // the origin is full
+    const a4 = track(g, O, 'A', 'a4', order); // waits: A holds its two
+    b1!.release();
+    expect(g.tryAcquire(O, 'A')).toBeNull(); // a slot is free, but A is at its share and has a4 waiting
+    a2!.release();
+    await settle();
+    expect(order).toEqual(['a3', 'a4']); // the freed slot went to the waiter
+    const aborted = new AbortController();
+    aborted.abort(new Error('client gone'));
+    expect(g.tryAcquire('https://other.example.test', 'C', aborted.signal)).toBeNull();
+    for (const slot of [a3.slot, a4.slot]) slot!.release();
+    expect(g.load()).toEqual([{ origin: O, inFlight: 0, queued: 0 }]);
+    time.advance(0);
+    expect(admitted.filter(([origin]) => origin === O)).toHaveLength(5);
+  });
+
   it('admits at once below the limit and queues beyond it, FIFO within an organisation', async () => {
     const { g, time, admitted } = gate();
     const order: string[] = [];

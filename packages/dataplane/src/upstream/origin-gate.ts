@@ -88,6 +88,11 @@ export interface OriginGate {
    * caller gives up while waiting.
    */
   acquire(origin: string, orgId: string, signal?: AbortSignalLike, wait?: boolean): Promise<GateSlot>;
+  /**
+   * A free slot at once, or null (none free, this organisation has requests waiting, or the
+   * caller gave up): the common case of {@link acquire} without a promise, on every upstream call.
+   */
+  tryAcquire(origin: string, orgId: string, signal?: AbortSignalLike): GateSlot | null;
   /** Every origin seen so far (origins come from the config snapshot, so this stays small). */
   load(): OriginLoad[];
   /** Sums over all origins. */
@@ -156,6 +161,11 @@ export function createOriginGate(options: OriginGateOptions): OriginGate {
       states.set(origin, state);
     }
     return state;
+  }
+
+  /** A free slot is taken at once unless this organisation already has requests waiting (FIFO). */
+  function isFree(state: OriginState, orgId: string): boolean {
+    return state.inFlight < limit && (state.inFlightByOrg.get(orgId) ?? 0) < orgLimit && !state.waiting.has(orgId);
   }
 
   function take(state: OriginState, orgId: string, waitedMs: number): GateSlot {
@@ -229,14 +239,15 @@ export function createOriginGate(options: OriginGateOptions): OriginGate {
   }
 
   return {
+    tryAcquire(origin, orgId, signal) {
+      if (signal?.aborted) return null;
+      const state = stateFor(origin);
+      return isFree(state, orgId) ? take(state, orgId, 0) : null;
+    },
     acquire(origin, orgId, signal, wait = true) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       const state = stateFor(origin);
-      const held = state.inFlightByOrg.get(orgId) ?? 0;
-      // A free slot is taken at once unless this organisation already has requests waiting (FIFO).
-      if (state.inFlight < limit && held < orgLimit && !state.waiting.has(orgId)) {
-        return Promise.resolve(take(state, orgId, 0));
-      }
+      if (isFree(state, orgId)) return Promise.resolve(take(state, orgId, 0));
       if (!wait) {
         observer?.rejected(origin, 'busy');
         return Promise.reject(new OriginGateRejected('busy'));
