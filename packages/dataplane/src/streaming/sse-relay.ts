@@ -165,9 +165,9 @@ export async function relaySse(options: RelayOptions): Promise<StreamOutcome> {
   let held: Buffer[] | null = [];
   try {
     for await (const chunk of options.upstream) {
+      options.onUpstreamChunk?.(chunk);
       // After `[DONE]` the client is answered; the loop only lets the upstream body end by
       // itself (breaking out would destroy it with an AbortError, costly on every stream).
-      options.onUpstreamChunk?.(chunk);
       if (sawDone) continue;
       const out: Buffer[] = held ?? [];
       let done: Buffer | null = null;
