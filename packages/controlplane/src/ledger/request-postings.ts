@@ -67,7 +67,7 @@ async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestE
   const posted = new Set(
     (await tx.$queryRawUnsafe<Array<{ key: string }>>('SELECT idempotency_key AS key FROM ledger_transaction WHERE idempotency_key = ANY($1::text[])', keys)).map((row) => row.key),
   );
-  const fresh = events.filter((e) => !posted.has(requestPostingKey(e.request_id)));
+  const fresh = events.filter((_, i) => !posted.has(keys[i]!));
   const orgIds = [...new Set(fresh.map((e) => e.org_id).filter(isUuid))];
   const knownOrgs = new Set((await tx.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } })).map((o) => o.id));
   const postable = fresh.filter((e) => knownOrgs.has(e.org_id));

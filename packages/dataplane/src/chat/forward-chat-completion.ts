@@ -24,7 +24,7 @@ import { createStreamCapture, upstreamChunkObserver } from '../cache/upstream-ta
 import { reportRouting } from '../metering/relay-headers.ts';
 import { requestCostMicros } from '../metering/request-cost.ts';
 import { readCompletionFigures } from '../metering/completion-figures.ts';
-import { spliceUsageCost } from '../metering/usage-cost.ts';
+import { findUsageObject, spliceCostInto, spliceUsageCost } from '../metering/usage-cost.ts';
 
 /** What routing a chat request needs, whichever inbound API it came through. */
 export interface ChatCompletionsDeps extends MeteredRequestDeps {
@@ -120,14 +120,16 @@ async function answerJson(
   cache: CachePlan | null = null,
 ): Promise<void> {
   if (record.cacheStatus !== 'hit') record.upstreamDoneAt = performance.now();
-  // Forwarded byte for byte and not stored: metering reads usage and finish reason in place.
-  const figures = surface.renderJson === undefined && cache === null ? readCompletionFigures(body) : null;
+  // Forwarded byte for byte and not stored: metering reads usage and finish reason in place, and
+  // the cost goes into the usage object found for that.
+  const usageAt = surface.renderJson === undefined && cache === null ? findUsageObject(body) : null;
+  const figures = usageAt === null ? null : readCompletionFigures(body, usageAt);
   if (figures !== null) {
     record.statusCode = 200;
     record.finishReason = figures.finishReason;
     record.usage = fromWireUsage(figures.usage);
     record.usageSource = 'provider';
-    ex.sendJson(200, spliceUsageCost(body, requestCostMicros(record)) ?? body);
+    ex.sendJson(200, spliceCostInto(body, usageAt!, requestCostMicros(record)));
     return;
   }
   let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};

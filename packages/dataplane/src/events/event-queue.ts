@@ -203,7 +203,6 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     const batchId = batchIdOf(batch);
     // Serialised once per event (at push): the sink ships those bytes when every event has them.
     const lines = batch.every((entry) => entry.line !== undefined) ? batch.map((entry) => entry.line!) : undefined;
-    const writeJsonLines = lines === undefined ? undefined : options.sink.writeJsonLines;
     // Objects only for a sink that reads them, or for the spool and rejected/ (failures only).
     let events: RequestEvent[] | null = null;
     const objects = () => (events ??= eventsOf(batch));
@@ -211,7 +210,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     if (outageFailures > 0 && !closed) await pause(outageFailures);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (writeJsonLines !== undefined) await writeJsonLines.call(options.sink, batchId, lines!);
+        if (lines !== undefined && options.sink.writeJsonLines) await options.sink.writeJsonLines(batchId, lines);
         else await options.sink.write(batchId, objects(), lines);
         stats.written += batch.length;
         outageFailures = 0;

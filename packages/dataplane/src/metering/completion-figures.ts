@@ -1,5 +1,5 @@
 import type { ChatUsage } from '@proxystacks/shared/openai/wire';
-import { findUsageObject, skipSpace } from './usage-cost.ts';
+import { findUsageObject, isJsonSpace, skipSpace, type UsageObjectAt } from './usage-cost.ts';
 
 const FINISH_REASON_KEY = Buffer.from('"finish_reason"');
 const QUOTE = 0x22;
@@ -20,12 +20,11 @@ export interface CompletionFigures {
  * Inside a JSON string every quote is escaped, so a raw `"finish_reason"` or `"usage"` is a key:
  * the first choice's and the top-level one. Null when the shortcut does not apply (the body is
  * not one object, has no usage object, or a value is not what OpenAI sends): the caller then
- * parses the answer whole, which also tells an invalid answer apart.
+ * parses the answer whole, which also tells an invalid answer apart. `at`: the usage object when
+ * the caller found it already (it splices the cost there), so the body is scanned for it once.
  */
-export function readCompletionFigures(body: Buffer): CompletionFigures | null {
-  if (body[skipSpace(body, 0)] !== 0x7b || body[lastNonSpace(body)] !== 0x7d) return null; // '{' … '}'
-  const at = findUsageObject(body);
-  if (at === null) return null;
+export function readCompletionFigures(body: Buffer, at: UsageObjectAt | null = findUsageObject(body)): CompletionFigures | null {
+  if (at === null || body[skipSpace(body, 0)] !== 0x7b || body[lastNonSpace(body)] !== 0x7d) return null; // '{' … '}'
   let usage: unknown;
   try {
     usage = JSON.parse(body.toString('utf8', at.open, at.close + 1));
@@ -59,6 +58,6 @@ function readFinishReason(body: Buffer): string | null {
 
 function lastNonSpace(body: Buffer): number {
   let i = body.length - 1;
-  while (i >= 0 && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i--;
+  while (i >= 0 && isJsonSpace(body[i])) i--;
   return i;
 }

@@ -20,7 +20,17 @@ export function costFields(costMicros: number): string {
  */
 export function spliceUsageCost(body: Buffer, costMicros: number): Buffer | null {
   const usage = findUsageObject(body);
-  if (usage === null) return null;
+  return usage === null ? null : spliceCostInto(body, usage, costMicros);
+}
+
+/** Where a usage object's braces are in a body. */
+export interface UsageObjectAt {
+  open: number;
+  close: number;
+}
+
+/** {@link spliceUsageCost} for a usage object already found (findUsageObject), so the body is not scanned again. */
+export function spliceCostInto(body: Buffer, usage: UsageObjectAt, costMicros: number): Buffer {
   const empty = skipSpace(body, usage.open + 1) === usage.close;
   return Buffer.concat([body.subarray(0, usage.close), Buffer.from(`${empty ? '' : ','}${costFields(costMicros)}`), body.subarray(usage.close)]);
 }
@@ -30,7 +40,7 @@ export function spliceUsageCost(body: Buffer, costMicros: number): Buffer | null
  * by scanning the bytes: the last `"usage"` key (see spliceUsageCost for why that is the one).
  * Null when the body has no usage object.
  */
-export function findUsageObject(body: Buffer): { open: number; close: number } | null {
+export function findUsageObject(body: Buffer): UsageObjectAt | null {
   const at = body.lastIndexOf(USAGE_KEY);
   if (at <= 0 || body[at - 1] === BACKSLASH) return null;
   let i = skipSpace(body, at + USAGE_KEY.length);
@@ -41,9 +51,14 @@ export function findUsageObject(body: Buffer): { open: number; close: number } |
   return close === -1 ? null : { open: i, close };
 }
 
+/** JSON whitespace: space, line feed, carriage return, tab. */
+export function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
 export function skipSpace(body: Buffer, from: number): number {
   let i = from;
-  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
+  while (i < body.length && isJsonSpace(body[i])) i++;
   return i;
 }
 
