@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { createEventQueue } from './event-queue.ts';
 import type { EventSink } from './event-sink.ts';
@@ -17,6 +17,60 @@ describe('event queue', () => {
     expect(batches).toEqual([['a', 'b'], ['c']]);
     expect(queue.stats()).toMatchObject({ written: 3, queued: 0, dropped: 0 });
     await queue.close();
+  });
+
+  describe('under steady load', () => {
+    afterEach(() => void vi.useRealTimers());
+
+    /** A sink whose sends finish only when the test says so, and the batches it was sent. */
+    function heldSink() {
+      const batches: string[][] = [];
+      const pending: Array<() => void> = [];
+      const sink: EventSink = { write: (_id, events) => new Promise<void>((resolve) => void (batches.push(events.map((e) => e.request_id)), pending.push(resolve))) };
+      return { sink, batches, finishSend: () => pending.shift()!() };
+    }
+
+    it('keeps what arrives during a send for the next tick, so batches grow with the load instead of shrinking to one send each', async () => {
+      vi.useFakeTimers();
+      const { sink, batches, finishSend } = heldSink();
+      const queue = createEventQueue({ sink, batchSize: 100, flushIntervalMs: 1_000, maxQueued: 1_000, logger });
+      queue.push(event('a'));
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(batches).toEqual([['a']]);
+      // The insert takes a while; requests keep ending meanwhile.
+      for (const id of ['b', 'c', 'd']) queue.push(event(id));
+      finishSend();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(batches).toEqual([['a']]);
+      for (const id of ['e', 'f']) queue.push(event(id));
+      await vi.advanceTimersByTimeAsync(1);
+      expect(batches).toEqual([['a'], ['b', 'c', 'd', 'e', 'f']]);
+      finishSend();
+      await queue.close();
+    });
+
+    it('sends a whole batch that waits at once, without waiting for the tick', async () => {
+      vi.useFakeTimers();
+      const { sink, batches, finishSend } = heldSink();
+      const queue = createEventQueue({ sink, batchSize: 2, flushIntervalMs: 60_000, maxQueued: 1_000, logger });
+      for (const id of ['a', 'b']) queue.push(event(id));
+      expect(batches).toEqual([['a', 'b']]);
+      for (const id of ['c', 'd', 'e']) queue.push(event(id));
+      finishSend();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toEqual([['a', 'b'], ['c', 'd']]);
+      finishSend();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toHaveLength(2);
+      // flush() sends the rest at once, also behind a send in flight.
+      const flushed = queue.flush();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+      finishSend();
+      await flushed;
+      expect(queue.stats()).toMatchObject({ written: 5, queued: 0 });
+      await queue.close();
+    });
   });
 
   it('retries a failed batch with the same batch id, so the store can deduplicate it', async () => {
