@@ -153,7 +153,7 @@ beforeAll(async () => {
       }),
     );
   }
-  for (let i = 0; i < day.length; i += 250) await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, `day-${i}`, day.slice(i, i + 250));
+  for (let i = 0; i < day.length; i += 250) await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, `day-${i}`, day.slice(i, i + 250));
 }, 180_000);
 
 afterAll(async () => {
@@ -236,7 +236,7 @@ describe('issue 10: timeSeries', () => {
       Date.parse('2026-03-29T21:30:00Z'), // 29 Mar 23:30 CEST: still the 29th
       Date.parse('2026-03-29T22:30:00Z'), // 30 Mar 00:30 CEST
     ];
-    await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'dst', at.map((ms) => keyed(teamA, keyA, ms, { alias: 'dst-model' })));
+    await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'dst', at.map((ms) => keyed(teamA, keyA, ms, { alias: 'dst-model' })));
     const range = { from: '2026-03-27T00:00:00Z', to: '2026-04-01T00:00:00Z', model: 'dst-model' };
     const days = await series({ ...range, bucket: 'DAY', timeZone: 'Europe/Berlin' });
     expect(days.source).toBe('HOUR_ROLLUP');

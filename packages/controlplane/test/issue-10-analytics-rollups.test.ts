@@ -112,7 +112,7 @@ describe('issue 10: rollups kept by materialized views', () => {
   it('equal the raw aggregates exactly, per minute and per hour, across several batches', async () => {
     const events = knownEvents('org-exact', 400);
     for (let i = 0; i < events.length; i += 50) {
-      await insertRequestEvents(ch.client, ch.database, `batch-exact-${i}`, events.slice(i, i + 50));
+      await insertRequestEvents(ch.inserter, ch.database, `batch-exact-${i}`, events.slice(i, i + 50));
     }
     for (const rollup of ROLLUPS) {
       const aggregates = await rollupAggregates(rollup, 'org-exact');
@@ -128,14 +128,14 @@ describe('issue 10: rollups kept by materialized views', () => {
 
   it('does not double-count a retried batch (same batch id and events), in the raw table or either rollup', async () => {
     const events = knownEvents('org-retry', 60);
-    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-retry', events);
     // The answer was lost: the sender retries the same batch, twice.
-    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
-    await insertRequestEvents(ch.client, ch.database, 'batch-retry', events);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-retry', events);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-retry', events);
     // Another batch aggregating to the very same rollup rows (same minute, dimensions and
     // measures, other request ids) is not a retry: it must count.
     const twin = events.slice(0, 1).map((e) => ({ ...e, request_id: e.request_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }));
-    await insertRequestEvents(ch.client, ch.database, 'batch-twin', twin);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-twin', twin);
     const [raw] = await rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${ch.database}.request_events WHERE org_id = 'org-retry'`);
     expect(raw?.n).toBe('61');
     for (const rollup of ROLLUPS) {
@@ -147,7 +147,7 @@ describe('issue 10: rollups kept by materialized views', () => {
 
   it('backfills the rollups once from the events stored before migration 0004', async () => {
     const events = knownEvents('org-backfill', 120);
-    await insertRequestEvents(ch.client, ch.database, 'batch-backfill', events);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-backfill', events);
     // Back to an install from before 0004: no rollups or views of 0004 or 0007 (0007's views read
     // 0005's columns, so they go first), no cost saved or cache-hit columns (0005), those
     // migrations unrecorded. The events above are now "old" events the views never saw.
@@ -170,7 +170,7 @@ describe('issue 10: rollups kept by materialized views', () => {
     // Running the migrations again does nothing (recorded), and new events flow through the views.
     expect((await migrateClickHouse(ch, logger)).applied).toEqual([]);
     const later = knownEvents('org-backfill-later', 30);
-    await insertRequestEvents(ch.client, ch.database, 'batch-later', later);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-later', later);
     for (const rollup of ROLLUPS) expect(await rollupAggregates(rollup, 'org-backfill-later')).toEqual(await rawAggregates(rollup, 'org-backfill-later'));
   });
 
@@ -185,7 +185,7 @@ describe('issue 10: rollups kept by materialized views', () => {
 
     expect((await migrateClickHouse(ch, logger)).applied).toEqual(replayed);
     const after = knownEvents('org-after-0005', 60);
-    await insertRequestEvents(ch.client, ch.database, 'batch-after-0005', after);
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-after-0005', after);
     for (const rollup of ROLLUPS) {
       // Each view buckets by its table's grain (0005 recreated 0004's, 0007 created its own).
       const [view] = await rows<{ q: string }>(`SELECT create_table_query AS q FROM system.tables WHERE database = '${ch.database}' AND name = '${rollupViewName(rollup)}'`);

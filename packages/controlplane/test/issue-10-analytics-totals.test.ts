@@ -60,7 +60,7 @@ const range = { from: new Date(T0), to: new Date(T0 + 3 * HOUR) };
 
 describe('issue 10: totals rollups (migration 0007)', () => {
   it('answer ungrouped series and top-N totals from the org totals rollup, exactly as the raw events, past the 30 s clamp too', async () => {
-    await insertRequestEvents(ch.client, ch.database, 'batch-totals', events('org-totals', 300));
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-totals', events('org-totals', 300));
     const query = { orgId: 'org-totals', scope: all, filters: {}, ...range, bucket: 'HOUR' as const, timeZone: 'UTC', groupBy: null };
     const rolled = await queryTimeSeries(ch, query);
     expect(rolled.table).toBe(`${ch.database}.request_rollup_total_1h`);
@@ -97,7 +97,7 @@ describe('issue 10: totals rollups (migration 0007)', () => {
   });
 
   it('backfills its rollups once from the events stored before it', async () => {
-    await insertRequestEvents(ch.client, ch.database, 'batch-before-0007', events('org-backfill-0007', 90));
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-before-0007', events('org-backfill-0007', 90));
     // Back to the state before 0007: its rollups and views gone, the migration unrecorded.
     for (const rollup of ROLLUPS_0007) {
       await ch.client.command({ query: `DROP VIEW ${ch.database}.${rollupViewName(rollup)}` });
@@ -106,7 +106,7 @@ describe('issue 10: totals rollups (migration 0007)', () => {
     await ch.client.command({ query: `DELETE FROM ${ch.database}._relay_migrations WHERE name = '0007_request_rollup_totals'` });
     expect((await migrateClickHouse(ch, logger)).applied).toEqual(['0007_request_rollup_totals']);
     expect((await migrateClickHouse(ch, logger)).applied).toEqual([]);
-    await insertRequestEvents(ch.client, ch.database, 'batch-after-0007', events('org-backfill-0007', 30).map((e) => ({ ...e, cost_micros: 7 })));
+    await insertRequestEvents(ch.inserter, ch.database, 'batch-after-0007', events('org-backfill-0007', 30).map((e) => ({ ...e, cost_micros: 7 })));
     for (const rollup of ROLLUPS_0007) {
       const [row] = await (
         await ch.client.query({

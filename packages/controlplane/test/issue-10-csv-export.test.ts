@@ -90,7 +90,7 @@ beforeAll(async () => {
   for (let i = 0; i < 5; i += 1) {
     events.push(at(teamB, keyB, DAY0 + 5 * HOUR + i, { alias: '=HYPERLINK("http://evil.example","x")', cost_micros: 7 }));
   }
-  for (let i = 0; i < events.length; i += 500) await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, `csv-${i}`, events.slice(i, i + 500));
+  for (let i = 0; i < events.length; i += 500) await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, `csv-${i}`, events.slice(i, i + 500));
   const deps = { prisma: h.db.prisma, clickhouse: h.clickhouse, keySecret: h.keySecret, auth: h.auth, logger: pino({ level: 'silent' }) };
   server = createServer((req, res) => {
     void handleExport(req, res, (req.url ?? '/').split('?')[0]!, deps).then((handled) => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const events = Array.from({ length: GROUPS }, (_, i) =>
     testRequestEvent({ ts: formatEventTime(T0 + i), org_id: h.orgId, key_id: `key-${i}`, alias: `junk-${i}`, cost_micros: GROUPS - i }),
   );
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-junk', events);
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-junk', events);
 }, 180_000);
 
 afterAll(async () => {

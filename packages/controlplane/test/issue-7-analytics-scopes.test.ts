@@ -159,7 +159,7 @@ beforeAll(async () => {
     usage_source: 'none',
   });
   secondRefused = testRequestEvent({ ...refused, request_id: `req_${randomUUID().replaceAll('-', '')}`, key_hash_id: 'fedcba9876543210', ts: formatEventTime(T0 + 21 * 60_000) });
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'issue-7-scopes', [
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'issue-7-scopes', [
     keyed(keys.alphaProd, alpha, alpha.prodId, 1, 1000),
     keyed(keys.alphaProd, alpha, alpha.prodId, 2, 2000),
     keyed(keys.alphaStaging, alpha, alpha.stagingId, 3, 500),

@@ -56,7 +56,7 @@ describe.each(testDatabaseKinds())('issue 8: reconciliation buckets in the organ
     // An organisation Postgres does not know: never debited, still listed (UTC buckets).
     clickhouseOnly.push(event(unknownOrgId, '2026-11-02T12:40:00.000Z', 9));
     await postRequestCharges(h.db.prisma, ledgerOnly, { warn: () => undefined });
-    await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, `tz-${randomUUID()}`, clickhouseOnly);
+    await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, `tz-${randomUUID()}`, clickhouseOnly);
   }, 120_000);
 
   afterAll(() => h?.close());

@@ -83,7 +83,7 @@ describe.each(testDatabaseKinds())('ledger reconciliation (%s)', (kind) => {
     const ch = t.relay.services.clickhouse;
     // Spend ClickHouse has and the ledger never saw (an event written around the ingest)…
     const unbilled = t.pricedEvent({ cost_micros: 777 });
-    await insertRequestEvents(ch.client, ch.database, `planted-${unbilled.request_id}`, [unbilled]);
+    await insertRequestEvents(ch.inserter, ch.database, `planted-${unbilled.request_id}`, [unbilled]);
     // …and a debit with no event behind it.
     const phantom = t.pricedEvent({ cost_micros: 555 });
     await postRequestCharges(t.relay.services.db.prisma, [phantom], { warn: () => undefined });

@@ -83,7 +83,7 @@ describe('cost saved in analytics', () => {
     const fallback = event(T0 + 1000, { cost_micros: 40, cost_saved_micros: 60, attempts: 2 });
     // An event from a data plane older than the columns: the ingest validator fills the defaults.
     const { cost_saved_micros: _saved, cache_hit: _hit, ...older } = event(T0 + 2000, { cost_micros: 500 });
-    await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'issue-9-cache', [hit, fallback, validateRequestEvent(older)]);
+    await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'issue-9-cache', [hit, fallback, validateRequestEvent(older)]);
     const range = { from: new Date(T0).toISOString(), to: new Date(T0 + 60_000).toISOString() };
     const { spend } = await h.ok<{ spend: { totals: { costMicros: string; costSavedMicros: string }; rows: Array<{ model: string; costSavedMicros: string }> } }>(
       'query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: MODEL) { totals { costMicros costSavedMicros } rows { model costSavedMicros } } }',

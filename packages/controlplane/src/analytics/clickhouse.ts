@@ -31,6 +31,7 @@ import {
   type RollupLayout,
   type RollupSpec,
 } from '@proxystacks/shared/events/request-rollups-ddl';
+import type { ClickHouseInserter } from '@proxystacks/shared/events/insert-request-events';
 import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } from '@proxystacks/shared/events/cluster-ddl';
 
 /**
@@ -39,6 +40,8 @@ import { clusterDatabaseDDL, clusterMigrationsTableDDL, toClusterStatements } fr
  */
 export interface ClickHouse {
   client: ClickHouseClient;
+  /** What event batches are inserted with (insertRequestEvents): the client, and on chDB its raw insert too. */
+  inserter: ClickHouseInserter;
   /** Database holding Relay's tables; a plain identifier, safe to put in SQL text. */
   database: string;
   kind: 'chdb' | 'server';
@@ -65,15 +68,16 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   if (cluster !== null) assertIdentifier(cluster);
   if (options.url !== null) {
     const client = createClient({ url: options.url, request_timeout: 30_000 });
-    return { client, database: options.database, kind: 'server', cluster, close: () => client.close() };
+    return { client, inserter: client, database: options.database, kind: 'server', cluster, close: () => client.close() };
   }
   // chDB has no Keeper and no remote servers: replicated and Distributed tables cannot exist there.
   if (cluster !== null) throw new Error('A ClickHouse cluster needs a ClickHouse server (CLICKHOUSE_URL), not the embedded chDB');
   // chdb 3.4 types its connection against @clickhouse/client-common 1.23.0 while the client
   // bundles its own copy of the same interface; they are identical at run time.
-  const connection = createChdbConnection({ path: options.chdbPath }) as unknown as ClientConnection;
-  const client = createClient({ connection });
-  return { client, database: options.database, kind: 'chdb', cluster: null, close: () => client.close() };
+  const chdb = createChdbConnection({ path: options.chdbPath });
+  const client = createClient({ connection: chdb as unknown as ClientConnection });
+  const inserter: ClickHouseInserter = { exec: (params) => client.exec(params), rawInsert: (params) => chdb.chdb.rawInsert(params) };
+  return { client, inserter, database: options.database, kind: 'chdb', cluster: null, close: () => client.close() };
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;

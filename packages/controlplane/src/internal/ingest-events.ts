@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
-import { isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
+import { insertErrorName, isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
 import { encodeRequestEvents, insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { EventValidationError, validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
@@ -93,10 +93,10 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
   }
   if (verdict === 'new') {
     try {
-      await insertRequestEvents(deps.clickhouse.client, deps.clickhouse.database, batchId, encoded);
+      await insertRequestEvents(deps.clickhouse.inserter, deps.clickhouse.database, batchId, encoded);
     } catch (err) {
       if (isPermanentInsertError(err)) {
-        const type = (err as { type: string }).type;
+        const type = insertErrorName(err);
         deps.logger.error({ batchId, events: events.length, clickhouseError: type }, 'event batch refused by the event store');
         return sendError(res, new RelayError('invalid_value', `The event store refused the batch (${type}).`));
       }

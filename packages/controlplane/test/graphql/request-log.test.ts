@@ -95,7 +95,7 @@ beforeAll(async () => {
   inRange = [detailed, failed, duplicated, ...sameMs, ...others, unauthenticated].sort(newestFirst);
   foreign = event(T0 + 15 * 60_000, { org_id: randomUUID() });
 
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-1', [
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-1', [
     ...inRange,
     foreign,
     // Outside [T0, T0 + 1h): never listed.
@@ -103,7 +103,7 @@ beforeAll(async () => {
     event(T0 + HOUR),
   ]);
   // A retried delivery in another batch: FINAL shows it once.
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-2', [duplicated]);
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-2', [duplicated]);
 });
 
 afterAll(async () => {

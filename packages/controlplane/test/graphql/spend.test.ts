@@ -73,9 +73,9 @@ beforeAll(async () => {
     // Another org's request, even with the same key id: never counted.
     event({ atMs: T0 + 30 * 60_000, org_id: randomUUID(), key_id: k1.id, cost_micros: 999, latency_ms: 9 }),
   ];
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-1', events);
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-1', events);
   // A retried delivery of one request in another batch: FINAL collapses it to one row.
-  await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-2', [duplicated]);
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-2', [duplicated]);
 });
 
 afterAll(async () => {
@@ -228,7 +228,7 @@ describe('spend over GraphQL', () => {
     const DAY = 24 * HOUR;
     const at = T0 + 2 * DAY;
     const heavy = () => event({ atMs: at, key_id: k2.id, alias: 'bulk-model', prompt_tokens: 4_000_000_000, completion_tokens: 3_000_000_000, latency_ms: 7 });
-    await insertRequestEvents(h.clickhouse.client, h.clickhouse.database, 'batch-heavy', [heavy(), heavy()]);
+    await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-heavy', [heavy(), heavy()]);
     const report = await spend('MODEL', at, at + HOUR);
     expect(report.totals).toMatchObject({ requests: 2, promptTokens: 8_000_000_000, completionTokens: 6_000_000_000 });
     expect(report.rows).toEqual([expect.objectContaining({ model: 'bulk-model', promptTokens: 8_000_000_000 })]);

@@ -1,4 +1,4 @@
-import { isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
+import { insertErrorName, isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
 import { insertRequestEvents, type ClickHouseInserter } from '@proxystacks/shared/events/insert-request-events';
 import { validateRequestEvent } from '@proxystacks/shared/events/request-event';
 import { PermanentEventError, type EventSink } from './event-sink.ts';
@@ -21,7 +21,7 @@ export function createClickHouseSink(options: { client: ClickHouseInserter; data
       try {
         await insertRequestEvents(options.client, options.database, batchId, events);
       } catch (err) {
-        if (isPermanentInsertError(err)) throw new PermanentEventError(`ClickHouse refused the batch (${(err as { type: string }).type})`);
+        if (isPermanentInsertError(err)) throw new PermanentEventError(`ClickHouse refused the batch (${insertErrorName(err)})`);
         throw err;
       }
     },

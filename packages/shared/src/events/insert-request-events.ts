@@ -11,6 +11,22 @@ import type { RequestEvent } from './request-event.ts';
  */
 export interface ClickHouseInserter {
   exec(params: { query: string; values: Readable; clickhouse_settings: Record<string, string | number> }): Promise<{ stream: Readable }>;
+  /**
+   * chDB only (its connection's `chdb.rawInsert`): the rows' bytes go to the engine as they
+   * are. `exec` on chDB decodes the body into a string and appends it to the SQL text, so the
+   * engine copies and scans it once more as part of the query; this saves ~5 ms of CPU per
+   * 1,000 events (measured with 10,000-event batches).
+   */
+  rawInsert?(params: RawRowsInsert): Promise<unknown>;
+}
+
+/** What {@link ClickHouseInserter.rawInsert} takes (chdb's RawInsertParams, the part used here). */
+export interface RawRowsInsert {
+  table: string;
+  columns: readonly string[];
+  values: Buffer;
+  format: 'JSONCompactEachRow';
+  settings: Record<string, string | number>;
 }
 
 /**
@@ -71,14 +87,20 @@ export async function insertRequestEvents(
   const encoded = 'body' in events ? events : encodeRequestEvents(events);
   if (encoded.count === 0) return;
   assertIdentifier(database);
+  const settings = {
+    insert_deduplication_token: `${batchId}:${encoded.hash}`,
+    // Synchronous inserts: an async insert acknowledged with wait_for_async_insert=0 can be lost.
+    async_insert: 0,
+  };
+  if (client.rawInsert !== undefined) {
+    const table = `${database}.${REQUEST_EVENTS_TABLE}`;
+    await client.rawInsert({ table, columns: INSERT_COLUMNS, values: encoded.body, format: 'JSONCompactEachRow', settings });
+    return;
+  }
   const result = await client.exec({
     query: `INSERT INTO ${database}.${REQUEST_EVENTS_TABLE} (${INSERT_SQL_COLUMNS}) FORMAT JSONCompactEachRow`,
     values: Readable.from([encoded.body], { objectMode: false }),
-    clickhouse_settings: {
-      insert_deduplication_token: `${batchId}:${encoded.hash}`,
-      // Synchronous inserts: an async insert acknowledged with wait_for_async_insert=0 can be lost.
-      async_insert: 0,
-    },
+    clickhouse_settings: settings,
   });
   // The answer is empty; reading it to the end frees the connection (a server's HTTP socket).
   for await (const _chunk of result.stream) void _chunk;
