@@ -37,9 +37,7 @@ async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'start': {
       const [{ startRelay }, { printStartBanner }] = await Promise.all([import('../runtime/start-relay.ts'), import('./start-banner.ts')]);
-      const relay = await startRelay({ env });
-      printStartBanner(relay);
-      closeOnSignal(relay);
+      printStartBanner(await closeOnSignal(startRelay({ env })));
       return;
     }
     case 'dataplane': {
@@ -48,12 +46,12 @@ async function main(command: string | undefined): Promise<void> {
         process.stderr.write(`relay: ${reason}\n`);
         process.exit(1);
       };
-      closeOnSignal(await runDataplaneService(env, onGaveUp));
+      await closeOnSignal(runDataplaneService(env, onGaveUp));
       return;
     }
     case 'controlplane': {
       const { runControlplane } = await import('../runtime/run-controlplane.ts');
-      closeOnSignal(await runControlplane(env));
+      await closeOnSignal(runControlplane(env));
       return;
     }
     case 'migrate': {
@@ -94,23 +92,32 @@ async function main(command: string | undefined): Promise<void> {
   }
 }
 
-/** SIGINT/SIGTERM close gracefully (drain events, close stores); a second signal exits at once. */
-function closeOnSignal(target: Closable): void {
+/**
+ * SIGINT/SIGTERM close gracefully (drain events, close stores); a second signal exits at once.
+ * The handlers go in before the service starts: it announces itself (the banner, "listening")
+ * while starting, and a supervisor that stops it on that line must not find the default
+ * handler, which would kill it without draining. A signal during start-up closes the service
+ * once it is up.
+ */
+function closeOnSignal<T extends Closable>(starting: Promise<T>): Promise<T> {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) process.exit(130);
     closing = true;
     process.stderr.write(`relay: ${signal} received, shutting down\n`);
-    target.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`relay: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exit(1);
-      },
-    );
+    starting
+      .then((target) => target.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`relay: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return starting;
 }
 
 main(process.argv[2]).catch((err: unknown) => {
