@@ -73,7 +73,9 @@ beforeAll(async () => {
     // Another org's request, even with the same key id: never counted.
     event({ atMs: T0 + 30 * 60_000, org_id: randomUUID(), key_id: k1.id, cost_micros: 999, latency_ms: 9 }),
   ];
-  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-1', events);
+  // The same request twice in one batch too: inserts skip the merge pass over each block
+  // (optimize_on_insert 0), so only FINAL collapses it, as it does across batches.
+  await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-1', [...events, duplicated]);
   // A retried delivery of one request in another batch: FINAL collapses it to one row.
   await insertRequestEvents(h.clickhouse.inserter, h.clickhouse.database, 'batch-2', [duplicated]);
 });

@@ -102,6 +102,11 @@ export async function insertRequestEvents(
     insert_deduplication_token: `${batchId}:${encoded.hash}`,
     // Synchronous inserts: an async insert acknowledged with wait_for_async_insert=0 can be lost.
     async_insert: 0,
+    // No merge pass over each new block (request_events' and every rollup view's): readers
+    // already collapse what merges have not (FINAL or per-request aggregation on request_events,
+    // -Merge combinators on the rollups), and the rollup views' GROUP BY leaves nothing to merge.
+    // chDB, 9,000-event batches, 3 rounds: the insert's query thread 11-15 -> 8 ms per 1,000 events.
+    optimize_on_insert: 0,
   };
   if (client.rawInsert !== undefined) {
     const table = `${database}.${REQUEST_EVENTS_TABLE}`;
