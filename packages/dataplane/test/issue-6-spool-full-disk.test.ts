@@ -84,6 +84,9 @@ describe.skipIf(mountProblem !== null)('issue 6: the event spool and log on a fu
     const log = await openEventLog({ dir: join(mountPoint, 'event-log'), fsyncIntervalMs: 100, diskErrors, logger });
     const queue = createEventQueue({ sink: { write: () => new Promise(() => {}) }, batchSize: 100_000, flushIntervalMs: 60_000, maxQueued: 100_000, logger, log, diskErrors });
     for (let i = 0; i < 2_000; i++) queue.push(testRequestEvent({ upstream_error_code: 'y'.repeat(100) }));
+    // The events of one event-loop turn are written together at its end; answers wait for that.
+    const answered = await new Promise<boolean>((resolve) => queue.whenLogged(() => resolve(true)));
+    expect(answered).toBe(true);
     expect(queue.stats().queued).toBe(2_000);
     expect(diskErrors.counts().ENOSPC).toBeGreaterThan(0);
     expect(queue.stats().logPending).toBeLessThan(2_000);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -24,9 +24,10 @@ export interface LoggedEvent {
 export interface EventLogOptions {
   dir: string;
   /**
-   * fsync policy. 0: fdatasync after every append (survives power loss; costs a disk flush per
-   * request). N > 0: appends reach the page cache at once (they survive kill -9 and any crash of
-   * the process) and are flushed to the device every N ms (a power loss loses at most N ms).
+   * fsync policy. 0: fdatasync after every write, before the answers waiting for it go out
+   * (survives power loss; costs a disk flush per write). N > 0: writes reach the page cache
+   * (they survive kill -9 and any crash of the process) and are flushed to the device every
+   * N ms (a power loss loses at most N ms).
    */
   fsyncIntervalMs: number;
   /** A segment is closed and a new one started past this size. */
@@ -52,13 +53,22 @@ export interface EventLog {
    */
   readonly id: string;
   /**
-   * Appends one event in a single write() syscall, synchronously: when it returns, the event is
-   * in the kernel's page cache and outlives the process. Null when the disk refused it (the
-   * error is counted and logged with its errno code; the event then lives in memory only).
+   * Appends one event. The first event of an event-loop turn is written at once; the turn's
+   * later ones are written together, in one syscall, at its end, before the loop waits for I/O
+   * again (group commit): a write per event cost ~8 µs of CPU per request under load, as much
+   * as the rest of the event path (issue 11). `whenWritten` says when an event is in the
+   * kernel's page cache, where it outlives the process. Null when the log has no segment to
+   * append to (the disk refused to open one; the event then lives in memory only).
    * `line`: the event's JSON text and a newline, as bytes (the caller keeps them for the sink:
    * the event is serialised and encoded once).
    */
   append(line: Buffer): LogPosition | null;
+  /**
+   * Runs `then` once every event appended so far has been written (at once when none waits).
+   * A failed write is counted and logged with its errno code (those events then live in memory
+   * only) and `then` still runs: the log never holds an answer back for good.
+   */
+  whenWritten(then: () => void): void;
   /** Everything up to and including `position` is in the event store or the spool. */
   acknowledge(position: LogPosition): void;
   /** Events the previous process appended and never saw acknowledged, oldest first (once). */
@@ -180,25 +190,73 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
     } while (checkpointAgain);
   }
 
+  /** Lines appended and not yet written, their bytes, and what waits for them. */
+  let unwritten: Buffer[] = [];
+  let unwrittenBytes = 0;
+  let afterWrite: Array<() => void> = [];
+  /** True from the first append of an event-loop turn to the turn's end (setImmediate). */
+  let turnOpen = false;
+  /** Sequence ranges whose write failed and that are not acknowledged yet: not in the log, so not pending in it. */
+  let unlogged: Array<{ first: number; last: number }> = [];
+
+  /** Writes `lines` (the last `lines.length` sequence numbers) in one syscall; a failure is counted and the segment ended. */
+  function writeLines(lines: Buffer[], bytes: number): void {
+    try {
+      const written = lines.length === 1 ? writeSync(current.fd, lines[0]!) : writevSync(current.fd, lines);
+      if (written !== bytes) throw Object.assign(new Error('short write to the event log'), { code: 'ENOSPC' });
+      if (options.fsyncIntervalMs === 0) fdatasyncSync(current.fd);
+      dirty = true;
+    } catch (err) {
+      options.diskErrors.record(err, 'event log append');
+      unlogged.push({ first: seq - lines.length + 1, last: seq });
+      // A torn line may sit at the end of this segment: new lines go to a fresh one.
+      rollSegment();
+    }
+  }
+
+  /** Writes what the turn appended after its first event, then runs what waited for it. */
+  function writeAppended(): void {
+    const lines = unwritten;
+    const bytes = unwrittenBytes;
+    const waiting = afterWrite;
+    unwritten = [];
+    unwrittenBytes = 0;
+    afterWrite = [];
+    if (lines.length > 0 && current.fd !== -1) writeLines(lines, bytes);
+    for (const then of waiting) then();
+  }
+
+  function endTurn(): void {
+    turnOpen = false;
+    writeAppended();
+  }
+
   return {
     id,
     append(line) {
-      if (current.fd === -1 && !openSegment()) return null;
-      try {
-        const written = writeSync(current.fd, line);
-        if (written !== line.length) throw Object.assign(new Error('short write to the event log'), { code: 'ENOSPC' });
-        if (options.fsyncIntervalMs === 0) fdatasyncSync(current.fd);
-      } catch (err) {
-        options.diskErrors.record(err, 'event log append');
-        // A torn line may sit at the end of this segment: new lines go to a fresh one.
+      // A segment ends between two writes, never inside one: what waits goes to the old one first.
+      if (current.bytes >= segmentMaxBytes) {
+        writeAppended();
         rollSegment();
-        return null;
       }
+      if (current.fd === -1 && !openSegment()) return null;
       current.bytes += line.length;
-      dirty = true;
       const position = { segment: current.segment, offset: current.bytes, seq: ++seq };
-      if (current.bytes >= segmentMaxBytes) rollSegment();
+      if (turnOpen) {
+        unwritten.push(line);
+        unwrittenBytes += line.length;
+      } else {
+        // The first event of a turn is written at once, so a lone request waits for nothing;
+        // the turn's later ones go together at its end.
+        turnOpen = true;
+        setImmediate(endTurn);
+        writeLines([line], line.length);
+      }
       return position;
+    },
+    whenWritten(then) {
+      if (unwritten.length === 0) then();
+      else afterWrite.push(then);
     },
     acknowledge(position) {
       if (position.seq <= acked.seq) return;
@@ -214,8 +272,13 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
       replayTaken = true;
       return replay.splice(0);
     },
-    stats: () => ({ pendingEvents: seq - acked.seq, segments: live.size, replayedAtStart }),
+    stats() {
+      unlogged = unlogged.filter((range) => range.last > acked.seq);
+      const notInLog = unlogged.reduce((sum, range) => sum + range.last - Math.max(range.first, acked.seq + 1) + 1, 0);
+      return { pendingEvents: seq - acked.seq - notInLog, segments: live.size, replayedAtStart };
+    },
     async close() {
+      writeAppended();
       if (timer !== null) clearInterval(timer);
       await checkpointing;
       if (writtenCheckpoint !== acked) await writeCheckpoint();

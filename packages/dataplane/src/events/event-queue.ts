@@ -80,11 +80,16 @@ export interface EventQueueStats {
 
 export interface EventQueue {
   /**
-   * Takes an event: appends it to the event log (one write syscall, so it is on disk before the
-   * caller lets the answer's last bytes go) and queues it. Never blocks on the network and never
-   * throws.
+   * Takes an event: appends it to the event log (written with the others of the same event-loop
+   * turn; `whenLogged` says when) and queues it. Never blocks on the network and never throws.
    */
   push(event: RequestEvent): void;
+  /**
+   * Runs `then` once the events pushed so far are in the event log's file (at once without a
+   * log): the route sends an answer's final bytes from here, so the client never sees a
+   * complete answer whose event a crash could lose.
+   */
+  whenLogged(then: () => void): void;
   /** Sends what is queued (and what is spooled, if the sink takes it) and waits for it. */
   flush(): Promise<void>;
   stats(): EventQueueStats;
@@ -359,6 +364,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       queuedBytes += line.length;
       if (fullBatchWaiting() && writing === null) void drain().catch(() => undefined);
       else schedule();
+    },
+    whenLogged(then) {
+      if (log === null) then();
+      else log.whenWritten(then);
     },
     flush: () => drain(true),
     stats() {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,33 @@ describe('issue 6: request events survive a crash through the event log', () => 
     const third = await openLog();
     expect(third.takeReplay()).toEqual([]);
     await third.close();
+  });
+
+  it("writes a turn's first event at once and the turn's others together at its end, and says when they are in the file", async () => {
+    const log = await openLog();
+    // Read synchronously: an await would let the event loop turn, and the write happen.
+    const segmentText = () =>
+      readdirSync(join(dir, 'event-log'))
+        .filter((name) => name.endsWith('.events'))
+        .map((name) => readFileSync(join(dir, 'event-log', name), 'utf8'))
+        .join('');
+    const lines = ['a', 'b', 'c'].map((id) => Buffer.from(`${JSON.stringify(testRequestEvent({ request_id: `req_${id}` }))}\n`));
+    const text = (count: number) => lines.slice(0, count).map((line) => line.toString('utf8')).join('');
+    const first = log.append(lines[0]!);
+    expect(first?.offset).toBe(lines[0]!.length);
+    // A lone request's event is in the file when append returns: its answer waits for nothing.
+    expect(segmentText()).toBe(text(1));
+    let ranAtOnce = false;
+    log.whenWritten(() => (ranAtOnce = true));
+    expect(ranAtOnce).toBe(true);
+
+    const later = [log.append(lines[1]!), log.append(lines[2]!)];
+    expect(later.map((p) => p?.offset)).toEqual([text(2).length, text(3).length]);
+    // The turn's later events are not written yet; what waits for them runs once they are.
+    expect(segmentText()).toBe(text(1));
+    const seen = await new Promise<string>((resolve) => log.whenWritten(() => resolve(segmentText())));
+    expect(seen).toBe(text(3));
+    await log.close();
   });
 
   it('deletes segments once acknowledged and keeps only what follows the checkpoint', async () => {

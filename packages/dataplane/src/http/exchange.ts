@@ -7,6 +7,13 @@ import { createBodyCollector, overloaded, type BodyCollector } from './body-coll
 import { OPENAI_ERROR_WIRE, type ErrorWire } from './error-wire.ts';
 import type { RequestSpan } from '../tracing/request-tracing.ts';
 
+/**
+ * Holds an answer's final bytes until `send` is called: the metered routes pass the event
+ * queue's `whenLogged`, so the request's event is in the event log before the client can see a
+ * complete answer.
+ */
+export type FinalBytesGate = (send: () => void) => void;
+
 /** What a route's API changes about the exchange, decided before its handler returns. */
 export interface ExchangeOptions {
   /** The shape of its errors (default OpenAI's). */
@@ -64,6 +71,7 @@ export class Exchange {
   readonly #abortHandlers: Array<() => void> = [];
   #writableWaiter: (() => void) | null = null;
   #beforeFinalBytes: (() => void) | null = null;
+  #finalBytesGate: FinalBytesGate | null = null;
 
   constructor(res: HttpResponse, req: HttpRequest, options: ExchangeOptions = {}) {
     this.#res = res;
@@ -131,13 +139,27 @@ export class Exchange {
   }
 
   /**
-   * Registers the hook run once, synchronously, just before the response's final bytes go to
-   * uWS (the body of send(), the chunk of endWith(), or end()): the route records the request's
-   * event there, so the event is in the event log before the client can see a complete answer.
-   * Not run when the client went away first (nothing final is sent then).
+   * Registers the hook run once, synchronously, when the response's final bytes are ready (the
+   * body of send(), the chunk of endWith(), or end()): the route records the request's event
+   * there. Not run when the client went away first (nothing final is sent then). With a `gate`
+   * the final bytes then go through it: the metered routes hold them until the event is in the
+   * event log, so the client never sees a complete answer whose event a crash could lose.
    */
-  beforeFinalBytes(hook: () => void): void {
+  beforeFinalBytes(hook: () => void, gate?: FinalBytesGate): void {
     this.#beforeFinalBytes = hook;
+    this.#finalBytesGate = gate ?? null;
+  }
+
+  /** Sends the final bytes through the gate, if the route set one; never to a client that went away meanwhile. */
+  #sendFinal(write: () => void): void {
+    const gate = this.#finalBytesGate;
+    if (gate === null) {
+      this.#res.cork(write);
+      return;
+    }
+    gate(() => {
+      if (!this.aborted) this.#res.cork(write);
+    });
   }
 
   /** Marks the response finished (latency stops here) and runs the before-final-bytes hook. */
@@ -154,7 +176,7 @@ export class Exchange {
     if (this.aborted || this.finished) return;
     this.#finishing();
     this.headersSent = true;
-    this.#res.cork(() => {
+    this.#sendFinal(() => {
       this.#writeHead(status, contentType, headers, true);
       this.#res.end(body, this.closeAfterAnswer);
     });
@@ -205,7 +227,7 @@ export class Exchange {
   end(): void {
     if (this.aborted || this.finished) return;
     this.#finishing();
-    this.#res.cork(() => this.#res.end());
+    this.#sendFinal(() => this.#res.end());
   }
 
   /**
@@ -215,7 +237,7 @@ export class Exchange {
   endWith(chunk: Uint8Array | string): void {
     if (this.aborted || this.finished) return;
     this.#finishing();
-    this.#res.cork(() => this.#res.end(chunk));
+    this.#sendFinal(() => this.#res.end(chunk));
   }
 
   /** Closes the connection at once (shutdown past its grace period); the handler sees an abort. */

@@ -81,7 +81,7 @@ export async function serveMeteredRequest(ex: Exchange, deps: MeteredRequestDeps
     // The event keeps the count and the last attempt; the whole path goes to the log when one failed.
     if (record.attemptLog.some((a) => a.errorCode !== '')) deps.logger.warn({ requestId: record.requestId, attempts: record.attemptLog }, 'upstream attempts failed');
   };
-  ex.beforeFinalBytes(recordEvent);
+  ex.beforeFinalBytes(recordEvent, deps.events.whenLogged);
   try {
     if (snapshot === null) throw new RelayError('not_ready', 'The gateway has not received its configuration yet. Retry shortly.');
     record.key = authenticate(ex.authorization, snapshot, deps.keySecret, record);
