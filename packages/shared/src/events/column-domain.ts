@@ -101,7 +101,7 @@ export function domainProblem(domain: ColumnDomain, value: unknown): string | nu
 }
 
 /** Days in month `month` (1–12) of `year`, Gregorian. */
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
