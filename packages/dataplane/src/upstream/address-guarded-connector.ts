@@ -1,4 +1,5 @@
 import { isIP, type LookupFunction } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { firstRefusedAddress, systemHostResolver, type HostResolver, type ResolvedAddress } from '@proxystacks/shared/net/host-resolver';
 import { classifyAddress, classifyHostName, describeCategory, judgeCategory, type AddressCategory, type UpstreamAddressPolicy } from '@proxystacks/shared/net/upstream-address-policy';
@@ -74,7 +75,11 @@ export function createAddressGuardedConnector(options: AddressGuardOptions): bui
     lookup: checkedLookup(checked),
     allowH2: options.allowH2 === true,
     ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
-    ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+    // One TLS context for every connection of this connector. Without it tls.connect builds a
+    // context (an OpenSSL SSL_CTX, and a trust store of its own when `ca` is set) for each
+    // connection and keeps it as long as the connection lives: 8-18 KiB of native memory per
+    // open HTTP/1.1 stream. Verification is per connection either way (servername, identity check).
+    secureContext: createSecureContext(options.ca === undefined ? {} : { ca: [...options.ca] }),
   });
 
   return function connectChecked(connectOptions, callback) {
