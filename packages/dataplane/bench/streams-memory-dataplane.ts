@@ -4,10 +4,12 @@ import { pino } from 'pino';
 import { displayPrefix, generateKey, hashKey } from '@proxystacks/shared/keys/key-format';
 import { createSnapshot, type ProviderHttp2Mode } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
-import { createDataplane } from '../src/app.ts';
-import { loadDataplaneConfig } from '../src/config.ts';
-import { createEventQueue } from '../src/events/event-queue.ts';
-import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
+// Package specifiers, not ../src paths: under `--conditions=relay-dist` (the parent's default)
+// they load the compiled build production runs (see dataplaneChild in streams-memory.ts).
+import { createDataplane } from '@proxystacks/dataplane/app';
+import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
+import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';
+import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
 
 /**
  * Bench child of streams-memory.ts: a real data plane (run with --expose-gc) whose one route,

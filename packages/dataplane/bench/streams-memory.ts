@@ -1,7 +1,8 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -13,11 +14,18 @@ import { fileURLToPath } from 'node:url';
  *
  *   npx tsx packages/dataplane/bench/streams-memory.ts [streams=2000]
  *
+ * The data plane runs the compiled build (`pnpm build`, run first; `node --conditions=relay-dist`),
+ * as production does: the TypeScript loader adds ~60 MiB to the idle figure and wraps functions
+ * (tsx's `__name`) in every open stream. BENCH_DATAPLANE_BUILD=source runs the TypeScript sources.
+ *
  * Writes packages/dataplane/bench/results/streams-memory.md (and .json).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const STREAMS = Number(process.argv[2] ?? 2000);
 const STEP = 100;
+const BUILD = process.env.BENCH_DATAPLANE_BUILD ?? 'dist';
+if (BUILD !== 'dist' && BUILD !== 'source') throw new Error(`BENCH_DATAPLANE_BUILD must be "dist" or "source", got ${JSON.stringify(BUILD)}`);
+const repoRoot = join(here, '../../..');
 
 interface Memory {
   rss: number;
@@ -40,9 +48,13 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Forks a bench child (TypeScript through tsx) and waits for its first message. */
+/**
+ * Forks a bench child and waits for its first message: a `.ts` script through tsx, a `.js` one
+ * (absolute path) with plain node.
+ */
 async function start<T>(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; first: T }> {
-  const child = fork(join(here, script), [], { env: { ...process.env, ...env }, execArgv: [...nodeArgs, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = fork(resolve(here, script), [], { env: { ...process.env, ...env }, execArgv: [...nodeArgs, ...loader], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const first = await next<T>(child);
@@ -74,7 +86,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function runVariant(variant: string, upstream: ChildProcess, upstreamUrl: string, http2: 'auto' | 'off', tls: { key: string; cert: string }): Promise<VariantResult> {
-  const dp = await start<{ url: string; key: string }>('streams-memory-dataplane.ts', { BENCH_UPSTREAM_URL: upstreamUrl, BENCH_PROVIDER_HTTP2: http2, BENCH_TLS_CERT: tls.cert }, ['--expose-gc']);
+  const conditions = BUILD === 'dist' ? ['--conditions=relay-dist'] : [];
+  const dp = await start<{ url: string; key: string }>(dataplaneScript, { BENCH_UPSTREAM_URL: upstreamUrl, BENCH_PROVIDER_HTTP2: http2, BENCH_TLS_CERT: tls.cert }, ['--expose-gc', ...conditions]);
   const clients = await start<{ ready: true }>('streams-memory-clients.ts', { BENCH_URL: dp.first.url, BENCH_KEY: dp.first.key });
   // One stream first, finished, so lazy loads (undici's h2, the SSE relay) are in the idle figure.
   await ask(clients.child, { open: 1 });
@@ -103,7 +116,7 @@ function report(results: VariantResult[]): string {
   const lines = [
     '# Memory per open stream (issue 11)',
     '',
-    `${STREAMS} concurrent slow streams (first token at once, then one token a second) to one upstream, measured in the data plane after a full GC. Command: \`npx tsx packages/dataplane/bench/streams-memory.ts ${STREAMS}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, this machine shared with other jobs).`,
+    `${STREAMS} concurrent slow streams (first token at once, then one token a second) to one upstream, measured in the data plane (${BUILD === 'dist' ? 'the compiled build, as production runs it' : 'TypeScript sources under tsx'}) after a full GC. Command: \`${BUILD === 'dist' ? '' : 'BENCH_DATAPLANE_BUILD=source '}npx tsx packages/dataplane/bench/streams-memory.ts ${STREAMS}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, this machine shared with other jobs).`,
     '',
     `| upstream | RSS idle | RSS with ${STREAMS} open | per stream: RSS | V8 heap | off-heap (external) | completed |`,
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -124,6 +137,24 @@ function report(results: VariantResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The data plane child as production would run it: the packages built to dist, and the child
+ * itself transpiled beside them (dist/bench, inside the package, so its `@proxystacks/dataplane/…`
+ * self-imports resolve), run by plain node. Under tsx even compiled code pays for the loader:
+ * Node 20 runs module hooks on a thread of their own, ~40 MiB.
+ */
+function dataplaneChild(): string {
+  if (BUILD === 'source') return 'streams-memory-dataplane.ts';
+  execFileSync(process.execPath, ['infra/build/build-dist.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  const ts = createRequire(join(repoRoot, 'package.json'))('typescript') as typeof import('typescript');
+  const source = readFileSync(join(here, 'streams-memory-dataplane.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } });
+  const target = join(here, '../dist/bench/streams-memory-dataplane.js');
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, outputText);
+  return target;
+}
+const dataplaneScript = dataplaneChild();
 const dir = mkdtempSync(join(tmpdir(), 'relay-streams-memory-'));
 try {
   const tls = { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') };
