@@ -14,9 +14,10 @@ import { fileURLToPath } from 'node:url';
  *
  *   npx tsx packages/dataplane/bench/streams-memory.ts [streams=2000]
  *
- * The data plane runs the compiled build (`pnpm build`, run first; `node --conditions=relay-dist`),
- * as production does: the TypeScript loader adds ~60 MiB to the idle figure and wraps functions
- * (tsx's `__name`) in every open stream. BENCH_DATAPLANE_BUILD=source runs the TypeScript sources.
+ * The data plane runs the compiled build (this script runs `pnpm build`'s compiler first; `node
+ * --conditions=relay-dist`), as production does: the TypeScript loader adds 40-60 MiB to the idle
+ * figure and wraps functions (tsx's `__name`) in every open stream. BENCH_DATAPLANE_BUILD=source
+ * runs the TypeScript sources.
  *
  * Writes packages/dataplane/bench/results/streams-memory.md (and .json).
  */
@@ -141,7 +142,7 @@ function report(results: VariantResult[]): string {
  * The data plane child as production would run it: the packages built to dist, and the child
  * itself transpiled beside them (dist/bench, inside the package, so its `@proxystacks/dataplane/…`
  * self-imports resolve), run by plain node. Under tsx even compiled code pays for the loader:
- * Node 20 runs module hooks on a thread of their own, ~40 MiB.
+ * Node 20 runs module hooks on a thread of their own.
  */
 function dataplaneChild(): string {
   if (BUILD === 'source') return 'streams-memory-dataplane.ts';
