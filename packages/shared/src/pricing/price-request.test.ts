@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { divRoundHalfUp } from '../money/micros.ts';
 import { priceRequest, type TokenPrices, type TokenUsage } from './price-request.ts';
 
 const mini: TokenPrices = { inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedInputMicrosPerMTok: 75_000, cacheWriteMicrosPerMTok: null };
@@ -136,5 +137,57 @@ describe('priceRequest: prompt-cache writes', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  /** The price on bigints all the way, as before the number path (issue 11). */
+  const onBigints = (u: TokenUsage, p: TokenPrices): bigint => {
+    const plain = BigInt(u.promptTokens - u.cachedTokens - u.cacheWriteTokens);
+    const numerator =
+      plain * BigInt(p.inputMicrosPerMTok) +
+      BigInt(u.cachedTokens) * BigInt(p.cachedInputMicrosPerMTok ?? p.inputMicrosPerMTok) +
+      BigInt(u.cacheWriteTokens) * BigInt(p.cacheWriteMicrosPerMTok ?? p.inputMicrosPerMTok) +
+      BigInt(u.completionTokens) * BigInt(p.outputMicrosPerMTok);
+    return divRoundHalfUp(numerator, 1_000_000n);
+  };
+  /** What priceRequest must do with it: the price when it is safe, a RangeError when it is not. */
+  const expectSameAsBigints = (u: TokenUsage, p: TokenPrices) => {
+    const expected = onBigints(u, p);
+    if (expected > BigInt(Number.MAX_SAFE_INTEGER)) expect(() => priceRequest(u, p)).toThrow(RangeError);
+    else expect(priceRequest(u, p)).toBe(Number(expected));
+  };
+
+  it('prices on numbers exactly as on bigints, across the whole range (issue 11: the hot path skips bigints when it can)', () => {
+    // Prices and token counts from tiny to past what numbers hold exactly, so both paths run.
+    const wide = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: 200_000_000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    const widePrices = fc.record({ inputMicrosPerMTok: wide, outputMicrosPerMTok: wide, cachedInputMicrosPerMTok: fc.option(wide), cacheWriteMicrosPerMTok: fc.option(wide) });
+    const wideUsage = fc.tuple(wide, wide, fc.nat(), fc.nat()).map(([promptTokens, completionTokens, a, b]): TokenUsage => {
+      const cachedTokens = promptTokens === 0 ? 0 : a % (promptTokens + 1);
+      return { promptTokens, completionTokens, cachedTokens, cacheWriteTokens: b % (promptTokens - cachedTokens + 1) };
+    });
+    fc.assert(fc.property(wideUsage, widePrices, expectSameAsBigints), { numRuns: 5_000 });
+  });
+
+  it('rounds half up exactly at every boundary the number path divides across', () => {
+    const none = { cachedInputMicrosPerMTok: null, cacheWriteMicrosPerMTok: null };
+    // numerator = tokens × 1 micro per million: k × 10^6 + r for r around 0 and the half.
+    for (const k of [0, 1, 999_999, 9_007_199_253, 9_007_199_254]) {
+      for (const r of [0, 1, 499_999, 500_000, 500_001, 999_999]) {
+        const tokens = k * 1_000_000 + r;
+        if (!Number.isSafeInteger(tokens)) continue;
+        expectSameAsBigints({ promptTokens: tokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 }, { inputMicrosPerMTok: 1, outputMicrosPerMTok: 0, ...none });
+      }
+    }
+    // Products and sums just below, at and just past 2^53: the number path hands over to bigints.
+    const limit = Number.MAX_SAFE_INTEGER;
+    for (const [promptTokens, completionTokens, price] of [
+      [limit, 0, 1],
+      [limit, 1, 1],
+      [(limit - 1) / 2, (limit - 1) / 2, 1],
+      [(limit - 1) / 2, (limit + 1) / 2, 1],
+      [4_503_599_627_370_496, 0, 2],
+      [94_906_265, 94_906_265, 94_906_266],
+    ] as const) {
+      expectSameAsBigints({ promptTokens, completionTokens, cachedTokens: 0, cacheWriteTokens: 0 }, { inputMicrosPerMTok: price, outputMicrosPerMTok: price, ...none });
+    }
   });
 });

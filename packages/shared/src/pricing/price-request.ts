@@ -51,12 +51,69 @@ export function priceRequest(usage: TokenUsage, prices: TokenPrices): Micros {
   const cachedPrice = prices.cachedInputMicrosPerMTok ?? prices.inputMicrosPerMTok;
   const cacheWritePrice = prices.cacheWriteMicrosPerMTok ?? prices.inputMicrosPerMTok;
   const plainPrompt = usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens;
+  const fast = exactNumberPrice(plainPrompt, prices.inputMicrosPerMTok, usage.cachedTokens, cachedPrice, usage.cacheWriteTokens, cacheWritePrice, usage.completionTokens, prices.outputMicrosPerMTok);
+  if (fast !== null) return fast;
   const numerator =
     BigInt(plainPrompt) * BigInt(prices.inputMicrosPerMTok) +
     BigInt(usage.cachedTokens) * BigInt(cachedPrice) +
     BigInt(usage.cacheWriteTokens) * BigInt(cacheWritePrice) +
     BigInt(usage.completionTokens) * BigInt(prices.outputMicrosPerMTok);
   return microsFromBigInt(divRoundHalfUp(numerator, TOKENS_PER_MTOK));
+}
+
+const TOKENS_PER_MTOK_NUMBER = 1_000_000;
+
+/**
+ * The same price computed on numbers, when that is exact: every price a non-negative safe integer
+ * and every product and partial sum at most 2^53 − 1, so no step rounds (a product past it is
+ * still seen as past it: rounding never brings a larger value down below 2^53). Null otherwise,
+ * and the bigint path decides. Every request is priced on the data plane's hot path, where the
+ * bigint path cost eight bigint allocations and their arithmetic (~0.6 KB per request); real
+ * prices and token counts stay far below the limit (10^8 tokens at 10^8 micros per million).
+ * Rounding: half up, as divRoundHalfUp does for a non-negative numerator.
+ */
+function exactNumberPrice(
+  plainTokens: number,
+  inputPrice: number,
+  cachedTokens: number,
+  cachedPrice: number,
+  writeTokens: number,
+  writePrice: number,
+  completionTokens: number,
+  outputPrice: number,
+): Micros | null {
+  if (!isSafePrice(inputPrice) || !isSafePrice(cachedPrice) || !isSafePrice(writePrice) || !isSafePrice(outputPrice)) return null;
+  const plain = plainTokens * inputPrice;
+  const cached = cachedTokens * cachedPrice;
+  const written = writeTokens * writePrice;
+  const completion = completionTokens * outputPrice;
+  const max = Number.MAX_SAFE_INTEGER;
+  if (plain > max || cached > max || written > max || completion > max) return null;
+  // Each partial sum checked too: a sum past 2^53 would round.
+  const numerator = plain + cached;
+  if (numerator > max || numerator + written > max || numerator + written + completion > max) return null;
+  return roundedMillionths(numerator + written + completion);
+}
+
+/** `numerator` ÷ 10^6 rounded half up, exactly, for a non-negative safe integer. */
+function roundedMillionths(numerator: number): Micros {
+  // numerator / 1e6 in floating point may be off by one next to an integer: corrected exactly.
+  // quotient × 1e6 is a multiple of 10^6 (even, so exact below 2^54) and the remainder a small
+  // integer, so neither step rounds.
+  let quotient = Math.floor(numerator / TOKENS_PER_MTOK_NUMBER);
+  let remainder = numerator - quotient * TOKENS_PER_MTOK_NUMBER;
+  if (remainder < 0) {
+    quotient -= 1;
+    remainder += TOKENS_PER_MTOK_NUMBER;
+  } else if (remainder >= TOKENS_PER_MTOK_NUMBER) {
+    quotient += 1;
+    remainder -= TOKENS_PER_MTOK_NUMBER;
+  }
+  return (remainder * 2 >= TOKENS_PER_MTOK_NUMBER ? quotient + 1 : quotient) as Micros;
+}
+
+function isSafePrice(price: number): boolean {
+  return Number.isSafeInteger(price) && price >= 0;
 }
 
 function assertTokenCount(value: number, name: string): void {
