@@ -358,8 +358,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
         return;
       }
-      // The JSON string dies young; its bytes (outside the heap) serve the log and the sink.
-      const line = Buffer.from(`${JSON.stringify(event)}\n`);
+      const line = jsonLine(event);
       queue.push({ event: keepObjects ? event : null, position: log?.append(line) ?? null, line });
       queuedBytes += line.length;
       if (fullBatchWaiting() && writing === null) void drain().catch(() => undefined);
@@ -402,6 +401,21 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       }
     },
   };
+}
+
+/**
+ * The event's JSON and a newline, as bytes: the JSON string dies young, its bytes (outside the
+ * heap) serve the log and the sink. Encoded straight into the Buffer: appending the newline to
+ * the string first made V8 copy the whole JSON into a flat string for the encoder (~1 KB per
+ * request of garbage, issue 11).
+ */
+export function jsonLine(event: RequestEvent): Buffer {
+  const json = JSON.stringify(event);
+  const length = Buffer.byteLength(json);
+  const line = Buffer.allocUnsafe(length + 1);
+  line.write(json, 0, length, 'utf8');
+  line[length] = 0x0a;
+  return line;
 }
 
 /** Bytes of a queued event's JSON line. */

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
@@ -10,7 +11,7 @@ import { testRequestEvent } from '@proxystacks/shared/events/test-request-event'
 import { createControlplaneSink } from './controlplane-sink.ts';
 import { createDiskErrors } from './disk-errors.ts';
 import { openEventLog } from './event-log.ts';
-import { createEventQueue } from './event-queue.ts';
+import { createEventQueue, jsonLine } from './event-queue.ts';
 import type { EventSink } from './event-sink.ts';
 
 const logger = pino({ level: 'silent' });
@@ -91,5 +92,15 @@ describe('issue 11: events serialised once on the data plane', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(25);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
     expect(sizes.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('encodes an event as its JSON and a newline, in UTF-8, whatever its strings hold', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), (alias, error) => {
+        const event = testRequestEvent({ alias, error_code: error });
+        expect(jsonLine(event).equals(Buffer.from(`${JSON.stringify(event)}\n`, 'utf8'))).toBe(true);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
