@@ -41,14 +41,29 @@ export interface OpenAICompatibleOptions {
 export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions): ProviderAdapter {
   const baseUrlOf = (deployment: CompiledDeployment): string | null =>
     deployment.provider.baseUrl ?? (deployment.provider.type === 'mock' ? options.mockBaseUrl : (DEFAULT_BASE_URLS[deployment.provider.type] ?? null));
+  /**
+   * A deployment's chat completions URL and request headers, worked out once per deployment (a
+   * snapshot compiles new deployment objects, so a changed URL or credential is a new entry):
+   * per request they cost a regex replace, a URL and a header object (issue 11).
+   */
+  const chatTargets = new WeakMap<CompiledDeployment, ChatTarget>();
+  const chatTargetOf = (deployment: CompiledDeployment): ChatTarget => {
+    let target = chatTargets.get(deployment);
+    if (target === undefined) {
+      const url = endpointOf(deployment, requireBaseUrl(deployment, baseUrlOf(deployment)), 'chat/completions');
+      target = { url, jsonHeaders: headersFor(deployment, 'application/json'), streamHeaders: headersFor(deployment, 'text/event-stream') };
+      chatTargets.set(deployment, target);
+    }
+    return target;
+  };
   return {
     types: ['openai', 'openai_compatible', 'deepseek', 'azure_openai', 'mock'],
     originOf: (deployment) => originOfUrl(baseUrlOf(deployment)),
     async chatCompletion(call: UpstreamCall): Promise<UpstreamResponse> {
       const { deployment } = call;
-      const baseUrl = requireBaseUrl(deployment, baseUrlOf(deployment));
+      const target = chatTargetOf(deployment);
       const body = (call.requestBytes ? spliceUpstreamModel(call.requestBytes, call.request, deployment.upstreamModel, call.stream) : null) ?? JSON.stringify(upstreamBody(call));
-      const response = await postUpstream(call, endpointOf(deployment, baseUrl, 'chat/completions'), headersFor(deployment, call.stream ? 'text/event-stream' : 'application/json'), body, options);
+      const response = await postUpstream(call, target.url, call.stream ? target.streamHeaders : target.jsonHeaders, body, options);
       if (response.statusCode >= 400) throw upstreamHttpError(deployment, response.statusCode, await readUpstreamErrorText(response));
       if (!call.stream) return { kind: 'json', body: await readUpstreamAnswer(call, response, options.maxBodyBytes) };
       return { kind: 'stream', body: response.body };
@@ -88,6 +103,13 @@ function endpointOf(deployment: CompiledDeployment, baseUrl: string, operation: 
 }
 
 /** Azure takes its key in `api-key`; every other OpenAI-wire upstream as a bearer token. */
+/** Where a deployment's chat completions go, and with which headers (never changed once made: postUpstream copies before adding any). */
+interface ChatTarget {
+  readonly url: string;
+  readonly jsonHeaders: Readonly<Record<string, string>>;
+  readonly streamHeaders: Readonly<Record<string, string>>;
+}
+
 function headersFor(deployment: CompiledDeployment, accept: string): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept };
   const credential = deployment.provider.credential;

@@ -33,7 +33,7 @@ export const UPSTREAM_ERROR_BODY_MAX_BYTES = 64 * 1024;
  * address policy, a transport failure or a header timeout becomes the matching RelayError; a
  * client abort is rethrown as it is (the route sees `ex.aborted`).
  */
-export async function postUpstream(call: UpstreamTarget, url: string, headers: Record<string, string>, body: string | Buffer, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
+export async function postUpstream(call: UpstreamTarget, url: string, headers: Readonly<Record<string, string>>, body: string | Buffer, options: PostUpstreamOptions): Promise<UpstreamAnswer> {
   const extra = call.deployment.provider.extraHeaders;
   let sent = extra === null ? headers : { ...extra, ...headers };
   // The attempt's span is the upstream's parent (W3C Trace Context); only when tracing is on.

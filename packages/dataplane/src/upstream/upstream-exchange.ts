@@ -12,7 +12,7 @@ export interface UpstreamAnswer {
 
 /** One POST to an upstream. */
 export interface UpstreamPost {
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
   /** Response headers within this, else undici fails the request with a HeadersTimeoutError. */
   readonly headersTimeoutMs: number;
