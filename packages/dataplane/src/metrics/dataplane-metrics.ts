@@ -5,7 +5,7 @@ import type { GateRejectReason, OriginLoad } from '../upstream/origin-gate.ts';
 import type { EventQueueStats } from '../events/event-queue.ts';
 import type { UpstreamResilience } from '../routing/upstream-resilience.ts';
 import { upstreamHealthMetrics } from './upstream-health-metrics.ts';
-import { FoldedCounter, FoldedHistogram } from './folded-metrics.ts';
+import { FoldedCounter, FoldedHistogram, NO_LABELS } from './folded-metrics.ts';
 
 /** What the metrics read at scrape time rather than on every request. */
 export interface MetricsSources {
@@ -39,6 +39,7 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     name: 'relay_request_duration_seconds',
     help: 'Arrival to last byte sent.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    labelNames: ['streamed'],
     registry,
   });
   const ttft = new FoldedHistogram({
@@ -91,15 +92,13 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     observe(event: RequestEvent, knownAlias: boolean): void {
       const streamed = event.streamed ? 'true' : 'false';
       const alias = knownAlias ? event.alias : UNKNOWN_ALIAS;
-      const status = `${Math.floor(event.status_code / 100)}xx`;
-      // Series keys: label values joined by NUL, which none of them can contain.
-      requests.add(`${alias}\0${status}\0${event.error_code}\0${streamed}`, { alias, status, error_code: event.error_code, streamed });
-      duration.observe(streamed, { streamed }, event.latency_ms / 1000);
-      if (event.ttft_ms !== null) ttft.observe('', {}, event.ttft_ms / 1000);
-      if (event.prompt_tokens > 0) tokens.add(`prompt\0${event.usage_source}`, { kind: 'prompt', source: event.usage_source }, event.prompt_tokens);
-      if (event.completion_tokens > 0) tokens.add(`completion\0${event.usage_source}`, { kind: 'completion', source: event.usage_source }, event.completion_tokens);
-      if (event.cost_micros > 0) cost.add('', {}, event.cost_micros);
-      if (event.attempts > 0) attempts.add(event.provider_type, { provider_type: event.provider_type }, event.attempts);
+      requests.add([alias, statusClass(event.status_code), event.error_code, streamed]);
+      duration.observe(streamed === 'true' ? STREAMED : NOT_STREAMED, event.latency_ms / 1000);
+      if (event.ttft_ms !== null) ttft.observe(NO_LABELS, event.ttft_ms / 1000);
+      if (event.prompt_tokens > 0) tokens.add(['prompt', event.usage_source], event.prompt_tokens);
+      if (event.completion_tokens > 0) tokens.add(['completion', event.usage_source], event.completion_tokens);
+      if (event.cost_micros > 0) cost.add(NO_LABELS, event.cost_micros);
+      if (event.attempts > 0) attempts.add([event.provider_type], event.attempts);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
@@ -107,6 +106,15 @@ export function createDataplaneMetrics(sources: MetricsSources) {
 }
 
 export type DataplaneMetrics = ReturnType<typeof createDataplaneMetrics>;
+
+const STREAMED: readonly string[] = ['true'];
+const NOT_STREAMED: readonly string[] = ['false'];
+/** `2xx`… for the status label, made once (an HTTP status is 100-599). */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+function statusClass(statusCode: number): string {
+  return STATUS_CLASSES[Math.floor(statusCode / 100)] ?? `${Math.floor(statusCode / 100)}xx`;
+}
 
 function gauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({
@@ -142,6 +150,7 @@ function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
     name: 'relay_upstream_queue_wait_seconds',
     help: 'Time from asking for an upstream slot to getting it (0 when one was free).',
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    labelNames: ['origin'],
     registry,
   });
   const rejections = new Counter({
@@ -153,7 +162,7 @@ function upstreamGateMetrics(registry: Registry, sources: MetricsSources) {
   return {
     /** Records one admission through the upstream gate and how long it waited (every request: folded at scrape time). */
     upstreamAdmitted(origin: string, waitedMs: number): void {
-      wait.observe(origin, { origin }, waitedMs / 1000);
+      wait.observe([origin], waitedMs / 1000);
     },
     /** Records one refusal by the upstream gate. */
     upstreamRejected(origin: string, reason: GateRejectReason): void {
