@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addMicros,
@@ -60,5 +61,20 @@ describe('micros', () => {
     expect(formatMicros(micros(150))).toBe('0.000150');
     expect(formatMicros(micros(12_345_678))).toBe('12.345678');
     expect(formatMicros(micros(-1))).toBe('-0.000001');
+  });
+
+  it('formats every safe amount as the bigint division does (issue 11: formatted on numbers)', () => {
+    const onBigints = (value: number): string => {
+      const abs = BigInt(Math.abs(value));
+      return `${value < 0 ? '-' : ''}${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, '0')}`;
+    };
+    const edges = [0, 1, 999_999, 1_000_000, 1_000_001, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1, 9_007_199_253_999_999, 9_007_199_254_000_000];
+    for (const value of edges.flatMap((v) => [v, -v])) expect(formatMicros(micros(value))).toBe(onBigints(value));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })), (value) => {
+        expect(formatMicros(micros(value))).toBe(onBigints(value));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

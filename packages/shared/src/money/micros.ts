@@ -79,8 +79,15 @@ export function parseDecimalToMicros(text: string): Micros {
 /** Formats micros as a decimal string in whole units with all six places ("0.000150"). */
 export function formatMicros(value: Micros): string {
   const negative = value < 0;
-  const abs = BigInt(Math.abs(value));
-  const whole = abs / 1_000_000n;
-  const fraction = (abs % 1_000_000n).toString().padStart(6, '0');
-  return `${negative ? '-' : ''}${whole}.${fraction}`;
+  const abs = Math.abs(value);
+  // Whole units and the remainder on numbers, exactly (the data plane formats a cost per request,
+  // and bigints cost it an allocation per step): the quotient is corrected by the remainder, so a
+  // division rounded up next to an integer cannot show. abs is a safe integer, so each step is exact.
+  let whole = Math.floor(abs / MICROS_PER_UNIT);
+  let fraction = abs - whole * MICROS_PER_UNIT;
+  if (fraction < 0) {
+    whole -= 1;
+    fraction += MICROS_PER_UNIT;
+  }
+  return `${negative ? '-' : ''}${whole}.${String(fraction).padStart(6, '0')}`;
 }
