@@ -54,20 +54,22 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
   const { health, budget, attempts: settings, now } = resilience;
   let current: AttemptAbort | null = null;
   ex.onAbort(() => current?.abort());
-  const failures: AttemptError[] = [];
+  // Made on the first failure or skip, not per request: most requests need none of them (a Map
+  // alone was ~0.4 KB of garbage per request, issue 11).
+  let failures: AttemptError[] | null = null;
   let lastError: RelayError | null = null;
-  const skipped: CompiledDeployment[] = [];
+  let skipped: CompiledDeployment[] | null = null;
   /** Deployments that may be tried again, with the wait their last failure asked for. */
-  const again = new Map<CompiledDeployment, number>();
+  let again: Map<CompiledDeployment, number> | null = null;
   const lastIndex = deployments.length - 1 + settings.maxRetries;
   let made = 0;
   for (let i = 0; i <= lastIndex && !ex.aborted; i++) {
     const repeat = i >= deployments.length;
-    const deployment = repeat ? nextRepeat(deployments, again, i) : deployments[i]!;
+    const deployment = repeat ? (again === null ? null : nextRepeat(deployments, again, i)) : deployments[i]!;
     if (deployment === null) break;
     const admission = health.admit(deployment, now());
     if (admission === 'skip') {
-      skipped.push(deployment);
+      (skipped ??= []).push(deployment);
       continue;
     }
     if (made > 0 && !budget.tryWithdraw(now())) {
@@ -76,7 +78,7 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     }
     if (made === 0) budget.deposit();
     if (repeat) {
-      const retryAfterMs = again.get(deployment) ?? 0;
+      const retryAfterMs = again?.get(deployment) ?? 0;
       const backoffMs = resilience.random() * Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** (i - deployments.length));
       await sleep(Math.max(retryAfterMs, backoffMs));
       if (ex.aborted) {
@@ -133,16 +135,16 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
     if (BREAKER_FAILURES.has(err.code)) health.failed(deployment, endedAtMs, err.code);
     else if (err.code === 'upstream_overloaded') health.released(deployment);
     else health.succeeded(deployment, endedAtMs, null);
-    failures.push(...err.attempts);
+    (failures ??= []).push(...err.attempts);
     lastError = err;
     if (!err.fallsBack) break;
     const retryAfterMs = (err.retryAfterSeconds ?? 0) * 1000;
-    if (err.retryable && retryAfterMs <= settings.retryAfterMaxMs) again.set(deployment, retryAfterMs);
-    else again.delete(deployment);
+    if (err.retryable && retryAfterMs <= settings.retryAfterMaxMs) (again ??= new Map()).set(deployment, retryAfterMs);
+    else again?.delete(deployment);
   }
   if (ex.aborted) return;
-  if (made === 0 && skipped.length > 0) throw allUnavailable(resilience, skipped);
-  throw fallbackExhausted(lastError, failures);
+  if (made === 0 && skipped !== null) throw allUnavailable(resilience, skipped);
+  throw fallbackExhausted(lastError, failures ?? []);
 }
 
 /** The next deployment for a repeat round, in plan order among those worth a second go; null when none is. */
