@@ -102,7 +102,6 @@ function endpointOf(deployment: CompiledDeployment, baseUrl: string, operation: 
   return `${baseUrl}/openai/deployments/${encodeURIComponent(deployment.upstreamModel)}/${operation}?api-version=${apiVersion}`;
 }
 
-/** Azure takes its key in `api-key`; every other OpenAI-wire upstream as a bearer token. */
 /** Where a deployment's chat completions go, and with which headers (never changed once made: postUpstream copies before adding any). */
 interface ChatTarget {
   readonly url: string;
@@ -110,6 +109,7 @@ interface ChatTarget {
   readonly streamHeaders: Readonly<Record<string, string>>;
 }
 
+/** Azure takes its key in `api-key`; every other OpenAI-wire upstream as a bearer token. */
 function headersFor(deployment: CompiledDeployment, accept: string): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept };
   const credential = deployment.provider.credential;

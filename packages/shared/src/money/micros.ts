@@ -80,14 +80,18 @@ export function parseDecimalToMicros(text: string): Micros {
 export function formatMicros(value: Micros): string {
   const negative = value < 0;
   const abs = Math.abs(value);
-  // Whole units and the remainder on numbers, exactly (the data plane formats a cost per request,
-  // and bigints cost it an allocation per step): the quotient is corrected by the remainder, so a
-  // division rounded up next to an integer cannot show. abs is a safe integer, so each step is exact.
-  let whole = Math.floor(abs / MICROS_PER_UNIT);
-  let fraction = abs - whole * MICROS_PER_UNIT;
-  if (fraction < 0) {
-    whole -= 1;
-    fraction += MICROS_PER_UNIT;
-  }
+  // On numbers, not bigints: the data plane formats a cost per request.
+  const whole = floorMillionths(abs);
+  const fraction = abs - whole * MICROS_PER_UNIT;
   return `${negative ? '-' : ''}${whole}.${String(fraction).padStart(6, '0')}`;
+}
+
+/**
+ * ⌊n ÷ 10^6⌋ for a non-negative safe integer, exactly, on numbers. The quotient is below 2^34,
+ * where half the spacing of doubles is at most 2^-20, less than the 10^-6 by which n ÷ 10^6
+ * falls short of the next integer when it is not one: rounding the division never reaches it.
+ * n − quotient × 10^6 is then exact too (both are safe integers).
+ */
+export function floorMillionths(n: number): number {
+  return Math.floor(n / MICROS_PER_UNIT);
 }

@@ -1,4 +1,4 @@
-import { divRoundHalfUp, microsFromBigInt, type Micros } from '../money/micros.ts';
+import { divRoundHalfUp, floorMillionths, microsFromBigInt, type Micros } from '../money/micros.ts';
 
 /**
  * Token counts for one request, as reported by the provider or estimated. `cachedTokens` and
@@ -97,18 +97,8 @@ function exactNumberPrice(
 
 /** `numerator` ÷ 10^6 rounded half up, exactly, for a non-negative safe integer. */
 function roundedMillionths(numerator: number): Micros {
-  // numerator / 1e6 in floating point may be off by one next to an integer: corrected exactly.
-  // quotient × 1e6 is a multiple of 10^6 (even, so exact below 2^54) and the remainder a small
-  // integer, so neither step rounds.
-  let quotient = Math.floor(numerator / TOKENS_PER_MTOK_NUMBER);
-  let remainder = numerator - quotient * TOKENS_PER_MTOK_NUMBER;
-  if (remainder < 0) {
-    quotient -= 1;
-    remainder += TOKENS_PER_MTOK_NUMBER;
-  } else if (remainder >= TOKENS_PER_MTOK_NUMBER) {
-    quotient += 1;
-    remainder -= TOKENS_PER_MTOK_NUMBER;
-  }
+  const quotient = floorMillionths(numerator);
+  const remainder = numerator - quotient * TOKENS_PER_MTOK_NUMBER;
   return (remainder * 2 >= TOKENS_PER_MTOK_NUMBER ? quotient + 1 : quotient) as Micros;
 }
 
