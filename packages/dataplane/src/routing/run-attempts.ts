@@ -65,7 +65,7 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
   let made = 0;
   for (let i = 0; i <= lastIndex && !ex.aborted; i++) {
     const repeat = i >= deployments.length;
-    const deployment = repeat ? (again === null ? null : nextRepeat(deployments, again, i)) : deployments[i]!;
+    const deployment = repeat ? nextRepeat(deployments, again, i) : deployments[i]!;
     if (deployment === null) break;
     const admission = health.admit(deployment, now());
     if (admission === 'skip') {
@@ -148,8 +148,8 @@ export async function runAttempts(ex: Exchange, resilience: UpstreamResilience, 
 }
 
 /** The next deployment for a repeat round, in plan order among those worth a second go; null when none is. */
-function nextRepeat(deployments: readonly CompiledDeployment[], again: ReadonlyMap<CompiledDeployment, number>, i: number): CompiledDeployment | null {
-  if (again.size === 0) return null;
+function nextRepeat(deployments: readonly CompiledDeployment[], again: ReadonlyMap<CompiledDeployment, number> | null, i: number): CompiledDeployment | null {
+  if (again === null || again.size === 0) return null;
   const eligible = deployments.filter((d) => again.has(d));
   return eligible[(i - deployments.length) % eligible.length]!;
 }
