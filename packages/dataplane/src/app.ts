@@ -33,6 +33,7 @@ import { connectOriginOf, createAddressGuardedConnector } from './upstream/addre
 import { createOriginGate } from './upstream/origin-gate.ts';
 import { loadRequestTracing, type RequestTracing } from './tracing/request-tracing.ts';
 import { createUpstreamDispatchers } from './upstream/upstream-dispatchers.ts';
+import { disableAllocationSitePretenuring } from './runtime/heap-tuning.ts';
 
 export interface DataplaneOptions {
   config: DataplaneConfig;
@@ -72,6 +73,8 @@ export interface Dataplane {
  */
 export function createDataplane(options: DataplaneOptions): Dataplane {
   const { config, snapshots, events, logger } = options;
+  // Request-scoped objects must stay young (runtime/heap-tuning.ts): before anything is served.
+  disableAllocationSitePretenuring();
   // The pool is as wide as the gate, so a request that has a slot never waits in undici's own
   // queue: waiting happens in the gate, where it is bounded in time, fair and visible (issue 6).
   // Every new upstream connection is checked against the address policy after resolution (DNS
