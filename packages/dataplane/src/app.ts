@@ -8,6 +8,7 @@ import { createDataplaneMetrics } from './metrics/dataplane-metrics.ts';
 import { serveMetrics } from './routes/metrics.ts';
 import { createBodyBudget } from './http/body-budget.ts';
 import { Exchange, type ExchangeOptions } from './http/exchange.ts';
+import { InFlightExchanges } from './http/in-flight-exchanges.ts';
 import { checkRequestHead } from './http/request-head.ts';
 import { startMockUpstream, type MockUpstream } from './mock/mock-upstream.ts';
 import { createOpenAICompatibleAdapter } from './providers/openai-compatible.ts';
@@ -103,7 +104,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
 
   const app = uWS.App();
   let deps: ChatCompletionsDeps | null = null;
-  const inFlight = new Set<Exchange>();
+  const inFlight = new InFlightExchanges<Exchange>();
   let drained: (() => void) | null = null;
   const metrics = createDataplaneMetrics({
     snapshotVersion: () => snapshots.current()?.version ?? null,
@@ -282,7 +283,7 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
         const allDone = new Promise<void>((resolve) => (drained = resolve));
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         await Promise.race([allDone, grace]);
-        for (const ex of inFlight) ex.forceClose();
+        for (const ex of inFlight.list()) ex.forceClose();
         if (inFlight.size > 0) await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       }
       await leases.stop();

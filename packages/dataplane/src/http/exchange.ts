@@ -65,6 +65,8 @@ export class Exchange {
   finished = false;
   /** The request's server span when tracing is on (set by the app before the handler runs); null when off. */
   trace: RequestSpan | null = null;
+  /** Its slot among the requests in flight (InFlightExchanges); -1 when not there. */
+  inFlightIndex = -1;
   /** Monotonic time the response was completed; null while it is open. */
   #finishedAt: number | null = null;
   readonly #res: HttpResponse;
