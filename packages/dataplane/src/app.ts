@@ -211,16 +211,25 @@ export function createDataplane(options: DataplaneOptions): Dataplane {
     // These routes are exact paths, so the URL is the route (http.route); headers only exist now.
     if (tracing !== null) ex.trace = tracing.startRequest(req.getUrl(), req.getHeader('traceparent'), ex.requestId);
     inFlight.add(ex);
-    serve(ex, deps!)
-      .catch((err: unknown) => {
-        logger.error({ err, requestId: ex.requestId }, `${what} handler failed`);
-        ex.sendError(err);
-      })
-      .finally(() => {
-        ex.trace?.end();
-        inFlight.delete(ex);
-        if (inFlight.size === 0) drained?.();
-      });
+    // One then() for both outcomes: catch() and finally() made four promises and their closures per request.
+    serve(ex, deps!).then(
+      () => served(ex),
+      (err: unknown) => {
+        try {
+          logger.error({ err, requestId: ex.requestId }, `${what} handler failed`);
+          ex.sendError(err);
+        } finally {
+          served(ex);
+        }
+      },
+    );
+  }
+
+  /** A request's handler is done: its span ends and it is no longer in flight. */
+  function served(ex: Exchange): void {
+    ex.trace?.end();
+    inFlight.delete(ex);
+    if (inFlight.size === 0) drained?.();
   }
 
   /** Answers a request whose head breaks the edge limits (request-head.ts); true when it did. */

@@ -87,7 +87,10 @@ export async function forwardChatCompletion(
     bodyLease.release();
     if (response.kind === 'json') {
       attempt.firstToken();
-      return await answerJson(ex, request, deployment, response.body, record, surface, deps.responseCache, cache);
+      // Awaited only when it is a promise: the usual answer (usage read in place) goes out at once.
+      const answering = answerJson(ex, request, deployment, response.body, record, surface, deps.responseCache, cache);
+      if (answering !== undefined) await answering;
+      return;
     }
     try {
       return await answerStream(ex, request, response.body, record, deps.upstreamMaxSseEventBytes, quota.ticket, surface, attempt.firstToken, deps.responseCache, cache);
@@ -107,9 +110,10 @@ export async function forwardChatCompletion(
 
 /**
  * A JSON answer goes out byte for byte (chat completions) or re-rendered by the surface; it is
- * parsed once, for its usage and finish reason.
+ * parsed once, for its usage and finish reason. Answered synchronously (undefined) when the
+ * usage can be read in place; otherwise the promise of {@link answerParsedJson}.
  */
-async function answerJson(
+function answerJson(
   ex: Exchange,
   request: ChatCompletionRequest,
   deployment: CompiledDeployment,
@@ -118,7 +122,7 @@ async function answerJson(
   surface: ChatSurface,
   responseCache?: ResponseCache,
   cache: CachePlan | null = null,
-): Promise<void> {
+): Promise<void> | undefined {
   if (record.cacheStatus !== 'hit') record.upstreamDoneAt = performance.now();
   // Forwarded byte for byte and not stored: metering reads usage and finish reason in place, and
   // the cost goes into the usage object found for that.
@@ -130,8 +134,22 @@ async function answerJson(
     record.usage = fromWireUsage(figures.usage);
     record.usageSource = 'provider';
     ex.sendJson(200, spliceCostInto(body, usageAt!, requestCostMicros(record)));
-    return;
+    return undefined;
   }
+  return answerParsedJson(ex, request, deployment, body, record, surface, responseCache, cache);
+}
+
+/** {@link answerJson} when the answer must be parsed: rendered by a surface, cached, or usage not found in place. */
+async function answerParsedJson(
+  ex: Exchange,
+  request: ChatCompletionRequest,
+  deployment: CompiledDeployment,
+  body: Buffer,
+  record: RequestRecord,
+  surface: ChatSurface,
+  responseCache: ResponseCache | undefined,
+  cache: CachePlan | null,
+): Promise<void> {
   let completion: { usage?: ChatUsage | null; choices?: Array<{ finish_reason?: string | null; message?: { content?: unknown } }> } = {};
   try {
     completion = JSON.parse(body.toString('utf8')) as typeof completion;
@@ -185,7 +203,8 @@ async function answerFromCache(
   record.deployment = deployment;
   record.cacheSavedMicros = hit.costMicros;
   if (!record.streamed) {
-    await answerJson(ex, request, deployment, hit.completion, record, surface);
+    const answering = answerJson(ex, request, deployment, hit.completion, record, surface);
+    if (answering !== undefined) await answering;
     return true;
   }
   const completion = JSON.parse(hit.completion.toString('utf8')) as ChatCompletion;

@@ -13,8 +13,9 @@ export type { ChatCompletionsDeps } from '../chat/forward-chat-completion.ts';
  * try its deployments in order → answer (JSON or SSE) → meter → one event. Every path,
  * including refusals and failures, ends in exactly one event.
  */
-export async function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
-  await serveMeteredRequest(ex, deps, async (metered) => {
+export function serveChatCompletion(ex: Exchange, deps: ChatCompletionsDeps): Promise<void> {
+  // Its promise as is: an async wrapper around it would cost every request a frame and an await.
+  return serveMeteredRequest(ex, deps, async (metered) => {
     const body = await ex.readBody(deps.maxBodyBytes, metered.bodyLease);
     const request = parseRequest(body);
     metered.record.streamed = request.stream === true;
