@@ -22,6 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type BenchChild } from '../../dataplane/bench/child-process.ts';
+import { compiledBenchScript } from '../../dataplane/bench/compiled-script.ts';
 import { positiveEnvInt } from '../../dataplane/bench/env-int.ts';
 import { BENCH_CHAT_BODY, loadAverageNote, loadedRun, median, round3, type FloorTarget } from '../../dataplane/bench/floor-comparison.ts';
 import { pickLoadTool, type LoadResult } from '../../dataplane/bench/load.ts';
@@ -71,13 +72,14 @@ let relay: RelayProcess | undefined;
 // (its data plane child drains and exits when it loses its parent).
 process.on('exit', () => relay?.child.kill('SIGKILL'));
 try {
-  const mock = await startChild<{ baseUrl: string; pid: number }>(join(here, '../../dataplane/bench/serve-mock-upstream.ts'));
-  children.push(mock);
-  const floor = await startChild<{ url: string; pid: number }>(join(here, '../../dataplane/bench/serve-floor.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
-  children.push(floor);
-
   log('building the compiled relay (pnpm build)');
   buildCompiledRelay();
+  const mock = await startChild<{ baseUrl: string; pid: number }>(join(here, '../../dataplane/bench/serve-mock-upstream.ts'));
+  children.push(mock);
+  // Compiled like relay itself (compiled-script.ts), so neither side pays for the TypeScript loader.
+  const floor = await startChild<{ url: string; pid: number }>(compiledBenchScript(join(here, '../../dataplane/bench/serve-floor.ts')), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
+  children.push(floor);
+
   const startedAt = Date.now();
   relay = spawnCompiledRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0', LOG_LEVEL: 'warn' });
   const { dataplaneUrl, graphql } = await connectToRelayStart(relay);

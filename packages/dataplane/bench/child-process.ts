@@ -33,12 +33,17 @@ function installExitHooks(): void {
   }
 }
 
+/**
+ * Starts a bench child: a `.ts` script through tsx, a compiled `.js` one (compiledBenchScript)
+ * with plain node and the packages' dist condition.
+ */
 export async function startChild<Info>(
   script: string,
   options: { env?: Record<string, string>; nodeArgs?: string[]; startTimeoutMs?: number } = {},
 ): Promise<BenchChild<Info>> {
   installExitHooks();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script], {
+  const loader = script.endsWith('.js') ? ['--conditions=relay-dist'] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, script], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

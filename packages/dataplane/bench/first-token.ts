@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
+import { compiledBenchScript } from './compiled-script.ts';
 import { positiveEnvInt } from './env-int.ts';
 import { machineInfo } from './machine-info.ts';
 
@@ -99,9 +100,9 @@ const children: BenchChild<unknown>[] = [];
 try {
   const mock = await startChild<{ baseUrl: string }>(join(here, 'serve-mock-upstream.ts'));
   children.push(mock);
-  const dataplane = await startChild<{ url: string; key: string }>(join(here, 'serve-dataplane.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
+  const dataplane = await startChild<{ url: string; key: string }>(compiledBenchScript(join(here, 'serve-dataplane.ts')), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
   children.push(dataplane);
-  const floorChild = await startChild<{ url: string }>(join(here, 'serve-floor.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
+  const floorChild = await startChild<{ url: string }>(compiledBenchScript(join(here, 'serve-floor.ts')), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
   children.push(floorChild);
   const direct: Target = { url: new URL(`${mock.info.baseUrl}/chat/completions`), headers: {} };
   const gateway: Target = { url: new URL(`${dataplane.info.url}/v1/chat/completions`), headers: { authorization: `Bearer ${dataplane.info.key}` } };

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
+import { compiledBenchScript } from './compiled-script.ts';
 import { runWrk } from './load-wrk.ts';
 import { machineInfo } from './machine-info.ts';
 import { readCpuMs } from './proc-cpu.ts';
@@ -35,8 +36,8 @@ try {
   for (const side of ['gateway', 'floor'] as const) {
     const dir = join(profileRoot, side);
     mkdirSync(dir);
-    const script = side === 'gateway' ? 'serve-dataplane.ts' : 'serve-floor.ts';
-    const child = await startChild<{ url: string; pid: number; key?: string }>(join(here, script), {
+    const script = compiledBenchScript(join(here, side === 'gateway' ? 'serve-dataplane.ts' : 'serve-floor.ts'));
+    const child = await startChild<{ url: string; pid: number; key?: string }>(script, {
       env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl },
       nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200'],
     });
@@ -94,8 +95,8 @@ function groupOf(name: string): string {
   if (/node_modules\/.*zod\//.test(file)) return 'zod';
   if (/node_modules\/.*undici\//.test(file) || file.startsWith('wasm://')) return 'undici (llhttp is the wasm)';
   if (/uWebSockets|uws/i.test(file)) return 'uWS (JS side)';
-  if (/prom-client|dataplane\/src\/metrics\//.test(file)) return 'metrics';
-  if (/dataplane\/src\/events\/|shared\/src\/events\//.test(file)) return 'events';
+  if (/prom-client|dataplane\/(src|dist)\/metrics\//.test(file)) return 'metrics';
+  if (/(dataplane|shared)\/(src|dist)\/events\//.test(file)) return 'events';
   if (/pino|sonic-boom/.test(file)) return 'logging';
   if (/^(stringify|parse) *$/.test(name) || /^JSON/.test(name)) return 'JSON';
   if (/^(writev|writeBuffer|writeUtf8String|writeLatin1String) *$/.test(name)) return 'node: socket writes (native, to the upstream)';
@@ -118,8 +119,9 @@ function categoryOf(group: string): string {
 }
 
 function projectModule(file: string): string {
-  const m = /^packages\/([^/]+)\/src\/([^/:]+)/.exec(file);
-  return m === null ? file : `${m[1]}/${m[2]!.replace(/\.ts$/, '')}`;
+  // The compiled build (dist/*.js) and the sources (src/*.ts) group alike.
+  const m = /^packages\/([^/]+)\/(?:src|dist)\/([^/:]+)/.exec(file);
+  return m === null ? file : `${m[1]}/${m[2]!.replace(/\.(ts|js)$/, '')}`;
 }
 
 function render(sides: Served[]): string {

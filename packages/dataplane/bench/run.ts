@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
+import { compiledBenchScript } from './compiled-script.ts';
 import { summarizeCpuProfiles } from './cpu-profile-summary.ts';
 import { pickLoadTool, type LoadSpec } from './load.ts';
 import { BENCH_CHAT_BODY, measureFloorComparison, renderFloorMarkdown } from './floor-comparison.ts';
@@ -52,9 +53,9 @@ try {
   children.push(mock);
   const quota = await startChild<{ url: string }>(join(here, 'serve-quota-grants.ts'));
   children.push(quota);
-  const floorServer = await startChild<{ url: string; pid: number }>(join(here, 'serve-floor.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
+  const floorServer = await startChild<{ url: string; pid: number }>(compiledBenchScript(join(here, 'serve-floor.ts')), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl } });
   children.push(floorServer);
-  const dataplane = await startChild<DataplaneInfo>(join(here, 'serve-dataplane.ts'), {
+  const dataplane = await startChild<DataplaneInfo>(compiledBenchScript(join(here, 'serve-dataplane.ts')), {
     env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl, BENCH_QUOTA_URL: quota.info.url },
     nodeArgs: profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
   });

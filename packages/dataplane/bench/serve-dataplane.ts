@@ -2,14 +2,14 @@ import { pino } from 'pino';
 import { generateKey, hashKey, displayPrefix } from '@proxystacks/shared/keys/key-format';
 import { createSnapshot } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
-import { createDataplane } from '../src/app.ts';
-import { loadDataplaneConfig } from '../src/config.ts';
+import { createDataplane } from '@proxystacks/dataplane/app';
+import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventSink } from '../src/events/event-sink.ts';
-import { openEventPipeline } from '../src/events/open-event-pipeline.ts';
-import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
+import type { EventSink } from '@proxystacks/dataplane/events/event-sink';
+import { openEventPipeline } from '@proxystacks/dataplane/events/open-event-pipeline';
+import { createSnapshotStore } from '@proxystacks/dataplane/snapshot/snapshot-store';
 
 /**
  * Bench child: a real data plane (uWS, auth, routing, the undici keep-alive pool, the SSE
@@ -34,6 +34,10 @@ import { createSnapshotStore } from '../src/snapshot/snapshot-store.ts';
  *   was before admission existed.
  *
  * Prints `{"url","key","limitedKey","badKey","pid"}` on one line when listening.
+ *
+ * The benches run it compiled (compiled-script.ts), as production runs relay: so it imports the
+ * packages by name, which resolve to their dist under `--conditions=relay-dist` and to the sources
+ * under tsx.
  */
 const KEY_SECRET = 'bench-key-secret-0123456789abcdefghijklmn';
 const INTERNAL_TOKEN = 'bench-internal-token-0123456789abcdefghij';

@@ -1,9 +1,9 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_BUILD, compiledBenchScript, conditionsFor } from './compiled-script.ts';
 
 /**
  * Memory per open stream (issue 11): a data plane with 2,000 concurrent slow streams to one
@@ -24,9 +24,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const STREAMS = Number(process.argv[2] ?? 2000);
 const STEP = 100;
-const BUILD = process.env.BENCH_DATAPLANE_BUILD ?? 'dist';
-if (BUILD !== 'dist' && BUILD !== 'source') throw new Error(`BENCH_DATAPLANE_BUILD must be "dist" or "source", got ${JSON.stringify(BUILD)}`);
-const repoRoot = join(here, '../../..');
+const BUILD = BENCH_BUILD;
 
 interface Memory {
   rss: number;
@@ -87,8 +85,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function runVariant(variant: string, upstream: ChildProcess, upstreamUrl: string, http2: 'auto' | 'off', tls: { key: string; cert: string }): Promise<VariantResult> {
-  const conditions = BUILD === 'dist' ? ['--conditions=relay-dist'] : [];
-  const dp = await start<{ url: string; key: string }>(dataplaneScript, { BENCH_UPSTREAM_URL: upstreamUrl, BENCH_PROVIDER_HTTP2: http2, BENCH_TLS_CERT: tls.cert }, ['--expose-gc', ...conditions]);
+  const dp = await start<{ url: string; key: string }>(dataplaneScript, { BENCH_UPSTREAM_URL: upstreamUrl, BENCH_PROVIDER_HTTP2: http2, BENCH_TLS_CERT: tls.cert }, ['--expose-gc', ...conditionsFor(dataplaneScript)]);
   const clients = await start<{ ready: true }>('streams-memory-clients.ts', { BENCH_URL: dp.first.url, BENCH_KEY: dp.first.key });
   // One stream first, finished, so lazy loads (undici's h2, the SSE relay) are in the idle figure.
   await ask(clients.child, { open: 1 });
@@ -138,24 +135,8 @@ function report(results: VariantResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * The data plane child as production would run it: the packages built to dist, and the child
- * itself transpiled beside them (dist/bench, inside the package, so its `@proxystacks/dataplane/…`
- * self-imports resolve), run by plain node. Under tsx even compiled code pays for the loader:
- * Node 20 runs module hooks on a thread of their own.
- */
-function dataplaneChild(): string {
-  if (BUILD === 'source') return 'streams-memory-dataplane.ts';
-  execFileSync(process.execPath, ['infra/build/build-dist.mjs'], { cwd: repoRoot, stdio: 'inherit' });
-  const ts = createRequire(join(repoRoot, 'package.json'))('typescript') as typeof import('typescript');
-  const source = readFileSync(join(here, 'streams-memory-dataplane.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } });
-  const target = join(here, '../dist/bench/streams-memory-dataplane.js');
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, outputText);
-  return target;
-}
-const dataplaneScript = dataplaneChild();
+// The data plane child as production runs it: compiled, on plain node (compiled-script.ts).
+const dataplaneScript = compiledBenchScript(join(here, 'streams-memory-dataplane.ts'));
 const dir = mkdtempSync(join(tmpdir(), 'relay-streams-memory-'));
 try {
   const tls = { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') };

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startChild, type BenchChild } from './child-process.ts';
+import { compiledBenchScript } from './compiled-script.ts';
 import { runWrk } from './load-wrk.ts';
 import { machineInfo } from './machine-info.ts';
 
@@ -32,7 +33,8 @@ const children: BenchChild<unknown>[] = [];
 try {
   const mock = await startChild<{ baseUrl: string }>(join(here, 'serve-mock-upstream.ts'));
   children.push(mock);
-  const start = (env: Record<string, string>) => startChild<DataplaneInfo>(join(here, 'serve-dataplane.ts'), { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl, ...env } });
+  const dataplaneScript = compiledBenchScript(join(here, 'serve-dataplane.ts'));
+  const start = (env: Record<string, string>) => startChild<DataplaneInfo>(dataplaneScript, { env: { BENCH_MOCK_BASE_URL: mock.info.baseUrl, ...env } });
   const off = await start({});
   children.push(off);
   const on = await start({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '1000', OTEL_BSP_MAX_QUEUE_SIZE: '8192' });
