@@ -196,6 +196,13 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
   let afterWrite: Array<() => void> = [];
   /** True from the first append of an event-loop turn to the turn's end (setImmediate). */
   let turnOpen = false;
+  /** Lines appended in the turn so far. */
+  let turnLines = 0;
+  /**
+   * Whether the last turn appended more than one line: under load requests finish several to a
+   * turn, and a turn's first line then waits for its end too, so the turn costs one write.
+   */
+  let busy = false;
   /** Sequence ranges whose write failed and that are not acknowledged yet: not in the log, so not pending in it. */
   let unlogged: Array<{ first: number; last: number }> = [];
 
@@ -228,6 +235,8 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
 
   function endTurn(): void {
     turnOpen = false;
+    busy = turnLines > 1;
+    turnLines = 0;
     writeAppended();
   }
 
@@ -242,16 +251,19 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
       if (current.fd === -1 && !openSegment()) return null;
       current.bytes += line.length;
       const position = { segment: current.segment, offset: current.bytes, seq: ++seq };
-      if (turnOpen) {
-        unwritten.push(line);
-        unwrittenBytes += line.length;
-      } else {
-        // The first event of a turn is written at once, so a lone request waits for nothing;
-        // the turn's later ones go together at its end.
+      turnLines++;
+      if (!turnOpen) {
         turnOpen = true;
         setImmediate(endTurn);
-        writeLines([line], line.length);
+        // The first event of a quiet turn is written at once, so a lone request waits for
+        // nothing; the turn's later ones, and under load all of them, go together at its end.
+        if (!busy) {
+          writeLines([line], line.length);
+          return position;
+        }
       }
+      unwritten.push(line);
+      unwrittenBytes += line.length;
       return position;
     },
     whenWritten(then) {

@@ -99,6 +99,38 @@ describe('issue 6: request events survive a crash through the event log', () => 
     await log.close();
   });
 
+  it("under load (the last turn had several events) a turn's first event waits for the turn's end too; after a quiet turn it is written at once again", async () => {
+    const log = await openLog();
+    const segmentText = () =>
+      readdirSync(join(dir, 'event-log'))
+        .filter((name) => name.endsWith('.events'))
+        .map((name) => readFileSync(join(dir, 'event-log', name), 'utf8'))
+        .join('');
+    const lines = new Map(['a', 'b', 'c', 'd', 'e'].map((id) => [id, Buffer.from(`${JSON.stringify(testRequestEvent({ request_id: `req_${id}` }))}\n`)]));
+    const line = (id: string) => lines.get(id)!;
+    const turnEnd = () => new Promise<void>((resolve) => log.whenWritten(resolve));
+    // A busy turn: several requests finished in it.
+    for (const id of ['a', 'b', 'c']) log.append(line(id));
+    await turnEnd();
+    const busyTurn = segmentText();
+    expect(busyTurn).toBe(['a', 'b', 'c'].map((id) => line(id).toString('utf8')).join(''));
+
+    // The next turn's first event is held for the turn's end, and so is what waits for it.
+    log.append(line('d'));
+    expect(segmentText()).toBe(busyTurn);
+    let ranAtOnce = false;
+    log.whenWritten(() => (ranAtOnce = true));
+    expect(ranAtOnce).toBe(false);
+    await turnEnd();
+    expect(ranAtOnce).toBe(true);
+    expect(segmentText()).toBe(busyTurn + line('d').toString('utf8'));
+
+    // That turn had one event: the next one's first is in the file when append returns.
+    log.append(line('e'));
+    expect(segmentText()).toBe(busyTurn + line('d').toString('utf8') + line('e').toString('utf8'));
+    await log.close();
+  });
+
   it('deletes segments once acknowledged and keeps only what follows the checkpoint', async () => {
     const log = await openLog(2_000);
     const { sink, received } = recordingSink();
