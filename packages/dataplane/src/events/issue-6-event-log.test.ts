@@ -35,6 +35,12 @@ async function simulateKill(dir: string): Promise<void> {
 
 describe('issue 6: request events survive a crash through the event log', () => {
   let dir: string;
+  /** What the log's segments hold now, read synchronously: an await would let the event loop turn, and a write happen. */
+  const segmentText = () =>
+    readdirSync(join(dir, 'event-log'))
+      .filter((name) => name.endsWith('.events'))
+      .map((name) => readFileSync(join(dir, 'event-log', name), 'utf8'))
+      .join('');
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'relay-event-log-'));
   });
@@ -74,12 +80,6 @@ describe('issue 6: request events survive a crash through the event log', () => 
 
   it("writes a turn's first event at once and the turn's others together at its end, and says when they are in the file", async () => {
     const log = await openLog();
-    // Read synchronously: an await would let the event loop turn, and the write happen.
-    const segmentText = () =>
-      readdirSync(join(dir, 'event-log'))
-        .filter((name) => name.endsWith('.events'))
-        .map((name) => readFileSync(join(dir, 'event-log', name), 'utf8'))
-        .join('');
     const lines = ['a', 'b', 'c'].map((id) => Buffer.from(`${JSON.stringify(testRequestEvent({ request_id: `req_${id}` }))}\n`));
     const text = (count: number) => lines.slice(0, count).map((line) => line.toString('utf8')).join('');
     const first = log.append(lines[0]!);
@@ -101,11 +101,6 @@ describe('issue 6: request events survive a crash through the event log', () => 
 
   it("under load (the last turn had several events) a turn's first event waits for the turn's end too; after a quiet turn it is written at once again", async () => {
     const log = await openLog();
-    const segmentText = () =>
-      readdirSync(join(dir, 'event-log'))
-        .filter((name) => name.endsWith('.events'))
-        .map((name) => readFileSync(join(dir, 'event-log', name), 'utf8'))
-        .join('');
     const lines = new Map(['a', 'b', 'c', 'd', 'e'].map((id) => [id, Buffer.from(`${JSON.stringify(testRequestEvent({ request_id: `req_${id}` }))}\n`)]));
     const line = (id: string) => lines.get(id)!;
     const turnEnd = () => new Promise<void>((resolve) => log.whenWritten(resolve));
