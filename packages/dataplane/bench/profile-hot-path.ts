@@ -22,7 +22,7 @@ const here = import.meta.dirname;
 const durationS = positiveEnvInt('BENCH_DURATION_S', 15);
 const connections = positiveEnvInt('BENCH_CONNECTIONS', 64);
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
 interface Served { name: string; requests: number; requestsPerSec: number; cpuMsPer1k: number; selfUs: Map<string, number>; sampledUs: number }
 
@@ -71,6 +71,8 @@ function selfTimeInWindow(dir: string, fromUs: number, toUs: number): { selfUs: 
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parentOf = new Map<number, ProfileNode>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
     let at = profile.startTime;
     profile.samples.forEach((id, i) => {
       const delta = profile.timeDeltas[i] ?? 0;
@@ -78,7 +80,10 @@ function selfTimeInWindow(dir: string, fromUs: number, toUs: number): { selfUs: 
       if (at < fromUs || at > toUs) return;
       const frame = byId.get(id)?.callFrame;
       if (frame === undefined || frame.functionName === '(idle)') return;
-      const where = frame.url === '' ? '' : ` ${frame.url.replace(/^file:\/\/.*?\/(node_modules|packages)\//, '$1/')}:${frame.lineNumber + 1}`;
+      // Native writes carry no file: the fs binding's (the event log's writeSync/writevSync) are
+      // told from the sockets' by their caller.
+      const nativeFs = frame.url === '' && parentOf.get(id)?.callFrame.url === 'node:fs';
+      const where = nativeFs ? ' node:fs' : frame.url === '' ? '' : ` ${frame.url.replace(/^file:\/\/.*?\/(node_modules|packages)\//, '$1/')}:${frame.lineNumber + 1}`;
       const name = `${frame.functionName || '(anonymous)'}${where}`;
       selfUs.set(name, (selfUs.get(name) ?? 0) + delta);
       sampledUs += delta;
@@ -99,6 +104,7 @@ function groupOf(name: string): string {
   if (/(dataplane|shared)\/(src|dist)\/events\//.test(file)) return 'events';
   if (/pino|sonic-boom/.test(file)) return 'logging';
   if (/^(stringify|parse) *$/.test(name) || /^JSON/.test(name)) return 'JSON';
+  if (/^(writeBuffer|writeBuffers|writeString) node:fs$/.test(name)) return 'events';
   if (/^(writev|writeBuffer|writeUtf8String|writeLatin1String) *$/.test(name)) return 'node: socket writes (native, to the upstream)';
   if (/^runMicrotasks *$/.test(name)) return 'promises (microtask queue)';
   if (/abort_controller|event_target/.test(file)) return 'AbortController / AbortSignal';
@@ -159,7 +165,7 @@ function render(sides: Served[]): string {
     `| process CPU per request (/proc, all threads), µs | ${f1(gateway.cpuMsPer1k)} | ${f1(floor.cpuMsPer1k)} |`,
     `| main-thread samples per request, µs | ${f1(per(gateway, gateway.sampledUs))} | ${f1(per(floor, floor.sampledUs))} |`,
     '',
-    'How to read it: V8 charges native calls to their JS caller, so the uWS writes of the answer (the socket syscall included) are in `send`/`#finishing` of dataplane/http (the floor has the same in serve-floor.ts); the upstream socket writes are the native `writev`/`writeBuffer`. V8 samples on a wall-clock tick, so on a busy machine time the process spent descheduled lands on whatever ran last: compare the two columns and the groups\' shares, not the absolute µs, across machines.',
+    'How to read it: V8 charges native calls to their JS caller, so the uWS writes of the answer (the socket syscall included) are in `send`/`#finishing` of dataplane/http (the floor has the same in serve-floor.ts); the upstream socket writes are the native `writev`/`writeBuffer`, and the event log\'s writes (the same natives, called by node:fs) are counted with the events. V8 samples on a wall-clock tick, so on a busy machine time the process spent descheduled lands on whatever ran last: compare the two columns and the groups\' shares, not the absolute µs, across machines.',
     '',
     '## Self time per request by category (µs)',
     '',

@@ -5,7 +5,7 @@ import { displayPrefix, generateKey, hashKey } from '@proxystacks/shared/keys/ke
 import { createSnapshot, type ProviderHttp2Mode } from '@proxystacks/shared/snapshot/config-snapshot';
 import { snapshotCredentialKey } from '@proxystacks/shared/snapshot/snapshot-credentials';
 // Package specifiers, not ../src paths: under `--conditions=relay-dist` (the parent's default)
-// they load the compiled build production runs (see dataplaneChild in streams-memory.ts).
+// they load the compiled build production runs (see compiled-script.ts).
 import { createDataplane } from '@proxystacks/dataplane/app';
 import { loadDataplaneConfig } from '@proxystacks/dataplane/config';
 import { createEventQueue } from '@proxystacks/dataplane/events/event-queue';

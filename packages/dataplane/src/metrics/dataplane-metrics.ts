@@ -90,10 +90,10 @@ export function createDataplaneMetrics(sources: MetricsSources) {
     ...quota,
     /** Records one finished request from its event; `knownAlias` says whether the alias exists. */
     observe(event: RequestEvent, knownAlias: boolean): void {
-      const streamed = event.streamed ? 'true' : 'false';
+      const streamed = event.streamed ? STREAMED : NOT_STREAMED;
       const alias = knownAlias ? event.alias : UNKNOWN_ALIAS;
-      requests.add([alias, statusClass(event.status_code), event.error_code, streamed]);
-      duration.observe(streamed === 'true' ? STREAMED : NOT_STREAMED, event.latency_ms / 1000);
+      requests.add([alias, statusClass(event.status_code), event.error_code, streamed[0]!]);
+      duration.observe(streamed, event.latency_ms / 1000);
       if (event.ttft_ms !== null) ttft.observe(NO_LABELS, event.ttft_ms / 1000);
       if (event.prompt_tokens > 0) tokens.add(['prompt', event.usage_source], event.prompt_tokens);
       if (event.completion_tokens > 0) tokens.add(['completion', event.usage_source], event.completion_tokens);

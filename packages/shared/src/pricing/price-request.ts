@@ -61,7 +61,7 @@ export function priceRequest(usage: TokenUsage, prices: TokenPrices): Micros {
   return microsFromBigInt(divRoundHalfUp(numerator, TOKENS_PER_MTOK));
 }
 
-const TOKENS_PER_MTOK_NUMBER = 1_000_000;
+const TOKENS_PER_MTOK_NUMBER = Number(TOKENS_PER_MTOK);
 
 /**
  * The same price computed on numbers, when that is exact: every price a non-negative safe integer
@@ -87,12 +87,11 @@ function exactNumberPrice(
   const cached = cachedTokens * cachedPrice;
   const written = writeTokens * writePrice;
   const completion = completionTokens * outputPrice;
-  const max = Number.MAX_SAFE_INTEGER;
-  if (plain > max || cached > max || written > max || completion > max) return null;
-  // Each partial sum checked too: a sum past 2^53 would round.
-  const numerator = plain + cached;
-  if (numerator > max || numerator + written > max || numerator + written + completion > max) return null;
-  return roundedMillionths(numerator + written + completion);
+  // One check covers every product and partial sum: the terms are non-negative and rounding is
+  // monotonic, so a step past 2^53 − 1 leaves the total past it too, and a total within it was
+  // computed exactly.
+  const numerator = plain + cached + written + completion;
+  return numerator > Number.MAX_SAFE_INTEGER ? null : roundedMillionths(numerator);
 }
 
 /** `numerator` ÷ 10^6 rounded half up, exactly, for a non-negative safe integer. */
