@@ -3,6 +3,21 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 /** The one row of `config_revision`. */
 const REVISION_ID = 1;
 
+/** Told of every revision this process bumps to (see {@link onConfigRevisionBump}). */
+type BumpListener = (revision: bigint) => void;
+const bumpListeners = new Set<BumpListener>();
+
+/**
+ * Calls `listener` with each revision this process bumps the counter to, as the bump is written:
+ * before its transaction commits (the change is not visible yet, and may still roll back).
+ * Returns the unsubscribe function. A snapshot publisher on a database no other process can
+ * open (PGlite) reads the revision only after such a bump, instead of polling it for ever.
+ */
+export function onConfigRevisionBump(listener: BumpListener): () => void {
+  bumpListeners.add(listener);
+  return () => void bumpListeners.delete(listener);
+}
+
 /**
  * Adds one to the config revision, inside the caller's transaction, and returns the new value.
  * Every change to what data planes run with (keys, teams, providers, aliases and routes,
@@ -19,6 +34,7 @@ export async function bumpConfigRevision(tx: Prisma.TransactionClient): Promise<
     update: { version: { increment: 1n }, updatedAt: now },
     select: { version: true },
   });
+  for (const listener of bumpListeners) listener(row.version);
   return row.version;
 }
 

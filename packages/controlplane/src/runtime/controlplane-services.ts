@@ -78,6 +78,8 @@ export async function startControlplaneServices(options: ControlplaneServicesOpt
       internalToken: config.internalToken,
       masterKey: config.masterKeyring,
       logger,
+      // PGlite is this process's alone (its directory is locked): no other control plane changes config there.
+      sharedDatabase: db.kind === 'postgres',
     });
     await publisher.start();
     closers.unshift(() => publisher.stop());
