@@ -11,7 +11,9 @@
  * in BENCH_PRICED_EVERY (10) priced (the ledger's share). Reports events/s sustained and CPU ms per 1,000
  * events of each process from /proc/<pid>/stat (all threads: chDB's insert and merge threads
  * count in the control plane's), the control plane's CPU after the last batch (background
- * merges) separately. Writes bench/results/event-ingest.{json,md}. BENCH_CPU_PROF=1 profiles
+ * merges) separately. The control plane's CPU at rest (timers, chDB's own background threads),
+ * measured before the runs, is left out of every window and reported apart: it is spent with no
+ * events at all, and counting it made the figures depend on how long the run waited. Writes bench/results/event-ingest.{json,md}. BENCH_CPU_PROF=1 profiles
  * both processes and prints where their CPU went.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +69,8 @@ try {
   const sink = createControlplaneSink({ controlplaneUrl: url, internalToken: secrets.RELAY_INTERNAL_TOKEN });
   const pipeline = await openEventPipeline({ config, sink, logger });
   const cpPid = controlplane.child.pid!;
+  const idleMsPerSecond = await idleCpuRate(cpPid);
+  log(`control plane at rest: ${round(idleMsPerSecond, 1)} ms CPU per second`);
 
   /** Pushes `count` events from `next` through the pipeline and waits until the control plane took them all. */
   const push = async (count: number, next: () => RequestEvent) => {
@@ -84,6 +88,7 @@ try {
     const next = createRealisticEvents(tenant, { dataplaneId: 'bench-dataplane', pricedEvery: pricedEvery ?? Number.POSITIVE_INFINITY });
     log(`${name}: warm-up 5,000 events, then ${EVENTS} in batches of ${BATCH}`);
     await push(5_000, next);
+    await cpuOnceQuiet(cpPid, idleMsPerSecond);
     const threadsBefore = readThreadCpuMs(cpPid);
     const cpBefore = readCpuMs(cpPid)!;
     const dpBefore = readCpuMs(process.pid)!;
@@ -92,7 +97,11 @@ try {
     const wallMs = performance.now() - started;
     const cpAtEnd = readCpuMs(cpPid)!;
     const dpAtEnd = readCpuMs(process.pid)!;
-    const cpAfter = await cpuOnceQuiet(cpPid);
+    const quiet = await cpuOnceQuiet(cpPid, idleMsPerSecond);
+    const cpAfter = quiet.cpuMs;
+    // What the control plane spends at rest (timers, chDB's background threads) is not the events'.
+    const idleDuring = (idleMsPerSecond * wallMs) / 1000;
+    const idleAfter = (idleMsPerSecond * quiet.waitedMs) / 1000;
     const result: ScenarioResult = {
       name,
       pricedEvery,
@@ -100,10 +109,11 @@ try {
       eventsPerSecond: Math.round(EVENTS / (wallMs / 1000)),
       cpuMsPer1000: {
         dataplane: per1k(dpAtEnd - dpBefore),
-        controlplane: per1k(cpAtEnd - cpBefore),
-        controlplaneAfter: per1k(cpAfter - cpAtEnd),
-        total: per1k(dpAtEnd - dpBefore + cpAfter - cpBefore),
+        controlplane: per1k(Math.max(0, cpAtEnd - cpBefore - idleDuring)),
+        controlplaneAfter: per1k(Math.max(0, cpAfter - cpAtEnd - idleAfter)),
+        total: per1k(dpAtEnd - dpBefore + Math.max(0, cpAfter - cpBefore - idleDuring - idleAfter)),
       },
+      controlplaneIdleMsPerSecond: round(idleMsPerSecond, 1),
       controlplaneThreadsMsPer1000: threadCpuPer1000(threadsBefore, readThreadCpuMs(cpPid), EVENTS),
     };
     log(JSON.stringify(result));
@@ -164,16 +174,34 @@ async function waitForQueueBelow(queue: { stats(): { queued: number } }, count: 
   while (queue.stats().queued >= count) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
-/** The process's CPU once it has stopped working (background merges done: < 20 ms in a 500 ms window), at most 30 s on. */
-async function cpuOnceQuiet(pid: number): Promise<number> {
+/**
+ * The control plane's CPU per second at rest (its timers, chDB's background threads), over 4 s
+ * after 3 s to settle: subtracted from the measured windows (it is spent with no events too)
+ * and reported apart.
+ */
+async function idleCpuRate(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const before = readCpuMs(pid)!;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  return ((readCpuMs(pid)! - before) * 1000) / (performance.now() - started);
+}
+
+/**
+ * The process's CPU once it has stopped working on the events (background merges done: a 500 ms
+ * window within 10 ms of its rate at rest), at most 30 s on, and how long that took.
+ */
+async function cpuOnceQuiet(pid: number, idleMsPerSecond: number): Promise<{ cpuMs: number; waitedMs: number }> {
+  const started = performance.now();
+  const quietMs = idleMsPerSecond / 2 + 10;
   let last = readCpuMs(pid)!;
   for (let i = 0; i < 60; i++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = readCpuMs(pid)!;
-    if (now - last < 20) return now;
+    if (now - last < quietMs) return { cpuMs: now, waitedMs: performance.now() - started };
     last = now;
   }
-  return last;
+  return { cpuMs: last, waitedMs: performance.now() - started };
 }
 
 /** One measured run of {@link measure}. */
@@ -183,6 +211,8 @@ interface ScenarioResult {
   wallMs: number;
   eventsPerSecond: number;
   cpuMsPer1000: { dataplane: number; controlplane: number; controlplaneAfter: number; total: number };
+  /** The control plane's CPU at rest, measured before the runs and left out of cpuMsPer1000. */
+  controlplaneIdleMsPerSecond: number;
   controlplaneThreadsMsPer1000: Record<string, number>;
 }
 
@@ -200,7 +230,8 @@ function render(r: { events: number; batchSize: number; database: string; scenar
     row('control plane CPU per 1,000 events (ingest, validation, chDB insert, ledger)', (s) => `${s.cpuMsPer1000.controlplane} ms`),
     row('control plane CPU per 1,000 events after the last batch (background merges)', (s) => `${s.cpuMsPer1000.controlplaneAfter} ms`),
     row('**total CPU per 1,000 events, all processes**', (s) => `**${s.cpuMsPer1000.total} ms**`, '≤ 25 ms'),
-    ...r.scenarios.map((s) => `\n${s.name}, control plane CPU per 1,000 events by thread (node = the JavaScript thread: ingest, validation, Prisma and PGlite for the ledger; the others are chDB's: query pipeline (Unknown, ThreadPool), merges (MergeMutate)): ${Object.entries(s.controlplaneThreadsMsPer1000).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}.`),
+    row('control plane CPU at rest, left out of the rows above', (s) => `${s.controlplaneIdleMsPerSecond} ms/s`),
+    ...r.scenarios.map((s) => `\n${s.name}, control plane CPU per 1,000 events by thread (at rest included; node = the JavaScript thread: ingest, validation, Prisma and PGlite for the ledger; the others are chDB's: query pipeline (Unknown, ThreadPool), merges (MergeMutate)): ${Object.entries(s.controlplaneThreadsMsPer1000).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}.`),
     '',
     'CPU from /proc/<pid>/stat (utime + stime, all threads) of each process; the data plane side is the bench process itself, which also builds the events (as the data plane does when a request ends). Wall time from the first push to the last batch acknowledged. The machine is shared (2 cores, other work running): CPU per event is the steadier figure, events/s depends on what else ran.',
     '',
