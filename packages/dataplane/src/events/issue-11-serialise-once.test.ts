@@ -75,6 +75,27 @@ describe('issue 11: events serialised once on the data plane', () => {
     expect(JSON.parse(body)).toEqual({ batchId: expect.any(String), events });
   });
 
+  it('builds every batch body exactly, in a buffer reused from batch to batch, also for batches sent at once', async () => {
+    const controlplane = createControlplaneSink({ controlplaneUrl: url, internalToken: 'token' });
+    const batch = (count: number, model: string) => Array.from({ length: count }, (_, i) => testRequestEvent({ upstream_model: `${model}-${i}` }));
+    const send = (batchId: string, events: RequestEvent[]) => controlplane.write(batchId, events, events.map(jsonLine));
+    const sent: Array<{ batchId: string; events: RequestEvent[] }> = [];
+    // Large, then smaller (old bytes past the end must not show), then larger than the kept buffer.
+    for (const [batchId, events] of [['b-large', batch(50, 'long-model-name')], ['b-small', batch(2, 'x')], ['b-larger', batch(80, 'longer-model-name')]] as const) {
+      await send(batchId, events);
+      sent.push({ batchId, events });
+    }
+    // Two in flight together: each needs a buffer of its own.
+    const together = [
+      { batchId: 'b-one', events: batch(30, 'one') },
+      { batchId: 'b-two', events: batch(40, 'two') },
+    ];
+    await Promise.all(together.map(({ batchId, events }) => send(batchId, events)));
+    sent.push(...together);
+    const got = bodies.slice(-sent.length).map((body) => JSON.parse(body) as { batchId: string; events: RequestEvent[] });
+    expect(got.sort((a, b) => a.batchId.localeCompare(b.batchId))).toEqual(sent.sort((a, b) => a.batchId.localeCompare(b.batchId)));
+  });
+
   it('cuts batches by bytes as well as by count', async () => {
     const sizes: number[] = [];
     const sink: EventSink = {
