@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { PermanentEventError, type EventSink } from './event-sink.ts';
+import { createKeptBuffer } from './kept-buffer.ts';
 
 /** The control plane route that takes event batches from data planes without ClickHouse access. */
 export const EVENTS_PATH = '/internal/v1/events';
@@ -57,45 +58,26 @@ export function createControlplaneSink(options: { controlplaneUrl: string; inter
 const COMMA = 0x2c;
 const CLOSE = Buffer.from(']}');
 
-/** How long an unused body buffer is kept for the next batch (a data plane under load sends one a second). */
-const KEEP_BODY_BUFFER_MS = 10_000;
-
 /**
  * Builds ingest bodies `{"batchId":…,"events":[…]}` from the events' JSON lines as the log wrote
  * them (each line's newline is whitespace to JSON), so no event is serialised a second time, in
- * one buffer kept from batch to batch: a fresh 8 MB buffer per batch has its pages faulted in
- * and zeroed by the kernel on first write (~8 ms of CPU per 10,000-event batch in issue 11's
- * event bench). A batch built while another is in flight gets a buffer of its own; a buffer
- * unused for KEEP_BODY_BUFFER_MS is let go, so an idle data plane does not hold it.
+ * a buffer kept from batch to batch (kept-buffer.ts: a fresh 8 MB one per batch is page-faulted in anew).
  */
 function createBodyBuilder(): { build(batchId: string, lines: readonly Buffer[]): { body: Buffer; release(): void } } {
-  let kept: Buffer | null = null;
-  let forget: NodeJS.Timeout | null = null;
+  const keeper = createKeptBuffer();
   return {
     build(batchId, lines) {
       const head = `{"batchId":${JSON.stringify(batchId)},"events":[`;
       let size = Buffer.byteLength(head) + CLOSE.length + Math.max(0, lines.length - 1);
       for (const line of lines) size += line.length;
-      const buffer = kept !== null && kept.length >= size ? kept : Buffer.allocUnsafeSlow(size);
-      kept = null;
+      const buffer = keeper.take(size);
       let at = buffer.write(head, 0);
       for (let i = 0; i < lines.length; i++) {
         if (i > 0) buffer[at++] = COMMA;
         at += lines[i]!.copy(buffer, at);
       }
       at += CLOSE.copy(buffer, at);
-      return {
-        body: buffer.subarray(0, at),
-        release() {
-          if (kept !== null && kept.length >= buffer.length) return;
-          kept = buffer;
-          if (forget !== null) clearTimeout(forget);
-          forget = setTimeout(() => {
-            kept = null;
-          }, KEEP_BODY_BUFFER_MS);
-          forget.unref();
-        },
-      };
+      return { body: buffer.subarray(0, at), release: () => keeper.give(buffer) };
     },
   };
 }
