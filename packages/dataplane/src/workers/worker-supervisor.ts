@@ -1,11 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { dataplaneChildCommand } from '../embedded/child-command.ts';
 import { isDataplaneChildMessage, type DataplaneParentMessage } from '../embedded/child-messages.ts';
-import { mergeWorkerMetrics, type WorkerMetricsText } from './merge-worker-metrics.ts';
+import { pickFreePort } from './free-port.ts';
+import { createMetricsGatherer } from './metrics-gatherer.ts';
 import { decideRestart, type RestartPolicy } from './restart-policy.ts';
 
 /** Options of {@link startWorkerSupervisor}. */
@@ -39,27 +38,9 @@ export interface WorkerSupervisor {
   close(): Promise<void>;
 }
 
-const GATHER_TIMEOUT_MS = 5_000;
-
 /** The data directory of worker `index`: worker 0 keeps RELAY_DATA_DIR, so going from one process to several keeps its spool. */
 export function workerDataDir(dataDir: string, index: number): string {
   return index === 0 ? dataDir : join(dataDir, `worker-${index}`);
-}
-
-/**
- * A port the kernel just handed out on `host`, released again. uWebSockets.js sets SO_REUSEPORT
- * only when it binds a given port, not port 0 (checked: a second process on the port a port-0
- * listener got fails), so DATAPLANE_PORT=0 (tests) is turned into one real port first. Another
- * process could take it in between; port 0 is a test facility, production names its port.
- */
-async function pickFreePort(host: string): Promise<number> {
-  const server = createServer().listen(0, host);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error(`could not pick a free port on ${host}`);
-  return address.port;
 }
 
 /**
@@ -76,10 +57,12 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
   const serving = new Set<ChildProcess>();
   const crashes: number[][] = Array.from({ length: options.count }, () => []);
   const restartTimers = new Set<NodeJS.Timeout>();
-  const gathers = new Map<number, { parts: WorkerMetricsText[]; expected: number; done: () => void }>();
-  let nextGatherId = 0;
   let closing = false;
   let port = options.port;
+  const metrics = createMetricsGatherer({
+    serving: () => workers.flatMap((proc, index) => (proc !== null && serving.has(proc) ? [{ index, proc }] : [])),
+    logger,
+  });
 
   function send(child: ChildProcess | null, message: DataplaneParentMessage): void {
     if (child?.connected) child.send(message);
@@ -116,8 +99,8 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
           clearTimeout(timer);
           resolve({ port: message.port, snapshotVersion: message.snapshotVersion });
         } else if (message.type === 'failed') reject(new Error(`data plane worker ${index}: ${message.message}`));
-        else if (message.type === 'metrics-gather') gatherFor(proc, message.id);
-        else if (message.type === 'metrics-text') collect(index, message.id, message.text);
+        else if (message.type === 'metrics-gather') metrics.gatherFor(proc, message.id);
+        else if (message.type === 'metrics-text') metrics.collect(index, message.id, message.text);
       });
       proc.on('error', (err) => reject(err));
       proc.on('exit', (code, signal) => {
@@ -150,33 +133,6 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
       );
     }, delayMs);
     restartTimers.add(timer);
-  }
-
-  /** A worker was scraped: ask every serving worker for its own text, merge, answer the one asking. */
-  function gatherFor(asker: ChildProcess, askerId: number): void {
-    const live = workers.map((proc, index) => ({ proc, index })).filter((w) => w.proc !== null && serving.has(w.proc) && w.proc.connected);
-    const id = nextGatherId++;
-    const gather = {
-      parts: [] as WorkerMetricsText[],
-      expected: live.length,
-      done: () => {
-        clearTimeout(timer);
-        gathers.delete(id);
-        if (gather.parts.length < live.length) logger.warn({ answered: gather.parts.length, workers: live.length }, 'not every data plane worker answered the metrics scrape');
-        const parts = [...gather.parts].sort((a, b) => a.worker - b.worker);
-        send(asker, { type: 'metrics-gathered', id: askerId, text: parts.length ? mergeWorkerMetrics(parts) : null });
-      },
-    };
-    const timer = setTimeout(gather.done, GATHER_TIMEOUT_MS);
-    gathers.set(id, gather);
-    for (const { proc } of live) send(proc, { type: 'metrics-request', id });
-  }
-
-  function collect(worker: number, id: number, text: string): void {
-    const gather = gathers.get(id);
-    if (!gather) return;
-    gather.parts.push({ worker, text });
-    if (gather.parts.length === gather.expected) gather.done();
   }
 
   let closed: Promise<void> | null = null;
