@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { dataplaneChildCommand } from '@proxystacks/dataplane/embedded/child-command';
 import { isDataplaneChildMessage, type DataplaneParentMessage } from '@proxystacks/dataplane/embedded/child-messages';
+import type { MetricsGatherer } from '@proxystacks/dataplane/workers/metrics-gatherer';
 
 /** Options of {@link startDataplaneChild}. */
 export interface DataplaneChildOptions {
@@ -20,6 +21,11 @@ export interface DataplaneChildOptions {
   closeTimeoutMs: number;
   /** Pause before restarting a data plane that exited on its own. */
   restartDelayMs?: number;
+  /**
+   * One of several data plane processes on the port (DATAPLANE_WORKERS > 1): its index, and the
+   * gatherer that answers its metrics scrapes with every process's metrics.
+   */
+  worker?: { index: number; metrics: MetricsGatherer };
 }
 
 /** The data plane child process, as `relay start` supervises it. */
@@ -28,6 +34,8 @@ export interface DataplaneChild {
   readonly port: number;
   /** The serving child's process id (changes when it was restarted); null until a restarted one is ready. */
   pid(): number | null;
+  /** The serving child process; null until a restarted one is ready. */
+  serving(): ChildProcess | null;
   /** Resolves once the child has applied a snapshot of at least `version` (or the ack timeout passed: then it logs). */
   waitForSnapshot(version: number): Promise<void>;
   /** Asks it to drain and exit; kills it after closeTimeoutMs. */
@@ -76,6 +84,8 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
         if (!isDataplaneChildMessage(message)) return;
         // Before 'ready' the child is not listening yet: its acknowledgements count from then on.
         if (message.type === 'snapshot-applied' && ready) onApplied(message.version);
+        else if (message.type === 'metrics-gather') options.worker?.metrics.gatherFor(proc, message.id);
+        else if (message.type === 'metrics-text') options.worker?.metrics.collect(options.worker.index, message.id, message.text);
         else if (message.type === 'failed') reject(new Error(message.message));
         else if (message.type === 'ready') {
           ready = true;
@@ -151,6 +161,7 @@ export async function startDataplaneChild(options: DataplaneChildOptions, minSna
   const started: DataplaneChild = {
     port,
     pid: () => serving?.pid ?? null,
+    serving: () => serving,
     waitForSnapshot,
     async close() {
       closing = true;

@@ -6,7 +6,8 @@ import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
 import type { ControlplaneServices } from './controlplane-services.ts';
-import { startDataplaneChild, type DataplaneChild } from './dataplane-child-process.ts';
+import { workerDataDir } from '@proxystacks/dataplane/workers/worker-supervisor';
+import { startDataplaneChildren, type DataplaneChildren } from './dataplane-children.ts';
 import { embeddedSecretsPath, loadOrCreateEmbeddedSecrets, saveEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger } from './logger.ts';
 import { setupUrl } from '../domain/setup-links.ts';
@@ -47,8 +48,10 @@ export interface RunningRelay {
   secretsFile: string;
   /** The parts, for tests and the CLI: the ClickHouse client, Prisma, the publisher. */
   services: ControlplaneServices;
-  /** The data plane's process id now (it runs as a child process); null while it restarts. */
+  /** The (first) data plane's process id now (it runs as a child process); null while it restarts. */
   dataplanePid(): number | null;
+  /** Every data plane process's id, by index (DATAPLANE_WORKERS of them); null for one restarting. */
+  dataplanePids(): Array<number | null>;
   /** Stops the data plane first (requests finish, events drain to the control plane), then the control plane. */
   close(): Promise<void>;
 }
@@ -97,7 +100,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const { startControlplaneServices } = await import('./controlplane-services.ts');
   // The data plane starts after the control plane listens (it needs its URL); mutations made
   // before then have nobody to wait for.
-  let dataplane: DataplaneChild | null = null;
+  let dataplane: DataplaneChildren | null = null;
   const services = await startControlplaneServices({
     config: cpConfig,
     logger,
@@ -120,9 +123,23 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
 
     const controlplanePort = await services.listen(cpConfig.port, cpConfig.host);
     const controlplaneUrl = `http://${urlHost(cpConfig.host)}:${controlplanePort}`;
-    const child = await startDataplaneChild(
+    const childEnv = await dataplaneChildEnv(merged, dpConfig, controlplaneUrl, dataDir);
+    const count = dataplaneProcessCount(merged, dpConfig);
+    const child = await startDataplaneChildren(
       {
-        env: await dataplaneChildEnv(merged, dpConfig, controlplaneUrl, dataDir),
+        count,
+        host: dpConfig.host,
+        port: dpConfig.port,
+        env: (index, port) =>
+          count === 1
+            ? childEnv
+            : {
+                ...childEnv,
+                DATAPLANE_PORT: String(port),
+                DATAPLANE_WORKER_INDEX: String(index),
+                DATAPLANE_ID: `${dpConfig.dataplaneId}/w${index}`,
+                RELAY_DATA_DIR: workerDataDir(childEnv.RELAY_DATA_DIR!, index),
+              },
         logger,
         // The child's own drain (SHUTDOWN_GRACE_MS) plus time to flush its events.
         closeTimeoutMs: dpConfig.shutdownGraceMs + 15_000,
@@ -147,7 +164,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       ownerEmail: cpConfig.ownerEmail,
       secretsFile: embeddedSecretsPath(dataDir),
       services,
-      dataplanePid: () => child.pid(),
+      dataplanePid: () => child.pids()[0] ?? null,
+      dataplanePids: () => child.pids(),
       async close() {
         // The data plane first: its requests finish and its events reach the control plane,
         // which is still up to take them; then the control plane and its stores.
@@ -160,6 +178,19 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     await services.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * How many data plane processes `relay start` runs: one unless DATAPLANE_WORKERS says otherwise.
+ * `relay dataplane` defaults to one per core; the all-in-one keeps one, so a development relay
+ * behaves as one process does (one response cache, one set of circuit breakers, one quota
+ * lease) and its memory stays small. More pay off where the one data plane process saturates
+ * its core while others sit idle; on the 2-core bench machine, which wrk, the mock upstream and
+ * the control plane fill anyway, two were no faster (bench/relay-start-floor.ts with
+ * BENCH_RSF_WORKERS=2: 0.455-0.555x of the floor against 0.514-0.601x with one, interleaved).
+ */
+function dataplaneProcessCount(merged: Record<string, string | undefined>, dpConfig: DataplaneConfig): number {
+  return merged.DATAPLANE_WORKERS === undefined ? 1 : dpConfig.workers;
 }
 
 /**
