@@ -46,7 +46,13 @@ const WARMUP_S = positiveEnvInt('BENCH_RSF_WARMUP_S', 3);
 const MIN_THROUGHPUT_RATIO = 0.6;
 /** How long the events of the load may take to show in the control plane's analytics. */
 const EVENTS_DEADLINE_MS = 60_000;
-const command = 'cd packages/controlplane && npx tsx bench/relay-start-floor.ts';
+/**
+ * BENCH_RSF_WORKERS: `relay start`'s DATAPLANE_WORKERS (unset: its default, one data plane
+ * process); the results then go to relay-start-floor-workers-<n>.{json,md}.
+ */
+const WORKERS = process.env.BENCH_RSF_WORKERS === undefined ? null : positiveEnvInt('BENCH_RSF_WORKERS', 1);
+const resultName = `relay-start-floor${WORKERS === null ? '' : `-workers-${WORKERS}`}`;
+const command = `cd packages/controlplane && ${WORKERS === null ? '' : `BENCH_RSF_WORKERS=${WORKERS} `}npx tsx bench/relay-start-floor.ts`;
 const log = (message: string) => process.stderr.write(`[bench relay-start-floor] ${message}\n`);
 
 type Side = 'floor' | 'relay';
@@ -81,7 +87,7 @@ try {
   children.push(floor);
 
   const startedAt = Date.now();
-  relay = spawnCompiledRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0', LOG_LEVEL: 'warn' });
+  relay = spawnCompiledRelay('start', { RELAY_DATA_DIR: dataDir, DATAPLANE_PORT: '0', CONTROLPLANE_PORT: '0', LOG_LEVEL: 'warn', ...(WORKERS === null ? {} : { DATAPLANE_WORKERS: String(WORKERS) }) });
   const { dataplaneUrl, graphql } = await connectToRelayStart(relay);
   const relayPid = relay.child.pid!;
 
@@ -197,6 +203,7 @@ try {
   const machine = machineInfo(`${tool.name} ${tool.version}`);
   const report = {
     command,
+    dataplaneWorkers: WORKERS ?? 1,
     machine,
     rounds: ROUNDS,
     runS: RUN_S,
@@ -213,10 +220,10 @@ try {
   };
   const markdown = render(report);
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'relay-start-floor.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(here, 'results', 'relay-start-floor.md'), markdown);
+  writeFileSync(join(here, 'results', `${resultName}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(here, 'results', `${resultName}.md`), markdown);
   process.stdout.write(`\n${markdown}\n`);
-  log('wrote bench/results/relay-start-floor.json and bench/results/relay-start-floor.md');
+  log(`wrote bench/results/${resultName}.json and bench/results/${resultName}.md`);
 } finally {
   await stopOrKill(relay);
   for (const child of children.reverse()) await child.stop();
@@ -311,7 +318,7 @@ function render(r: {
     ? `the control plane's \`spend\` report counted ${r.events.counted} successful requests on the bench key (relay served at least ${r.events.served}: every 200 wrk counted, warm-up and the readiness probe included; requests still in flight when wrk stopped can add a few) ${r.events.afterLoadMs} ms after relay's last run ended (polled every 200 ms; the first poll comes after any floor run that followed). Event writing kept up.`
     : `**the control plane's \`spend\` report counted only ${r.events.counted} of the ${r.events.served} successful requests relay served ${r.events.afterLoadMs} ms after relay's last run ended (deadline ${r.events.deadlineMs} ms): events lagged or were lost.**`;
   return [
-    '# `relay start` against the floor (issue 11)',
+    `# \`relay start\`${WORKERS === null ? '' : ` with DATAPLANE_WORKERS=${WORKERS}`} against the floor (issue 11)`,
     '',
     `Command: \`${command}\` (also part of \`pnpm bench\`, and of \`BENCH_ONLY=floor npx -y pnpm@10.34.9 bench\`)`,
     '',
@@ -327,11 +334,11 @@ function render(r: {
     `| p99 at ${r.connections} connections (ms) | ${floor.p99Ms} | ${relay.p99Ms} | | |`,
     `| errors (non-2xx + socket) | 0 | 0 | | 0 (any fails the bench) |`,
     '',
-    `\`relay start\`'s CPU per 1,000 requests by process (medians): the \`relay start\` process itself (control plane: event ingest into chDB, snapshots, health reports) ${relay.cpuMsPer1kBySplit.controlplane} ms, its data plane child ${relay.cpuMsPer1kBySplit.dataplane} ms. Event ingest lags the load by up to a batch interval, so a little of one run's ingest CPU falls into the next window, and the last run's after it.`,
+    `\`relay start\`'s CPU per 1,000 requests by process (medians): the \`relay start\` process itself (control plane: event ingest into chDB, snapshots, health reports) ${relay.cpuMsPer1kBySplit.controlplane} ms, its data plane child${WORKERS === null ? '' : `ren (${WORKERS})`} ${relay.cpuMsPer1kBySplit.dataplane} ms. Event ingest lags the load by up to a batch interval, so a little of one run's ingest CPU falls into the next window, and the last run's after it.`,
     '',
     `The \`relay start\` process's CPU per 1,000 requests by thread, over all measured relay runs (node = the JavaScript thread: HTTP, ingest, validation, Prisma and PGlite; the others are chDB's: query pipeline (Unknown, ThreadPool, QueryPipelineEx), merges (MergeMutate), and V8's and libuv's helpers): ${Object.entries(relay.controlplaneThreadsMsPer1k).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}.`,
     '',
-    `Memory (RSS of the relay process tree, /proc VmRSS summed): ${relay.rssMiB.idle.tree} MiB idle before the load (${r.idle.quiet ? `tree CPU quiet after ${r.idle.waitedMs} ms` : `not quiet after ${r.idle.waitedMs} ms`}; provider, alias and key created), ${relay.rssMiB.afterLoad.tree} MiB right after the last run. Of these, the \`relay start\` process itself (control plane with PGlite and chDB) holds ${relay.rssMiB.idle.controlplane ?? 'n/a'} and ${relay.rssMiB.afterLoad.controlplane ?? 'n/a'} MiB, the data plane child the rest.`,
+    `Memory (RSS of the relay process tree, /proc VmRSS summed): ${relay.rssMiB.idle.tree} MiB idle before the load (${r.idle.quiet ? `tree CPU quiet after ${r.idle.waitedMs} ms` : `not quiet after ${r.idle.waitedMs} ms`}; provider, alias and key created), ${relay.rssMiB.afterLoad.tree} MiB right after the last run. Of these, the \`relay start\` process itself (control plane with PGlite and chDB) holds ${relay.rssMiB.idle.controlplane ?? 'n/a'} and ${relay.rssMiB.afterLoad.controlplane ?? 'n/a'} MiB, the data plane child${WORKERS === null ? '' : 'ren'} the rest.`,
     '',
     `Events: ${events}`,
     '',
