@@ -17,7 +17,11 @@ export interface EventQueueOptions {
   batchMaxBytes?: number;
   /** …or this long after the first of them arrived. */
   flushIntervalMs: number;
-  /** Events held in memory at most; beyond it new events are dropped and counted. */
+  /**
+   * Events held in memory at most. Beyond it the newest waiting batch moves to the spool (the
+   * store answers, but slower than events arrive); without a spool, or with the spool full, new
+   * events are dropped and counted.
+   */
   maxQueued: number;
   logger: Pick<Logger, 'warn' | 'error' | 'info'>;
   /** Where batches go when the sink keeps failing; null = memory only. */
@@ -137,6 +141,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
   let closed = false;
+  /** Events at the front of the queue that the writer is sending now: never moved to the spool. */
+  let sending = 0;
+  /** A full queue's newest batch on its way to the spool (overflowToSpool); acknowledgements wait for it. */
+  let overflowing: Promise<void> | null = null;
   /** Failed tries since the store last answered, across batches; > 0 once a batch was spooled (an outage). */
   let outageFailures = 0;
   /** Retries per batch before giving up: unbounded while running, a few once closing. */
@@ -241,11 +249,11 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   }
 
   /** Puts a batch in the spool; false (and the right alarm) when the cap or the disk says no. */
-  async function spoolBatch(batchId: string, events: RequestEvent[], sinkError: unknown): Promise<boolean> {
+  async function spoolBatch(batchId: string, events: RequestEvent[], sinkError: unknown, message = 'event store unreachable: batch spooled to disk'): Promise<boolean> {
     try {
       if (await spool!.put({ batchId, events })) {
         stats.spooled += events.length;
-        options.logger.warn({ batchId, events: events.length, reason: (sinkError as Error).message }, 'event store unreachable: batch spooled to disk');
+        options.logger.warn({ batchId, events: events.length, reason: (sinkError as Error).message }, message);
         return true;
       }
       logRarely('spoolFull', () => options.logger.error({ spool: spool!.usage() }, 'event spool full (EVENT_SPOOL_MAX_BYTES reached): keeping events in memory'));
@@ -283,6 +291,35 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     }
   }
 
+  /**
+   * The queue is full while the store keeps answering, only slower than events arrive (an
+   * overloaded ingest, a ledger that cannot keep up): the newest waiting batch moves to the disk
+   * spool, which the writer replays as it catches up, instead of new events being dropped. Its
+   * events stay in the event log until the writer's acknowledgements pass them, and those wait
+   * for the spool to have them. False (the new event is dropped) without a spool, with nothing
+   * but the batch in flight waiting, or while the last move is still being written. If the spool
+   * refuses the batch (full, a disk error), its events are dropped and counted like new ones.
+   */
+  function overflowToSpool(): boolean {
+    if (spool === null || overflowing !== null) return false;
+    const count = Math.min(options.batchSize, queue.length - sending);
+    if (count <= 0) return false;
+    const taken = queue.splice(queue.length - count, count);
+    for (const entry of taken) queuedBytes -= entryBytes(entry);
+    const events = eventsOf(taken);
+    const why = new Error(`event queue full (EVENT_QUEUE_MAX ${options.maxQueued}): the store takes events slower than they arrive`);
+    overflowing = spoolBatch(batchIdOf(taken), events, why, 'event queue full: its newest batch spooled to disk')
+      .then((kept) => {
+        if (kept) return;
+        stats.dropped += events.length;
+        logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full and the spool refused its overflow: dropping request events'));
+      })
+      .finally(() => {
+        overflowing = null;
+      });
+    return true;
+  }
+
   const spoolWaiting = () => spool !== null && spool.usage().batches > 0;
 
   /** A whole batch waits (by count or by bytes): it goes now, not at the next tick. */
@@ -306,9 +343,18 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     writing = (async () => {
       while (queue.length > 0) {
         const batch = nextBatch();
-        const outcome = await send(batch);
+        sending = batch.length;
+        let outcome: SendOutcome;
+        try {
+          outcome = await send(batch);
+        } finally {
+          sending = 0;
+        }
         queue.splice(0, batch.length);
         for (const entry of batch) queuedBytes -= entryBytes(entry);
+        // The log's acknowledgement covers every earlier position, the overflow's among them:
+        // it waits until they are in the spool.
+        if (overflowing !== null) await overflowing;
         acknowledge(batch);
         if (outcome === 'written' && spoolWaiting()) await replaySpool(1).catch(replayFailed);
         if (!all && !fullBatchWaiting()) break;
@@ -353,7 +399,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
 
   return {
     push(event) {
-      if (queue.length >= options.maxQueued) {
+      if (queue.length >= options.maxQueued && !overflowToSpool()) {
         stats.dropped++;
         logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
         return;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestEvent } from '@proxystacks/shared/events/request-event';
 import { testRequestEvent } from '@proxystacks/shared/events/test-request-event';
 import { createEventQueue } from './event-queue.ts';
@@ -109,6 +109,69 @@ describe('event spool', () => {
     const spool = await openEventSpool({ dir, maxBytes: 1_000_000, logger });
     expect(await spool.oldest()).toBeNull();
     expect((await readdir(dir)).filter((name) => name !== '.lock')).toEqual(['000000000000001-000000000-bad.jsonl.bad']);
+  });
+
+  /** A sink that answers only when let go, holding each batch until then, and remembers every id it took. */
+  function gatedSink() {
+    const taken: string[] = [];
+    let open = false;
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const sink: EventSink = {
+      async write(_batchId, events) {
+        if (!open) await gate;
+        taken.push(...events.map((e) => e.request_id));
+      },
+    };
+    return {
+      sink,
+      taken,
+      open() {
+        open = true;
+        release();
+      },
+    };
+  }
+
+  it('moves a full queue\'s newest batch to the spool while the store is slow, and loses nothing', async () => {
+    const spool = await openEventSpool({ dir, maxBytes: 10_000_000, logger });
+    const store = gatedSink();
+    const queue = createEventQueue({ sink: store.sink, batchSize: 100, flushIntervalMs: 60_000, maxQueued: 300, logger, spool });
+    const ids = Array.from({ length: 500 }, (_, i) => `r${i}`);
+    let next = 0;
+    const push = (count: number) => {
+      for (const end = next + count; next < end; next++) queue.push(event(ids[next]!));
+    };
+    // The first batch goes to the store (and waits there); the queue fills to its bound.
+    push(300);
+    expect(queue.stats()).toMatchObject({ queued: 300, dropped: 0 });
+    // One more: the newest waiting batch (100 events, not the one being sent) moves to disk.
+    push(1);
+    expect(queue.stats()).toMatchObject({ queued: 201, dropped: 0 });
+    await vi.waitFor(() => expect(queue.stats()).toMatchObject({ spooled: 100, spoolBatches: 1 }), { timeout: 30_000 });
+    push(99);
+    push(1);
+    await vi.waitFor(() => expect(queue.stats()).toMatchObject({ spooled: 200, spoolBatches: 2 }), { timeout: 30_000 });
+    push(ids.length - next);
+    expect(queue.stats().dropped).toBe(0);
+
+    store.open();
+    await queue.flush();
+    expect(queue.stats()).toMatchObject({ dropped: 0, queued: 0, spoolBatches: 0, replayed: 200, written: 300 });
+    expect([...store.taken].sort()).toEqual([...ids].sort());
+    await queue.close();
+  });
+
+  it('drops and counts the overflow when the spool cannot take it', async () => {
+    const spool = await openEventSpool({ dir, maxBytes: 1_000, logger });
+    const store = gatedSink();
+    const queue = createEventQueue({ sink: store.sink, batchSize: 10, flushIntervalMs: 60_000, maxQueued: 30, logger, spool });
+    for (let i = 0; i < 31; i++) queue.push(event(`d${i}`));
+    await vi.waitFor(() => expect(queue.stats().dropped).toBe(10), { timeout: 30_000 });
+    store.open();
+    await queue.flush();
+    expect(queue.stats()).toMatchObject({ written: 21, spooled: 0, dropped: 10 });
+    await queue.close();
   });
 
   it('refuses batches beyond its size bound, so the disk cannot fill up', async () => {
