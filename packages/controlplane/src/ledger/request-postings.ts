@@ -9,7 +9,7 @@ import { inTransaction } from '../domain/transaction.ts';
 import { ensureAccount } from './accounts.ts';
 import { checkBalancedNow } from './post-transaction.ts';
 
-/** Events handled per statement: keeps each INSERT well under Postgres' 65,535 bind parameters. */
+/** Events handled per statement: bounds each statement's JSON parameter and the time it holds the database. */
 const CHUNK_EVENTS = 1_000;
 
 /** What one batch did to the ledger. */
@@ -62,6 +62,29 @@ export async function postRequestCharges(
   return result;
 }
 
+/** A ledger_transaction row as the chunk's JSON parameter carries it (json_to_recordset's column names). */
+interface TransactionRow {
+  id: string;
+  org_id: string;
+  key: string;
+  occurred_at: string;
+  request_id: string;
+  rule_id: string | null;
+  rule_version: number | null;
+  team_id: string;
+  project_id: string;
+  environment_id: string;
+  key_id: string;
+}
+
+/** A ledger_entry row as the chunk's JSON parameter carries it; the amount as a decimal string (bigint). */
+interface EntryRow {
+  transaction_id: string;
+  account_id: string;
+  amount_micros: string;
+  occurred_at: string;
+}
+
 async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestEvent[]): Promise<RequestChargeResult> {
   const keys = events.map((e) => requestPostingKey(e.request_id));
   const posted = new Set(
@@ -75,52 +98,56 @@ async function postChunk(tx: Prisma.TransactionClient, events: readonly RequestE
   if (postable.length === 0) return result;
 
   const accounts = await loadAccounts(tx, postable);
-  const rows = { id: [] as string[], orgId: [] as string[], key: [] as string[], occurredAt: [] as string[], requestId: [] as string[], ruleId: [] as Array<string | null>, ruleVersion: [] as Array<number | null>, teamId: [] as string[], projectId: [] as string[], environmentId: [] as string[], keyId: [] as string[] };
+  const rows: TransactionRow[] = [];
   const entriesById = new Map<string, { funding: string; spend: string; cost: number }>();
   for (const event of postable) {
     const id = randomUUID();
     const funding = await accounts.funding(event);
     const spend = await accounts.providerSpend(event.org_id);
     entriesById.set(id, { funding: funding.id, spend: spend.id, cost: event.cost_micros });
-    rows.id.push(id);
-    rows.orgId.push(event.org_id);
-    rows.key.push(requestPostingKey(event.request_id));
-    rows.occurredAt.push(parseEventTime(event.ts).toISOString());
-    rows.requestId.push(event.request_id);
-    rows.ruleId.push(event.pricing_rule_id === '' ? null : event.pricing_rule_id);
-    rows.ruleVersion.push(event.pricing_rule_id === '' ? null : event.pricing_rule_version);
-    rows.teamId.push(event.team_id);
-    rows.projectId.push(event.project_id);
-    rows.environmentId.push(event.environment_id);
-    rows.keyId.push(event.key_id);
+    const priced = event.pricing_rule_id !== '';
+    rows.push({
+      id,
+      org_id: event.org_id,
+      key: requestPostingKey(event.request_id),
+      occurred_at: parseEventTime(event.ts).toISOString(),
+      request_id: event.request_id,
+      rule_id: priced ? event.pricing_rule_id : null,
+      rule_version: priced ? event.pricing_rule_version : null,
+      team_id: event.team_id,
+      project_id: event.project_id,
+      environment_id: event.environment_id,
+      key_id: event.key_id,
+    });
   }
-  // One statement per table with a column array per parameter (not a parameter per value):
-  // a chunk is a dozen bind values whatever its size, so neither Prisma nor the driver walks
-  // thousands of them. A concurrent poster may have taken some keys since the read above:
-  // ON CONFLICT skips those, and only rows inserted here get entries.
+  // One statement per table, the rows as one JSON parameter that Postgres unpacks
+  // (json_to_recordset): a chunk is one bind value whatever its size, serialised natively, where
+  // a column array per parameter had Prisma and the driver walk and escape every element. On
+  // Postgres, 10,000 priced events, interleaved: 23.4-26.0 -> 19.1-20.8 µs of the control plane's
+  // CPU per event (building the test events included). A concurrent poster may have taken some
+  // keys since the read above: ON CONFLICT skips those, and only rows inserted here get entries.
   const inserted = await tx.$queryRawUnsafe<Array<{ id: string; occurred_at: string }>>(
     `INSERT INTO ledger_transaction (id, org_id, idempotency_key, kind, occurred_at, request_id, pricing_rule_id, pricing_rule_version, team_id, project_id, environment_id, key_id)
      SELECT t.id, t.org_id, t.key, 'REQUEST', t.occurred_at, t.request_id, t.rule_id, t.rule_version, t.team_id, t.project_id, t.environment_id, t.key_id
-     FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
-       AS t(id, org_id, key, occurred_at, request_id, rule_id, rule_version, team_id, project_id, environment_id, key_id)
+     FROM json_to_recordset($1::json)
+       AS t(id uuid, org_id uuid, key text, occurred_at timestamptz, request_id text, rule_id text, rule_version int, team_id text, project_id text, environment_id text, key_id text)
      ON CONFLICT DO NOTHING
      RETURNING id::text AS id, occurred_at::text AS occurred_at`,
-    rows.id, rows.orgId, rows.key, rows.occurredAt, rows.requestId, rows.ruleId, rows.ruleVersion, rows.teamId, rows.projectId, rows.environmentId, rows.keyId,
+    JSON.stringify(rows),
   );
-  const entries = { transactionId: [] as string[], accountId: [] as string[], amount: [] as string[], occurredAt: [] as string[] };
+  const entries: EntryRow[] = [];
   for (const t of inserted) {
     const { funding, spend, cost } = entriesById.get(t.id)!;
     // Debit the funding account, credit provider spend: the transaction sums to zero.
-    entries.transactionId.push(t.id, t.id);
-    entries.accountId.push(funding, spend);
-    entries.amount.push(String(-cost), String(cost));
-    entries.occurredAt.push(t.occurred_at, t.occurred_at);
+    entries.push({ transaction_id: t.id, account_id: funding, amount_micros: String(-cost), occurred_at: t.occurred_at });
+    entries.push({ transaction_id: t.id, account_id: spend, amount_micros: String(cost), occurred_at: t.occurred_at });
   }
-  if (inserted.length > 0) {
+  if (entries.length > 0) {
     await tx.$executeRawUnsafe(
       `INSERT INTO ledger_entry (transaction_id, account_id, amount_micros, occurred_at)
-       SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])`,
-      entries.transactionId, entries.accountId, entries.amount, entries.occurredAt,
+       SELECT e.transaction_id, e.account_id, e.amount_micros, e.occurred_at
+       FROM json_to_recordset($1::json) AS e(transaction_id uuid, account_id uuid, amount_micros bigint, occurred_at timestamptz)`,
+      JSON.stringify(entries),
     );
   }
   await checkBalancedNow(tx);
