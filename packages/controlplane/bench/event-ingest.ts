@@ -13,8 +13,9 @@
  * count in the control plane's), the control plane's CPU after the last batch (background
  * merges) separately. The control plane's CPU at rest (timers, chDB's own background threads),
  * measured before the runs, is left out of every window and reported apart: it is spent with no
- * events at all, and counting it made the figures depend on how long the run waited. Writes bench/results/event-ingest.{json,md}. BENCH_CPU_PROF=1 profiles
- * both processes and prints where their CPU went.
+ * events at all, and counting it made the figures depend on how long the run waited. Writes
+ * bench/results/event-ingest.{json,md}. BENCH_CPU_PROF=1 profiles both processes and prints
+ * where their CPU went.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';

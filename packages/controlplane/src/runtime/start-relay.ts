@@ -2,7 +2,7 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDataplaneConfig, type DataplaneConfig } from '@proxystacks/dataplane/config';
-import { workerDataDir } from '@proxystacks/dataplane/workers/worker-supervisor';
+import { workerEnv } from '@proxystacks/dataplane/workers/worker-supervisor';
 import { acquireDirectoryLock } from '@proxystacks/shared/fs/directory-lock';
 import { hashKey } from '@proxystacks/shared/keys/key-format';
 import { loadControlplaneConfig, type ControlplaneConfig } from '../config.ts';
@@ -130,16 +130,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
         count,
         host: dpConfig.host,
         port: dpConfig.port,
-        env: (index, port) =>
-          count === 1
-            ? childEnv
-            : {
-                ...childEnv,
-                DATAPLANE_PORT: String(port),
-                DATAPLANE_WORKER_INDEX: String(index),
-                DATAPLANE_ID: `${dpConfig.dataplaneId}/w${index}`,
-                RELAY_DATA_DIR: workerDataDir(childEnv.RELAY_DATA_DIR!, index),
-              },
+        env: (index, port) => (count === 1 ? childEnv : workerEnv(childEnv, { index, port, dataplaneId: dpConfig.dataplaneId, dataDir: childEnv.RELAY_DATA_DIR! })),
         logger,
         // The child's own drain (SHUTDOWN_GRACE_MS) plus time to flush its events.
         closeTimeoutMs: dpConfig.shutdownGraceMs + 15_000,

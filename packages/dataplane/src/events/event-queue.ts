@@ -291,6 +291,12 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     }
   }
 
+  /** Counts `count` lost events and says so (at most every few seconds). */
+  function drop(count: number, message: string): void {
+    stats.dropped += count;
+    logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, message));
+  }
+
   /**
    * The queue is full while the store keeps answering, only slower than events arrive (an
    * overloaded ingest, a ledger that cannot keep up): the newest waiting batch moves to the disk
@@ -310,9 +316,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     const why = new Error(`event queue full (EVENT_QUEUE_MAX ${options.maxQueued}): the store takes events slower than they arrive`);
     overflowing = spoolBatch(batchIdOf(taken), events, why, 'event queue full: its newest batch spooled to disk')
       .then((kept) => {
-        if (kept) return;
-        stats.dropped += events.length;
-        logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full and the spool refused its overflow: dropping request events'));
+        if (!kept) drop(events.length, 'event queue full and the spool refused its overflow: dropping request events');
       })
       .finally(() => {
         overflowing = null;
@@ -399,11 +403,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
 
   return {
     push(event) {
-      if (queue.length >= options.maxQueued && !overflowToSpool()) {
-        stats.dropped++;
-        logRarely('drop', () => options.logger.error({ dropped: stats.dropped, maxQueued: options.maxQueued }, 'event queue full: dropping request events'));
-        return;
-      }
+      if (queue.length >= options.maxQueued && !overflowToSpool()) return drop(1, 'event queue full: dropping request events');
       const line = jsonLine(event);
       queue.push({ event: keepObjects ? event : null, position: log?.append(line) ?? null, line });
       queuedBytes += line.length;

@@ -44,6 +44,27 @@ export function workerDataDir(dataDir: string, index: number): string {
 }
 
 /**
+ * Worker `index`'s environment: the shared one, with its own port share, index, data plane id
+ * (`<id>/w<index>`) and directory (workerDataDir). Also what `relay start` gives its data plane
+ * children when it runs several.
+ */
+export function workerEnv(
+  env: Record<string, string | undefined>,
+  worker: { index: number; port: number; dataplaneId: string; dataDir: string },
+): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) own[name] = value;
+  return {
+    ...own,
+    DATAPLANE_PORT: String(worker.port),
+    DATAPLANE_WORKERS: '1',
+    DATAPLANE_WORKER_INDEX: String(worker.index),
+    DATAPLANE_ID: `${worker.dataplaneId}/w${worker.index}`,
+    RELAY_DATA_DIR: workerDataDir(worker.dataDir, worker.index),
+  };
+}
+
+/**
  * Forks `count` data plane workers on one port, each with its own spool, event log and snapshot
  * copy (workerDataDir), restarts a worker that exits on its own (backoff; a crash loop closes
  * everything and calls onGaveUp: better down and alerting than half-serving), and answers a
@@ -68,22 +89,9 @@ export async function startWorkerSupervisor(options: WorkerSupervisorOptions): P
     if (child?.connected) child.send(message);
   }
 
-  function workerEnv(index: number): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
-    return {
-      ...env,
-      DATAPLANE_PORT: String(port),
-      DATAPLANE_WORKERS: '1',
-      DATAPLANE_WORKER_INDEX: String(index),
-      DATAPLANE_ID: `${options.dataplaneId}/w${index}`,
-      RELAY_DATA_DIR: workerDataDir(options.dataDir, index),
-    };
-  }
-
   /** Forks worker `index`; resolves with its port and snapshot once it listens, rejects if it fails first. */
   function spawnWorker(index: number): Promise<{ port: number; snapshotVersion: number | null }> {
-    const proc = fork(entry, [], { env: workerEnv(index), execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const proc = fork(entry, [], { env: workerEnv(options.env, { index, port, dataplaneId: options.dataplaneId, dataDir: options.dataDir }), execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     workers[index] = proc;
     return new Promise((resolve, reject) => {
       let ready = false;
