@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { RelayError } from '@proxystacks/shared/errors/relay-error';
 import { toOpenAIError } from '@proxystacks/shared/errors/openai-error';
 import { insertErrorName, isPermanentInsertError } from '@proxystacks/shared/events/insert-errors';
-import { encodeRequestEvents, insertRequestEvents } from '@proxystacks/shared/events/insert-request-events';
+import { createRequestEventsEncoder, insertRequestEvents, type EncodedRequestEvents } from '@proxystacks/shared/events/insert-request-events';
 import { EventValidationError, validateRequestEvent, type RequestEvent } from '@proxystacks/shared/events/request-event';
 import type { ClickHouse } from '../analytics/clickhouse.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { postRequestCharges } from '../ledger/request-postings.ts';
 import type { BatchIdMemory } from './batch-id-memory.ts';
+import { readEventBatch } from './event-batch-reader.ts';
 import type { RequestTail } from '../analytics/request-tail.ts';
 
 /** Largest event batch body taken (a data plane cuts its batches at 10,000 events or 8 MiB, ~10 MB of JSON at most). */
@@ -21,11 +21,6 @@ export const MAX_EVENTS_BODY_BYTES = 32 * 1024 * 1024;
  * and the client sees "connection reset" instead of the answer.
  */
 const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
-
-const batchSchema = z.strictObject({
-  batchId: z.string().min(8).max(100),
-  events: z.array(z.unknown()).min(1).max(50_000),
-});
 
 export interface IngestDeps {
   clickhouse: ClickHouse;
@@ -62,33 +57,26 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
   if (body === 'too large') {
     return sendError(res, new RelayError('body_too_large', `Event batch larger than ${MAX_EVENTS_BODY_BYTES} bytes.`), { connection: 'close' });
   }
-  let parsed: unknown;
+  const ledgerOnly = new URL(req.url ?? '/', 'http://relay').searchParams.get(LEDGER_ONLY_PARAM) === 'only';
+  let read: ReadBatch;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return sendError(res, new RelayError('invalid_json', 'Body is not JSON.'));
-  }
-  const batch = batchSchema.safeParse(parsed);
-  if (!batch.success) return sendError(res, new RelayError('invalid_value', 'Expected { batchId, events: [...] }.'));
-  const { batchId } = batch.data;
-  let events: RequestEvent[];
-  try {
-    events = batch.data.events.map((event, index) => validateAt(event, index));
+    read = readBatch(body, { encode: !ledgerOnly, keepAll: (deps.tail?.subscriberCount() ?? 0) > 0 });
   } catch (err) {
     return sendError(res, err);
   }
-  if (new URL(req.url ?? '/', 'http://relay').searchParams.get(LEDGER_ONLY_PARAM) === 'only') {
-    if (!(await postToLedger(res, deps, batchId, events))) return;
+  const { batchId, count, priced, kept } = read;
+  if (ledgerOnly) {
+    if (!(await postToLedger(res, deps, batchId, priced))) return;
     // A retried ledger-only batch is published again: nothing here remembers its id.
-    deps.tail?.publish(events);
-    return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
+    if (kept !== null) deps.tail?.publish(kept);
+    return void res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: count }));
   }
   // Serialised once: the same bytes give the batch-id check its hash and ClickHouse its rows.
-  const encoded = encodeRequestEvents(events);
+  const encoded = read.encoded!;
   const { hash } = encoded;
   const verdict = deps.batches.check(batchId, hash);
   if (verdict === 'conflict') {
-    deps.logger.error({ batchId, events: events.length }, 'event batch id reused with different events: refused');
+    deps.logger.error({ batchId, events: count }, 'event batch id reused with different events: refused');
     return sendError(res, new RelayError('batch_id_conflict', `Batch id ${batchId} was already used for different events.`, { param: 'batchId' }));
   }
   if (verdict === 'new') {
@@ -97,29 +85,65 @@ export async function ingestEvents(req: IncomingMessage, res: ServerResponse, de
     } catch (err) {
       if (isPermanentInsertError(err)) {
         const type = insertErrorName(err);
-        deps.logger.error({ batchId, events: events.length, clickhouseError: type }, 'event batch refused by the event store');
+        deps.logger.error({ batchId, events: count, clickhouseError: type }, 'event batch refused by the event store');
         return sendError(res, new RelayError('invalid_value', `The event store refused the batch (${type}).`));
       }
       // 503 tells the data plane to keep the batch and retry it with the same id.
-      deps.logger.error({ reason: (err as Error).message, events: events.length }, 'event batch insert failed');
+      deps.logger.error({ reason: (err as Error).message, events: count }, 'event batch insert failed');
       return sendError(res, new RelayError('not_ready', 'Event store unavailable; retry the batch.'));
     }
-    if (!(await postToLedger(res, deps, batchId, events))) return;
+    if (!(await postToLedger(res, deps, batchId, priced))) return;
     deps.batches.remember(batchId, hash);
     // Once, when first stored: a retry of a batch already stored (verdict 'repeat') is not news.
-    deps.tail?.publish(events);
+    if (kept !== null) deps.tail?.publish(kept);
   }
-  res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length }));
+  res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: count }));
+}
+
+/** A batch read and validated: its rows encoded for ClickHouse, and only the event objects still needed. */
+interface ReadBatch {
+  batchId: string;
+  count: number;
+  /** The rows and their hash; null when not asked for (a ledger-only batch). */
+  encoded: EncodedRequestEvents | null;
+  /** The events with a cost, for the ledger: the only objects kept when nobody tails. */
+  priced: RequestEvent[];
+  /** Every event, for the live tail; null when it had no subscriber as the batch came in. */
+  kept: RequestEvent[] | null;
+}
+
+/**
+ * Validates each event as it is read and encodes it at once, keeping an event object only if the
+ * ledger or the tail needs it after the insert: see event-batch-reader.ts for why. A tail
+ * subscriber that starts while a batch is being stored does not get that batch.
+ */
+function readBatch(body: Buffer, want: { encode: boolean; keepAll: boolean }): ReadBatch {
+  const fresh = () => ({
+    encoder: want.encode ? createRequestEventsEncoder() : null,
+    priced: [] as RequestEvent[],
+    kept: want.keepAll ? ([] as RequestEvent[]) : null,
+  });
+  let read = fresh();
+  const head = readEventBatch(body, {
+    restart: () => void (read = fresh()),
+    event(value, index) {
+      const event = validateAt(value, index);
+      read.encoder?.add(event);
+      if (event.cost_micros > 0) read.priced.push(event);
+      read.kept?.push(event);
+    },
+  });
+  return { ...head, encoded: read.encoder?.finish() ?? null, priced: read.priced, kept: read.kept };
 }
 
 /** Debits the batch's priced requests; false (after answering 503 "retry") when the ledger failed. */
-async function postToLedger(res: ServerResponse, deps: IngestDeps, batchId: string, events: RequestEvent[]): Promise<boolean> {
+async function postToLedger(res: ServerResponse, deps: IngestDeps, batchId: string, priced: RequestEvent[]): Promise<boolean> {
   if (deps.prisma === undefined) return true;
   try {
-    await postRequestCharges(deps.prisma, events, deps.logger);
+    await postRequestCharges(deps.prisma, priced, deps.logger);
     return true;
   } catch (err) {
-    deps.logger.error({ batchId, events: events.length, reason: (err as Error).message }, 'ledger postings of an event batch failed');
+    deps.logger.error({ batchId, pricedEvents: priced.length, reason: (err as Error).message }, 'ledger postings of an event batch failed');
     sendError(res, new RelayError('not_ready', 'Ledger unavailable; retry the batch.'));
     return false;
   }

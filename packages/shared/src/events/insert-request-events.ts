@@ -52,26 +52,52 @@ const INSERT_SQL_COLUMNS = INSERT_COLUMNS.join(', ');
  * input_format_json_named_tuples_as_objects, on by default.
  */
 export function encodeRequestEvents(events: readonly RequestEvent[]): EncodedRequestEvents {
+  const encoder = createRequestEventsEncoder(events.length);
+  for (const event of events) encoder.add(event);
+  return encoder.finish();
+}
+
+/** Encodes a batch one event at a time (see {@link createRequestEventsEncoder}). */
+export interface RequestEventsEncoder {
+  add(event: RequestEvent): void;
+  /** The batch so far, encoded and hashed; the encoder is not used after it. */
+  finish(): EncodedRequestEvents;
+}
+
+/**
+ * {@link encodeRequestEvents} one event at a time, so a caller that reads a batch event by event
+ * (the control plane's ingest) can let each event object go once it is encoded: holding a whole
+ * 10,000-event batch as objects until the insert answers made every one survive into V8's old
+ * generation. `expected` sizes the first buffer.
+ */
+export function createRequestEventsEncoder(expected = 0): RequestEventsEncoder {
   // Each row is encoded into one growing Buffer as it is made: building one long string and
   // encoding it at the end cost a third more (10,000-event batches, the ingest's hot loop).
-  let body = Buffer.allocUnsafe(Math.max(4096, events.length * 600));
+  let body = Buffer.allocUnsafe(Math.max(4096, expected * 600));
   let length = 0;
+  let count = 0;
   const row: unknown[] = new Array(INSERT_COLUMNS.length);
-  for (const event of events) {
-    const record = event as unknown as Record<string, unknown>;
-    for (let i = 0; i < INSERT_COLUMNS.length; i++) row[i] = record[INSERT_COLUMNS[i]!];
-    const line = JSON.stringify(row);
-    // At most 3 bytes of UTF-8 per UTF-16 unit, and the newline.
-    if (length + line.length * 3 + 1 > body.length) {
-      const grown = Buffer.allocUnsafe(Math.max(body.length * 2, length + line.length * 3 + 1));
-      body.copy(grown, 0, 0, length);
-      body = grown;
-    }
-    length += body.write(line, length);
-    body[length++] = 0x0a;
-  }
-  const bytes = body.subarray(0, length);
-  return { body: bytes, hash: createHash('sha256').update(bytes).digest('hex'), count: events.length };
+  return {
+    add(event) {
+      const record = event as unknown as Record<string, unknown>;
+      for (let i = 0; i < INSERT_COLUMNS.length; i++) row[i] = record[INSERT_COLUMNS[i]!];
+      const line = JSON.stringify(row);
+      // At most 3 bytes of UTF-8 per UTF-16 unit, and the newline.
+      if (length + line.length * 3 + 1 > body.length) {
+        const grown = Buffer.allocUnsafe(Math.max(body.length * 2, length + line.length * 3 + 1));
+        body.copy(grown, 0, 0, length);
+        body = grown;
+      }
+      length += body.write(line, length);
+      body[length++] = 0x0a;
+      count++;
+    },
+    finish() {
+      row.fill(undefined);
+      const bytes = body.subarray(0, length);
+      return { body: bytes, hash: createHash('sha256').update(bytes).digest('hex'), count };
+    },
+  };
 }
 
 /**
