@@ -62,6 +62,8 @@ const CLOSE = Buffer.from(']}');
  * Builds ingest bodies `{"batchId":…,"events":[…]}` from the events' JSON lines as the log wrote
  * them (each line's newline is whitespace to JSON), so no event is serialised a second time, in
  * a buffer kept from batch to batch (kept-buffer.ts: a fresh 8 MB one per batch is page-faulted in anew).
+ * Keep one event per line: the control plane then parses the batch an event at a time
+ * (its internal/event-batch-reader.ts) instead of holding every event object at once.
  */
 function createBodyBuilder(): { build(batchId: string, lines: readonly Buffer[]): { body: Buffer; release(): void } } {
   const keeper = createKeptBuffer();
