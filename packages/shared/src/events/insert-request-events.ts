@@ -93,6 +93,7 @@ export function createRequestEventsEncoder(expected = 0): RequestEventsEncoder {
       count++;
     },
     finish() {
+      // The scratch row still points at the last event's values: let them go with the batch.
       row.fill(undefined);
       const bytes = body.subarray(0, length);
       return { body: bytes, hash: createHash('sha256').update(bytes).digest('hex'), count };
